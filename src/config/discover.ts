@@ -1,0 +1,137 @@
+/**
+ * Which files make up the project, where its directory is, what it is called, and which
+ * variables feed interpolation.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
+import { diag, warning, type Diagnostic } from './diagnostics.js';
+import { envFileToMap, parseEnvFile } from './envfile.js';
+
+/** Searched in this order in the current directory, then in each parent. */
+export const DEFAULT_FILES = [
+  'fig.yml',
+  'fig.yaml',
+  'tsfig.yml',
+  'compose.yaml',
+  'compose.yml',
+  'docker-compose.yml',
+  'docker-compose.yaml',
+] as const;
+
+export interface DiscoverOptions {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  files?: string[];
+  projectDirectory?: string;
+  envFiles?: string[];
+}
+
+export interface Discovered {
+  files: string[];
+  projectDir: string;
+  /** Variables for interpolation: shell env over --env-file / .env. */
+  vars: Record<string, string | undefined>;
+  diagnostics: Diagnostic[];
+}
+
+export function discover(opts: DiscoverOptions): Discovered {
+  const diagnostics: Diagnostic[] = [];
+  let files: string[] = [];
+  const explicit = opts.files?.length ? opts.files : splitList(opts.env.TSFIG_FILE);
+  if (explicit.length) {
+    files = explicit.map((f) => (f === '-' ? f : resolve(opts.cwd, f)));
+    for (const f of files) {
+      if (f !== '-' && !isFile(f)) diagnostics.push(diag('FILE_NOT_FOUND', `project file ${f} not found`, undefined, 'check the -f/--file path or TSFIG_FILE'));
+    }
+  } else {
+    const found = findUp(opts.cwd, diagnostics);
+    if (!found) {
+      diagnostics.push(
+        diag(
+          'FILE_NOT_FOUND',
+          `no project file found in ${opts.cwd} or its parents`,
+          undefined,
+          `create fig.yml, or name a file with -f; supported names: ${DEFAULT_FILES.join(', ')}`,
+        ),
+      );
+    } else {
+      files = [found, ...overrideFor(found, diagnostics)];
+    }
+  }
+  const first = files.find((f) => f !== '-');
+  const projectDir = resolve(opts.cwd, opts.projectDirectory ?? (first ? dirname(first) : opts.cwd));
+  const vars = loadVars(projectDir, opts, diagnostics);
+  return { files, projectDir, vars, diagnostics };
+}
+
+function splitList(v: string | undefined): string[] {
+  return v ? v.split(delimiter).filter(Boolean) : [];
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function findUp(start: string, diagnostics: Diagnostic[]): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    const here = DEFAULT_FILES.map((n) => join(dir, n)).filter(isFile);
+    if (here.length > 1) {
+      diagnostics.push(warning('CONFLICT', `found several project files in ${dir}: ${here.map((f) => basename(f)).join(', ')}; using ${basename(here[0]!)}`));
+    }
+    if (here[0]) return here[0];
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** `docker-compose.yml` brings `docker-compose.override.yml` (or `.yaml`) along, as compose does. */
+function overrideFor(file: string, diagnostics: Diagnostic[]): string[] {
+  const dir = dirname(file);
+  const stem = basename(file).replace(/\.ya?ml$/, '');
+  const candidates = [`${stem}.override.yml`, `${stem}.override.yaml`].map((n) => join(dir, n)).filter(isFile);
+  if (candidates.length > 1) {
+    diagnostics.push(
+      diag('DUPLICATE_OVERRIDE', `both ${basename(candidates[0]!)} and ${basename(candidates[1]!)} exist in ${dir}`, undefined, 'keep only one override file'),
+    );
+  }
+  return candidates.slice(0, 1);
+}
+
+/** Shell env wins over `--env-file` files (later ones win), which replace `.env`. */
+function loadVars(projectDir: string, opts: DiscoverOptions, diagnostics: Diagnostic[]): Record<string, string | undefined> {
+  const envFiles = opts.envFiles?.length ? opts.envFiles.map((f) => resolve(opts.cwd, f)) : [join(projectDir, '.env')];
+  const fromFiles: Record<string, string | undefined> = {};
+  const explicit = Boolean(opts.envFiles?.length);
+  for (const file of envFiles) {
+    if (!existsSync(file)) {
+      if (explicit) diagnostics.push(diag('ENV_FILE_MISSING', `env file ${file} not found`, undefined, 'check the --env-file path'));
+      continue;
+    }
+    if (!isFile(file)) continue; // a directory named .env is not ours to read
+    const lookup = (k: string) => opts.env[k] ?? fromFiles[k];
+    const parsed = parseEnvFile(readFileSync(file, 'utf8'), lookup);
+    for (const e of parsed.errors) diagnostics.push(diag('ENV_FILE_SYNTAX', e.message, { file, line: e.line, col: e.col }));
+    Object.assign(fromFiles, envFileToMap(parsed));
+  }
+  const vars: Record<string, string | undefined> = { ...fromFiles };
+  for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) vars[k] = v;
+  return vars;
+}
+
+/** Lowercase, only `[a-z0-9_-]`, starting with a letter or digit. */
+export function normalizeProjectName(raw: string): string {
+  return raw
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '')
+    .replace(/^[^a-z0-9]+/, '');
+}
+
+export function isValidProjectName(name: string): boolean {
+  return /^[a-z0-9][a-z0-9_-]*$/.test(name);
+}

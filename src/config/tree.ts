@@ -1,0 +1,298 @@
+/**
+ * A plain-JS view of a YAML document that remembers where every value came from.
+ *
+ * Positions live beside the data in a WeakMap keyed by container (object or array): for each
+ * container, the location of the container itself, of each key, and of each value, plus the
+ * source text of numeric scalars (so `1.10` can become the string "1.10", not "1.1").
+ * Merge, extends and normalization copy positions with `copyLoc`, so an error found late
+ * still points at the file, line and column that produced the value.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { diag, type Diagnostic, type Loc } from './diagnostics.js';
+
+export type Tree = { [key: string]: unknown };
+
+interface ContainerLocs {
+  self: Loc;
+  keys: Map<string, Loc>;
+  values: Map<string, Loc>;
+  raw: Map<string, string>;
+}
+
+const table = new WeakMap<object, ContainerLocs>();
+
+export const LIMITS = {
+  /** Bytes of one project file. */
+  maxBytes: 4 * 1024 * 1024,
+  /** Nesting depth of maps and sequences. */
+  maxDepth: 64,
+  /** Nodes one document may expand to through aliases (billion laughs). */
+  maxNodes: 200_000,
+  /** Alias references in one document. */
+  maxAliases: 1000,
+};
+
+function entry(obj: object): ContainerLocs | undefined {
+  return table.get(obj);
+}
+
+export function isTree(v: unknown): v is Tree {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Location of the container itself (a map or a sequence). */
+export function selfLoc(obj: object): Loc | undefined {
+  return entry(obj)?.self;
+}
+
+/** Location of a key in a map (for sequences: of the item). */
+export function keyLoc(obj: object, key: string | number): Loc | undefined {
+  const e = entry(obj);
+  return e?.keys.get(String(key)) ?? e?.values.get(String(key));
+}
+
+/** Location of a value; falls back to its key, then to the container. */
+export function valueLoc(obj: object, key: string | number): Loc | undefined {
+  const e = entry(obj);
+  if (!e) return undefined;
+  return e.values.get(String(key)) ?? e.keys.get(String(key)) ?? e.self;
+}
+
+/** The source text of a numeric scalar, when the value was a number in the YAML. */
+export function rawText(obj: object, key: string | number): string | undefined {
+  return entry(obj)?.raw.get(String(key));
+}
+
+function ensure(obj: object, fallback?: Loc): ContainerLocs {
+  let e = table.get(obj);
+  if (!e) {
+    e = { self: fallback ?? { file: '', line: 0, col: 0 }, keys: new Map(), values: new Map(), raw: new Map() };
+    table.set(obj, e);
+  }
+  return e;
+}
+
+export function setSelfLoc(obj: object, loc: Loc | undefined): void {
+  if (loc) ensure(obj, loc).self = loc;
+}
+
+/** Copy the positions of `from[fromKey]` onto `to[toKey]`. */
+export function copyLoc(from: object, fromKey: string | number, to: object, toKey: string | number = fromKey): void {
+  const src = entry(from);
+  if (!src) return;
+  const dst = ensure(to, src.self);
+  const k = src.keys.get(String(fromKey));
+  const v = src.values.get(String(fromKey));
+  const r = src.raw.get(String(fromKey));
+  if (k) dst.keys.set(String(toKey), k);
+  if (v) dst.values.set(String(toKey), v);
+  if (r !== undefined) dst.raw.set(String(toKey), r);
+}
+
+/** Record a location for `obj[key]` (key and value both). */
+export function setLoc(obj: object, key: string | number, loc: Loc | undefined): void {
+  if (!loc) return;
+  const e = ensure(obj, loc);
+  e.keys.set(String(key), loc);
+  e.values.set(String(key), loc);
+}
+
+/** Define a key without ever touching the prototype (a YAML key may be `__proto__`). */
+export function put(obj: Tree, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A new empty map that inherits the container location of `like`. */
+export function newTree(like?: object): Tree {
+  const t: Tree = {};
+  const loc = like ? selfLoc(like) : undefined;
+  if (loc) setSelfLoc(t, loc);
+  return t;
+}
+
+export interface ParsedFile {
+  file: string;
+  /** The document's top-level value; undefined when the file could not be read as one. */
+  value: unknown;
+  diagnostics: Diagnostic[];
+}
+
+const yamlCodes: Record<string, Diagnostic['code']> = {
+  TAB_AS_INDENT: 'YAML_TAB',
+  DUPLICATE_KEY: 'YAML_DUPLICATE_KEY',
+  MULTIPLE_DOCS: 'YAML_MULTIPLE_DOCS',
+  TAG_RESOLVE_FAILED: 'YAML_BAD_TAG',
+};
+
+/** Parse one file's text into a positioned tree. Never throws. */
+export function parseYaml(text: string, file: string): ParsedFile {
+  const diagnostics: Diagnostic[] = [];
+  const bytes = Buffer.byteLength(text);
+  if (bytes > LIMITS.maxBytes) {
+    diagnostics.push(
+      diag('FILE_TOO_LARGE', `file is ${bytes} bytes, more than the limit of ${LIMITS.maxBytes}`, { file, line: 1, col: 1 }, 'split the project into several files'),
+    );
+    return { file, value: undefined, diagnostics };
+  }
+  const nul = text.indexOf('\u0000');
+  const lc = new LineCounter();
+  if (nul >= 0) {
+    // Count lines up to the NUL for an exact position.
+    const before = text.slice(0, nul).split('\n');
+    diagnostics.push(diag('YAML_SYNTAX', 'file contains a NUL byte', { file, line: before.length, col: (before.at(-1)?.length ?? 0) + 1 }, 'a project file is text; check the encoding'));
+    return { file, value: undefined, diagnostics };
+  }
+  const doc = parseDocument(text, {
+    lineCounter: lc,
+    version: '1.2',
+    schema: 'core',
+    merge: true,
+    uniqueKeys: true,
+    strict: true,
+    prettyErrors: false,
+  });
+  for (const e of [...doc.errors, ...doc.warnings]) {
+    const lp = lc.linePos(e.pos[0]);
+    const code = yamlCodes[e.code] ?? 'YAML_SYNTAX';
+    const msg = firstLine(e.message);
+    diagnostics.push(diag(code, msg, { file, line: lp.line, col: lp.col }, yamlHint(e.code)));
+  }
+  if (diagnostics.length) return { file, value: undefined, diagnostics };
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    diagnostics.push(diag('EMPTY_FILE', 'empty project file', { file, line: 1, col: 1 }, 'define at least one service'));
+    return { file, value: undefined, diagnostics };
+  }
+  const conv = new Converter(doc, lc, file, text);
+  const value = conv.convert(doc.contents as YamlNode, 0);
+  diagnostics.push(...conv.diagnostics);
+  if (conv.diagnostics.length) return { file, value: undefined, diagnostics };
+  return { file, value, diagnostics };
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n')[0] ?? s;
+  // yaml appends " at line L, column C" to some messages; we print positions ourselves.
+  return line.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
+}
+
+function yamlHint(code: string): string | undefined {
+  switch (code) {
+    case 'TAB_AS_INDENT':
+      return 'indent with spaces, not tabs';
+    case 'DUPLICATE_KEY':
+      return 'remove one of the two keys';
+    case 'MULTIPLE_DOCS':
+      return 'a project file holds one YAML document; remove the extra `---`';
+    case 'TAG_RESOLVE_FAILED':
+      return 'remove the tag; tsfig accepts plain YAML';
+    default:
+      return undefined;
+  }
+}
+
+class Converter {
+  readonly diagnostics: Diagnostic[] = [];
+  private nodes = 0;
+  private aliases = 0;
+  private failed = false;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly lc: LineCounter,
+    private readonly file: string,
+    private readonly text: string,
+  ) {}
+
+  loc(node: { range?: [number, number, number] | null } | null | undefined): Loc | undefined {
+    if (!node?.range) return undefined;
+    const p = this.lc.linePos(node.range[0]);
+    return { file: this.file, line: p.line, col: p.col };
+  }
+
+  private fail(code: Diagnostic['code'], msg: string, at: Loc | undefined, hint?: string): undefined {
+    if (!this.failed) this.diagnostics.push(diag(code, msg, at, hint));
+    this.failed = true;
+    return undefined;
+  }
+
+  convert(node: YamlNode | null | undefined, depth: number): unknown {
+    if (this.failed || node == null) return null;
+    if (++this.nodes > LIMITS.maxNodes) {
+      return this.fail('YAML_ALIAS_LIMIT', `document expands to more than ${LIMITS.maxNodes} nodes`, this.loc(node), 'aliases that refer to aliases multiply; write the values out');
+    }
+    if (depth > LIMITS.maxDepth) {
+      return this.fail('YAML_TOO_DEEP', `document is nested deeper than ${LIMITS.maxDepth} levels`, this.loc(node), 'flatten the structure');
+    }
+    if (isAlias(node)) {
+      if (++this.aliases > LIMITS.maxAliases) {
+        return this.fail('YAML_ALIAS_LIMIT', `document uses more than ${LIMITS.maxAliases} aliases`, this.loc(node), 'write the values out instead of aliasing');
+      }
+      const target = node.resolve(this.doc);
+      if (!target) return this.fail('YAML_SYNTAX', `unresolved alias *${node.source}`, this.loc(node));
+      return this.convert(target as YamlNode, depth + 1);
+    }
+    if (isScalar(node)) return node.value;
+    if (isSeq(node)) {
+      const arr: unknown[] = [];
+      const e = ensure(arr, this.loc(node));
+      node.items.forEach((item, i) => {
+        const it = item as YamlNode | null;
+        arr.push(this.convert(it, depth + 1));
+        const l = this.loc(it) ?? e.self;
+        e.keys.set(String(i), l);
+        e.values.set(String(i), l);
+        this.recordRaw(e, String(i), it);
+      });
+      return arr;
+    }
+    if (isMap(node)) {
+      const obj: Tree = {};
+      const e = ensure(obj, this.loc(node));
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const k = pair.key as YamlNode | null;
+        if (isScalar(k) && (typeof k.value === 'symbol' || (k.value === '<<' && k.type === 'PLAIN'))) {
+          this.mergeInto(obj, pair.value as YamlNode, depth);
+          continue;
+        }
+        if (k && !isScalar(k)) {
+          this.fail('YAML_SYNTAX', 'a mapping key must be a plain value', this.loc(k), 'keys cannot be lists or maps');
+          return obj;
+        }
+        const key = k === null ? '' : String(k.value);
+        const v = pair.value as YamlNode | null;
+        put(obj, key, this.convert(v, depth + 1));
+        const kl = this.loc(k) ?? e.self;
+        e.keys.set(key, kl);
+        e.values.set(key, this.loc(v) ?? kl);
+        this.recordRaw(e, key, v);
+      }
+      return obj;
+    }
+    return this.fail('YAML_SYNTAX', 'unsupported YAML node', this.loc(node));
+  }
+
+  private recordRaw(e: ContainerLocs, key: string, node: YamlNode | null): void {
+    if (node && isScalar(node) && typeof node.value === 'number' && node.range) {
+      e.raw.set(key, this.text.slice(node.range[0], node.range[1]).trim());
+    }
+  }
+
+  private mergeInto(obj: Tree, src: YamlNode | null, depth: number): void {
+    const sources: unknown[] = [];
+    const value = this.convert(src, depth + 1);
+    if (Array.isArray(value)) sources.push(...value);
+    else sources.push(value);
+    for (const s of sources) {
+      if (!isTree(s)) {
+        this.fail('YAML_SYNTAX', 'a merge key `<<` takes a map or a list of maps', this.loc(src));
+        return;
+      }
+      for (const [k, v] of Object.entries(s)) {
+        if (Object.prototype.hasOwnProperty.call(obj, k)) continue;
+        put(obj, k, v);
+        copyLoc(s, k, obj, k);
+      }
+    }
+  }
+}

@@ -1,0 +1,22 @@
+/** Names of everything tsfig creates, in one place. */
+
+export function containerName(project: string, service: string, n: number): string {
+  return `${project}-${service}-${n}`;
+}
+
+export function oneOffName(project: string, service: string, id: string): string {
+  return `${project}-${service}-run-${id}`;
+}
+
+export function networkName(project: string, key: string): string {
+  return `${project}_${key}`;
+}
+
+export function volumeName(project: string, key: string): string {
+  return `${project}_${key}`;
+}
+
+/** Image name of a build service without `image:`. */
+export function defaultImageName(project: string, service: string): string {
+  return `${project}-${service}`;
+}
