@@ -1,0 +1,350 @@
+/**
+ * Which engine to talk to, and how.
+ *
+ * Rules, in order (the docker CLI's):
+ * 1. an explicit host: the CLI's `-H/--host` flag, or a `hosts:` entry's `docker:` URL;
+ * 2. `DOCKER_HOST` (empty counts as unset);
+ * 3. the default socket `unix:///var/run/docker.sock`.
+ *
+ * TLS: for the flag and `DOCKER_HOST`, TLS is on when `DOCKER_TLS_VERIFY` is non-empty (as
+ * the docker CLI), with `ca.pem`, `cert.pem`, `key.pem` from `DOCKER_CERT_PATH` (default
+ * `$DOCKER_CONFIG` or `~/.docker`). A `hosts:` entry carries its own `tls: {ca, cert, key}`
+ * paths and ignores those variables.
+ *
+ * `resolveEndpoint` is pure (no file is read); `connect` reads the TLS files and builds the Engine.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { TsfigError } from '../errors.js';
+import type { Engine } from './engine.js';
+import { DockerEngine } from './docker.js';
+
+export type EndpointProtocol = 'unix' | 'tcp' | 'ssh' | 'npipe';
+
+/** Paths of PEM files. */
+export interface TlsPaths {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface Endpoint {
+  /** Normalised URL, used in every message: `unix:///var/run/docker.sock`, `tcp://10.0.0.2:2376`. */
+  url: string;
+  protocol: EndpointProtocol;
+  /** unix and npipe. */
+  socketPath?: string;
+  /** tcp and ssh (IPv6 without brackets). */
+  host?: string;
+  port?: number;
+  /** ssh only. */
+  username?: string;
+  /** TLS files (paths); present means the connection uses TLS. */
+  tls?: TlsPaths;
+  /** TLS: verify the engine's certificate. */
+  verify: boolean;
+  /** Plain tcp to a non-loopback address: anyone on the path can drive the engine. */
+  insecure: boolean;
+  /** Where the endpoint came from. */
+  source: 'flag' | 'hosts' | 'env' | 'default';
+}
+
+export interface ResolveOptions {
+  /** The `-H/--host` flag, or a `hosts:` entry's `docker:` URL. Empty counts as absent. */
+  host?: string;
+  /** TLS files of a `hosts:` entry (relative paths resolve against `baseDir`). */
+  tls?: TlsPaths;
+  /** The host comes from a `hosts:` entry: DOCKER_TLS_VERIFY / DOCKER_CERT_PATH do not apply. */
+  fromHosts?: boolean;
+  env: NodeJS.ProcessEnv;
+  /** For `~` and the default cert path; defaults to env.HOME, then the OS home. */
+  homeDir?: string;
+  /** For relative TLS paths of a `hosts:` entry (the project directory); defaults to the cwd. */
+  baseDir?: string;
+}
+
+export const DEFAULT_SOCKET = '/var/run/docker.sock';
+export const DEFAULT_URL = `unix://${DEFAULT_SOCKET}`;
+
+const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
+
+/** true for localhost names, 127.0.0.0/8 and ::1. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  if (LOOPBACK_NAMES.has(h) || h.endsWith('.localhost')) return true;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return true;
+  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const mapped = /^::ffff:(127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.exec(h);
+  return mapped !== null;
+}
+
+function expandHome(path: string, home: string): string {
+  if (path === '~') return home;
+  if (path.startsWith('~/')) return join(home, path.slice(2));
+  return path;
+}
+
+function parseError(raw: string, origin: string, detail: string): TsfigError {
+  return new TsfigError(`invalid Docker host ${JSON.stringify(raw)} (${origin}): ${detail}`);
+}
+
+function parsePort(text: string, raw: string, origin: string): number | undefined {
+  if (text === '') return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw parseError(raw, origin, `bad port ${text}`);
+  return n;
+}
+
+/** Split `host[:port]`, `[v6]:port`; the host has no brackets. */
+function splitHostPort(authority: string, raw: string, origin: string): { host: string; port: number | undefined } {
+  if (authority.startsWith('[')) {
+    const end = authority.indexOf(']');
+    if (end < 0) throw parseError(raw, origin, 'unclosed [ in the address');
+    const host = authority.slice(1, end);
+    const rest = authority.slice(end + 1);
+    if (rest !== '' && !rest.startsWith(':')) throw parseError(raw, origin, 'bad address');
+    return { host, port: parsePort(rest.slice(1), raw, origin) };
+  }
+  const colon = authority.lastIndexOf(':');
+  if (colon < 0) return { host: authority, port: undefined };
+  if (authority.indexOf(':') !== colon) {
+    // A bare IPv6 address without brackets and without a port.
+    return { host: authority, port: undefined };
+  }
+  return { host: authority.slice(0, colon), port: parsePort(authority.slice(colon + 1), raw, origin) };
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+interface ParsedHost {
+  protocol: EndpointProtocol;
+  socketPath?: string;
+  host?: string;
+  port?: number;
+  username?: string;
+  /** http:// / https:// force TLS off / on. */
+  forceTls?: boolean;
+}
+
+const SCHEMES = 'unix://, tcp://, ssh:// or npipe://';
+
+function parseHostUrl(raw: string, origin: string): ParsedHost {
+  const value = raw.trim();
+  // A bare absolute path: a unix socket (friendlier than the docker CLI, which rejects it).
+  if (value.startsWith('/')) return { protocol: 'unix', socketPath: value };
+  const sep = value.indexOf('://');
+  const scheme = sep < 0 ? 'tcp' : value.slice(0, sep).toLowerCase();
+  const rest = sep < 0 ? value : value.slice(sep + 3);
+  switch (scheme) {
+    case 'unix':
+      return { protocol: 'unix', socketPath: rest === '' ? DEFAULT_SOCKET : rest };
+    case 'npipe':
+      return { protocol: 'npipe', socketPath: rest === '' ? '//./pipe/docker_engine' : rest };
+    case 'tcp':
+    case 'http':
+    case 'https': {
+      // Drop a path (the docker CLI allows a base path; tsfig does not use one).
+      const authority = rest.split('/')[0] ?? '';
+      if (authority.includes('@')) throw parseError(raw, origin, 'credentials are not supported in a tcp:// address');
+      const { host, port } = splitHostPort(authority, raw, origin);
+      return {
+        protocol: 'tcp',
+        host: host === '' ? 'localhost' : host,
+        ...(port !== undefined ? { port } : {}),
+        ...(scheme === 'https' ? { forceTls: true } : scheme === 'http' ? { forceTls: false } : {}),
+      };
+    }
+    case 'ssh': {
+      const authority = rest.split('/')[0] ?? '';
+      const at = authority.lastIndexOf('@');
+      const userinfo = at >= 0 ? authority.slice(0, at) : '';
+      if (userinfo.includes(':')) throw parseError(raw, origin, 'passwords in ssh:// addresses are not supported (use an ssh agent)');
+      const { host, port } = splitHostPort(at >= 0 ? authority.slice(at + 1) : authority, raw, origin);
+      if (host === '') throw parseError(raw, origin, 'missing host name');
+      return {
+        protocol: 'ssh',
+        host,
+        port: port ?? 22,
+        ...(userinfo !== '' ? { username: decodeURIComponent(userinfo) } : {}),
+      };
+    }
+    default:
+      throw new TsfigError(
+        `unsupported Docker host ${JSON.stringify(raw)} (${origin}): scheme ${scheme}:// is not supported; use ${SCHEMES}`,
+      );
+  }
+}
+
+/** Resolve the endpoint from the flag / hosts entry, the environment, or the default. Pure. */
+export function resolveEndpoint(opts: ResolveOptions): Endpoint {
+  const env = opts.env;
+  const home = opts.homeDir ?? (env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir());
+  let raw: string;
+  let source: Endpoint['source'];
+  if (opts.host !== undefined && opts.host.trim() !== '') {
+    raw = opts.host;
+    source = opts.fromHosts === true ? 'hosts' : 'flag';
+  } else if (env.DOCKER_HOST !== undefined && env.DOCKER_HOST.trim() !== '') {
+    raw = env.DOCKER_HOST;
+    source = 'env';
+  } else {
+    raw = DEFAULT_URL;
+    source = 'default';
+  }
+  const origin = source === 'flag' ? '--host' : source === 'hosts' ? 'hosts:' : source === 'env' ? 'DOCKER_HOST' : 'default';
+  const parsed = parseHostUrl(raw, origin);
+
+  // TLS settings.
+  let tls: TlsPaths | undefined;
+  let verify = false;
+  if (source === 'hosts' || opts.tls !== undefined) {
+    if (opts.tls !== undefined && (opts.tls.ca !== undefined || opts.tls.cert !== undefined || opts.tls.key !== undefined)) {
+      const base = opts.baseDir ?? process.cwd();
+      const abs = (p: string): string => {
+        const expanded = expandHome(p, home);
+        return isAbsolute(expanded) ? expanded : resolvePath(base, expanded);
+      };
+      tls = {
+        ...(opts.tls.ca !== undefined ? { ca: abs(opts.tls.ca) } : {}),
+        ...(opts.tls.cert !== undefined ? { cert: abs(opts.tls.cert) } : {}),
+        ...(opts.tls.key !== undefined ? { key: abs(opts.tls.key) } : {}),
+      };
+      verify = true;
+    }
+  } else if (env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '') {
+    const configDir = env.DOCKER_CONFIG !== undefined && env.DOCKER_CONFIG !== '' ? env.DOCKER_CONFIG : join(home, '.docker');
+    const certDir = expandHome(env.DOCKER_CERT_PATH !== undefined && env.DOCKER_CERT_PATH !== '' ? env.DOCKER_CERT_PATH : configDir, home);
+    tls = { ca: join(certDir, 'ca.pem'), cert: join(certDir, 'cert.pem'), key: join(certDir, 'key.pem') };
+    verify = true;
+  }
+  if (parsed.forceTls === true && tls === undefined) {
+    tls = {};
+    verify = true;
+  }
+  if (parsed.forceTls === false) {
+    tls = undefined;
+    verify = false;
+  }
+
+  switch (parsed.protocol) {
+    case 'unix':
+    case 'npipe': {
+      const socketPath = parsed.socketPath ?? DEFAULT_SOCKET;
+      return {
+        url: `${parsed.protocol}://${socketPath}`,
+        protocol: parsed.protocol,
+        socketPath,
+        verify: false,
+        insecure: false,
+        source,
+      };
+    }
+    case 'tcp': {
+      const host = parsed.host ?? 'localhost';
+      const port = parsed.port ?? (tls !== undefined ? 2376 : 2375);
+      return {
+        url: `tcp://${formatHost(host)}:${port}`,
+        protocol: 'tcp',
+        host,
+        port,
+        ...(tls !== undefined ? { tls } : {}),
+        verify: tls !== undefined && verify,
+        insecure: tls === undefined && !isLoopbackHost(host),
+        source,
+      };
+    }
+    case 'ssh': {
+      const host = parsed.host ?? '';
+      const port = parsed.port ?? 22;
+      const user = parsed.username !== undefined ? `${encodeURIComponent(parsed.username)}@` : '';
+      return {
+        url: `ssh://${user}${formatHost(host)}${port === 22 ? '' : `:${port}`}`,
+        protocol: 'ssh',
+        host,
+        port,
+        ...(parsed.username !== undefined ? { username: parsed.username } : {}),
+        verify: false,
+        insecure: false,
+        source,
+      };
+    }
+  }
+}
+
+/** A URL fit for messages: no credentials, no query. */
+export function endpointLabel(url: string): string {
+  const sep = url.indexOf('://');
+  if (sep < 0) return url;
+  const scheme = url.slice(0, sep);
+  let rest = url.slice(sep + 3);
+  const q = rest.search(/[?#]/);
+  if (q >= 0) rest = rest.slice(0, q);
+  if (scheme === 'unix' || scheme === 'npipe') return `${scheme}://${rest}`;
+  const slash = rest.indexOf('/');
+  const authority = slash >= 0 ? rest.slice(0, slash) : rest;
+  const path = slash >= 0 ? rest.slice(slash) : '';
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return `${scheme}://${authority}${path}`;
+  const user = authority.slice(0, at).split(':')[0] ?? '';
+  return `${scheme}://${user === '' ? '' : `${user}@`}${authority.slice(at + 1)}${path}`;
+}
+
+/** PEM contents of an endpoint's TLS files. */
+export interface TlsMaterial {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+function readPem(path: string, what: string, endpoint: Endpoint): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new TsfigError(`cannot read the TLS ${what} ${path} for ${endpoint.url}: ${code}`);
+  }
+}
+
+/**
+ * Read the TLS files. From the environment (DOCKER_CERT_PATH), missing files are skipped like
+ * the docker CLI does (no ca.pem: the system CAs; no cert.pem/key.pem: no client certificate);
+ * files named in a `hosts:` entry must exist. A certificate without its key is an error.
+ */
+export function readTlsMaterial(endpoint: Endpoint, exists: (path: string) => boolean = defaultExists): TlsMaterial | undefined {
+  const tls = endpoint.tls;
+  if (tls === undefined) return undefined;
+  const optional = endpoint.source === 'env' || endpoint.source === 'flag';
+  const pick = (path: string | undefined, what: string): Buffer | undefined => {
+    if (path === undefined) return undefined;
+    if (optional && !exists(path)) return undefined;
+    return readPem(path, what, endpoint);
+  };
+  const material: TlsMaterial = {};
+  const ca = pick(tls.ca, 'CA certificate');
+  const cert = pick(tls.cert, 'client certificate');
+  const key = pick(tls.key, 'client key');
+  if (ca !== undefined) material.ca = ca;
+  if (cert !== undefined) material.cert = cert;
+  if (key !== undefined) material.key = key;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new TsfigError(`TLS for ${endpoint.url}: a client certificate needs its key and the key its certificate`);
+  }
+  return material;
+}
+
+function defaultExists(path: string): boolean {
+  return existsSync(path);
+}
+
+/** Build an Engine for the endpoint. No request is made: the first call reaches the engine. */
+export function connect(endpoint: Endpoint): Engine {
+  return new DockerEngine(endpoint, readTlsMaterial(endpoint));
+}
+
+/** `resolveEndpoint` then `connect`, for the common case. */
+export function connectFromEnv(opts: Partial<ResolveOptions> = {}): Engine {
+  return connect(resolveEndpoint({ ...opts, env: opts.env ?? process.env }));
+}

@@ -1,0 +1,532 @@
+/**
+ * The Engine interface tsfig owns. Everything above `engine/` talks to a Docker engine through
+ * this interface only; no dockerode type leaks out of this folder.
+ *
+ * Conventions:
+ * - Ids: any id, unique id prefix or name the engine accepts.
+ * - Failures are `EngineError` (statusCode = the engine's HTTP status) or, when the engine
+ *   cannot be reached at all, `EngineUnreachableError` (a subclass). An aborted call rejects
+ *   with the AbortSignal's `AbortError`, unchanged.
+ * - Label filters: `{ key: 'value' }` matches `key=value`, `{ key: true }` matches presence.
+ */
+import type { Endpoint } from './connect.js';
+
+/** Every call takes an optional AbortSignal. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export type LabelFilter = Record<string, string | true>;
+
+/** Extra engine filters (`name`, `id`, `status`, ...), passed through as-is. */
+export type EngineFilters = Record<string, string[]>;
+
+// ---------------------------------------------------------------- system
+
+export interface EngineVersion {
+  version: string;
+  apiVersion: string;
+  minApiVersion?: string;
+  os: string;
+  arch: string;
+  kernelVersion?: string;
+}
+
+export interface EngineInfo {
+  id: string;
+  name: string;
+  serverVersion: string;
+  operatingSystem: string;
+  osType: string;
+  architecture: string;
+  cpus: number;
+  memTotal: number;
+  storageDriver: string;
+  dockerRootDir: string;
+  securityOptions: string[];
+  raw: unknown;
+}
+
+// ---------------------------------------------------------------- containers
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerSummary {
+  id: string;
+  /** Names without the engine's leading `/`. */
+  names: string[];
+  /** The image as the container was created with (`busybox:latest`, or an id). */
+  image: string;
+  imageId: string;
+  labels: Record<string, string>;
+  /** `running`, `exited`, ... (a `ContainerState`, typed loosely for newer engines). */
+  state: string;
+  /** Human status: `Up 3 minutes`, `Exited (0) 2 seconds ago`. */
+  status: string;
+  /** Creation time, seconds since the epoch. */
+  created: number;
+  /** Network name -> endpoint, as the list call reports it. */
+  networks: Record<string, { networkId: string; ipAddress: string; macAddress: string }>;
+}
+
+export interface ContainerMount {
+  type: string;
+  /** Volume name (volume mounts). */
+  name?: string;
+  source: string;
+  destination: string;
+  driver?: string;
+  mode: string;
+  rw: boolean;
+}
+
+export interface ContainerNetworkEndpoint {
+  networkId: string;
+  endpointId: string;
+  ipAddress: string;
+  ipPrefixLen: number;
+  gateway: string;
+  macAddress: string;
+  aliases: string[];
+  ipamConfig?: { ipv4Address?: string; ipv6Address?: string };
+}
+
+export interface ContainerInspect {
+  id: string;
+  /** Name without the leading `/`. */
+  name: string;
+  /** ISO 8601. */
+  created: string;
+  /** Image id (sha256:...). */
+  image: string;
+  restartCount: number;
+  state: {
+    status: string;
+    running: boolean;
+    paused: boolean;
+    restarting: boolean;
+    dead: boolean;
+    pid: number;
+    exitCode: number;
+    error: string;
+    startedAt: string;
+    finishedAt: string;
+    health?: { status: string; failingStreak: number };
+  };
+  config: {
+    /** The image reference the container was created with. */
+    image: string;
+    hostname: string;
+    user: string;
+    env: string[];
+    cmd: string[] | null;
+    entrypoint: string[] | null;
+    workingDir: string;
+    labels: Record<string, string>;
+    tty: boolean;
+    openStdin: boolean;
+    stopSignal?: string;
+    exposedPorts: string[];
+  };
+  hostConfig: {
+    networkMode: string;
+    restartPolicy: { name: string; maximumRetryCount: number };
+    binds: string[];
+    privileged: boolean;
+    capAdd: string[];
+    capDrop: string[];
+    init: boolean | null;
+    /** `80/tcp` -> host bindings. */
+    portBindings: Record<string, Array<{ hostIp: string; hostPort: string }>>;
+  };
+  mounts: ContainerMount[];
+  /** Network name -> endpoint. */
+  networks: Record<string, ContainerNetworkEndpoint>;
+  /** Published ports as the engine reports them after start. */
+  ports: Record<string, Array<{ hostIp: string; hostPort: string }> | null>;
+  /** The engine's full answer, for what the typed subset leaves out. */
+  raw: unknown;
+}
+
+export interface EndpointConfig {
+  Aliases?: string[];
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] };
+  Links?: string[];
+  MacAddress?: string;
+  DriverOpts?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface HostConfigBody {
+  Binds?: string[];
+  Mounts?: Array<Record<string, unknown>>;
+  NetworkMode?: string;
+  PortBindings?: Record<string, Array<{ HostIp?: string; HostPort?: string }>>;
+  PublishAllPorts?: boolean;
+  RestartPolicy?: { Name: string; MaximumRetryCount?: number };
+  Privileged?: boolean;
+  CapAdd?: string[];
+  CapDrop?: string[];
+  ExtraHosts?: string[];
+  Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
+  Init?: boolean;
+  Links?: string[];
+  VolumesFrom?: string[];
+  LogConfig?: { Type: string; Config?: Record<string, string> };
+  Tmpfs?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+/** The engine's container-create JSON, typed loosely: tsfig builds it in reconcile/. */
+export interface ContainerCreateBody {
+  Image: string;
+  Hostname?: string;
+  Domainname?: string;
+  User?: string;
+  Env?: string[];
+  Cmd?: string[];
+  Entrypoint?: string[];
+  WorkingDir?: string;
+  Labels?: Record<string, string>;
+  ExposedPorts?: Record<string, Record<string, never>>;
+  Volumes?: Record<string, Record<string, never>>;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  StopSignal?: string;
+  StopTimeout?: number;
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number };
+  HostConfig?: HostConfigBody;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointConfig> };
+  [key: string]: unknown;
+}
+
+export interface CreateContainerOptions extends CallOptions {
+  /** `os[/arch[/variant]]` (API >= 1.41). */
+  platform?: string;
+}
+
+export interface CreatedContainer {
+  id: string;
+  warnings: string[];
+}
+
+export interface ListContainersOptions extends CallOptions {
+  /** Include stopped containers (default false, as the engine). */
+  all?: boolean;
+  labels?: LabelFilter;
+  filters?: EngineFilters;
+}
+
+export interface RemoveContainerOptions extends CallOptions {
+  force?: boolean;
+  /** Also remove the container's anonymous volumes. */
+  volumes?: boolean;
+}
+
+export interface WaitOptions extends CallOptions {
+  condition?: 'not-running' | 'next-exit' | 'removed';
+}
+
+export interface WaitResult {
+  statusCode: number;
+  error?: string;
+}
+
+// ---------------------------------------------------------------- exec, logs, events, archives
+
+export interface ExecOptions extends CallOptions {
+  cmd: string[];
+  env?: string[];
+  user?: string;
+  workingDir?: string;
+  tty?: boolean;
+  privileged?: boolean;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface LogsOptions extends CallOptions {
+  follow?: boolean;
+  /** Default true. */
+  stdout?: boolean;
+  /** Default true. */
+  stderr?: boolean;
+  /** Unix seconds (fractions allowed) or a timestamp string the engine accepts. */
+  since?: number | string;
+  until?: number | string;
+  /** Number of lines from the end, or 'all' (default). */
+  tail?: number | 'all';
+  timestamps?: boolean;
+}
+
+export interface EventsOptions extends CallOptions {
+  /** Engine event filters: `{ type: ['container'], label: ['io.tsfig.project=x'] }`. */
+  filters?: EngineFilters;
+  since?: number | string;
+  until?: number | string;
+}
+
+export interface EngineEvent {
+  /** `container`, `network`, `volume`, `image`, ... */
+  type: string;
+  /** `create`, `start`, `die`, `exec_start: sh -c ...`, `health_status: healthy`, ... */
+  action: string;
+  /** Actor id: container id, network id, volume name, image ref. */
+  id: string;
+  attributes: Record<string, string>;
+  scope?: string;
+  /** Unix seconds. */
+  time: number;
+  /** Unix nanoseconds (a number: precision below a microsecond is lost). */
+  timeNano: number;
+}
+
+/** A live event subscription: iterate it, and close it when done (or abort the signal). */
+export interface EventStream extends AsyncIterable<EngineEvent> {
+  close(): void;
+}
+
+export interface PutArchiveOptions extends CallOptions {
+  noOverwriteDirNonDir?: boolean;
+}
+
+export interface ArchiveStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+export interface Archive {
+  /** A tar stream. */
+  stream: NodeJS.ReadableStream;
+  stat?: ArchiveStat;
+}
+
+// ---------------------------------------------------------------- networks
+
+export interface IpamConfig {
+  subnet?: string;
+  ipRange?: string;
+  gateway?: string;
+  auxAddresses?: Record<string, string>;
+}
+
+export interface NetworkSummary {
+  id: string;
+  name: string;
+  driver: string;
+  scope: string;
+  internal: boolean;
+  attachable: boolean;
+  enableIPv6: boolean;
+  labels: Record<string, string>;
+  options: Record<string, string>;
+  ipam: { driver: string; config: IpamConfig[]; options: Record<string, string> };
+  created: string;
+}
+
+export interface NetworkInspect extends NetworkSummary {
+  /** Container id -> endpoint. */
+  containers: Record<string, { name: string; endpointId: string; macAddress: string; ipv4Address: string; ipv6Address: string }>;
+  raw: unknown;
+}
+
+export interface NetworkCreateBody {
+  Name: string;
+  Driver?: string;
+  Internal?: boolean;
+  Attachable?: boolean;
+  EnableIPv6?: boolean;
+  CheckDuplicate?: boolean;
+  IPAM?: {
+    Driver?: string;
+    Config?: Array<{ Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }>;
+    Options?: Record<string, string>;
+  };
+  Options?: Record<string, string>;
+  Labels?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface CreatedNetwork {
+  id: string;
+  warning?: string;
+}
+
+export interface ListByLabelOptions extends CallOptions {
+  labels?: LabelFilter;
+  filters?: EngineFilters;
+}
+
+// ---------------------------------------------------------------- volumes
+
+export interface VolumeSummary {
+  name: string;
+  driver: string;
+  mountpoint: string;
+  scope: string;
+  labels: Record<string, string>;
+  options: Record<string, string>;
+  createdAt?: string;
+}
+
+export interface VolumeInspect extends VolumeSummary {
+  raw: unknown;
+}
+
+export interface VolumeCreateBody {
+  Name?: string;
+  Driver?: string;
+  DriverOpts?: Record<string, string>;
+  Labels?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface RemoveVolumeOptions extends CallOptions {
+  force?: boolean;
+}
+
+// ---------------------------------------------------------------- images
+
+export interface ImageSummary {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  /** Seconds since the epoch. */
+  created: number;
+  size: number;
+  labels: Record<string, string>;
+}
+
+export interface ImageInspect {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  /** ISO 8601. */
+  created: string;
+  os: string;
+  architecture: string;
+  size: number;
+  config: {
+    env: string[];
+    cmd: string[] | null;
+    entrypoint: string[] | null;
+    workingDir: string;
+    user: string;
+    labels: Record<string, string>;
+    exposedPorts: string[];
+    volumes: string[];
+    stopSignal?: string;
+    healthcheck?: { test?: string[]; interval?: number; timeout?: number; retries?: number; startPeriod?: number };
+  };
+  raw: unknown;
+}
+
+export interface ListImagesOptions extends CallOptions {
+  all?: boolean;
+  labels?: LabelFilter;
+  /** `reference` filter, e.g. `busybox` or `busybox:*`. */
+  reference?: string;
+}
+
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  serveraddress?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+}
+
+export interface PullOptions extends CallOptions {
+  auth?: RegistryAuth;
+  platform?: string;
+}
+
+export interface PushOptions extends CallOptions {
+  auth?: RegistryAuth;
+}
+
+/** One JSON progress message of a pull or push. */
+export interface ProgressMessage {
+  status?: string;
+  id?: string;
+  progress?: string;
+  progressDetail?: { current?: number; total?: number };
+}
+
+export interface RemoveImageOptions extends CallOptions {
+  force?: boolean;
+  noprune?: boolean;
+}
+
+// ---------------------------------------------------------------- the interface
+
+export interface Engine {
+  /** Where this engine lives (for messages: `endpoint.url`). */
+  readonly endpoint: Endpoint;
+
+  ping(opts?: CallOptions): Promise<void>;
+  version(opts?: CallOptions): Promise<EngineVersion>;
+  info(opts?: CallOptions): Promise<EngineInfo>;
+
+  listContainers(opts?: ListContainersOptions): Promise<ContainerSummary[]>;
+  inspectContainer(id: string, opts?: CallOptions): Promise<ContainerInspect>;
+  createContainer(name: string | undefined, body: ContainerCreateBody, opts?: CreateContainerOptions): Promise<CreatedContainer>;
+  /** Already running is success. */
+  startContainer(id: string, opts?: CallOptions): Promise<void>;
+  /** Already stopped is success. `timeoutSeconds`: grace period before SIGKILL (engine default when absent). */
+  stopContainer(id: string, timeoutSeconds?: number, opts?: CallOptions): Promise<void>;
+  killContainer(id: string, signal?: string, opts?: CallOptions): Promise<void>;
+  restartContainer(id: string, timeoutSeconds?: number, opts?: CallOptions): Promise<void>;
+  removeContainer(id: string, opts?: RemoveContainerOptions): Promise<void>;
+  renameContainer(id: string, newName: string, opts?: CallOptions): Promise<void>;
+  waitContainer(id: string, opts?: WaitOptions): Promise<WaitResult>;
+  connectNetwork(networkId: string, containerId: string, endpointConfig?: EndpointConfig, opts?: CallOptions): Promise<void>;
+  disconnectNetwork(networkId: string, containerId: string, force?: boolean, opts?: CallOptions): Promise<void>;
+
+  listNetworks(opts?: ListByLabelOptions): Promise<NetworkSummary[]>;
+  inspectNetwork(id: string, opts?: CallOptions): Promise<NetworkInspect>;
+  createNetwork(body: NetworkCreateBody, opts?: CallOptions): Promise<CreatedNetwork>;
+  removeNetwork(id: string, opts?: CallOptions): Promise<void>;
+
+  listVolumes(opts?: ListByLabelOptions): Promise<VolumeSummary[]>;
+  inspectVolume(name: string, opts?: CallOptions): Promise<VolumeInspect>;
+  createVolume(body: VolumeCreateBody, opts?: CallOptions): Promise<VolumeSummary>;
+  removeVolume(name: string, opts?: RemoveVolumeOptions): Promise<void>;
+
+  /** undefined when the engine does not have the image. */
+  inspectImage(ref: string, opts?: CallOptions): Promise<ImageInspect | undefined>;
+  listImages(opts?: ListImagesOptions): Promise<ImageSummary[]>;
+  /** Resolves when the pull finished; an error message inside the progress stream rejects. */
+  pullImage(ref: string, onProgress?: (msg: ProgressMessage) => void, opts?: PullOptions): Promise<void>;
+  pushImage(ref: string, onProgress?: (msg: ProgressMessage) => void, opts?: PushOptions): Promise<void>;
+  /** Tag `source` as `target` (`repo[:tag]`, tag defaults to latest). */
+  tagImage(source: string, target: string, opts?: CallOptions): Promise<void>;
+  removeImage(ref: string, opts?: RemoveImageOptions): Promise<void>;
+
+  /** Run a command in a running container, collect its output and exit code. */
+  exec(containerId: string, opts: ExecOptions): Promise<ExecResult>;
+  /**
+   * The raw log stream: multiplexed with 8-byte headers unless the container has a TTY
+   * (see `demux` in streams.ts). Ends when the logs end (or the container stops, with follow).
+   */
+  logs(containerId: string, opts?: LogsOptions): Promise<NodeJS.ReadableStream>;
+  /** Subscribe to engine events; resolves once subscribed. Aborting the signal ends the iteration. */
+  events(opts?: EventsOptions): Promise<EventStream>;
+  /** Extract a tar archive (stream or buffer) into `path` inside the container. */
+  putArchive(containerId: string, path: string, tar: NodeJS.ReadableStream | Buffer, opts?: PutArchiveOptions): Promise<void>;
+  /** A tar archive of `path` inside the container. */
+  getArchive(containerId: string, path: string, opts?: CallOptions): Promise<Archive>;
+}

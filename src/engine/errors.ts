@@ -1,0 +1,138 @@
+/**
+ * Engine failures as tsfig errors: one line, no stack, the engine's own message.
+ */
+import { EngineError, TsfigError } from '../errors.js';
+
+/** The engine could not be reached at all (no socket, refused, TLS or ssh failure, ...). */
+export class EngineUnreachableError extends EngineError {
+  readonly endpoint: string;
+  /** The system error code (`ENOENT`, `ECONNREFUSED`, ...) when there is one. */
+  readonly code: string | undefined;
+  constructor(endpoint: string, reason: string, code?: string) {
+    super(`cannot reach the Docker engine at ${endpoint}: ${reason}`);
+    this.name = 'EngineUnreachableError';
+    this.endpoint = endpoint;
+    this.code = code;
+  }
+}
+
+/** What the failing call was about, for messages when the engine gives none. */
+export interface ErrorContext {
+  kind?: 'container' | 'network' | 'volume' | 'image' | 'exec';
+  id?: string;
+  /** `start`, `create`, ... */
+  action?: string;
+}
+
+interface ModemError {
+  message?: unknown;
+  statusCode?: unknown;
+  json?: unknown;
+  code?: unknown;
+  name?: unknown;
+  level?: unknown;
+}
+
+/** Collapse whitespace so the message is one line. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** `No such container: x` -> `no such container: x`; `OCI runtime ...` stays. */
+function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? text[0]!.toLowerCase() + text.slice(1) : text;
+}
+
+/** The engine's own message of an HTTP error from docker-modem. */
+export function engineMessage(err: ModemError): string | undefined {
+  const json = err.json;
+  if (json !== null && typeof json === 'object' && 'message' in json) {
+    const m = (json as { message: unknown }).message;
+    if (typeof m === 'string' && m.trim() !== '') return m;
+  }
+  if (typeof json === 'string' && json.trim() !== '') return json;
+  if (Buffer.isBuffer(json) && json.length > 0) {
+    const text = json.toString('utf8');
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (parsed !== null && typeof parsed === 'object' && typeof (parsed as { message?: unknown }).message === 'string') {
+        return (parsed as { message: string }).message;
+      }
+    } catch {
+      // not JSON
+    }
+    return text;
+  }
+  // docker-modem's message: "(HTTP code 404) no such container - No such container: x "
+  if (typeof err.message === 'string') {
+    const m = /^\(HTTP code \d+\) .*? - ([\s\S]*)$/.exec(err.message);
+    if (m?.[1] !== undefined && m[1].trim() !== '' && m[1].trim() !== '[object Object]') return m[1];
+  }
+  return undefined;
+}
+
+const TRANSPORT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EACCES',
+  'EPERM',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ENOTSOCK',
+  'EADDRNOTAVAIL',
+  'EPROTO',
+]);
+
+function isTransportError(err: ModemError): boolean {
+  const code = typeof err.code === 'string' ? err.code : '';
+  if (TRANSPORT_CODES.has(code)) return true;
+  // TLS verification failures (DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID, ...).
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) return true;
+  // ssh2 client errors carry a `level` (client-socket, client-authentication, ...).
+  if (typeof err.level === 'string' && err.level.startsWith('client')) return true;
+  return err.message === 'socket hang up';
+}
+
+function fallbackMessage(status: number, ctx: ErrorContext): string {
+  const what = ctx.kind !== undefined ? `${ctx.kind}${ctx.id !== undefined ? ` ${ctx.id}` : ''}` : 'request';
+  if (status === 404) return ctx.kind !== undefined ? `no such ${what}` : 'not found';
+  if (status === 409) return `${what}: conflict`;
+  return `${ctx.action !== undefined ? `${ctx.action} ${what}` : what} failed (HTTP ${status})`;
+}
+
+/**
+ * Map anything dockerode / docker-modem throws to a TsfigError. AbortErrors are returned
+ * unchanged (cancellation is not a failure of the engine), as are TsfigErrors.
+ */
+export function mapEngineError(err: unknown, endpoint: string, ctx: ErrorContext = {}): unknown {
+  if (err instanceof TsfigError) return err;
+  if (err === null || typeof err !== 'object') return new EngineError(`Docker engine at ${endpoint}: ${oneLine(String(err))}`);
+  const e = err as ModemError;
+  if (e.name === 'AbortError') return err;
+  if (typeof e.statusCode === 'number') {
+    const status = e.statusCode;
+    let msg = engineMessage(e);
+    msg = msg !== undefined ? lowerFirst(oneLine(msg)) : fallbackMessage(status, ctx);
+    if (status === 409 && !/^conflict\b/i.test(msg)) msg = `conflict: ${msg}`;
+    msg = msg.replace(/^Conflict\. /, 'conflict: ').replace(/^conflict\. /, 'conflict: ');
+    return new EngineError(msg, status);
+  }
+  const message = typeof e.message === 'string' ? oneLine(e.message) : oneLine(String(err));
+  if (isTransportError(e)) {
+    return new EngineUnreachableError(endpoint, message, typeof e.code === 'string' ? e.code : undefined);
+  }
+  return new EngineError(`Docker engine at ${endpoint}: ${message}`);
+}
+
+/** true when the error is an AbortError (the call was cancelled). */
+export function isAbortError(err: unknown): boolean {
+  return err !== null && typeof err === 'object' && (err as { name?: unknown }).name === 'AbortError';
+}
