@@ -16,9 +16,10 @@ export class TsfigError extends Error {
 /** The project file is wrong. Carries every diagnostic found. */
 export class ConfigError extends TsfigError {
   readonly diagnostics: Diagnostic[];
-  constructor(diagnostics: Diagnostic[]) {
+  /** `cwd` makes file paths in the message relative to it. */
+  constructor(diagnostics: Diagnostic[], cwd?: string) {
     const sorted = sortDiagnostics(diagnostics);
-    super(sorted.map((d) => formatDiagnostic(d)).join('\n'));
+    super(sorted.map((d) => formatDiagnostic(d, cwd)).join('\n'));
     this.name = 'ConfigError';
     this.diagnostics = sorted;
   }

@@ -1,0 +1,53 @@
+/** Global flags and environment -> what every command needs. No domain logic. */
+import type { Command } from 'commander';
+import { loadProject, type LoadOptions } from '../config/load.js';
+import { formatDiagnostic, hasErrors } from '../config/diagnostics.js';
+import type { Project } from '../model/project.js';
+import { ConfigError } from '../errors.js';
+
+export interface GlobalOptions {
+  file?: string[];
+  projectName?: string;
+  projectDirectory?: string;
+  envFile?: string[];
+  profile?: string[];
+  host?: string;
+  debug?: boolean;
+}
+
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+export interface IO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+export function loadOptions(g: GlobalOptions, io: IO, services?: string[]): LoadOptions {
+  const o: LoadOptions = { cwd: io.cwd, env: io.env };
+  if (io.env.HOME) o.homeDir = io.env.HOME;
+  if (g.file?.length) o.files = g.file;
+  if (g.projectName !== undefined) o.projectName = g.projectName;
+  if (g.projectDirectory !== undefined) o.projectDirectory = g.projectDirectory;
+  if (g.envFile?.length) o.envFiles = g.envFile;
+  if (g.profile?.length) o.profiles = g.profile;
+  if (services?.length) o.services = services;
+  return o;
+}
+
+/** Load the project; warnings go to stderr, errors throw a ConfigError holding all of them. */
+export function requireProject(g: GlobalOptions, io: IO, services?: string[]): Project {
+  const r = loadProject(loadOptions(g, io, services));
+  if (hasErrors(r.diagnostics) || !r.project) {
+    throw new ConfigError(r.diagnostics.filter((d) => d.severity === 'error'), io.cwd);
+  }
+  for (const d of r.diagnostics) io.stderr(formatDiagnostic(d, io.cwd) + '\n');
+  return r.project;
+}

@@ -1,0 +1,74 @@
+/**
+ * The built `tsfig` binary, run as a user runs it (node bin/tsfig.js; `npm test` builds first).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const bin = resolve(root, 'bin/tsfig.js');
+
+function run(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...opts.env })) if (v !== undefined) env[k] = v;
+  return new Promise((done) => {
+    execFile(process.execPath, [bin, ...args], { cwd: opts.cwd ?? root, env, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('the tsfig binary', () => {
+  it('is built', () => {
+    expect(existsSync(resolve(root, 'dist/cli/main.js'))).toBe(true);
+  });
+
+  it('prints its version and help', async () => {
+    const v = await run(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const h = await run(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('config');
+  });
+
+  it('validates and prints the demo stack', async () => {
+    expect(await run(['config', '-q'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    const r = await run(['config', '--format', 'json']);
+    expect(JSON.parse(r.stdout).name).toBe('tsfigdemo');
+  });
+
+  it('talks to the engine: tsfig version names the engine and its API version', async () => {
+    const r = await run(['version', '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const v = JSON.parse(r.stdout);
+    expect(v.engine.apiVersion).toMatch(/^1\.\d+$/);
+  });
+
+  it('no engine: one clear line, exit 1, no stack trace', async () => {
+    const sock = 'unix:///tmp/tsfig-no-engine.sock';
+    const r = await run(['version'], { env: { DOCKER_HOST: sock } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^cannot reach the Docker engine at unix:\/\/\/tmp\/tsfig-no-engine\.sock: .+\n$/);
+  });
+
+  it('-H wins over DOCKER_HOST', async () => {
+    const bad = await run(['-H', 'unix:///tmp/tsfig-no-engine.sock', 'version'], { env: { DOCKER_HOST: undefined } });
+    expect(bad.stderr).toMatch(/^cannot reach the Docker engine at unix:\/\/\/tmp\/tsfig-no-engine\.sock: /);
+    const good = await run(['-H', 'unix:///var/run/docker.sock', 'version'], { env: { DOCKER_HOST: 'unix:///tmp/tsfig-no-engine.sock' } });
+    expect(good.code).toBe(0);
+  });
+
+  it('a config error in a real file: FILE:LINE:COL and exit 1', async () => {
+    const r = await run(['-f', 'test/e2e/testdata/bad-config/fig.yml', 'config']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'test/e2e/testdata/bad-config/fig.yml:5:10: unknown key "bogus" in services.web.ports[0] (allowed keys: target, published, host_ip, protocol, mode, name, app_protocol)\n',
+    );
+  });
+});
