@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README says: `npm test`.
+# Installs dependencies when they are missing, makes sure a Docker engine answers (starting
+# Debian's docker.io when none does) and the busybox image exists, builds, then runs vitest
+# (unit and e2e) with a JSON report in test-results.json and a plain summary line last.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "tsfig test: installing dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+
+bash scripts/engine.sh >&2
+npm run -s build >&2
+
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-results.json "$@" || status=$?
+
+if [ -f test-results.json ]; then
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync("test-results.json", "utf8"));
+    const failed = r.numFailedTests + (r.numRuntimeErrorTests ?? 0);
+    console.log(`${r.numPassedTests} passed, ${failed} failed`);
+  '
+fi
+exit $status
