@@ -36,13 +36,19 @@ const KEYED: Record<string, (item: unknown) => string> = {
   configs: (v) => (isTree(v) ? String(v.source) : String(v)),
 };
 
+/** A new map with the same entries and positions. */
+function shallowCopy(t: Tree): Tree {
+  const out = newTree(t);
+  for (const [k, v] of Object.entries(t)) {
+    put(out, k, v);
+    copyLoc(t, k, out, k);
+  }
+  return out;
+}
+
 /** Merge two canonical services; `over` wins. */
 export function mergeService(base: Tree, over: Tree): Tree {
-  const out = newTree(base);
-  for (const [k, v] of Object.entries(base)) {
-    put(out, k, v);
-    copyLoc(base, k, out, k);
-  }
+  const out = shallowCopy(base);
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     if (APPENDED.has(k) && Array.isArray(b) && Array.isArray(v)) {
@@ -63,11 +69,7 @@ export function mergeService(base: Tree, over: Tree): Tree {
 
 /** Deep merge of maps; lists inside are replaced. */
 export function mergeMaps(base: Tree, over: Tree): Tree {
-  const out = newTree(base);
-  for (const [k, v] of Object.entries(base)) {
-    put(out, k, v);
-    copyLoc(base, k, out, k);
-  }
+  const out = shallowCopy(base);
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     if (isTree(b) && isTree(v)) put(out, k, mergeMaps(b, v));
@@ -115,19 +117,11 @@ function mergeKeyed(a: unknown[], b: unknown[], keyOf: (v: unknown) => string): 
 
 /** Merge whole structured files: services by name, other top-level maps deeply, scalars replaced. */
 export function mergeFiles(base: Tree, over: Tree): Tree {
-  const out = newTree(base);
-  for (const [k, v] of Object.entries(base)) {
-    put(out, k, v);
-    copyLoc(base, k, out, k);
-  }
+  const out = shallowCopy(base);
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     if (k === 'services' && isTree(b) && isTree(v)) {
-      const services = newTree(b);
-      for (const [name, s] of Object.entries(b)) {
-        put(services, name, s);
-        copyLoc(b, name, services, name);
-      }
+      const services = shallowCopy(b);
       for (const [name, s] of Object.entries(v)) {
         const prev = services[name];
         put(services, name, isTree(prev) && isTree(s) ? mergeService(prev, s) : s);
