@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { connect, resolveEndpoint } from '../../engine/connect.js';
 import { globals, type IO } from '../context.js';
 import { VERSION } from '../version.js';
 
@@ -15,6 +14,8 @@ export function versionCommand(io: IO): Command {
         return;
       }
       const g = globals(this);
+      // dockerode costs ~0.2 s to load: only commands that talk to an engine pay for it.
+      const { connect, resolveEndpoint } = await import('../../engine/connect.js');
       const endpoint = resolveEndpoint({ host: g.host, env: io.env });
       const engine = connect(endpoint);
       const v = await engine.version();
