@@ -1,0 +1,1099 @@
+/**
+ * A normalized service -> the Engine API's container-create body: one pure mapping, key by
+ * key, as `docker run` / docker compose v2 (`pkg/compose/create.go`) set each field. No engine
+ * calls, no file system (a seccomp profile is read through `SpecInput.readFile`).
+ *
+ * Where tsfig deliberately differs from compose v2 (each one engine-true):
+ * - Bind mounts: `create_host_path` true (the default) uses `HostConfig.Binds`
+ *   (`src:dst:rw|ro[,z|Z][,propagation]`), so the engine creates a missing host path as
+ *   `docker run -v` does; `create_host_path: false` uses a `Mount` of type bind, which fails when
+ *   the path is missing. Compose uses a Mount as soon as `propagation` is set; Binds carry the
+ *   propagation too and keep the host-path creation on every API version.
+ * - `volumes_from` keeps its `:ro` / `:rw` mode (compose drops it when it resolves a service).
+ * - Legacy links (`HostConfig.Links`) are set only on the engine's default bridge
+ *   (`network_mode: bridge|default`), where the engine itself injects the link environment
+ *   variables and /etc/hosts entries; on project networks links go on every endpoint
+ *   (`EndpointConfig.Links`) and are DNS aliases. One container per link (`containerOf`);
+ *   compose adds every replica, which the engine collapses to the first one anyway.
+ * - `mem_swappiness: 0` is sent (compose cannot send 0); `oom_kill_disable` only when set.
+ * - `deploy.restart_policy` applies only when `restart` is absent; its `condition` defaults to
+ *   `any` (the specification's default; compose sends an empty policy).
+ * - A null `environment` value is sent as a bare `KEY`, as compose does: the engine then
+ *   removes KEY from the image's environment (verified on dockerd 20.10).
+ *
+ * Keys that are not part of the create body (handled elsewhere): build, container_name (the
+ * caller's `containerName`), depends_on, deploy.replicas/mode/placement/update_config,
+ * develop, env_file/label_file/log_driver/log_opt (folded by the loader), extends, host,
+ * profiles, pull_policy, scale, attach, post_start/pre_stop (exec after start / before stop).
+ */
+import type { ContainerCreateBody, EndpointConfig, HostConfigBody } from '../engine/engine.js';
+import type { FileObjectConfig, Project, Service, ServiceNetwork, ServiceVolume } from '../model/project.js';
+import { parseBytes, parseDuration } from '../config/shortsyntax.js';
+
+export interface SpecInput {
+  project: Project;
+  service: Service;
+  /** Replica number (1-based); 0 for one-off containers. */
+  number: number;
+  /**
+   * The container's final name (network aliases use it, as compose does). For a recreate,
+   * create under a temporary name and rename afterwards; pass the final name here.
+   */
+  containerName: string;
+  /** The image reference to create from (service.image, or the default build name). */
+  image: string;
+  /** Labels tsfig adds (project, service, number, config-hash, version, ...): merged over service labels. */
+  labels: Record<string, string>;
+  /**
+   * For `service:x` in network_mode / ipc / pid, for volumes_from `svc` and for links: the
+   * container (name or id) of that service to join; undefined if none exists (an error for
+   * network_mode / ipc / pid / volumes_from; a link to a service without a container is
+   * skipped, as compose does).
+   */
+  containerOf: (service: string) => string | undefined;
+  /**
+   * Anonymous volumes to reuse, by container path (recreate keeps data): target -> engine
+   * volume name. Every entry is mounted: a service anonymous volume at that target reuses it,
+   * and any other entry (an image VOLUME) is mounted as a volume at its target unless the
+   * service mounts something else there.
+   */
+  anonymousVolumes?: Record<string, string>;
+  /** Engine API version (e.g. "1.41"), to refuse keys the engine cannot honour. Absent: refuse nothing. */
+  apiVersion?: string;
+  /**
+   * Add the service name and the `aliases` of each network as DNS aliases. Default: true for
+   * replicas (number > 0), false for one-off containers (compose's `run` without --use-aliases).
+   */
+  useAliases?: boolean;
+  /** Reads a file (a `security_opt: seccomp=FILE` profile). Without it such a profile is a SpecError. */
+  readFile?: (path: string) => string;
+}
+
+/** HostConfig fields tsfig sets beyond the typed subset of engine.ts. */
+export interface SpecHostConfig extends HostConfigBody {
+  Annotations?: Record<string, string>;
+  Memory?: number;
+  MemorySwap?: number;
+  MemoryReservation?: number;
+  MemorySwappiness?: number;
+  OomKillDisable?: boolean;
+  OomScoreAdj?: number;
+  CpuShares?: number;
+  NanoCpus?: number;
+  CpuQuota?: number;
+  CpuPeriod?: number;
+  CpuRealtimeRuntime?: number;
+  CpuRealtimePeriod?: number;
+  CpusetCpus?: number | string;
+  CpuCount?: number;
+  CpuPercent?: number;
+  PidsLimit?: number;
+  ShmSize?: number;
+  Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
+  Devices?: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }>;
+  DeviceCgroupRules?: string[];
+  DeviceRequests?: DeviceRequest[];
+  BlkioWeight?: number;
+  BlkioWeightDevice?: Array<{ Path: string; Weight: number }>;
+  BlkioDeviceReadBps?: ThrottleDevice[];
+  BlkioDeviceWriteBps?: ThrottleDevice[];
+  BlkioDeviceReadIOps?: ThrottleDevice[];
+  BlkioDeviceWriteIOps?: ThrottleDevice[];
+  CgroupParent?: string;
+  SecurityOpt?: string[];
+  MaskedPaths?: string[];
+  ReadonlyPaths?: string[];
+  ReadonlyRootfs?: boolean;
+  Sysctls?: Record<string, string>;
+  StorageOpt?: Record<string, string>;
+  GroupAdd?: string[];
+  IpcMode?: string;
+  PidMode?: string;
+  UTSMode?: string;
+  UsernsMode?: string;
+  CgroupnsMode?: string;
+  Runtime?: string;
+  Isolation?: string;
+  VolumeDriver?: string;
+}
+
+export interface DeviceRequest {
+  Driver?: string;
+  Count?: number;
+  DeviceIDs?: string[];
+  Capabilities?: string[][];
+  Options?: Record<string, string>;
+}
+
+export interface ThrottleDevice {
+  Path: string;
+  Rate: number;
+}
+
+/** The create body tsfig sends: ContainerCreateBody plus the fields its typed subset lacks. */
+export interface SpecBody extends ContainerCreateBody {
+  /** Container-wide MAC address (before API 1.44; from 1.44 it goes on the main endpoint). */
+  MacAddress?: string;
+  Healthcheck?: {
+    Test?: string[];
+    Interval?: number;
+    Timeout?: number;
+    Retries?: number;
+    StartPeriod?: number;
+    /** API >= 1.44. */
+    StartInterval?: number;
+  };
+  HostConfig?: SpecHostConfig;
+}
+
+export interface ContainerSpec {
+  name: string;
+  body: SpecBody;
+  /**
+   * Networks to connect after create, in order (the engine takes one network at create before
+   * API 1.44): engine network name -> endpoint config. The first network is in
+   * body.NetworkingConfig; from API 1.44 every network is there and this list is empty.
+   */
+  extraNetworks: Array<{ network: string; config: EndpointConfig }>;
+  /** The `platform` create query parameter (`os[/arch[/variant]]`). */
+  platform?: string;
+  /** Things the engine will not do although the file asks (e.g. secret uid/gid/mode). */
+  warnings?: string[];
+}
+
+export class SpecError extends Error {
+  constructor(
+    message: string,
+    readonly key: string,
+  ) {
+    super(message);
+    this.name = 'SpecError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function scalar(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return undefined;
+}
+
+function stringList(v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) {
+    const s = scalar(v);
+    return s === undefined ? undefined : [s];
+  }
+  return v.map((x) => scalar(x)).filter((x): x is string => x !== undefined);
+}
+
+/** `list_or_dict` (`["a=b", "c"]` or `{a: b, c: null}`) -> a string map; null/bare is "". */
+function stringMap(v: unknown): Record<string, string> | undefined {
+  if (v === undefined || v === null) return undefined;
+  const out: Record<string, string> = {};
+  if (Array.isArray(v)) {
+    for (const item of v) {
+      const s = scalar(item);
+      if (s === undefined) continue;
+      const eq = s.indexOf('=');
+      if (eq < 0) out[s] = '';
+      else out[s.slice(0, eq)] = s.slice(eq + 1);
+    }
+    return out;
+  }
+  if (isRecord(v)) {
+    for (const [k, val] of Object.entries(v)) out[k] = scalar(val) ?? '';
+    return out;
+  }
+  return undefined;
+}
+
+/** Like stringMap, but a null value drops the key (logging options). */
+function optionMap(v: unknown): Record<string, string> | undefined {
+  if (!isRecord(v)) return stringMap(v);
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) {
+    const s = scalar(val);
+    if (s !== undefined) out[k] = s;
+  }
+  return out;
+}
+
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+function bool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  return undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return v === undefined || v === null ? undefined : scalar(v);
+}
+
+/** Compares Engine API versions `1.41` / `1.44`: negative, zero or positive. */
+export function compareApiVersions(a: string, b: string): number {
+  const pa = a.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+const CDI_NAME = /^[a-zA-Z0-9][a-zA-Z0-9.-]*\/[a-zA-Z0-9][a-zA-Z0-9._-]*=[a-zA-Z0-9_.:-]+$/;
+
+// ---------------------------------------------------------------------------------------
+// The mapping
+// ---------------------------------------------------------------------------------------
+
+class Builder {
+  readonly svc: Service;
+  readonly body: SpecBody;
+  readonly host: SpecHostConfig = {};
+  readonly warnings: string[] = [];
+  extraNetworks: Array<{ network: string; config: EndpointConfig }> = [];
+
+  constructor(readonly input: SpecInput) {
+    this.svc = input.service;
+    this.body = { Image: input.image };
+  }
+
+  fail(key: string, message: string): never {
+    throw new SpecError(`service "${this.svc.name}": ${key}: ${message}`, key);
+  }
+
+  /** Refuses `key` when the engine's API is older than `min`. */
+  needs(key: string, min: string, what = key): void {
+    const api = this.input.apiVersion;
+    if (api !== undefined && compareApiVersions(api, min) < 0) {
+      this.fail(key, `${what} needs Docker Engine API ${min} or newer; this engine speaks ${api}`);
+    }
+  }
+
+  /** The engine takes every network at create (API >= 1.44)? Unknown: no (works everywhere). */
+  get multiNetworkCreate(): boolean {
+    const api = this.input.apiVersion;
+    return api !== undefined && compareApiVersions(api, '1.44') >= 0;
+  }
+
+  get(key: string): unknown {
+    return this.svc[key];
+  }
+
+  resolveService(key: string, service: string): string {
+    const c = this.input.containerOf(service);
+    if (c === undefined || c === '') this.fail(key, `service "${service}" has no container to join; start it first`);
+    return c;
+  }
+
+  build(): ContainerSpec {
+    this.unsupported();
+    this.config();
+    this.environment();
+    this.ports();
+    this.healthcheck();
+    this.volumes();
+    this.resources();
+    this.hostSettings();
+    this.restart();
+    this.networking();
+    if (Object.keys(this.host).length > 0) this.body.HostConfig = this.host;
+    const spec: ContainerSpec = { name: this.input.containerName, body: this.body, extraNetworks: this.extraNetworks };
+    const platform = str(this.get('platform'));
+    if (platform !== undefined && platform !== '') {
+      this.needs('platform', '1.41');
+      spec.platform = platform;
+    }
+    if (this.warnings.length > 0) spec.warnings = this.warnings;
+    return spec;
+  }
+
+  // ------------------------------------------------------------------ keys tsfig refuses
+
+  unsupported(): void {
+    if (this.get('credential_spec') !== undefined) this.fail('credential_spec', 'is for Windows containers and is not supported');
+    const api = bool(this.get('use_api_socket'));
+    if (api === true) this.fail('use_api_socket', 'is not supported yet');
+    if (this.get('provider') !== undefined) this.fail('provider', 'provider services are not supported yet');
+    const models = this.get('models');
+    const hasModels = Array.isArray(models) ? models.length > 0 : isRecord(models) ? Object.keys(models).length > 0 : models !== undefined && models !== null;
+    if (hasModels) this.fail('models', 'is not supported yet');
+  }
+
+  // ------------------------------------------------------------------ Config
+
+  config(): void {
+    const b = this.body;
+    const s = this.svc;
+    if (s.command !== undefined && s.command !== null) b.Cmd = [...s.command];
+    // [] clears the image's entrypoint: the engine only falls back to it when the field is null.
+    if (s.entrypoint !== undefined && s.entrypoint !== null) b.Entrypoint = [...s.entrypoint];
+    const simple: Array<[string, 'WorkingDir' | 'User' | 'Hostname' | 'Domainname' | 'StopSignal']> = [
+      ['working_dir', 'WorkingDir'],
+      ['user', 'User'],
+      ['hostname', 'Hostname'],
+      ['domainname', 'Domainname'],
+      ['stop_signal', 'StopSignal'],
+    ];
+    for (const [key, field] of simple) {
+      const v = str(this.get(key));
+      if (v !== undefined && v !== '') b[field] = v;
+    }
+    b.Labels = { ...s.labels, ...this.input.labels };
+    const tty = bool(this.get('tty'));
+    if (tty !== undefined) b.Tty = tty;
+    const stdin = bool(this.get('stdin_open'));
+    if (stdin !== undefined) b.OpenStdin = stdin;
+    const grace = num(this.get('stop_grace_period'));
+    if (grace !== undefined) b.StopTimeout = Math.trunc(grace / 1e9);
+  }
+
+  environment(): void {
+    const env: string[] = [];
+    for (const [k, v] of Object.entries(this.svc.environment)) env.push(v === null ? k : `${k}=${v}`);
+    if (env.length > 0) this.body.Env = env;
+  }
+
+  // ------------------------------------------------------------------ ports, expose
+
+  ports(): void {
+    const exposed: Record<string, Record<string, never>> = {};
+    for (const raw of this.svc.expose) {
+      for (const p of expandExpose(String(raw), (m) => this.fail('expose', m))) exposed[p] = {};
+    }
+    const bindings: NonNullable<HostConfigBody['PortBindings']> = {};
+    for (const p of this.svc.ports) {
+      const key = `${p.target}/${p.protocol}`;
+      exposed[key] = {};
+      const binding: { HostIp?: string; HostPort?: string } = {};
+      if (p.host_ip !== undefined && p.host_ip !== '') binding.HostIp = p.host_ip;
+      binding.HostPort = p.published ?? '';
+      (bindings[key] ??= []).push(binding);
+    }
+    if (Object.keys(exposed).length > 0) this.body.ExposedPorts = exposed;
+    if (Object.keys(bindings).length > 0) this.host.PortBindings = bindings;
+  }
+
+  // ------------------------------------------------------------------ healthcheck
+
+  healthcheck(): void {
+    const h = this.svc.healthcheck;
+    if (h === undefined) return;
+    if (h.disable === true || h.test?.[0] === 'NONE') {
+      this.body.Healthcheck = { Test: ['NONE'] };
+      return;
+    }
+    const out: NonNullable<SpecBody['Healthcheck']> = {};
+    if (h.test !== undefined && h.test.length > 0) out.Test = [...h.test];
+    if (h.interval !== undefined) out.Interval = h.interval;
+    if (h.timeout !== undefined) out.Timeout = h.timeout;
+    if (h.retries !== undefined) out.Retries = h.retries;
+    if (h.start_period !== undefined) out.StartPeriod = h.start_period;
+    if (h.start_interval !== undefined) {
+      this.needs('healthcheck.start_interval', '1.44');
+      out.StartInterval = h.start_interval;
+    }
+    this.body.Healthcheck = out;
+  }
+
+  // ------------------------------------------------------------------ volumes, secrets, configs, tmpfs
+
+  volumes(): void {
+    const binds: string[] = [];
+    const mounts: Array<Record<string, unknown>> = [];
+    const targets = new Set<string>();
+    const driver = str(this.get('volume_driver'));
+    if (driver !== undefined && driver !== '') this.host.VolumeDriver = driver;
+
+    this.svc.volumes.forEach((v, i) => {
+      const key = `volumes[${i}]`;
+      if (targets.has(v.target)) this.fail(key, `two volumes are mounted at ${v.target}`);
+      targets.add(v.target);
+      const bind = this.mountOf(v, key, driver);
+      if (typeof bind === 'string') binds.push(bind);
+      else mounts.push(bind);
+    });
+
+    for (const kind of ['secrets', 'configs'] as const) {
+      for (const m of this.fileObjectMounts(kind)) {
+        // A volume at the same target wins, as in compose.
+        if (targets.has(m.target)) continue;
+        targets.add(m.target);
+        mounts.push({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: true });
+      }
+    }
+
+    const tmpfs: Record<string, string> = {};
+    for (const t of stringList(this.get('tmpfs')) ?? []) {
+      const colon = t.indexOf(':');
+      const path = colon < 0 ? t : t.slice(0, colon);
+      tmpfs[path] = colon < 0 ? '' : t.slice(colon + 1);
+    }
+
+    for (const [target, name] of Object.entries(this.input.anonymousVolumes ?? {})) {
+      if (targets.has(target) || target in tmpfs) continue;
+      targets.add(target);
+      mounts.push({ Type: 'volume', Source: name, Target: target });
+    }
+
+    if (binds.length > 0) this.host.Binds = binds;
+    if (mounts.length > 0) this.host.Mounts = mounts;
+    if (Object.keys(tmpfs).length > 0) this.host.Tmpfs = tmpfs;
+
+    const from: string[] = [];
+    this.svc.volumes_from.forEach((spec) => {
+      from.push(this.volumesFrom(spec));
+    });
+    if (from.length > 0) this.host.VolumesFrom = from;
+  }
+
+  /** One service volume: a Binds entry (string) or a Mount. */
+  mountOf(v: ServiceVolume, key: string, driver: string | undefined): string | Record<string, unknown> {
+    const readOnly = v.read_only === true;
+    switch (v.type) {
+      case 'bind': {
+        if (v.source === undefined || v.source === '') this.fail(key, `bind mount at ${v.target} has no source`);
+        if (v.volume?.nocopy === true || v.volume?.subpath !== undefined) this.warnings.push(`${key}: volume options do not apply to a bind mount; ignored`);
+        if (v.bind?.create_host_path !== false) {
+          // Binds: the engine creates a missing host path (docker run -v).
+          const opts = [readOnly ? 'ro' : 'rw'];
+          if (v.bind?.selinux !== undefined) opts.push(v.bind.selinux);
+          if (v.bind?.propagation !== undefined) opts.push(v.bind.propagation);
+          return `${v.source}:${v.target}:${opts.join(',')}`;
+        }
+        if (v.bind.selinux !== undefined) {
+          this.fail(`${key}.bind.selinux`, 'SELinux relabelling (z/Z) needs bind.create_host_path: true (the engine relabels only Binds)');
+        }
+        const m: Record<string, unknown> = { Type: 'bind', Source: v.source, Target: v.target };
+        if (readOnly) m.ReadOnly = true;
+        if (v.consistency !== undefined) m.Consistency = v.consistency;
+        if (v.bind.propagation !== undefined) m.BindOptions = { Propagation: v.bind.propagation };
+        return m;
+      }
+      case 'volume': {
+        const m: Record<string, unknown> = { Type: 'volume' };
+        if (v.source !== undefined && v.source !== '') {
+          const def = this.input.project.volumes[v.source];
+          if (def === undefined) this.fail(key, `the volume "${v.source}" is not defined in the project`);
+          m.Source = def.name;
+        } else {
+          const reuse = this.input.anonymousVolumes?.[v.target];
+          if (reuse !== undefined) m.Source = reuse;
+        }
+        m.Target = v.target;
+        if (readOnly) m.ReadOnly = true;
+        if (v.consistency !== undefined) m.Consistency = v.consistency;
+        const opts: Record<string, unknown> = {};
+        if (v.volume?.nocopy === true) opts.NoCopy = true;
+        if (v.volume?.subpath !== undefined) {
+          this.needs(`${key}.volume.subpath`, '1.45', 'volume.subpath');
+          opts.Subpath = v.volume.subpath;
+        }
+        if (m.Source === undefined && driver !== undefined && driver !== '') opts.DriverConfig = { Name: driver };
+        if (Object.keys(opts).length > 0) m.VolumeOptions = opts;
+        if (v.bind?.propagation !== undefined || v.bind?.selinux !== undefined) this.warnings.push(`${key}: bind options do not apply to a volume; ignored`);
+        return m;
+      }
+      case 'tmpfs': {
+        const m: Record<string, unknown> = { Type: 'tmpfs', Target: v.target };
+        if (readOnly) m.ReadOnly = true;
+        const opts: Record<string, unknown> = {};
+        if (v.tmpfs?.size !== undefined) opts.SizeBytes = v.tmpfs.size;
+        if (v.tmpfs?.mode !== undefined) opts.Mode = v.tmpfs.mode;
+        if (Object.keys(opts).length > 0) m.TmpfsOptions = opts;
+        return m;
+      }
+      case 'image': {
+        this.needs(`${key}.type`, '1.47', 'an image mount (type: image)');
+        const m: Record<string, unknown> = { Type: 'image', Source: v.source, Target: v.target };
+        if (readOnly) m.ReadOnly = true;
+        if (v.image?.subpath !== undefined) m.ImageOptions = { Subpath: v.image.subpath };
+        return m;
+      }
+      default: {
+        // npipe (Windows engines) and cluster (swarm CSI volumes): passed through as compose does.
+        const m: Record<string, unknown> = { Type: v.type, Target: v.target };
+        if (v.source !== undefined) m.Source = v.source;
+        if (readOnly) m.ReadOnly = true;
+        return m;
+      }
+    }
+  }
+
+  fileObjectMounts(kind: 'secrets' | 'configs'): Array<{ source: string; target: string }> {
+    const refs = this.get(kind);
+    if (!Array.isArray(refs)) return [];
+    const base = kind === 'secrets' ? '/run/secrets/' : '/';
+    const defs: Record<string, FileObjectConfig> = this.input.project[kind];
+    const out: Array<{ source: string; target: string }> = [];
+    refs.forEach((ref: unknown, i) => {
+      const key = `${kind}[${i}]`;
+      const source = isRecord(ref) ? str(ref.source) : str(ref);
+      if (source === undefined || source === '') this.fail(key, 'has no source');
+      const def = defs[source];
+      const noun = kind === 'secrets' ? 'secret' : 'config';
+      if (def === undefined) this.fail(key, `the ${noun} "${source}" is not defined in the project`);
+      if (def.external === true) this.fail(key, `the ${noun} "${source}" is external; external ${kind} need swarm and are not supported`);
+      if (def.environment !== undefined) this.fail(key, `the ${noun} "${source}" comes from environment:, which is not supported yet; use file:`);
+      if (def.content !== undefined) this.fail(key, `the ${noun} "${source}" comes from content:, which is not supported yet; use file:`);
+      if (def.file === undefined || def.file === '') this.fail(key, `the ${noun} "${source}" has no file:`);
+      const rawTarget = isRecord(ref) ? str(ref.target) : undefined;
+      const target = rawTarget === undefined || rawTarget === '' ? base + source : rawTarget.startsWith('/') ? rawTarget : base + rawTarget;
+      if (isRecord(ref) && (ref.uid !== undefined || ref.gid !== undefined || ref.mode !== undefined)) {
+        this.warnings.push(`${key}: uid, gid and mode of a file-based ${noun} are not supported (it is bind-mounted read-only); ignored`);
+      }
+      out.push({ source: def.file, target });
+    });
+    return out;
+  }
+
+  volumesFrom(spec: string): string {
+    const parts = spec.split(':');
+    if (parts[0] === 'container') {
+      const name = parts[1];
+      if (name === undefined || name === '') this.fail('volumes_from', `"${spec}" has no container name`);
+      return parts.length > 2 ? `${name}:${parts.slice(2).join(':')}` : name;
+    }
+    const svc = parts[0] ?? '';
+    const c = this.resolveService('volumes_from', svc);
+    return parts.length > 1 ? `${c}:${parts.slice(1).join(':')}` : c;
+  }
+
+  // ------------------------------------------------------------------ resources
+
+  resources(): void {
+    const h = this.host;
+    const bytes = (key: string): number | undefined => {
+      const v = this.get(key);
+      if (v === undefined || v === null) return undefined;
+      return this.bytesOf(key, v);
+    };
+    const numberOf = (key: string): number | undefined => {
+      const v = this.get(key);
+      if (v === undefined || v === null) return undefined;
+      const n = num(v);
+      if (n === undefined) this.fail(key, `${JSON.stringify(v)} is not a number`);
+      return n;
+    };
+
+    const memory = bytes('mem_limit');
+    if (memory !== undefined) h.Memory = memory;
+    const swap = this.get('memswap_limit');
+    if (swap !== undefined && swap !== null) h.MemorySwap = swap === -1 || swap === '-1' ? -1 : this.bytesOf('memswap_limit', swap);
+    const reservation = bytes('mem_reservation');
+    if (reservation !== undefined) h.MemoryReservation = reservation;
+    const swappiness = numberOf('mem_swappiness');
+    if (swappiness !== undefined) h.MemorySwappiness = swappiness;
+    const oomKill = bool(this.get('oom_kill_disable'));
+    if (oomKill !== undefined) h.OomKillDisable = oomKill;
+    const shares = numberOf('cpu_shares');
+    if (shares !== undefined) h.CpuShares = shares;
+    const cpus = numberOf('cpus');
+    if (cpus !== undefined) h.NanoCpus = Math.round(cpus * 1e9);
+    const quota = numberOf('cpu_quota');
+    if (quota !== undefined) h.CpuQuota = quota;
+    const period = numberOf('cpu_period');
+    if (period !== undefined) h.CpuPeriod = period;
+    const rtRuntime = this.micros('cpu_rt_runtime');
+    if (rtRuntime !== undefined) h.CpuRealtimeRuntime = rtRuntime;
+    const rtPeriod = this.micros('cpu_rt_period');
+    if (rtPeriod !== undefined) h.CpuRealtimePeriod = rtPeriod;
+    const cpuset = str(this.get('cpuset'));
+    if (cpuset !== undefined && cpuset !== '') h.CpusetCpus = cpuset;
+    const cpuCount = numberOf('cpu_count');
+    if (cpuCount !== undefined) h.CpuCount = cpuCount;
+    const cpuPercent = numberOf('cpu_percent');
+    if (cpuPercent !== undefined) h.CpuPercent = cpuPercent;
+    const pids = numberOf('pids_limit');
+    if (pids !== undefined) h.PidsLimit = pids;
+    const shm = bytes('shm_size');
+    if (shm !== undefined) h.ShmSize = shm;
+    const cgroupParent = str(this.get('cgroup_parent'));
+    if (cgroupParent !== undefined && cgroupParent !== '') h.CgroupParent = cgroupParent;
+
+    this.ulimits();
+    this.blkio();
+    this.devices();
+    this.deployResources();
+    this.gpus();
+    const rules = stringList(this.get('device_cgroup_rules'));
+    if (rules !== undefined && rules.length > 0) h.DeviceCgroupRules = rules;
+  }
+
+  bytesOf(key: string, v: unknown): number {
+    if (typeof v !== 'number' && typeof v !== 'string') this.fail(key, `${JSON.stringify(v)} is not a size`);
+    const r = parseBytes(v);
+    if (!r.ok) this.fail(key, r.error);
+    return r.value;
+  }
+
+  /** cpu_rt_runtime / cpu_rt_period: a number is microseconds, a duration is converted. */
+  micros(key: string): number | undefined {
+    const v = this.get(key);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'number') return v;
+    if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v.trim());
+    if (typeof v !== 'string') this.fail(key, `${JSON.stringify(v)} is not a duration`);
+    const d = parseDuration(v);
+    if (!d.ok) this.fail(key, d.error);
+    return Math.trunc(d.value / 1000);
+  }
+
+  ulimits(): void {
+    const u = this.get('ulimits');
+    if (!isRecord(u)) return;
+    const out: NonNullable<SpecHostConfig['Ulimits']> = [];
+    for (const [name, value] of Object.entries(u)) {
+      if (isRecord(value)) {
+        const soft = num(value.soft);
+        const hard = num(value.hard);
+        if (soft === undefined || hard === undefined) this.fail(`ulimits.${name}`, 'needs soft and hard');
+        out.push({ Name: name, Soft: soft, Hard: hard });
+      } else {
+        const n = num(value);
+        if (n === undefined) this.fail(`ulimits.${name}`, `${JSON.stringify(value)} is not a number`);
+        out.push({ Name: name, Soft: n, Hard: n });
+      }
+    }
+    if (out.length > 0) this.host.Ulimits = out;
+  }
+
+  blkio(): void {
+    const b = this.get('blkio_config');
+    if (!isRecord(b)) return;
+    const h = this.host;
+    const weight = num(b.weight);
+    if (weight !== undefined) h.BlkioWeight = weight;
+    if (Array.isArray(b.weight_device)) {
+      h.BlkioWeightDevice = b.weight_device.filter(isRecord).map((d, i) => {
+        const w = num(d.weight);
+        const path = str(d.path);
+        if (w === undefined || path === undefined) this.fail(`blkio_config.weight_device[${i}]`, 'needs path and weight');
+        return { Path: path, Weight: w };
+      });
+    }
+    const throttle = (key: string, isBytes: boolean): ThrottleDevice[] | undefined => {
+      const list = b[key];
+      if (!Array.isArray(list)) return undefined;
+      return list.filter(isRecord).map((d, i) => {
+        const path = str(d.path);
+        const where = `blkio_config.${key}[${i}]`;
+        if (path === undefined || d.rate === undefined || d.rate === null) this.fail(where, 'needs path and rate');
+        const rate = isBytes ? this.bytesOf(where, d.rate) : num(d.rate);
+        if (rate === undefined) this.fail(where, `rate ${JSON.stringify(d.rate)} is not a number`);
+        return { Path: path, Rate: rate };
+      });
+    };
+    const rb = throttle('device_read_bps', true);
+    if (rb) h.BlkioDeviceReadBps = rb;
+    const wb = throttle('device_write_bps', true);
+    if (wb) h.BlkioDeviceWriteBps = wb;
+    const ri = throttle('device_read_iops', false);
+    if (ri) h.BlkioDeviceReadIOps = ri;
+    const wi = throttle('device_write_iops', false);
+    if (wi) h.BlkioDeviceWriteIOps = wi;
+  }
+
+  devices(): void {
+    const list = this.get('devices');
+    if (!Array.isArray(list)) return;
+    const devices: NonNullable<SpecHostConfig['Devices']> = [];
+    const cdi: string[] = [];
+    list.forEach((d: unknown, i) => {
+      const key = `devices[${i}]`;
+      let source: string | undefined;
+      let target: string | undefined;
+      let perms = 'rwm';
+      if (typeof d === 'string') {
+        // docker run --device: HOST[:CONTAINER][:PERMISSIONS]; a second part of only r/w/m is the permissions.
+        const parts = d.split(':');
+        if (parts.length > 3) this.fail(key, `"${d}" has too many colons; use the long syntax`);
+        source = parts[0];
+        if (parts.length === 2 && /^[rwm]+$/.test(parts[1] ?? '')) perms = parts[1] ?? perms;
+        else if (parts.length >= 2) target = parts[1];
+        if (parts.length === 3) perms = parts[2] ?? perms;
+      } else if (isRecord(d)) {
+        source = str(d.source);
+        target = str(d.target);
+        perms = str(d.permissions) ?? perms;
+      }
+      if (source === undefined || source === '') this.fail(key, 'has no source device');
+      if (target === undefined || target === '') target = source;
+      if (!/^[rwm]+$/.test(perms)) this.fail(key, `permissions "${perms}" are not a combination of r, w and m`);
+      if (source === target && CDI_NAME.test(source)) {
+        cdi.push(source);
+        return;
+      }
+      devices.push({ PathOnHost: source, PathInContainer: target, CgroupPermissions: perms });
+    });
+    if (devices.length > 0) this.host.Devices = devices;
+    if (cdi.length > 0) this.addDeviceRequest({ Driver: 'cdi', DeviceIDs: cdi });
+  }
+
+  addDeviceRequest(r: DeviceRequest): void {
+    (this.host.DeviceRequests ??= []).push(r);
+  }
+
+  deviceRequest(key: string, d: Record<string, unknown>, extraCapability?: string): DeviceRequest {
+    const r: DeviceRequest = {};
+    const driver = str(d.driver);
+    if (driver !== undefined && driver !== '') r.Driver = driver;
+    const ids = stringList(d.device_ids);
+    const count = d.count;
+    if (count === 'all' || count === -1 || count === '-1') r.Count = -1;
+    else if (count !== undefined && count !== null) {
+      const n = num(count);
+      if (n === undefined) this.fail(key, `count ${JSON.stringify(count)} is not a number or "all"`);
+      r.Count = n;
+    } else if (ids === undefined || ids.length === 0) r.Count = -1; // neither count nor ids: all devices
+    if (ids !== undefined && ids.length > 0) r.DeviceIDs = ids;
+    const caps = stringList(d.capabilities) ?? [];
+    if (extraCapability !== undefined && !caps.includes(extraCapability)) caps.push(extraCapability);
+    if (caps.length > 0) r.Capabilities = [caps];
+    const options = stringMap(d.options);
+    if (options !== undefined && Object.keys(options).length > 0) r.Options = options;
+    return r;
+  }
+
+  deployResources(): void {
+    const deploy = this.get('deploy');
+    if (!isRecord(deploy) || !isRecord(deploy.resources)) return;
+    const { limits, reservations } = deploy.resources;
+    const h = this.host;
+    if (isRecord(limits)) {
+      if (limits.memory !== undefined && limits.memory !== null) {
+        const m = this.bytesOf('deploy.resources.limits.memory', limits.memory);
+        if (m !== 0) h.Memory = m;
+      }
+      const cpus = num(limits.cpus);
+      if (limits.cpus !== undefined && cpus === undefined) this.fail('deploy.resources.limits.cpus', `${JSON.stringify(limits.cpus)} is not a number`);
+      if (cpus !== undefined && cpus !== 0) h.NanoCpus = Math.round(cpus * 1e9);
+      const pids = num(limits.pids);
+      if (pids !== undefined && pids > 0) h.PidsLimit = pids;
+    }
+    if (isRecord(reservations)) {
+      if (reservations.memory !== undefined && reservations.memory !== null) {
+        const m = this.bytesOf('deploy.resources.reservations.memory', reservations.memory);
+        if (m !== 0) h.MemoryReservation = m;
+      }
+      // cpus and generic_resources reservations are swarm scheduling hints: no engine field.
+      if (Array.isArray(reservations.devices)) {
+        reservations.devices.forEach((d: unknown, i) => {
+          if (isRecord(d)) this.addDeviceRequest(this.deviceRequest(`deploy.resources.reservations.devices[${i}]`, d));
+        });
+      }
+    }
+  }
+
+  gpus(): void {
+    const g = this.get('gpus');
+    if (g === undefined || g === null) return;
+    if (g === 'all') {
+      this.addDeviceRequest({ Count: -1, Capabilities: [['gpu']] });
+      return;
+    }
+    if (!Array.isArray(g)) this.fail('gpus', 'must be "all" or a list of device requests');
+    g.forEach((d: unknown, i) => {
+      if (isRecord(d)) this.addDeviceRequest(this.deviceRequest(`gpus[${i}]`, d, 'gpu'));
+    });
+  }
+
+  // ------------------------------------------------------------------ other HostConfig keys
+
+  hostSettings(): void {
+    const h = this.host;
+    const lists: Array<[string, 'CapAdd' | 'CapDrop' | 'Dns' | 'DnsSearch' | 'DnsOptions' | 'ExtraHosts' | 'GroupAdd']> = [
+      ['cap_add', 'CapAdd'],
+      ['cap_drop', 'CapDrop'],
+      ['dns', 'Dns'],
+      ['dns_search', 'DnsSearch'],
+      ['dns_opt', 'DnsOptions'],
+      ['extra_hosts', 'ExtraHosts'],
+      ['group_add', 'GroupAdd'],
+    ];
+    for (const [key, field] of lists) {
+      const v = stringList(this.get(key));
+      if (v !== undefined && v.length > 0) h[field] = v;
+    }
+    const flags: Array<[string, 'Privileged' | 'ReadonlyRootfs' | 'Init']> = [
+      ['privileged', 'Privileged'],
+      ['read_only', 'ReadonlyRootfs'],
+      ['init', 'Init'],
+    ];
+    for (const [key, field] of flags) {
+      const v = bool(this.get(key));
+      if (v !== undefined) h[field] = v;
+    }
+    const modes: Array<[string, 'UTSMode' | 'UsernsMode' | 'CgroupnsMode' | 'Runtime' | 'Isolation']> = [
+      ['uts', 'UTSMode'],
+      ['userns_mode', 'UsernsMode'],
+      ['cgroup', 'CgroupnsMode'],
+      ['runtime', 'Runtime'],
+      ['isolation', 'Isolation'],
+    ];
+    for (const [key, field] of modes) {
+      const v = str(this.get(key));
+      if (v === undefined || v === '') continue;
+      if (key === 'cgroup') this.needs('cgroup', '1.41');
+      h[field] = v;
+    }
+    for (const [key, field] of [['ipc', 'IpcMode'], ['pid', 'PidMode']] as const) {
+      const v = str(this.get(key));
+      if (v === undefined || v === '') continue;
+      h[field] = v.startsWith('service:') ? `container:${this.resolveService(key, v.slice('service:'.length))}` : v;
+    }
+    const oom = num(this.get('oom_score_adj'));
+    if (oom !== undefined) h.OomScoreAdj = oom;
+    const sysctls = stringMap(this.get('sysctls'));
+    if (sysctls !== undefined && Object.keys(sysctls).length > 0) h.Sysctls = sysctls;
+    const storage = stringMap(this.get('storage_opt'));
+    if (storage !== undefined && Object.keys(storage).length > 0) h.StorageOpt = storage;
+    const annotations = stringMap(this.get('annotations'));
+    if (annotations !== undefined && Object.keys(annotations).length > 0) {
+      this.needs('annotations', '1.43');
+      h.Annotations = annotations;
+    }
+    this.securityOpts();
+    this.logging();
+  }
+
+  securityOpts(): void {
+    const opts = stringList(this.get('security_opt'));
+    if (opts === undefined || opts.length === 0) return;
+    const out: string[] = [];
+    for (const opt of opts) {
+      if (opt === 'systempaths=unconfined') {
+        this.host.MaskedPaths = [];
+        this.host.ReadonlyPaths = [];
+        continue;
+      }
+      let sep = opt.indexOf('=');
+      if (sep < 0 && opt !== 'no-new-privileges') {
+        sep = opt.indexOf(':');
+        if (sep < 0) this.fail('security_opt', `"${opt}" is not NAME=VALUE (e.g. label=disable, seccomp=unconfined)`);
+      }
+      const name = sep < 0 ? opt : opt.slice(0, sep);
+      const value = sep < 0 ? '' : opt.slice(sep + 1);
+      if (name === 'seccomp' && value !== 'unconfined' && value !== 'builtin') {
+        const read = this.input.readFile;
+        if (read === undefined) this.fail('security_opt', `seccomp profile files ("${value}") cannot be read here`);
+        const path = value.startsWith('/') ? value : `${this.input.project.workingDir.replace(/\/+$/, '')}/${value}`;
+        let profile: unknown;
+        try {
+          profile = JSON.parse(read(path));
+        } catch (err) {
+          this.fail('security_opt', `cannot read the seccomp profile ${path}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        out.push(`seccomp=${JSON.stringify(profile)}`);
+      } else {
+        out.push(opt);
+      }
+    }
+    if (out.length > 0) this.host.SecurityOpt = out;
+  }
+
+  logging(): void {
+    const l = this.get('logging');
+    if (!isRecord(l)) return;
+    const driver = str(l.driver) ?? '';
+    const options = optionMap(l.options);
+    const cfg: NonNullable<HostConfigBody['LogConfig']> = { Type: driver };
+    if (options !== undefined && Object.keys(options).length > 0) cfg.Config = options;
+    if (driver !== '' || cfg.Config !== undefined) this.host.LogConfig = cfg;
+  }
+
+  restart(): void {
+    const r = str(this.get('restart'));
+    if (r !== undefined && r !== '') {
+      const [name = '', count] = r.split(':');
+      const policy: { Name: string; MaximumRetryCount?: number } = { Name: name === 'none' ? 'no' : name };
+      if (count !== undefined && count !== '') {
+        if (name !== 'on-failure') this.fail('restart', `a retry count only applies to on-failure, not "${r}"`);
+        const n = Number(count);
+        if (!Number.isInteger(n) || n < 0) this.fail('restart', `"${count}" is not a retry count`);
+        policy.MaximumRetryCount = n;
+      }
+      this.host.RestartPolicy = policy;
+      return;
+    }
+    const deploy = this.get('deploy');
+    if (!isRecord(deploy) || !isRecord(deploy.restart_policy)) return;
+    const p = deploy.restart_policy;
+    const condition = str(p.condition) ?? 'any';
+    const names: Record<string, string> = { none: 'no', no: 'no', 'on-failure': 'on-failure', any: 'always', always: 'always', 'unless-stopped': 'unless-stopped' };
+    const name = names[condition];
+    if (name === undefined) this.fail('deploy.restart_policy.condition', `"${condition}" is not none, on-failure or any`);
+    const policy: { Name: string; MaximumRetryCount?: number } = { Name: name };
+    const attempts = num(p.max_attempts);
+    if (attempts !== undefined && name === 'on-failure') policy.MaximumRetryCount = attempts;
+    if (attempts !== undefined && name !== 'on-failure') this.warnings.push('deploy.restart_policy.max_attempts: the engine counts retries only for on-failure; ignored');
+    if (p.delay !== undefined || p.window !== undefined) this.warnings.push('deploy.restart_policy: delay and window are swarm settings; ignored');
+    this.host.RestartPolicy = policy;
+  }
+
+  // ------------------------------------------------------------------ networking
+
+  /** `container:alias` for every link (service links first, then external_links). */
+  links(): string[] {
+    const out: string[] = [];
+    for (const l of this.svc.links) {
+      const c = this.input.containerOf(l.service);
+      if (c === undefined || c === '') continue; // compose: a service without containers gives no link
+      out.push(`${c}:${l.alias}`);
+    }
+    for (const ext of this.svc.external_links) {
+      const colon = ext.indexOf(':');
+      out.push(colon < 0 ? `${ext}:${ext}` : ext);
+    }
+    return out;
+  }
+
+  networking(): void {
+    const mode = str(this.get('network_mode'));
+    const serviceMac = str(this.get('mac_address'));
+    if (mode !== undefined && mode !== '') {
+      this.networkMode(mode, serviceMac);
+      return;
+    }
+    this.projectNetworks(serviceMac);
+  }
+
+  networkMode(mode: string, serviceMac: string | undefined): void {
+    let resolved = mode;
+    if (mode.startsWith('service:')) resolved = `container:${this.resolveService('network_mode', mode.slice('service:'.length))}`;
+    this.host.NetworkMode = resolved;
+    const links = this.links();
+    if (links.length > 0) {
+      if (mode === 'bridge' || mode === 'default') this.host.Links = links;
+      else this.fail(this.svc.links.length > 0 ? 'links' : 'external_links', `links need a network; network_mode "${mode}" has none of its own`);
+    }
+    if (serviceMac !== undefined && serviceMac !== '') this.body.MacAddress = serviceMac;
+    if (this.svc.networks !== undefined && Object.keys(this.svc.networks).length > 0) {
+      this.fail('networks', 'cannot be used together with network_mode');
+    }
+  }
+
+  projectNetworks(serviceMac: string | undefined): void {
+    const nets = this.svc.networks ?? { default: null };
+    const keys = Object.keys(nets);
+    if (keys.length === 0) keys.push('default');
+    const priority = (k: string): number => num(nets[k]?.priority) ?? 0;
+    keys.sort((a, b) => priority(b) - priority(a) || (a < b ? -1 : a > b ? 1 : 0));
+    const links = this.links();
+    const useAliases = this.input.useAliases ?? this.input.number > 0;
+    const modern = this.multiNetworkCreate;
+
+    const primaryKey = keys[0] ?? 'default';
+    const primaryMac = str(nets[primaryKey]?.mac_address);
+    if (serviceMac !== undefined && serviceMac !== '' && primaryMac !== undefined && primaryMac !== '' && primaryMac !== serviceMac) {
+      this.fail('mac_address', `differs from networks.${primaryKey}.mac_address (${primaryMac}); give one MAC address`);
+    }
+
+    const endpoints: Array<{ network: string; config: EndpointConfig }> = [];
+    keys.forEach((key, i) => {
+      const def = this.input.project.networks[key];
+      if (def === undefined) this.fail(`networks.${key}`, `the network "${key}" is not defined in the project`);
+      const cfg: ServiceNetwork | null = nets[key] ?? null;
+      const ep = this.endpoint(key, cfg, links, useAliases);
+      const mac = str(cfg?.mac_address);
+      if (i === 0) {
+        const containerMac = mac !== undefined && mac !== '' ? mac : serviceMac;
+        if (containerMac !== undefined && containerMac !== '') {
+          // From API 1.44 the MAC address is per endpoint; before, container-wide (compose does the same).
+          if (modern) ep.MacAddress = containerMac;
+          else this.body.MacAddress = containerMac;
+        }
+      } else if (mac !== undefined && mac !== '') {
+        if (this.input.apiVersion === undefined) ep.MacAddress = mac;
+        else {
+          this.needs(`networks.${key}.mac_address`, '1.44', 'a MAC address on a network other than the first');
+          ep.MacAddress = mac;
+        }
+      }
+      endpoints.push({ network: def.name, config: ep });
+    });
+
+    const first = endpoints[0];
+    if (first === undefined) return;
+    this.host.NetworkMode = first.network;
+    const inBody = modern ? endpoints : [first];
+    const endpointsConfig: Record<string, EndpointConfig> = {};
+    for (const e of inBody) endpointsConfig[e.network] = e.config;
+    this.body.NetworkingConfig = { EndpointsConfig: endpointsConfig };
+    this.extraNetworks = modern ? [] : endpoints.slice(1);
+  }
+
+  endpoint(key: string, cfg: ServiceNetwork | null, links: string[], useAliases: boolean): EndpointConfig {
+    const aliases = [this.input.containerName];
+    if (useAliases) {
+      aliases.push(this.svc.name);
+      for (const a of stringList(cfg?.aliases) ?? []) aliases.push(a);
+    }
+    const ep: EndpointConfig = { Aliases: [...new Set(aliases)] };
+    if (links.length > 0) ep.Links = [...links];
+    if (cfg === null) return ep;
+    const ipam: NonNullable<EndpointConfig['IPAMConfig']> = {};
+    const v4 = str(cfg.ipv4_address);
+    if (v4 !== undefined && v4 !== '') ipam.IPv4Address = v4;
+    const v6 = str(cfg.ipv6_address);
+    if (v6 !== undefined && v6 !== '') ipam.IPv6Address = v6;
+    const ll = stringList(cfg.link_local_ips);
+    if (ll !== undefined && ll.length > 0) ipam.LinkLocalIPs = ll;
+    if (Object.keys(ipam).length > 0) ep.IPAMConfig = ipam;
+    const driverOpts = stringMap(cfg.driver_opts);
+    if (driverOpts !== undefined && Object.keys(driverOpts).length > 0) ep.DriverOpts = driverOpts;
+    const extra = cfg as Record<string, unknown>;
+    const gw = num(extra.gw_priority);
+    if (gw !== undefined && gw !== 0) {
+      this.needs(`networks.${key}.gw_priority`, '1.48', 'gw_priority');
+      ep.GwPriority = gw;
+    }
+    if (extra.interface_name !== undefined && extra.interface_name !== null) {
+      this.fail(`networks.${key}.interface_name`, 'is not supported yet');
+    }
+    return ep;
+  }
+}
+
+/** `expose` entries: `80`, `80/udp`, `8000-8002[/proto]` -> `port/proto` keys, ranges expanded. */
+function expandExpose(spec: string, fail: (message: string) => never): string[] {
+  const slash = spec.indexOf('/');
+  const ports = slash < 0 ? spec : spec.slice(0, slash);
+  const proto = (slash < 0 ? 'tcp' : spec.slice(slash + 1)).toLowerCase();
+  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') fail(`"${spec}": protocol "${proto}" is not tcp, udp or sctp`);
+  const m = /^(\d+)(?:-(\d+))?$/.exec(ports);
+  if (m === null) fail(`"${spec}" is not PORT[-PORT][/PROTOCOL]`);
+  const start = Number(m[1]);
+  const end = m[2] === undefined ? start : Number(m[2]);
+  if (start < 1 || end > 65535 || end < start) fail(`"${spec}" is not a port or range within 1-65535`);
+  const out: string[] = [];
+  for (let p = start; p <= end; p++) out.push(`${p}/${proto}`);
+  return out;
+}
+
+/**
+ * The container-create body (and the networks to connect afterwards) for one container of a
+ * service. Throws SpecError for a key the engine cannot honour (its API version is too old,
+ * or tsfig does not support it yet) or a reference that does not resolve (`service:x` without
+ * a container, an undefined network, volume, secret or config).
+ */
+export function containerSpec(input: SpecInput): ContainerSpec {
+  return new Builder(input).build();
+}
