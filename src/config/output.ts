@@ -5,10 +5,10 @@
  */
 import { stringify } from 'yaml';
 import type { Project, Service } from '../model/project.js';
+import { isSecretEnv } from '../model/hash.js';
 import { formatDuration } from './shortsyntax.js';
 
 export const REDACTED = '********';
-const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
 
 export interface OutputOptions {
   showSecrets?: boolean;
@@ -39,7 +39,6 @@ function isEmpty(v: unknown): boolean {
 
 export function serviceToCanonical(svc: Service, opts: OutputOptions = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const fromFile = new Set(svc.envFromFile ?? []);
   for (const [k, v] of Object.entries(svc)) {
     if (INTERNAL.has(k)) continue;
     if (k === 'networks') {
@@ -51,7 +50,7 @@ export function serviceToCanonical(svc: Service, opts: OutputOptions = {}): Reco
       case 'environment': {
         const env: Record<string, string | null> = {};
         for (const [ek, ev] of Object.entries(svc.environment)) {
-          env[ek] = !opts.showSecrets && ev !== null && (fromFile.has(ek) || SECRET_NAME.test(ek)) ? REDACTED : ev;
+          env[ek] = !opts.showSecrets && ev !== null && isSecretEnv(svc, ek) ? REDACTED : ev;
         }
         out[k] = env;
         break;

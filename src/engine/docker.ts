@@ -154,6 +154,21 @@ function mapPorts(v: unknown): Record<string, Array<{ hostIp: string; hostPort: 
   return out;
 }
 
+function mapMounts(v: unknown): ContainerMount[] {
+  return (Array.isArray(v) ? v : []).map((m) => {
+    const x = obj(m);
+    return {
+      type: str(x.Type),
+      ...(optStr(x.Name) !== undefined ? { name: str(x.Name) } : {}),
+      source: str(x.Source),
+      destination: str(x.Destination),
+      ...(optStr(x.Driver) !== undefined ? { driver: str(x.Driver) } : {}),
+      mode: str(x.Mode),
+      rw: bool(x.RW),
+    };
+  });
+}
+
 function mapContainerSummary(raw: unknown): ContainerSummary {
   const c = obj(raw);
   const networks: ContainerSummary['networks'] = {};
@@ -171,6 +186,11 @@ function mapContainerSummary(raw: unknown): ContainerSummary {
     status: str(c.Status),
     created: num(c.Created),
     networks,
+    mounts: mapMounts(c.Mounts),
+    ports: (Array.isArray(c.Ports) ? c.Ports : []).map((p) => {
+      const x = obj(p);
+      return { ...(optStr(x.IP) !== undefined ? { ip: str(x.IP) } : {}), privatePort: num(x.PrivatePort), ...(x.PublicPort !== undefined ? { publicPort: num(x.PublicPort) } : {}), type: str(x.Type) };
+    }),
   };
 }
 
@@ -198,18 +218,7 @@ function mapContainerInspect(raw: unknown): ContainerInspect {
         : {}),
     };
   }
-  const mounts: ContainerMount[] = (Array.isArray(c.Mounts) ? c.Mounts : []).map((m) => {
-    const x = obj(m);
-    return {
-      type: str(x.Type),
-      ...(optStr(x.Name) !== undefined ? { name: str(x.Name) } : {}),
-      source: str(x.Source),
-      destination: str(x.Destination),
-      ...(optStr(x.Driver) !== undefined ? { driver: str(x.Driver) } : {}),
-      mode: str(x.Mode),
-      rw: bool(x.RW),
-    };
-  });
+  const mounts = mapMounts(c.Mounts);
   const portBindings: ContainerInspect['hostConfig']['portBindings'] = {};
   for (const [k, v] of Object.entries(mapPorts(host.PortBindings))) portBindings[k] = v ?? [];
   const restart = obj(host.RestartPolicy);
@@ -611,6 +620,22 @@ export class DockerEngine implements Engine {
     } catch (err) {
       if (obj(err).statusCode === 304) return;
       this.fail(err, { kind: 'container', id, action: 'start' });
+    }
+  }
+
+  async pauseContainer(id: string, opts?: CallOptions): Promise<void> {
+    try {
+      await this.container(id).pause(signalOpt(opts));
+    } catch (err) {
+      this.fail(err, { kind: 'container', id, action: 'pause' });
+    }
+  }
+
+  async unpauseContainer(id: string, opts?: CallOptions): Promise<void> {
+    try {
+      await this.container(id).unpause(signalOpt(opts));
+    } catch (err) {
+      this.fail(err, { kind: 'container', id, action: 'unpause' });
     }
   }
 

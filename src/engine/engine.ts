@@ -67,6 +67,9 @@ export interface ContainerSummary {
   created: number;
   /** Network name -> endpoint, as the list call reports it. */
   networks: Record<string, { networkId: string; ipAddress: string; macAddress: string }>;
+  mounts: ContainerMount[];
+  /** Ports as `docker ps` reports them (publicPort absent when not published). */
+  ports: Array<{ ip?: string; privatePort: number; publicPort?: number; type: string }>;
 }
 
 export interface ContainerMount {
@@ -489,6 +492,8 @@ export interface Engine {
   /** Already stopped is success. `timeoutSeconds`: grace period before SIGKILL (engine default when absent). */
   stopContainer(id: string, timeoutSeconds?: number, opts?: CallOptions): Promise<void>;
   killContainer(id: string, signal?: string, opts?: CallOptions): Promise<void>;
+  pauseContainer(id: string, opts?: CallOptions): Promise<void>;
+  unpauseContainer(id: string, opts?: CallOptions): Promise<void>;
   restartContainer(id: string, timeoutSeconds?: number, opts?: CallOptions): Promise<void>;
   removeContainer(id: string, opts?: RemoveContainerOptions): Promise<void>;
   renameContainer(id: string, newName: string, opts?: CallOptions): Promise<void>;

@@ -18,13 +18,41 @@ export function stableJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }
 
-/** The config hash of a service as written (the reconciler adds the resolved image ID). */
-export function serviceConfigHash(svc: Service, imageId = ''): string {
+/** What the config hash covers: the service minus what never causes a recreate. */
+export function hashInput(svc: Service): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(svc)) if (!EXCLUDED.has(k)) input[k] = v;
   if (input.deploy && typeof input.deploy === 'object') {
     const { replicas: _replicas, ...rest } = input.deploy as Record<string, unknown>;
     input.deploy = rest;
   }
-  return createHash('sha256').update(`tsfig-v${HASH_VERSION}\n${stableJson(input)}\n${imageId}`).digest('hex');
+  return input;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The config hash of a service as written, plus the image ID it resolves to. */
+export function serviceConfigHash(svc: Service, imageId = ''): string {
+  return sha256(`tsfig-v${HASH_VERSION}\n${stableJson(hashInput(svc))}\n${imageId}`);
+}
+
+const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
+
+/** Is an environment variable secret: from env_file, or named like a secret? */
+export function isSecretEnv(svc: Service, key: string): boolean {
+  return (svc.envFromFile ?? []).includes(key) || SECRET_NAME.test(key);
+}
+
+/**
+ * The hash input with secret values replaced by a short digest: stored on the container so
+ * a later plan can say which field changed, without the label revealing any secret.
+ */
+export function redactedConfig(svc: Service): string {
+  const input = hashInput(svc);
+  const env: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(svc.environment)) env[k] = v !== null && isSecretEnv(svc, k) ? `sha256:${sha256(v).slice(0, 12)}` : v;
+  input.environment = env;
+  return stableJson(input);
 }

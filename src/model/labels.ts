@@ -5,6 +5,8 @@ export const LABEL = {
   number: 'io.tsfig.number',
   oneoff: 'io.tsfig.oneoff',
   configHash: 'io.tsfig.config-hash',
+  /** The redacted canonical config (JSON) the container was made from: field-level causes. */
+  config: 'io.tsfig.config',
   version: 'io.tsfig.version',
   /** On a replacement container: the ID of the container it replaces. */
   replace: 'io.tsfig.replace',

@@ -119,6 +119,7 @@ export interface Service {
   network_mode?: string;
   healthcheck?: Healthcheck;
   host?: string;
+  container_name?: string;
   profiles: string[];
   scale?: number;
   /** Every other key of the Compose Specification, already validated by the schema. */

@@ -1,0 +1,243 @@
+/**
+ * execute: walk the Plan's DAG. Each node waits for its dependencies outside the queue, then
+ * runs its one engine call inside a p-queue bounded by the parallel limit. The executor makes
+ * no decisions: it runs what the plan says and reports progress as events.
+ */
+import PQueue from 'p-queue';
+import type { Engine } from '../engine/engine.js';
+import { EngineError } from '../errors.js';
+import { LABEL } from '../model/labels.js';
+import type { ProgressEvent } from '../ui/events.js';
+import { VERBS, type Op, type Plan, type PlanGroup, type PlanNode } from './plan.js';
+
+export interface ExecuteOptions {
+  /** Engine per host name. */
+  engines: Record<string, Engine>;
+  /** Operations in flight at most (`--parallel`, TSFIG_PARALLEL_LIMIT). */
+  concurrency: number;
+  signal?: AbortSignal;
+  onEvent?: (e: ProgressEvent) => void;
+  now?: () => number;
+  /** Poll interval of read-only waits. */
+  pollMs?: number;
+}
+
+export interface ExecuteResult {
+  /** Steps that failed, with the engine's message. */
+  failed: Array<{ group: PlanGroup; message: string }>;
+  /** Steps not run because something they needed failed or the run was cancelled. */
+  skipped: PlanGroup[];
+  aborted: boolean;
+}
+
+class Skip extends Error {}
+
+/** Operations that can take long and make no change: they do not hold a queue slot. */
+function isWait(op: Op): boolean {
+  return op.type === 'container.wait';
+}
+
+export const DEFAULT_PARALLEL = 8;
+
+/** `--parallel` > TSFIG_PARALLEL_LIMIT > 8 (on small machines the engine serializes most of container start). */
+export function parallelLimit(flag: number | undefined, env: Record<string, string | undefined>): number {
+  const v = flag ?? (env.TSFIG_PARALLEL_LIMIT ? Number(env.TSFIG_PARALLEL_LIMIT) : undefined);
+  return v !== undefined && Number.isInteger(v) && v > 0 ? v : DEFAULT_PARALLEL;
+}
+
+export async function execute(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
+  const now = opts.now ?? Date.now;
+  const emit = opts.onEvent ?? (() => {});
+  const queue = new PQueue({ concurrency: Math.max(1, opts.concurrency) });
+  const groups = new Map(plan.groups.map((g) => [g.id, g]));
+  const remaining = new Map<string, number>();
+  for (const n of plan.nodes) remaining.set(n.group, (remaining.get(n.group) ?? 0) + 1);
+  const started = new Map<string, number>();
+  const failedGroups = new Set<string>();
+  const result: ExecuteResult = { failed: [], skipped: [], aborted: false };
+  const promises = new Map<string, Promise<void>>();
+
+  const groupStart = (g: PlanGroup) => {
+    if (started.has(g.id)) return;
+    started.set(g.id, now());
+    if (g.visible) emit({ type: 'start', id: g.id, resource: g.resource, action: VERBS[g.verb].ing, at: now() });
+  };
+  const groupDone = (g: PlanGroup) => {
+    const left = (remaining.get(g.id) ?? 1) - 1;
+    remaining.set(g.id, left);
+    if (left === 0 && !failedGroups.has(g.id) && g.visible) {
+      emit({ type: 'done', id: g.id, resource: g.resource, action: VERBS[g.verb].ed, at: now(), elapsedMs: now() - (started.get(g.id) ?? now()) });
+    }
+  };
+  const groupFail = (g: PlanGroup, message: string) => {
+    if (failedGroups.has(g.id)) return;
+    failedGroups.add(g.id);
+    result.failed.push({ group: g, message });
+    emit({ type: 'error', id: g.id, resource: g.resource, message, at: now(), elapsedMs: now() - (started.get(g.id) ?? now()) });
+  };
+
+  const run = (node: PlanNode): Promise<void> => {
+    const existing = promises.get(node.id);
+    if (existing) return existing;
+    const p = (async () => {
+      const group = groups.get(node.group)!;
+      const deps = node.deps.map((d) => {
+        const dn = plan.nodes.find((x) => x.id === d);
+        return dn ? run(dn) : Promise.resolve();
+      });
+      const settled = await Promise.allSettled(deps);
+      if (settled.some((s) => s.status === 'rejected')) throw new Skip();
+      if (opts.signal?.aborted) {
+        result.aborted = true;
+        throw new Skip();
+      }
+      const work = async () => {
+        if (opts.signal?.aborted) {
+          result.aborted = true;
+          throw new Skip();
+        }
+        groupStart(group);
+        try {
+          await runOp(node.op, opts, (text) => emit({ type: 'progress', id: group.id, resource: group.resource, text, at: now() }));
+        } catch (err) {
+          if (opts.signal?.aborted) result.aborted = true;
+          groupFail(group, err instanceof Error ? err.message : String(err));
+          throw err;
+        }
+        groupDone(group);
+      };
+      if (isWait(node.op)) await work();
+      else await queue.add(work, opts.signal ? { signal: opts.signal } : {});
+    })();
+    p.catch((err: unknown) => {
+      const group = groups.get(node.group)!;
+      if (err instanceof Skip && !failedGroups.has(group.id) && !result.skipped.includes(group)) result.skipped.push(group);
+    });
+    promises.set(node.id, p);
+    return p;
+  };
+
+  await Promise.allSettled(plan.nodes.map(run));
+  return result;
+}
+
+function engineFor(opts: ExecuteOptions, host: string): Engine {
+  const e = opts.engines[host];
+  if (!e) throw new Error(`no engine for host ${host}`);
+  return e;
+}
+
+async function runOp(op: Op, opts: ExecuteOptions, progress: (text: string) => void): Promise<void> {
+  const engine = engineFor(opts, op.host);
+  const call = opts.signal ? { signal: opts.signal } : {};
+  switch (op.type) {
+    case 'network.create':
+      try {
+        await engine.createNetwork(op.body, call);
+      } catch (err) {
+        if (!(err instanceof EngineError && err.statusCode === 409)) throw err;
+      }
+      return;
+    case 'network.remove':
+      return engine.removeNetwork(op.name, call);
+    case 'volume.create':
+      await engine.createVolume(op.body, call);
+      return;
+    case 'volume.remove':
+      return engine.removeVolume(op.name, call);
+    case 'image.pull': {
+      let last = '';
+      await engine.pullImage(op.ref, (m) => {
+        const text = [m.status, m.progress].filter(Boolean).join(' ');
+        if (text && text !== last) progress((last = text));
+      }, call);
+      return;
+    }
+    case 'image.remove':
+      try {
+        await engine.removeImage(op.ref, call);
+      } catch (err) {
+        if (!(err instanceof EngineError && err.statusCode === 404)) throw err;
+      }
+      return;
+    case 'container.create': {
+      let id: string;
+      try {
+        id = (await engine.createContainer(op.name, op.body, { ...call, ...(op.platform ? { platform: op.platform } : {}) })).id;
+      } catch (err) {
+        // 409: the name is taken. If another tsfig made the same container, it is ours to keep.
+        if (err instanceof EngineError && err.statusCode === 409 && (await sameContainer(engine, op, call))) return;
+        throw err;
+      }
+      for (const n of op.extraNetworks) await engine.connectNetwork(n.network, id, n.config, call);
+      return;
+    }
+    case 'container.start':
+      return engine.startContainer(op.name, call);
+    case 'container.stop':
+      return engine.stopContainer(op.name, op.timeout, call);
+    case 'container.kill':
+      return engine.killContainer(op.name, op.signal, call);
+    case 'container.restart':
+      return engine.restartContainer(op.name, op.timeout, call);
+    case 'container.pause':
+      return engine.pauseContainer(op.name, call);
+    case 'container.unpause':
+      return engine.unpauseContainer(op.name, call);
+    case 'container.remove':
+      try {
+        await engine.removeContainer(op.name, { volumes: op.volumes, force: op.force, ...call });
+      } catch (err) {
+        // Already gone (e.g. removed by a concurrent run): the goal is reached.
+        if (!(err instanceof EngineError && err.statusCode === 404)) throw err;
+      }
+      return;
+    case 'container.rename':
+      return engine.renameContainer(op.name, op.to, call);
+    case 'container.wait':
+      return waitFor(engine, op, opts, progress);
+  }
+}
+
+async function sameContainer(engine: Engine, op: Extract<Op, { type: 'container.create' }>, call: { signal?: AbortSignal }): Promise<boolean> {
+  try {
+    const c = await engine.inspectContainer(op.name, call);
+    const want = op.body.Labels ?? {};
+    return [LABEL.project, LABEL.service, LABEL.number, LABEL.configHash].every((k) => c.config.labels[k] === want[k]);
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(engine: Engine, op: Extract<Op, { type: 'container.wait' }>, opts: ExecuteOptions, progress: (t: string) => void): Promise<void> {
+  const deadline = (opts.now ?? Date.now)() + op.timeoutMs;
+  const poll = opts.pollMs ?? 250;
+  const call = opts.signal ? { signal: opts.signal } : {};
+  const pending = new Set(op.names);
+  while (pending.size) {
+    for (const name of [...pending]) {
+      const c = await engine.inspectContainer(name, call);
+      if (op.condition === 'healthy') {
+        if (!c.state.health) throw new Error(`${name} has no healthcheck, so nothing can wait for it to be healthy: add a healthcheck to service ${op.service} or use condition service_started`);
+        if (c.state.health.status === 'healthy') pending.delete(name);
+        else if (c.state.health.status === 'unhealthy') throw new Error(`${name} is unhealthy`);
+        else if (!c.state.running) throw new Error(`${name} exited with code ${c.state.exitCode} before it became healthy`);
+      } else if (!c.state.running && c.state.status !== 'created') {
+        if (c.state.exitCode !== 0) throw new Error(`${name} exited with code ${c.state.exitCode}; service_completed_successfully needs 0`);
+        pending.delete(name);
+      }
+    }
+    if (!pending.size) return;
+    if ((opts.now ?? Date.now)() > deadline) {
+      throw new Error(`timed out after ${Math.round(op.timeoutMs / 1000)}s waiting for ${op.service} to be ${op.condition === 'healthy' ? 'healthy' : 'completed'}`);
+    }
+    progress(`waiting for ${[...pending].join(', ')} to be ${op.condition}`);
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(resolve, poll);
+      opts.signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        reject(opts.signal!.reason as Error);
+      }, { once: true });
+    });
+  }
+}

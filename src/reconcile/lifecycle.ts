@@ -1,0 +1,216 @@
+/**
+ * Plans for the lifecycle commands (down, start, stop, restart, kill, rm, pause, unpause):
+ * pure functions over the observed state, like reconcile. Dependents are stopped before
+ * what they depend on; starts go the other way.
+ */
+import { Graph } from '../graph/graph.js';
+import type { Project } from '../model/project.js';
+import { emptyPlan, type Op, type Plan, type PlanGroup, type Verb } from './plan.js';
+import type { ObservedContainer, ObservedState } from './state.js';
+
+export interface LifecycleOptions {
+  services?: string[];
+  timeout?: number;
+}
+
+class Steps {
+  readonly plan: Plan = emptyPlan();
+  private seq = 0;
+  group(c: ObservedContainer | { name: string; host: string }, kind: PlanGroup['resource']['kind'], verb: Verb, cause: string, multiHost: boolean): PlanGroup {
+    const g: PlanGroup = { id: `g${++this.seq}`, resource: { kind, name: c.name, ...(multiHost ? { host: c.host } : {}) }, verb, cause, visible: true };
+    this.plan.groups.push(g);
+    return g;
+  }
+  node(g: PlanGroup, op: Op, deps: Array<string | undefined>): string {
+    const id = `n${++this.seq}`;
+    this.plan.nodes.push({ id, op, deps: deps.filter((d): d is string => d !== undefined), group: g.id });
+    return id;
+  }
+}
+
+function reachable(observed: ObservedState, plan: Plan): ObservedContainer[] {
+  const out: ObservedContainer[] = [];
+  for (const h of Object.values(observed.hosts)) {
+    if (!h.reachable) {
+      plan.warnings.push(`host ${h.name} (${h.endpoint}) did not answer: ${h.error ?? 'unknown error'}; nothing on it is changed`);
+      continue;
+    }
+    out.push(...h.containers);
+  }
+  return out;
+}
+
+/** Service containers (not one-offs) of the selected services, grouped by service. */
+function selected(project: Project, containers: ObservedContainer[], services?: string[]): Map<string, ObservedContainer[]> {
+  const want = services?.length ? new Set(services) : undefined;
+  const out = new Map<string, ObservedContainer[]>();
+  for (const c of containers) {
+    if (c.oneoff) continue;
+    if (want && !want.has(c.service)) continue;
+    if (!want && !project.services[c.service] && !project.disabledServices[c.service]) continue;
+    const list = out.get(c.service) ?? [];
+    list.push(c);
+    out.set(c.service, list);
+  }
+  return out;
+}
+
+function multi(observed: ObservedState): boolean {
+  return Object.keys(observed.hosts).length > 1;
+}
+
+/** Stop-like steps in reverse dependency order: a service waits for its dependents. */
+function reverseOrdered(
+  project: Project,
+  observed: ObservedState,
+  opts: LifecycleOptions,
+  step: (s: Steps, c: ObservedContainer, deps: string[]) => string | undefined,
+): Plan {
+  const s = new Steps();
+  const byService = selected(project, reachable(observed, s.plan), opts.services);
+  const graph = new Graph({ ...project.disabledServices, ...project.services });
+  const known = graph.services.filter((n) => byService.has(n));
+  const order = [...graph.reverseOrder(known), ...[...byService.keys()].filter((n) => !known.includes(n)).sort()];
+  const last = new Map<string, string[]>();
+  for (const svc of order) {
+    const deps = graph.dependentsOf(svc).flatMap((d) => last.get(d) ?? []);
+    const ids: string[] = [];
+    for (const c of byService.get(svc) ?? []) {
+      const id = step(s, c, deps);
+      if (id) ids.push(id);
+    }
+    last.set(svc, ids);
+  }
+  return s.plan;
+}
+
+export function planStop(project: Project, observed: ObservedState, opts: LifecycleOptions): Plan {
+  return reverseOrdered(project, observed, opts, (s, c, deps) => {
+    if (c.state !== 'running' && c.state !== 'paused' && c.state !== 'restarting') return undefined;
+    return s.node(s.group(c, 'container', 'stop', 'stop requested', multi(observed)), { type: 'container.stop', host: c.host, name: c.id, ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) }, deps);
+  });
+}
+
+export function planKill(project: Project, observed: ObservedState, opts: LifecycleOptions & { signal?: string }): Plan {
+  return reverseOrdered(project, observed, opts, (s, c) => {
+    if (c.state !== 'running' && c.state !== 'paused' && c.state !== 'restarting') return undefined;
+    return s.node(s.group(c, 'container', 'kill', `kill ${opts.signal ?? 'SIGKILL'}`, multi(observed)), { type: 'container.kill', host: c.host, name: c.id, ...(opts.signal ? { signal: opts.signal } : {}) }, []);
+  });
+}
+
+export function planPause(project: Project, observed: ObservedState, opts: LifecycleOptions): Plan {
+  return reverseOrdered(project, observed, opts, (s, c) => {
+    if (c.state !== 'running') return undefined;
+    return s.node(s.group(c, 'container', 'pause', 'pause requested', multi(observed)), { type: 'container.pause', host: c.host, name: c.id }, []);
+  });
+}
+
+export function planUnpause(project: Project, observed: ObservedState, opts: LifecycleOptions): Plan {
+  return reverseOrdered(project, observed, opts, (s, c) => {
+    if (c.state !== 'paused') return undefined;
+    return s.node(s.group(c, 'container', 'unpause', 'unpause requested', multi(observed)), { type: 'container.unpause', host: c.host, name: c.id }, []);
+  });
+}
+
+/** rm: stopped containers only, unless stop first (-s) or force (-f). */
+export function planRm(project: Project, observed: ObservedState, opts: LifecycleOptions & { stop?: boolean; volumes?: boolean }): Plan {
+  return reverseOrdered(project, observed, opts, (s, c, deps) => {
+    const running = c.state === 'running' || c.state === 'paused' || c.state === 'restarting';
+    if (running && !opts.stop) return undefined;
+    const g = s.group(c, 'container', 'remove', 'rm requested', multi(observed));
+    const st = running ? s.node(g, { type: 'container.stop', host: c.host, name: c.id, ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) }, deps) : undefined;
+    return s.node(g, { type: 'container.remove', host: c.host, name: c.id, volumes: Boolean(opts.volumes), force: true }, [st, ...deps]);
+  });
+}
+
+/** start and restart: dependencies first. */
+function forwardOrdered(project: Project, observed: ObservedState, opts: LifecycleOptions, step: (s: Steps, c: ObservedContainer, deps: string[]) => string | undefined): Plan {
+  const s = new Steps();
+  const byService = selected(project, reachable(observed, s.plan), opts.services);
+  const graph = new Graph({ ...project.disabledServices, ...project.services });
+  const known = graph.services.filter((n) => byService.has(n));
+  const done = new Map<string, string[]>();
+  for (const svc of graph.order(known)) {
+    const deps = graph.dependenciesOf(svc).flatMap((d) => done.get(d) ?? []);
+    const ids: string[] = [];
+    for (const c of (byService.get(svc) ?? []).sort((a, b) => a.number - b.number)) {
+      const id = step(s, c, deps);
+      if (id) ids.push(id);
+    }
+    done.set(svc, ids);
+  }
+  return s.plan;
+}
+
+export function planStart(project: Project, observed: ObservedState, opts: LifecycleOptions): Plan {
+  return forwardOrdered(project, observed, opts, (s, c, deps) => {
+    if (c.state === 'running') return undefined;
+    const op: Op = c.state === 'paused' ? { type: 'container.unpause', host: c.host, name: c.id } : { type: 'container.start', host: c.host, name: c.id };
+    return s.node(s.group(c, 'container', 'start', c.state, multi(observed)), op, deps);
+  });
+}
+
+export function planRestart(project: Project, observed: ObservedState, opts: LifecycleOptions): Plan {
+  return forwardOrdered(project, observed, opts, (s, c, deps) =>
+    s.node(s.group(c, 'container', 'restart', 'restart requested', multi(observed)), { type: 'container.restart', host: c.host, name: c.id, ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) }, deps),
+  );
+}
+
+export interface DownOptions {
+  volumes?: boolean;
+  removeOrphans?: boolean;
+  timeout?: number;
+  /** Image references to remove (--rmi), per host. */
+  images?: Array<{ host: string; ref: string }>;
+}
+
+/**
+ * down: the project's containers (one-offs too; orphans with --remove-orphans) stopped and
+ * removed, dependents first; then its networks; with -v its named volumes (never external
+ * ones, which carry no project label) and the containers' anonymous volumes.
+ */
+export function planDown(project: Project, observed: ObservedState, opts: DownOptions): Plan {
+  const s = new Steps();
+  const containers = reachable(observed, s.plan);
+  const known = new Set([...Object.keys(project.services), ...Object.keys(project.disabledServices)]);
+  const graph = new Graph({ ...project.disabledServices, ...project.services });
+  const orphans = containers.filter((c) => !c.oneoff && !known.has(c.service));
+  if (orphans.length && !opts.removeOrphans) {
+    s.plan.warnings.push(`found orphan containers (${orphans.map((o) => o.name).sort().join(', ')}); run with --remove-orphans to remove them`);
+  }
+  const removed = new Map<string, string[]>();
+  const removeContainer = (c: ObservedContainer, deps: string[], cause: string) => {
+    const g = s.group(c, 'container', 'remove', cause, multi(observed));
+    const running = c.state === 'running' || c.state === 'paused' || c.state === 'restarting';
+    const st = running ? s.node(g, { type: 'container.stop', host: c.host, name: c.id, ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) }, deps) : undefined;
+    return s.node(g, { type: 'container.remove', host: c.host, name: c.id, volumes: Boolean(opts.volumes), force: true }, [st, ...deps]);
+  };
+  const oneoffs = containers.filter((c) => c.oneoff).map((c) => removeContainer(c, [], 'one-off container'));
+  const orphanIds = opts.removeOrphans ? orphans.map((c) => removeContainer(c, [], `orphan: service ${c.service} is not in the project`)) : [];
+  for (const svc of graph.reverseOrder()) {
+    const deps = graph.dependentsOf(svc).flatMap((d) => removed.get(d) ?? []);
+    removed.set(svc, containers.filter((c) => !c.oneoff && c.service === svc).map((c) => removeContainer(c, deps, 'down')));
+  }
+  const allContainers = [...oneoffs, ...orphanIds, ...[...removed.values()].flat()];
+  const leftBehind = new Set(orphans.filter(() => !opts.removeOrphans).flatMap((o) => o.networks));
+  for (const h of Object.values(observed.hosts)) {
+    if (!h.reachable) continue;
+    for (const n of h.networks) {
+      if (leftBehind.has(n.name)) continue;
+      const g = s.group({ name: n.name, host: h.name }, 'network', 'remove', 'down', multi(observed));
+      s.node(g, { type: 'network.remove', host: h.name, name: n.id }, allContainers);
+    }
+    if (opts.volumes) {
+      for (const v of h.volumes) {
+        const g = s.group({ name: v.name, host: h.name }, 'volume', 'remove', 'down -v', multi(observed));
+        s.node(g, { type: 'volume.remove', host: h.name, name: v.name }, allContainers);
+      }
+    }
+  }
+  for (const img of opts.images ?? []) {
+    if (!observed.hosts[img.host]?.reachable) continue;
+    const g = s.group({ name: img.ref, host: img.host }, 'image', 'remove', '--rmi', multi(observed));
+    s.node(g, { type: 'image.remove', host: img.host, ref: img.ref }, allContainers);
+  }
+  return s.plan;
+}

@@ -1,0 +1,117 @@
+/**
+ * observe: what runs, read from each host's engine by the project label, in parallel.
+ * One list call per resource kind per host (plus one for images); an unreachable host is
+ * reported as such, never as empty.
+ */
+import type { ContainerSummary, Engine, ImageSummary } from '../engine/engine.js';
+import { LABEL } from '../model/labels.js';
+import type { Project } from '../model/project.js';
+import { hostOf, imageRef, normalizeRef } from './reconcile.js';
+import type { ObservedContainer, ObservedHost, ObservedState } from './state.js';
+
+export interface HostEngine {
+  name: string;
+  endpoint: string;
+  engine: Engine;
+}
+
+export function toObservedContainer(c: ContainerSummary, host: string): ObservedContainer {
+  const l = c.labels;
+  const number = Number(l[LABEL.number]);
+  const o: ObservedContainer = {
+    id: c.id,
+    name: c.names[0] ?? c.id,
+    host,
+    service: l[LABEL.service] ?? '',
+    number: Number.isInteger(number) && number > 0 ? number : 0,
+    oneoff: (l[LABEL.oneoff] ?? '').toLowerCase() === 'true',
+    configHash: l[LABEL.configHash] ?? '',
+    image: c.image,
+    imageId: c.imageId,
+    state: c.state,
+    status: c.status,
+    created: c.created,
+    labels: l,
+    mounts: c.mounts,
+    ports: c.ports,
+    networks: Object.keys(c.networks),
+  };
+  if (l[LABEL.config] !== undefined) o.config = l[LABEL.config];
+  if (l[LABEL.replace] !== undefined) o.replaces = l[LABEL.replace];
+  return o;
+}
+
+/** Image references -> IDs from one image list. */
+function imageIndex(images: ImageSummary[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const img of images) {
+    for (const t of img.repoTags) out[t] = img.id;
+    for (const d of img.repoDigests) out[d] = img.id;
+  }
+  return out;
+}
+
+export interface ObserveOptions {
+  signal?: AbortSignal;
+  /** Also list images and external resources (up/plan need them; ps/down do not). */
+  forUp?: boolean;
+}
+
+export async function observe(project: Project, hosts: HostEngine[], opts: ObserveOptions = {}): Promise<ObservedState> {
+  const state: ObservedState = { project: project.name, hosts: {} };
+  const label = { [LABEL.project]: project.name };
+  const externalNets = Object.values(project.networks).filter((n) => n.external).map((n) => n.name);
+  const externalVols = Object.values(project.volumes).filter((v) => v.external).map((v) => v.name);
+  await Promise.all(
+    hosts.map(async (h) => {
+      const signal = opts.signal ? { signal: opts.signal } : {};
+      const needsImages = opts.forUp && Object.values(project.services).some((s) => hostOf(s) === h.name);
+      try {
+        const [version, containers, networks, volumes, images] = await Promise.all([
+          opts.forUp ? h.engine.version(signal) : Promise.resolve(undefined),
+          h.engine.listContainers({ all: true, labels: label, ...signal }),
+          // External networks/volumes are not ours: list without the label filter to see them.
+          h.engine.listNetworks(opts.forUp && externalNets.length ? signal : { labels: label, ...signal }),
+          h.engine.listVolumes(opts.forUp && externalVols.length ? signal : { labels: label, ...signal }),
+          needsImages ? h.engine.listImages(signal) : Promise.resolve([]),
+        ]);
+        const ours = (labels: Record<string, string>) => labels[LABEL.project] === project.name;
+        const host: ObservedHost = {
+          name: h.name,
+          endpoint: h.endpoint,
+          reachable: true,
+          containers: containers.filter((c) => ours(c.labels)).map((c) => toObservedContainer(c, h.name)),
+          networks: networks
+            .filter((n) => ours(n.labels))
+            .map((n) => ({ id: n.id, name: n.name, host: h.name, labels: n.labels, ...(n.labels[LABEL.network] ? { key: n.labels[LABEL.network] } : {}), ...(n.labels[LABEL.configHash] ? { configHash: n.labels[LABEL.configHash] } : {}) })),
+          volumes: volumes.filter((v) => ours(v.labels)).map((v) => ({ name: v.name, host: h.name, labels: v.labels, ...(v.labels[LABEL.volume] ? { key: v.labels[LABEL.volume] } : {}) })),
+          images: imageIndex(images),
+          externalNetworks: Object.fromEntries(externalNets.map((n) => [n, networks.some((x) => x.name === n || x.id === n)])),
+          externalVolumes: Object.fromEntries(externalVols.map((v) => [v, volumes.some((x) => x.name === v)])),
+          ...(version ? { apiVersion: version.apiVersion } : {}),
+        };
+        state.hosts[h.name] = host;
+      } catch (err) {
+        if (opts.signal?.aborted) throw err;
+        state.hosts[h.name] = {
+          name: h.name,
+          endpoint: h.endpoint,
+          reachable: false,
+          error: err instanceof Error ? err.message : String(err),
+          containers: [],
+          networks: [],
+          volumes: [],
+          images: {},
+          externalNetworks: {},
+          externalVolumes: {},
+        };
+      }
+    }),
+  );
+  return state;
+}
+
+/** The images a project needs on a host, normalized. */
+export function neededImages(project: Project, host: string): string[] {
+  return [...new Set(Object.values(project.services).filter((s) => hostOf(s) === host).map((s) => normalizeRef(imageRef(project, s))))];
+}

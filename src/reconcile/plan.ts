@@ -1,0 +1,109 @@
+/**
+ * A Plan is a DAG of operations. Each operation is one engine call (or a read-only wait),
+ * carries the cause that made the planner choose it, and belongs to a group: what the user
+ * sees as one step ("recreate container web-1" is five operations).
+ */
+import type { ContainerCreateBody, EndpointConfig, NetworkCreateBody, VolumeCreateBody } from '../engine/engine.js';
+import type { ResourceRef } from '../ui/events.js';
+
+export type Op =
+  | { type: 'network.create'; host: string; key: string; body: NetworkCreateBody }
+  | { type: 'network.remove'; host: string; name: string }
+  | { type: 'volume.create'; host: string; key: string; body: VolumeCreateBody }
+  | { type: 'volume.remove'; host: string; name: string }
+  | { type: 'image.pull'; host: string; ref: string }
+  | { type: 'image.remove'; host: string; ref: string }
+  | {
+      type: 'container.create';
+      host: string;
+      service: string;
+      number: number;
+      name: string;
+      body: ContainerCreateBody;
+      extraNetworks: Array<{ network: string; config: EndpointConfig }>;
+      platform?: string;
+    }
+  | { type: 'container.start'; host: string; name: string }
+  | { type: 'container.stop'; host: string; name: string; timeout?: number }
+  | { type: 'container.kill'; host: string; name: string; signal?: string }
+  | { type: 'container.restart'; host: string; name: string; timeout?: number }
+  | { type: 'container.pause'; host: string; name: string }
+  | { type: 'container.unpause'; host: string; name: string }
+  | { type: 'container.remove'; host: string; name: string; volumes: boolean; force: boolean }
+  | { type: 'container.rename'; host: string; name: string; to: string }
+  /** Read-only: wait until the service's containers are healthy / have exited 0. */
+  | { type: 'container.wait'; host: string; service: string; names: string[]; condition: 'healthy' | 'completed'; timeoutMs: number };
+
+/** The verb a group shows: present participle while it runs, past participle when done. */
+export type Verb = 'create' | 'recreate' | 'start' | 'stop' | 'kill' | 'restart' | 'pause' | 'unpause' | 'remove' | 'pull' | 'wait' | 'rename';
+
+export const VERBS: Record<Verb, { ing: string; ed: string; sym: string }> = {
+  create: { ing: 'Creating', ed: 'Created', sym: '+' },
+  recreate: { ing: 'Recreating', ed: 'Recreated', sym: '~' },
+  start: { ing: 'Starting', ed: 'Started', sym: '>' },
+  stop: { ing: 'Stopping', ed: 'Stopped', sym: '.' },
+  kill: { ing: 'Killing', ed: 'Killed', sym: '!' },
+  restart: { ing: 'Restarting', ed: 'Restarted', sym: '>' },
+  pause: { ing: 'Pausing', ed: 'Paused', sym: '|' },
+  unpause: { ing: 'Unpausing', ed: 'Unpaused', sym: '>' },
+  remove: { ing: 'Removing', ed: 'Removed', sym: '-' },
+  pull: { ing: 'Pulling', ed: 'Pulled', sym: 'v' },
+  wait: { ing: 'Waiting', ed: 'Ready', sym: '?' },
+  rename: { ing: 'Renaming', ed: 'Renamed', sym: '~' },
+};
+
+export interface PlanNode {
+  id: string;
+  op: Op;
+  /** Ids of nodes that must finish first. */
+  deps: string[];
+  /** The step this node belongs to (several nodes may share one). */
+  group: string;
+}
+
+export interface PlanGroup {
+  id: string;
+  resource: ResourceRef;
+  verb: Verb;
+  cause: string;
+  /** Shown in the plan; read-only waits are not. */
+  visible: boolean;
+}
+
+export interface Plan {
+  nodes: PlanNode[];
+  groups: PlanGroup[];
+  /** Things the user should know that change nothing (orphans, unknown hosts). */
+  warnings: string[];
+  /** Problems that forbid executing the plan at all. */
+  errors: string[];
+}
+
+export function emptyPlan(): Plan {
+  return { nodes: [], groups: [], warnings: [], errors: [] };
+}
+
+/** Does executing the plan change anything? (Waits alone do not.) */
+export function isNoop(plan: Plan): boolean {
+  return plan.nodes.every((n) => n.op.type === 'container.wait');
+}
+
+/** The plan as text, one visible step per line, grouped by host when there are several. */
+export function renderPlan(plan: Plan): string {
+  const visible = plan.groups.filter((g) => g.visible);
+  const hosts = [...new Set(visible.map((g) => g.resource.host ?? ''))];
+  const lines: string[] = [];
+  const line = (g: PlanGroup) => `${VERBS[g.verb].sym} ${g.resource.kind} ${g.resource.name}: ${g.verb} (${g.cause})`;
+  if (hosts.length > 1) {
+    for (const h of hosts.sort()) {
+      lines.push(`host ${h || 'default'}:`);
+      for (const g of visible) if ((g.resource.host ?? '') === h) lines.push(`  ${line(g)}`);
+    }
+  } else {
+    for (const g of visible) lines.push(line(g));
+  }
+  for (const w of plan.warnings) lines.push(`warning: ${w}`);
+  for (const e of plan.errors) lines.push(`error: ${e}`);
+  if (!visible.length && !plan.errors.length) lines.unshift('nothing to do: everything is up to date');
+  return lines.join('\n') + '\n';
+}

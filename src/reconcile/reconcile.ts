@@ -1,0 +1,468 @@
+/**
+ * reconcile(project, observed, options) -> Plan. Pure: no engine, no clock, no randomness.
+ * Every operation carries the cause that made it necessary; an up-to-date project gives a
+ * plan without mutating operations.
+ */
+import type { NetworkCreateBody } from '../engine/engine.js';
+import { Graph } from '../graph/graph.js';
+import { LABEL } from '../model/labels.js';
+import { containerName, defaultImageName } from '../model/naming.js';
+import { redactedConfig, serviceConfigHash } from '../model/hash.js';
+import type { Project, Service } from '../model/project.js';
+import { describeChange } from './causes.js';
+import { emptyPlan, type Op, type Plan, type PlanGroup, type PlanNode, type Verb } from './plan.js';
+import { containerSpec, SpecError } from './spec.js';
+import { DEFAULT_HOST, type ObservedContainer, type ObservedHost, type ObservedState } from './state.js';
+import type { ResourceRef } from '../ui/events.js';
+
+export interface ReconcileOptions {
+  /** tsfig's version, stored on containers. */
+  version: string;
+  /** Services named on the command line (default: all). */
+  services?: string[];
+  /** Do not bring up the dependencies of the named services. */
+  noDeps?: boolean;
+  forceRecreate?: boolean;
+  noRecreate?: boolean;
+  /** Create, but do not start. */
+  noStart?: boolean;
+  /** -V: new anonymous volumes instead of the old containers' ones. */
+  renewAnonVolumes?: boolean;
+  removeOrphans?: boolean;
+  /** --scale SERVICE=N. */
+  scale?: Record<string, number>;
+  /** -t: stop timeout in seconds, over each service's stop_grace_period. */
+  timeout?: number;
+  /** How long a depends_on condition may take. */
+  healthTimeoutMs?: number;
+}
+
+/** The image reference a service runs. */
+export function imageRef(project: Project, svc: Service): string {
+  return svc.image ?? defaultImageName(project.name, svc.name);
+}
+
+/** `busybox` -> `busybox:latest`; digests and explicit tags unchanged. */
+export function normalizeRef(ref: string): string {
+  if (ref.includes('@')) return ref;
+  const slash = ref.lastIndexOf('/');
+  return ref.slice(slash + 1).includes(':') ? ref : `${ref}:latest`;
+}
+
+export function hostOf(svc: Service): string {
+  return svc.host ?? DEFAULT_HOST;
+}
+
+export function scaleOf(svc: Service, opts: Pick<ReconcileOptions, 'scale'>): number {
+  const fromOpt = opts.scale?.[svc.name];
+  if (fromOpt !== undefined) return fromOpt;
+  if (typeof svc.scale === 'number') return svc.scale;
+  const replicas = (svc.deploy as { replicas?: unknown } | undefined)?.replicas;
+  if (typeof replicas === 'number') return replicas;
+  return 1;
+}
+
+function stopTimeout(svc: Service, opts: ReconcileOptions): number | undefined {
+  if (opts.timeout !== undefined) return opts.timeout;
+  return typeof svc.stop_grace_period === 'number' ? Math.ceil(svc.stop_grace_period / 1e9) : undefined;
+}
+
+/** Anonymous volume names are 64 hex digits. */
+function isAnonymousVolume(name: string | undefined): name is string {
+  return name !== undefined && /^[0-9a-f]{64}$/.test(name);
+}
+
+class Builder {
+  readonly plan: Plan = emptyPlan();
+  private seq = 0;
+
+  group(resource: ResourceRef, verb: Verb, cause: string, visible = true): PlanGroup {
+    const g: PlanGroup = { id: `g${++this.seq}`, resource, verb, cause, visible };
+    this.plan.groups.push(g);
+    return g;
+  }
+
+  node(group: PlanGroup, op: Op, deps: Array<string | undefined>): string {
+    const n: PlanNode = { id: `n${++this.seq}`, op, deps: deps.filter((d): d is string => d !== undefined), group: group.id };
+    this.plan.nodes.push(n);
+    return n.id;
+  }
+}
+
+interface ServiceOutcome {
+  /** Nodes after which the service's containers run (or exist, with --no-start). */
+  ready: string[];
+  /** Containers created or recreated (dependents sharing its namespaces follow it). */
+  changed: boolean;
+  /** Names of the service's containers after the plan. */
+  names: string[];
+}
+
+export function reconcile(project: Project, observed: ObservedState, opts: ReconcileOptions): Plan {
+  const b = new Builder();
+  const plan = b.plan;
+  const graph = new Graph(project.services);
+  const named = opts.services?.length ? opts.services : Object.keys(project.services);
+  for (const n of named) if (!project.services[n]) plan.errors.push(`no such service: ${n}`);
+  const inScope = opts.noDeps ? new Set(named) : graph.withDependencies(named);
+  const order = graph.order([...inScope].filter((s) => project.services[s]));
+
+  const hostState = (h: string): ObservedHost | undefined => observed.hosts[h];
+  for (const h of Object.values(observed.hosts)) {
+    if (!h.reachable) plan.warnings.push(`host ${h.name} (${h.endpoint}) did not answer: ${h.error ?? 'unknown error'}; nothing on it is changed`);
+  }
+
+  // Networks and volumes the services in scope need, per host.
+  const resourceNode = new Map<string, string>();
+  for (const sname of order) {
+    const svc = project.services[sname]!;
+    const host = hostOf(svc);
+    const hs = hostState(host);
+    if (!hs?.reachable) continue;
+    for (const key of Object.keys(svc.networks ?? {})) {
+      const net = project.networks[key];
+      const id = `${host}/network/${key}`;
+      if (!net || resourceNode.has(id)) continue;
+      resourceNode.set(id, '');
+      if (net.external) {
+        if (!hs.externalNetworks[net.name]) plan.errors.push(`external network ${net.name} (networks.${key}) does not exist on host ${host}: create it, or drop external: true`);
+        continue;
+      }
+      if (hs.networks.some((n) => n.key === key || n.name === net.name)) continue;
+      const g = b.group({ kind: 'network', name: net.name, ...hostRef(observed, host) }, 'create', 'missing');
+      resourceNode.set(id, b.node(g, { type: 'network.create', host, key, body: networkBody(project, key) }, []));
+    }
+    for (const v of svc.volumes) {
+      if (v.type !== 'volume' || !v.source) continue;
+      const vol = project.volumes[v.source];
+      const id = `${host}/volume/${v.source}`;
+      if (!vol || resourceNode.has(id)) continue;
+      resourceNode.set(id, '');
+      if (vol.external) {
+        if (!hs.externalVolumes[vol.name]) plan.errors.push(`external volume ${vol.name} (volumes.${v.source}) does not exist on host ${host}: create it, or drop external: true`);
+        continue;
+      }
+      if (hs.volumes.some((o) => o.name === vol.name)) continue;
+      const g = b.group({ kind: 'volume', name: vol.name, ...hostRef(observed, host) }, 'create', 'missing');
+      resourceNode.set(id, b.node(g, { type: 'volume.create', host, key: v.source, body: volumeBody(project, v.source) }, []));
+    }
+  }
+
+  // Images: present on the host, or pulled.
+  const imageNode = new Map<string, string>();
+  for (const sname of order) {
+    const svc = project.services[sname]!;
+    const host = hostOf(svc);
+    const hs = hostState(host);
+    if (!hs?.reachable) continue;
+    const ref = normalizeRef(imageRef(project, svc));
+    const id = `${host}/${ref}`;
+    if (imageNode.has(id) || hs.images[ref]) continue;
+    if (!svc.image) {
+      plan.errors.push(`service ${sname} needs its image ${ref} built, and tsfig build is not available yet: build it with docker build -t ${ref} ${svc.build?.context ?? '.'}`);
+      imageNode.set(id, '');
+      continue;
+    }
+    const g = b.group({ kind: 'image', name: ref, ...hostRef(observed, host) }, 'pull', 'not on the host');
+    imageNode.set(id, b.node(g, { type: 'image.pull', host, ref }, []));
+  }
+
+  const outcomes = new Map<string, ServiceOutcome>();
+  for (const sname of order) {
+    const svc = project.services[sname]!;
+    const host = hostOf(svc);
+    const hs = hostState(host);
+    if (!hs?.reachable) continue;
+    const deps: string[] = [];
+    for (const key of Object.keys(svc.networks ?? {})) deps.push(resourceNode.get(`${host}/network/${key}`) ?? '');
+    for (const v of svc.volumes) if (v.type === 'volume' && v.source) deps.push(resourceNode.get(`${host}/volume/${v.source}`) ?? '');
+    deps.push(imageNode.get(`${host}/${normalizeRef(imageRef(project, svc))}`) ?? '');
+    // Dependencies: created/started first; conditions waited on.
+    const forced: string[] = [];
+    for (const e of graph.edges.filter((x) => x.from === sname)) {
+      const dep = outcomes.get(e.to);
+      if (!dep) continue;
+      deps.push(...dep.ready);
+      if ((e.kind === 'network_mode' || e.kind === 'ipc' || e.kind === 'pid' || e.kind === 'volumes_from') && dep.changed) {
+        forced.push(`${e.kind} ${e.kind === 'volumes_from' ? '' : 'service:'}${e.to}: ${e.to} is recreated`.replace('volumes_from :', 'volumes_from '));
+      }
+    }
+    const waits = dependencyWaits(b, project, svc, graph, outcomes, observed, opts);
+    const outcome = planService(b, project, svc, hs, observed, opts, deps.filter(Boolean), waits, forced);
+    outcomes.set(sname, outcome);
+  }
+
+  planOrphans(b, project, observed, opts);
+  return plan;
+}
+
+function hostRef(observed: ObservedState, host: string): { host?: string } {
+  return Object.keys(observed.hosts).length > 1 ? { host } : {};
+}
+
+function networkBody(project: Project, key: string) {
+  const net = project.networks[key]!;
+  const labels: Record<string, string> = { ...(net.labels ?? {}), [LABEL.project]: project.name, [LABEL.network]: key };
+  const body: NetworkCreateBody = { Name: net.name, Labels: labels, CheckDuplicate: true };
+  if (net.driver && net.driver !== 'overlay') body.Driver = net.driver;
+  if (net.driver_opts) body.Options = net.driver_opts;
+  if (net.internal) body.Internal = true;
+  if (net.attachable) body.Attachable = true;
+  if (net.enable_ipv6) body.EnableIPv6 = true;
+  if (net.ipam) {
+    body.IPAM = {
+      ...(net.ipam.driver ? { Driver: net.ipam.driver } : {}),
+      Config: (net.ipam.config ?? []).map((c) => ({
+        ...(c.subnet ? { Subnet: c.subnet } : {}),
+        ...(c.ip_range ? { IPRange: c.ip_range } : {}),
+        ...(c.gateway ? { Gateway: c.gateway } : {}),
+        ...(c.aux_addresses ? { AuxiliaryAddresses: c.aux_addresses } : {}),
+      })),
+      ...(net.ipam.options ? { Options: net.ipam.options } : {}),
+    };
+  }
+  return body;
+}
+
+function volumeBody(project: Project, key: string) {
+  const vol = project.volumes[key]!;
+  return {
+    Name: vol.name,
+    ...(vol.driver ? { Driver: vol.driver } : {}),
+    ...(vol.driver_opts ? { DriverOpts: vol.driver_opts } : {}),
+    Labels: { ...(vol.labels ?? {}), [LABEL.project]: project.name, [LABEL.volume]: key },
+  };
+}
+
+/** Read-only waits for `depends_on` conditions of a service's dependencies. */
+function dependencyWaits(
+  b: Builder,
+  project: Project,
+  svc: Service,
+  graph: Graph,
+  outcomes: Map<string, ServiceOutcome>,
+  observed: ObservedState,
+  opts: ReconcileOptions,
+): string[] {
+  void graph;
+  const out: string[] = [];
+  for (const [dep, cond] of Object.entries(svc.depends_on)) {
+    const o = outcomes.get(dep);
+    if (!o || cond.condition === 'service_started') continue;
+    const depSvc = project.services[dep]!;
+    const condition = cond.condition === 'service_healthy' ? 'healthy' : 'completed';
+    const host = hostOf(depSvc);
+    const g = b.group({ kind: 'container', name: dep, ...hostRef(observed, host) }, 'wait', `${svc.name} depends on ${dep} being ${condition}`, false);
+    out.push(b.node(g, { type: 'container.wait', host, service: dep, names: o.names, condition, timeoutMs: opts.healthTimeoutMs ?? 120_000 }, o.ready));
+  }
+  return out;
+}
+
+function planService(
+  b: Builder,
+  project: Project,
+  svc: Service,
+  hs: ObservedHost,
+  observed: ObservedState,
+  opts: ReconcileOptions,
+  deps: string[],
+  waits: string[],
+  forced: string[],
+): ServiceOutcome {
+  const plan = b.plan;
+  const host = hs.name;
+  const ref = imageRef(project, svc);
+  const imageId = hs.images[normalizeRef(ref)] ?? '';
+  const hash = serviceConfigHash(svc, imageId);
+  const config = redactedConfig(svc);
+  const scale = scaleOf(svc, opts);
+  const res = (name: string): ResourceRef => ({ kind: 'container', name, ...hostRef(observed, host) });
+  const mine = hs.containers.filter((c) => c.service === svc.name && !c.oneoff);
+  const outcome: ServiceOutcome = { ready: [], changed: false, names: [] };
+  const timeout = stopTimeout(svc, opts);
+
+  if (svc.container_name !== undefined && scale > 1) {
+    plan.errors.push(`service ${svc.name} sets container_name, so it cannot be scaled to ${scale}: remove container_name`);
+    return outcome;
+  }
+
+  // Leftovers of an interrupted recreate.
+  const byId = new Map(mine.map((c) => [c.id, c]));
+  const current: ObservedContainer[] = [];
+  for (const c of mine) {
+    if (!c.replaces) {
+      current.push(c);
+      continue;
+    }
+    if (byId.has(c.replaces)) {
+      const g = b.group(res(c.name), 'remove', 'leftover replacement of an interrupted recreate');
+      b.node(g, { type: 'container.remove', host, name: c.id, volumes: false, force: true }, []);
+    } else {
+      // The old container is gone: the replacement is the container now; it gets its name.
+      const final = svc.container_name ?? containerName(project.name, svc.name, c.number);
+      const g = b.group(res(final), 'rename', 'finishing an interrupted recreate');
+      const rn = b.node(g, { type: 'container.rename', host, name: c.id, to: final }, []);
+      current.push({ ...c, name: final, replaces: undefined, renameNode: rn } as ObservedContainer & { renameNode: string });
+    }
+  }
+
+  // One container per number: duplicates (e.g. from a crash or a race) are removed.
+  const byNumber = new Map<number, ObservedContainer & { renameNode?: string }>();
+  const sorted = [...current].sort((a, b2) => rank(b2, hash) - rank(a, hash) || b2.created - a.created);
+  for (const c of sorted) {
+    if (c.number < 1 || byNumber.has(c.number)) {
+      const g = b.group(res(c.name), 'remove', c.number < 1 ? 'no replica number' : `duplicate of replica ${c.number}`);
+      const s = c.state === 'running' ? b.node(g, { type: 'container.stop', host, name: c.id, timeout }, []) : undefined;
+      b.node(g, { type: 'container.remove', host, name: c.id, volumes: false, force: true }, [s]);
+      continue;
+    }
+    byNumber.set(c.number, c);
+  }
+
+  // Scale down: highest numbers first.
+  const extra = [...byNumber.keys()].filter((n) => n > scale).sort((x, y) => y - x);
+  let prev: string | undefined;
+  for (const n of extra) {
+    const c = byNumber.get(n)!;
+    const g = b.group(res(c.name), 'remove', `scale ${svc.name} to ${scale}`);
+    const s = c.state === 'running' || c.state === 'paused' ? b.node(g, { type: 'container.stop', host, name: c.id, timeout }, [prev]) : undefined;
+    prev = b.node(g, { type: 'container.remove', host, name: c.id, volumes: true, force: true }, [s ?? prev]);
+  }
+
+  for (let n = 1; n <= scale; n++) {
+    const name = svc.container_name ?? containerName(project.name, svc.name, n);
+    outcome.names.push(name);
+    const c = byNumber.get(n);
+    const labels = containerLabels(project, svc, n, hash, config, opts.version);
+    if (!c) {
+      const spec = makeSpec(plan, project, svc, n, name, ref, labels, {}, hs);
+      if (!spec) continue;
+      const g = b.group(res(name), 'create', 'missing');
+      const cr = b.node(g, { type: 'container.create', host, service: svc.name, number: n, name, ...spec }, [...deps]);
+      outcome.changed = true;
+      if (opts.noStart) outcome.ready.push(cr);
+      else {
+        const sg = b.group(res(name), 'start', 'created', false);
+        outcome.ready.push(b.node(sg, { type: 'container.start', host, name }, [cr, ...waits]));
+      }
+      continue;
+    }
+    const drift = c.configHash !== hash;
+    const cause = opts.forceRecreate
+      ? '--force-recreate'
+      : forced.length
+        ? forced.join('; ')
+        : drift
+          ? recreateCause(c, config, imageId, ref)
+          : undefined;
+    if (cause !== undefined && !opts.noRecreate) {
+      const anon: Record<string, string> = {};
+      if (!opts.renewAnonVolumes) {
+        const named = new Set(svc.volumes.filter((v) => v.type === 'volume' && v.source).map((v) => v.target));
+        for (const m of c.mounts) if (m.type === 'volume' && isAnonymousVolume(m.name) && !named.has(m.destination)) anon[m.destination] = m.name;
+      }
+      const tmp = `${name}_tsfig-new-${c.id.slice(0, 12)}`;
+      // Aliases and the like use the final name; only the create call uses the temporary one.
+      const spec = makeSpec(plan, project, svc, n, name, ref, { ...labels, [LABEL.replace]: c.id }, anon, hs);
+      if (!spec) continue;
+      const g = b.group(res(name), 'recreate', cause);
+      const cr = b.node(g, { type: 'container.create', host, service: svc.name, number: n, name: tmp, ...spec }, [...deps, c.renameNode]);
+      const st = b.node(g, { type: 'container.stop', host, name: c.id, timeout }, [cr]);
+      const rm = b.node(g, { type: 'container.remove', host, name: c.id, volumes: Boolean(opts.renewAnonVolumes), force: true }, [st]);
+      const rn = b.node(g, { type: 'container.rename', host, name: tmp, to: name }, [rm]);
+      outcome.changed = true;
+      if (opts.noStart) outcome.ready.push(rn);
+      else outcome.ready.push(b.node(g, { type: 'container.start', host, name }, [rn, ...waits]));
+      continue;
+    }
+    if (c.state !== 'running' && !opts.noStart) {
+      const g = b.group(res(name), 'start', c.state === 'paused' ? 'paused' : c.state || 'not running');
+      const op: Op = c.state === 'paused' ? { type: 'container.unpause', host, name: c.id } : { type: 'container.start', host, name: c.id };
+      outcome.ready.push(b.node(g, op, [...deps, c.renameNode, ...waits]));
+      continue;
+    }
+    if (c.renameNode) outcome.ready.push(c.renameNode);
+  }
+  return outcome;
+}
+
+/** Prefer running containers with the desired hash when choosing among duplicates. */
+function rank(c: ObservedContainer, hash: string): number {
+  return (c.configHash === hash ? 2 : 0) + (c.state === 'running' ? 1 : 0);
+}
+
+function recreateCause(c: ObservedContainer, config: string, imageId: string, ref: string): string {
+  if (c.config === config && imageId && c.imageId !== imageId) return `image ${ref} changed`;
+  if (c.config === config) return 'config hash changed';
+  return describeChange(c.config, config);
+}
+
+export function containerLabels(project: Project, svc: Service, n: number, hash: string, config: string, version: string): Record<string, string> {
+  return {
+    [LABEL.project]: project.name,
+    [LABEL.service]: svc.name,
+    [LABEL.number]: String(n),
+    [LABEL.oneoff]: 'False',
+    [LABEL.configHash]: hash,
+    [LABEL.config]: config,
+    [LABEL.version]: version,
+    [LABEL.workingDir]: project.workingDir,
+    [LABEL.configFiles]: project.files.join(','),
+  };
+}
+
+function makeSpec(
+  plan: Plan,
+  project: Project,
+  svc: Service,
+  n: number,
+  name: string,
+  image: string,
+  labels: Record<string, string>,
+  anonymousVolumes: Record<string, string>,
+  hs: ObservedHost,
+) {
+  try {
+    const s = containerSpec({
+      project,
+      service: svc,
+      number: n,
+      containerName: name,
+      image,
+      labels,
+      anonymousVolumes,
+      ...(hs.apiVersion ? { apiVersion: hs.apiVersion } : {}),
+      containerOf: (other) => {
+        const o = project.services[other];
+        return o ? (o.container_name ?? containerName(project.name, other, 1)) : undefined;
+      },
+    });
+    return { body: s.body, extraNetworks: s.extraNetworks, ...(s.platform ? { platform: s.platform } : {}) };
+  } catch (err) {
+    if (err instanceof SpecError) {
+      plan.errors.push(`service ${svc.name}: ${err.message}`);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+function planOrphans(b: Builder, project: Project, observed: ObservedState, opts: ReconcileOptions): void {
+  const known = new Set([...Object.keys(project.services), ...Object.keys(project.disabledServices)]);
+  for (const hs of Object.values(observed.hosts)) {
+    if (!hs.reachable) continue;
+    const orphans = hs.containers.filter((c) => !c.oneoff && !known.has(c.service));
+    if (!orphans.length) continue;
+    if (!opts.removeOrphans) {
+      b.plan.warnings.push(
+        `found orphan containers (${orphans.map((o) => o.name).sort().join(', ')}) of services no longer in the project; run with --remove-orphans to remove them`,
+      );
+      continue;
+    }
+    for (const c of orphans) {
+      const g = b.group({ kind: 'container', name: c.name, ...hostRef(observed, hs.name) }, 'remove', `orphan: service ${c.service} is not in the project`);
+      const s = c.state === 'running' || c.state === 'paused' ? b.node(g, { type: 'container.stop', host: hs.name, name: c.id }, []) : undefined;
+      b.node(g, { type: 'container.remove', host: hs.name, name: c.id, volumes: true, force: true }, [s]);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * What runs: the observed state of a project, read from each host's engine by label.
+ * Plain data; `reconcile` compares it with the Project.
+ */
+import type { ContainerMount } from '../engine/engine.js';
+
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  host: string;
+  service: string;
+  /** Replica number; 0 when the label is missing or not a number. */
+  number: number;
+  oneoff: boolean;
+  configHash: string;
+  /** Redacted canonical config the container was made from (for field-level causes). */
+  config?: string;
+  /** Image reference it was created from, and the image ID. */
+  image: string;
+  imageId: string;
+  state: string;
+  status: string;
+  /** Seconds since the epoch. */
+  created: number;
+  labels: Record<string, string>;
+  mounts: ContainerMount[];
+  ports: Array<{ ip?: string; privatePort: number; publicPort?: number; type: string }>;
+  /** Engine network names the container is attached to. */
+  networks: string[];
+  /** Set on a replacement made during a recreate: the ID of the container it replaces. */
+  replaces?: string;
+}
+
+export interface ObservedNetwork {
+  id: string;
+  name: string;
+  host: string;
+  /** The key in the project file (`io.tsfig.network`). */
+  key?: string;
+  configHash?: string;
+  labels: Record<string, string>;
+}
+
+export interface ObservedVolume {
+  name: string;
+  host: string;
+  key?: string;
+  labels: Record<string, string>;
+}
+
+export interface ObservedHost {
+  name: string;
+  /** Engine endpoint URL, for messages. */
+  endpoint: string;
+  /** false: the host did not answer; everything on it is unknown, never absent. */
+  reachable: boolean;
+  error?: string;
+  apiVersion?: string;
+  containers: ObservedContainer[];
+  networks: ObservedNetwork[];
+  volumes: ObservedVolume[];
+  /** Image reference -> image ID, for the images the project uses (absent: not on the host). */
+  images: Record<string, string>;
+  /** External networks and volumes the project needs, by engine name: do they exist? */
+  externalNetworks: Record<string, boolean>;
+  externalVolumes: Record<string, boolean>;
+}
+
+export interface ObservedState {
+  project: string;
+  hosts: Record<string, ObservedHost>;
+}
+
+/** The name of the host services without `host:` run on. */
+export const DEFAULT_HOST = 'default';

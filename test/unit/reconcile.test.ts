@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { isNoop, renderPlan } from '../../src/reconcile/plan.js';
+import { reconcile, type ReconcileOptions } from '../../src/reconcile/reconcile.js';
+import { host, made, resources, state } from '../support/observed.js';
+import { load, projectDir } from '../support/project.js';
+
+const stack = `name: shop
+services:
+  web:
+    image: busybox
+    environment:
+      DB_URL: postgres://db/shop
+    depends_on: [db]
+    volumes: [/cache]
+  db:
+    image: busybox
+    volumes: [data:/var/lib/db]
+  worker:
+    image: busybox
+    scale: 2
+    network_mode: service:db
+volumes:
+  data: {}
+`;
+
+function project(text = stack) {
+  const r = load(projectDir({ 'fig.yml': text }));
+  if (!r.project) throw new Error(JSON.stringify(r.diagnostics));
+  return r.project;
+}
+
+const opts = (extra: Partial<ReconcileOptions> = {}): ReconcileOptions => ({ version: '0.1.0', ...extra });
+
+describe('reconcile: golden plans from hand-made observed states', () => {
+  it('creates everything from nothing, dependencies first', () => {
+    const p = project();
+    const plan = reconcile(p, state(p), opts());
+    expect(renderPlan(plan)).toBe(
+      [
+        '+ network shop_default: create (missing)',
+        '+ volume shop_data: create (missing)',
+        '+ container shop-db-1: create (missing)',
+        '+ container shop-web-1: create (missing)',
+        '+ container shop-worker-1: create (missing)',
+        '+ container shop-worker-2: create (missing)',
+        '',
+      ].join('\n'),
+    );
+    // web's create waits for db to be started.
+    const dbStart = plan.nodes.find((n) => n.op.type === 'container.start' && n.op.name === 'shop-db-1')!;
+    const webCreate = plan.nodes.find((n) => n.op.type === 'container.create' && n.op.name === 'shop-web-1')!;
+    expect(webCreate.deps).toContain(dbStart.id);
+  });
+
+  it('an up-to-date project gives a plan without mutating operations', () => {
+    const p = project();
+    const h = resources(p);
+    h.containers = [made(p, 'db'), made(p, 'web'), made(p, 'worker', 1), made(p, 'worker', 2)];
+    const plan = reconcile(p, state(p, h), opts());
+    expect(isNoop(plan)).toBe(true);
+    expect(renderPlan(plan)).toBe('nothing to do: everything is up to date\n');
+  });
+
+  it('recreates only what changed, naming the field, and keeps anonymous volumes', () => {
+    const before = project();
+    const h = resources(before);
+    const anon = 'a'.repeat(64);
+    h.containers = [
+      made(before, 'db'),
+      made(before, 'web', 1, { mounts: [{ type: 'volume', name: anon, source: '', destination: '/cache', mode: '', rw: true }] }),
+      made(before, 'worker', 1),
+      made(before, 'worker', 2),
+    ];
+    const after = project(stack.replace('postgres://db/shop', 'postgres://db2/shop'));
+    const plan = reconcile(after, state(after, h), opts());
+    expect(renderPlan(plan)).toBe('~ container shop-web-1: recreate (environment.DB_URL changed)\n');
+    const create = plan.nodes.find((n) => n.op.type === 'container.create')!;
+    expect(create.op.type === 'container.create' && create.op.name).toMatch(/^shop-web-1_tsfig-new-/);
+    const mounts = (create.op.type === 'container.create' && (create.op.body.HostConfig?.Mounts as Array<Record<string, unknown>>)) || [];
+    expect(mounts).toEqual(expect.arrayContaining([expect.objectContaining({ Target: '/cache', Source: anon, Type: 'volume' })]));
+    // replacement first, then stop, remove, rename, start: the old one lives until the new one exists
+    expect(plan.nodes.map((n) => n.op.type)).toEqual(['container.create', 'container.stop', 'container.remove', 'container.rename', 'container.start']);
+  });
+
+  it('recreating a service recreates those that share its network namespace', () => {
+    const before = project();
+    const h = resources(before);
+    h.containers = [made(before, 'db'), made(before, 'web'), made(before, 'worker', 1), made(before, 'worker', 2)];
+    const after = project(stack.replace('volumes: [data:/var/lib/db]', 'volumes: [data:/var/lib/db]\n    user: nobody'));
+    expect(renderPlan(reconcile(after, state(after, h), opts()))).toBe(
+      [
+        '~ container shop-db-1: recreate (user changed)',
+        '~ container shop-worker-1: recreate (network_mode service:db: db is recreated)',
+        '~ container shop-worker-2: recreate (network_mode service:db: db is recreated)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('starts stopped containers, scales down highest first, reports orphans', () => {
+    const p = project();
+    const h = resources(p);
+    h.containers = [
+      made(p, 'db', 1, { state: 'exited' }),
+      made(p, 'web'),
+      made(p, 'worker', 1),
+      made(p, 'worker', 2),
+      made(p, 'worker', 3),
+      made(p, 'worker', 4),
+      made(p, 'gone', 1),
+    ];
+    const plan = reconcile(p, state(p, h), opts());
+    expect(renderPlan(plan)).toBe(
+      [
+        '> container shop-db-1: start (exited)',
+        '- container shop-worker-4: remove (scale worker to 2)',
+        '- container shop-worker-3: remove (scale worker to 2)',
+        'warning: found orphan containers (shop-gone-1) of services no longer in the project; run with --remove-orphans to remove them',
+        '',
+      ].join('\n'),
+    );
+    expect(renderPlan(reconcile(p, state(p, h), opts({ removeOrphans: true, scale: { worker: 4 } })))).toBe(
+      ['> container shop-db-1: start (exited)', '- container shop-gone-1: remove (orphan: service gone is not in the project)', ''].join('\n'),
+    );
+  });
+
+  it('finishes an interrupted recreate: a leftover replacement is removed, or renamed when the old one is gone', () => {
+    const p = project();
+    const h = resources(p);
+    const old = made(p, 'db');
+    const repl = made(p, 'db', 1, { name: 'shop-db-1_tsfig-new-abc', replaces: old.id, state: 'created' });
+    h.containers = [old, repl, made(p, 'web'), made(p, 'worker', 1), made(p, 'worker', 2)];
+    expect(renderPlan(reconcile(p, state(p, h), opts()))).toBe('- container shop-db-1_tsfig-new-abc: remove (leftover replacement of an interrupted recreate)\n');
+    h.containers = [repl, made(p, 'web'), made(p, 'worker', 1), made(p, 'worker', 2)];
+    expect(renderPlan(reconcile(p, state(p, h), opts()))).toBe(
+      ['~ container shop-db-1: rename (finishing an interrupted recreate)', '> container shop-db-1: start (created)', ''].join('\n'),
+    );
+  });
+
+  it('keeps one container per replica number', () => {
+    const p = project();
+    const h = resources(p);
+    const newer = made(p, 'db');
+    const dup = made(p, 'db', 1, { name: 'shop-db-1-dup', configHash: 'stale', created: 1 });
+    h.containers = [newer, dup, made(p, 'web'), made(p, 'worker', 1), made(p, 'worker', 2)];
+    expect(renderPlan(reconcile(p, state(p, h), opts()))).toBe('- container shop-db-1-dup: remove (duplicate of replica 1)\n');
+  });
+
+  it('pulls a missing image; refuses a missing external volume before doing anything', () => {
+    const p = project(stack.replace(/image: busybox/g, 'image: registry.local/app:1'));
+    expect(renderPlan(reconcile(p, state(p), opts())).split('\n')[2]).toBe('v image registry.local/app:1: pull (not on the host)');
+    const ext = project(stack.replace('data: {}', 'data:\n    external: true'));
+    const plan = reconcile(ext, state(ext), opts());
+    expect(plan.errors).toEqual(['external volume data (volumes.data) does not exist on host default: create it, or drop external: true']);
+  });
+
+  it('changes nothing on a host that did not answer', () => {
+    const p = project();
+    const plan = reconcile(p, state(p, host('default', { reachable: false, error: 'cannot reach the Docker engine at unix:///x: connect ENOENT' })), opts());
+    expect(plan.nodes).toEqual([]);
+    expect(plan.warnings[0]).toMatch(/^host default .* did not answer/);
+  });
+
+  it('--force-recreate, --no-recreate and --no-deps', () => {
+    const p = project();
+    const h = resources(p);
+    h.containers = [made(p, 'db'), made(p, 'web'), made(p, 'worker', 1), made(p, 'worker', 2)];
+    expect(renderPlan(reconcile(p, state(p, h), opts({ forceRecreate: true, services: ['web'], noDeps: true })))).toBe('~ container shop-web-1: recreate (--force-recreate)\n');
+    const changed = project(stack.replace('postgres://db/shop', 'x'));
+    expect(isNoop(reconcile(changed, state(changed, h), opts({ noRecreate: true })))).toBe(true);
+  });
+
+  it('waits for depends_on conditions with read-only waits', () => {
+    const p = project(stack.replace('depends_on: [db]', 'depends_on:\n      db:\n        condition: service_healthy'));
+    const plan = reconcile(p, state(p), opts());
+    const wait = plan.nodes.find((n) => n.op.type === 'container.wait')!;
+    expect(wait.op).toMatchObject({ service: 'db', condition: 'healthy', names: ['shop-db-1'] });
+    const webStart = plan.nodes.find((n) => n.op.type === 'container.start' && n.op.name === 'shop-web-1')!;
+    expect(webStart.deps).toContain(wait.id);
+  });
+});
