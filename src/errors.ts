@@ -42,3 +42,11 @@ export class EngineError extends TsfigError {
     this.statusCode = statusCode;
   }
 }
+
+/** The command already reported what went wrong; exit with this code, print nothing more. */
+export class ExitCode extends TsfigError {
+  constructor(code: number) {
+    super('', code);
+    this.name = 'ExitCode';
+  }
+}

@@ -28,6 +28,10 @@ export interface IO {
   stderr: (s: string) => void;
   cwd: string;
   env: Record<string, string | undefined>;
+  /** Terminal facts: progress is live on a TTY stderr, colours follow each stream. */
+  stdoutTTY?: boolean;
+  stderrTTY?: boolean;
+  columns?: number;
 }
 
 export function loadOptions(g: GlobalOptions, io: IO, services?: string[]): LoadOptions {

@@ -3,6 +3,14 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TsfigError } from '../errors.js';
 import { configCommand } from './commands/config.js';
 import { versionCommand } from './commands/version.js';
+import { upCommand } from './commands/up.js';
+import { planCommand } from './commands/plan.js';
+import { downCommand } from './commands/down.js';
+import { psCommand } from './commands/ps.js';
+import { scaleCommand } from './commands/scale.js';
+import { portCommand } from './commands/port.js';
+import { lsCommand } from './commands/ls.js';
+import { killCommand, pauseCommand, restartCommand, rmCommand, startCommand, stopCommand, unpauseCommand } from './commands/lifecycle.js';
 import { collect, type IO } from './context.js';
 import { VERSION } from './version.js';
 
@@ -18,13 +26,34 @@ export function buildProgram(io: IO): Command {
     .addOption(new Option('--profile <name>', 'enable a profile (repeatable; also TSFIG_PROFILES)').argParser(collect))
     .option('-H, --host <url>', 'Docker engine to use (default: DOCKER_HOST, else the local socket)')
     .option('--debug', 'show stack traces of internal errors')
+    .addOption(new Option('--progress <mode>', 'progress output on stderr (TSFIG_PROGRESS)').choices(['auto', 'tty', 'plain', 'json', 'quiet']))
+    // Global options go before the command (as with docker compose), so `down -v` is down's -v.
+    .enablePositionalOptions()
     .showHelpAfterError('(run tsfig help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
     });
-  for (const cmd of [configCommand(io), versionCommand(io)]) {
+  const commands = [
+    upCommand(io),
+    downCommand(io),
+    psCommand(io),
+    planCommand(io),
+    startCommand(io),
+    stopCommand(io),
+    restartCommand(io),
+    killCommand(io),
+    rmCommand(io),
+    pauseCommand(io),
+    unpauseCommand(io),
+    scaleCommand(io),
+    portCommand(io),
+    lsCommand(io),
+    configCommand(io),
+    versionCommand(io),
+  ];
+  for (const cmd of commands) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
     program.addCommand(cmd);
@@ -38,6 +67,9 @@ export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
     stderr: io?.stderr ?? ((s) => void process.stderr.write(s)),
     cwd: io?.cwd ?? process.cwd(),
     env: io?.env ?? process.env,
+    stdoutTTY: io?.stdoutTTY ?? (io?.stdout ? false : Boolean(process.stdout.isTTY)),
+    stderrTTY: io?.stderrTTY ?? (io?.stderr ? false : Boolean(process.stderr.isTTY)),
+    ...(process.stderr.columns ? { columns: process.stderr.columns } : {}),
   };
   const program = buildProgram(full);
   try {
@@ -49,7 +81,7 @@ export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
       return EXIT.usage;
     }
     if (err instanceof TsfigError) {
-      full.stderr(`${err.message}\n`);
+      if (err.message) full.stderr(`${err.message}\n`);
       return err.exitCode;
     }
     const debug = argv.includes('--debug');

@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { reconcile } from '../../reconcile/reconcile.js';
+import { renderPlan } from '../../reconcile/plan.js';
+import { ExitCode } from '../../errors.js';
+import { openSession, observeSession } from '../runtime.js';
+import type { IO } from '../context.js';
+import { addConvergeOptions, reconcileOptions, type UpFlags } from './up.js';
+
+export function planCommand(io: IO): Command {
+  const cmd = new Command('plan')
+    .description('Print what `up` would change, and why; change nothing')
+    .argument('[services...]', 'services to plan for (and their dependencies)');
+  addConvergeOptions(cmd);
+  return cmd.action(async function (this: Command, services: string[]) {
+    const options = reconcileOptions(this.opts<UpFlags>(), services, io.env);
+    const s = await openSession(this, io, { services });
+    try {
+      const observed = await observeSession(s, { forUp: true });
+      const plan = reconcile(s.project, observed, options);
+      io.stdout(renderPlan(plan));
+      if (plan.errors.length) throw new ExitCode(1);
+    } finally {
+      s.dispose();
+    }
+  });
+}

@@ -1,0 +1,101 @@
+import { Command, Option } from 'commander';
+import { ExitCode, UsageError } from '../../errors.js';
+import { acquireLock } from '../../lock.js';
+import { reconcile, type ReconcileOptions } from '../../reconcile/reconcile.js';
+import { renderPlan } from '../../reconcile/plan.js';
+import { openSession, observeSession, runPlan } from '../runtime.js';
+import { collect, type IO } from '../context.js';
+import { VERSION } from '../version.js';
+
+export interface UpFlags {
+  detach?: boolean;
+  noDeps?: boolean;
+  forceRecreate?: boolean;
+  recreate?: boolean;
+  start?: boolean;
+  renewAnonVolumes?: boolean;
+  scale?: string[];
+  removeOrphans?: boolean;
+  timeout?: string;
+  wait?: boolean;
+  dryRun?: boolean;
+  parallel?: string;
+}
+
+export function parseScale(specs: string[] | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of specs ?? []) {
+    const m = /^([^=]+)=(\d+)$/.exec(s);
+    if (!m) throw new UsageError(`invalid scale "${s}": use SERVICE=N`);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+export function parseTimeout(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`invalid timeout "${v}": use whole seconds`);
+  return n;
+}
+
+/** Shared by up, plan and scale: the reconcile options from flags. */
+export function reconcileOptions(flags: UpFlags, services: string[], env: Record<string, string | undefined>): ReconcileOptions {
+  if (flags.forceRecreate && flags.recreate === false) throw new UsageError('--force-recreate and --no-recreate cannot be used together');
+  const timeout = parseTimeout(flags.timeout);
+  return {
+    version: VERSION,
+    services,
+    noDeps: Boolean(flags.noDeps),
+    forceRecreate: Boolean(flags.forceRecreate),
+    noRecreate: flags.recreate === false,
+    noStart: flags.start === false,
+    renewAnonVolumes: Boolean(flags.renewAnonVolumes),
+    removeOrphans: Boolean(flags.removeOrphans) || env.TSFIG_REMOVE_ORPHANS === '1' || env.TSFIG_REMOVE_ORPHANS === 'true',
+    scale: parseScale(flags.scale),
+    ...(timeout !== undefined ? { timeout } : {}),
+  };
+}
+
+export function addConvergeOptions(cmd: Command): Command {
+  return cmd
+    .option('--no-deps', "don't start the services the named services depend on")
+    .option('--force-recreate', 'recreate containers even if nothing changed')
+    .option('--no-recreate', "don't recreate containers that exist, even if they changed")
+    .option('--no-start', 'create, but do not start')
+    .option('-V, --renew-anon-volumes', 'new anonymous volumes instead of the previous containers\' ones')
+    .addOption(new Option('--scale <service=n>', 'run N containers of a service (repeatable)').argParser(collect))
+    .option('--remove-orphans', 'remove containers of services no longer in the file (TSFIG_REMOVE_ORPHANS)')
+    .option('-t, --timeout <seconds>', 'stop timeout when containers are replaced')
+    .option('--parallel <n>', 'operations in flight at most (TSFIG_PARALLEL_LIMIT, default 8)');
+}
+
+export function upCommand(io: IO): Command {
+  const cmd = new Command('up')
+    .description('Create and start the stack, changing only what differs from the file')
+    .option('-d, --detach', 'run in the background (attached mode arrives with logs)')
+    .option('--wait', 'wait for services to be running/healthy before returning')
+    .option('--dry-run', 'print the plan and change nothing')
+    .argument('[services...]', 'services to bring up (and their dependencies)');
+  addConvergeOptions(cmd);
+  return cmd.action(async function (this: Command, services: string[]) {
+    const flags = this.opts<UpFlags>();
+    const options = reconcileOptions(flags, services, io.env);
+    const s = await openSession(this, io, { services });
+    const release = flags.dryRun ? () => {} : await acquireLock(`${s.project.name}`, { signal: s.signal, onWait: (pid) => io.stderr(`waiting for another tsfig (pid ${pid}) working on project ${s.project.name}\n`) });
+    try {
+      const observed = await observeSession(s, { forUp: true });
+      const plan = reconcile(s.project, observed, options);
+      if (flags.dryRun) {
+        io.stdout(renderPlan(plan));
+        return;
+      }
+      if (!flags.detach) io.stderr('note: attached mode (following logs) is not available yet; running detached\n');
+      const code = await runPlan(s, plan, observed, { quietNoop: 'everything is up to date' });
+      if (code !== 0) throw new ExitCode(code);
+    } finally {
+      release();
+      s.dispose();
+    }
+  });
+}

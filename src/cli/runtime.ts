@@ -1,0 +1,123 @@
+/**
+ * What the engine commands share: connecting to each host, observing, rendering progress,
+ * running a plan, Ctrl-C. Wiring only; decisions live in reconcile/.
+ */
+import type { Command } from 'commander';
+import type { Engine } from '../engine/engine.js';
+import { EXIT, TsfigError } from '../errors.js';
+import type { Project } from '../model/project.js';
+import { execute, parallelLimit } from '../reconcile/execute.js';
+import { observe, type HostEngine, type ObserveOptions } from '../reconcile/observe.js';
+import { renderPlan, type Plan } from '../reconcile/plan.js';
+import { DEFAULT_HOST, type ObservedState } from '../reconcile/state.js';
+import { createRenderer } from '../ui/render.js';
+import type { ProgressMode } from '../ui/events.js';
+import { globals, requireProject, type IO } from './context.js';
+
+export interface Session {
+  project: Project;
+  hosts: HostEngine[];
+  engines: Record<string, Engine>;
+  io: IO;
+  signal: AbortSignal;
+  progress: ProgressMode;
+  parallel: number;
+  /** Undo the Ctrl-C handler. */
+  dispose: () => void;
+}
+
+/** Connect to the default host and every `hosts:` entry (dockerode is loaded here, lazily). */
+export async function connectHosts(project: Project, flagHost: string | undefined, io: IO): Promise<HostEngine[]> {
+  const { connect, resolveEndpoint } = await import('../engine/connect.js');
+  const hosts: HostEngine[] = [];
+  const base = { env: io.env, ...(io.env.HOME ? { homeDir: io.env.HOME } : {}), baseDir: project.workingDir };
+  const declared = project.hosts[DEFAULT_HOST];
+  const def = declared
+    ? resolveEndpoint({ ...base, host: declared.docker, fromHosts: true, ...(declared.tls ? { tls: declared.tls } : {}) })
+    : resolveEndpoint({ ...base, ...(flagHost ? { host: flagHost } : {}) });
+  const needed = new Set(Object.values(project.services).map((s) => s.host ?? DEFAULT_HOST));
+  needed.add(DEFAULT_HOST);
+  if (def.insecure) io.stderr(`warning: ${def.url} is plain tcp to a non-loopback address: anyone on the path can drive that engine; use TLS\n`);
+  hosts.push({ name: DEFAULT_HOST, endpoint: def.url, engine: connect(def) });
+  for (const [name, h] of Object.entries(project.hosts)) {
+    if (name === DEFAULT_HOST) continue;
+    const ep = resolveEndpoint({ ...base, host: h.docker, fromHosts: true, ...(h.tls ? { tls: h.tls } : {}) });
+    if (ep.insecure) io.stderr(`warning: host ${name} (${ep.url}) is plain tcp to a non-loopback address: use TLS\n`);
+    hosts.push({ name, endpoint: ep.url, engine: connect(ep) });
+  }
+  return hosts;
+}
+
+export interface SessionOptions {
+  services?: string[];
+  parallel?: number;
+}
+
+export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {}): Promise<Session> {
+  const g = globals(cmd) as ReturnType<typeof globals> & { progress?: ProgressMode; parallel?: string };
+  const project = requireProject(g, io, opts.services);
+  const hosts = await connectHosts(project, g.host, io);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.stderr('\ncancelling: finishing the steps in flight (Ctrl-C again to abort at once)\n');
+      controller.abort(new TsfigError('cancelled', EXIT.interrupted));
+    } else {
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  const progress = (g.progress ?? (io.env.TSFIG_PROGRESS as ProgressMode | undefined) ?? 'auto') as ProgressMode;
+  return {
+    project,
+    hosts,
+    engines: Object.fromEntries(hosts.map((h) => [h.name, h.engine])),
+    io,
+    signal: controller.signal,
+    progress,
+    parallel: parallelLimit(opts.parallel ?? (g.parallel !== undefined ? Number(g.parallel) : undefined), io.env),
+    dispose: () => process.off('SIGINT', onSigint),
+  };
+}
+
+export async function observeSession(s: Session, opts: Omit<ObserveOptions, 'signal'> = {}): Promise<ObservedState> {
+  return observe(s.project, s.hosts, { ...opts, signal: s.signal });
+}
+
+/** Unreachable hosts make the command fail at the end (after the reachable ones converged). */
+export function unreachable(observed: ObservedState): string[] {
+  return Object.values(observed.hosts)
+    .filter((h) => !h.reachable)
+    .map((h) => h.error ?? `host ${h.name} did not answer`);
+}
+
+/** Print warnings, refuse plans with errors, execute, report. Returns the exit code. */
+export async function runPlan(s: Session, plan: Plan, observed: ObservedState, opts: { quietNoop?: string } = {}): Promise<number> {
+  for (const w of plan.warnings) s.io.stderr(`warning: ${w}\n`);
+  if (plan.errors.length) {
+    throw new TsfigError(plan.errors.join('\n'));
+  }
+  const out = { write: (t: string) => s.io.stderr(t), isTTY: Boolean(s.io.stderrTTY), ...(s.io.columns ? { columns: s.io.columns } : {}) };
+  const renderer = createRenderer(s.progress, out, s.io.env);
+  let result;
+  try {
+    result = await execute(plan, { engines: s.engines, concurrency: s.parallel, signal: s.signal, onEvent: (e) => renderer.emit(e) });
+  } finally {
+    renderer.close();
+  }
+  if (!plan.groups.some((g) => g.visible) && opts.quietNoop) s.io.stderr(`${opts.quietNoop}\n`);
+  const down = unreachable(observed);
+  for (const d of down) s.io.stderr(`error: ${d}\n`);
+  if (result.aborted || s.signal.aborted) return EXIT.interrupted;
+  if (result.failed.length) {
+    for (const f of result.failed) s.io.stderr(`error: ${f.group.resource.kind} ${f.group.resource.name}: ${f.message}\n`);
+    return EXIT.failure;
+  }
+  return down.length ? EXIT.failure : EXIT.ok;
+}
+
+export function printPlan(s: Session, plan: Plan): void {
+  s.io.stdout(renderPlan(plan));
+}
