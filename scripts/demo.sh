@@ -14,10 +14,10 @@ bash scripts/engine.sh >&2
 
 tsfig() { node bin/tsfig.js "$@"; }
 tsfig config -q
-if tsfig help up >/dev/null 2>&1; then
-  tsfig up -d
-  tsfig ps
-else
-  echo "demo: this version validates and prints the stack (tsfig up arrives with the reconciler):" >&2
-  tsfig config
-fi
+tsfig up -d
+tsfig ps
+echo >&2
+echo "The demo stack is up: open http://127.0.0.1:8080/ (curl -s http://127.0.0.1:8080/)" >&2
+echo "  node bin/tsfig.js ps      # what runs" >&2
+echo "  node bin/tsfig.js plan    # what up would change, and why" >&2
+echo "  node bin/tsfig.js down    # remove it (-v: and its volume)" >&2
