@@ -2,7 +2,8 @@
  * Schema validation: ajv against schema/fig.schema.json, every error mapped back to the
  * YAML node that produced it, reduced to the one most useful message per place.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
 import { keyLoc, selfLoc, valueLoc } from './tree.js';
@@ -12,7 +13,13 @@ export const SCHEMA_URL = new URL('../../schema/fig.schema.json', import.meta.ur
 
 let compiled: ValidateFunction | undefined;
 
+/** Built by scripts/compile-schema.mjs next to this module in dist/ (not in src/). */
+const PRECOMPILED = new URL('./schema-validator.cjs', import.meta.url);
+
 function validator(): ValidateFunction {
+  if (!compiled && existsSync(PRECOMPILED)) {
+    compiled = createRequire(import.meta.url)(PRECOMPILED.pathname) as ValidateFunction;
+  }
   if (!compiled) {
     const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
