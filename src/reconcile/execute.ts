@@ -66,7 +66,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     const left = (remaining.get(g.id) ?? 1) - 1;
     remaining.set(g.id, left);
     if (left === 0 && !failedGroups.has(g.id) && g.visible) {
-      emit({ type: 'done', id: g.id, resource: g.resource, action: VERBS[g.verb].ed, at: now(), elapsedMs: now() - (started.get(g.id) ?? now()) });
+      emit({ type: 'done', id: g.id, resource: g.resource, action: g.doneAs ?? VERBS[g.verb].ed, at: now(), elapsedMs: now() - (started.get(g.id) ?? now()) });
     }
   };
   const groupFail = (g: PlanGroup, message: string) => {

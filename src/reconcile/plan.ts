@@ -68,6 +68,8 @@ export interface PlanGroup {
   cause: string;
   /** Shown in the plan; read-only waits are not. */
   visible: boolean;
+  /** The word shown when the group finishes, when not the verb's own (create + start: Started). */
+  doneAs?: string;
 }
 
 export interface Plan {

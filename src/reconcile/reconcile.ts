@@ -342,8 +342,8 @@ function planService(
       outcome.changed = true;
       if (opts.noStart) outcome.ready.push(cr);
       else {
-        const sg = b.group(res(name), 'start', 'created', false);
-        outcome.ready.push(b.node(sg, { type: 'container.start', host, name }, [cr, ...waits]));
+        g.doneAs = 'Started';
+        outcome.ready.push(b.node(g, { type: 'container.start', host, name }, [cr, ...waits]));
       }
       continue;
     }
