@@ -140,6 +140,16 @@ async function runOp(op: Op, opts: ExecuteOptions, progress: (text: string) => v
       return;
     case 'network.remove':
       return engine.removeNetwork(op.name, call);
+    case 'network.connect':
+    case 'network.disconnect':
+      try {
+        if (op.type === 'network.connect') await engine.connectNetwork(op.network, op.container, op.config, call);
+        else await engine.disconnectNetwork(op.network, op.container, true, call);
+      } catch (err) {
+        // The container went away meanwhile (recreated or removed in the same plan): nothing to do.
+        if (!(err instanceof EngineError && err.statusCode === 404)) throw err;
+      }
+      return;
     case 'volume.create':
       await engine.createVolume(op.body, call);
       return;

@@ -9,6 +9,8 @@ import type { ResourceRef } from '../ui/events.js';
 export type Op =
   | { type: 'network.create'; host: string; key: string; body: NetworkCreateBody }
   | { type: 'network.remove'; host: string; name: string }
+  | { type: 'network.connect'; host: string; network: string; container: string; config: EndpointConfig }
+  | { type: 'network.disconnect'; host: string; network: string; container: string }
   | { type: 'volume.create'; host: string; key: string; body: VolumeCreateBody }
   | { type: 'volume.remove'; host: string; name: string }
   | { type: 'image.pull'; host: string; ref: string }

@@ -7,7 +7,7 @@ import type { NetworkCreateBody } from '../engine/engine.js';
 import { Graph } from '../graph/graph.js';
 import { LABEL } from '../model/labels.js';
 import { containerName, defaultImageName } from '../model/naming.js';
-import { redactedConfig, serviceConfigHash } from '../model/hash.js';
+import { redactedConfig, serviceConfigHash, sha256, stableJson } from '../model/hash.js';
 import type { Project, Service } from '../model/project.js';
 import { describeChange } from './causes.js';
 import { emptyPlan, type Op, type Plan, type PlanGroup, type PlanNode, type Verb } from './plan.js';
@@ -128,9 +128,15 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
         if (!hs.externalNetworks[net.name]) plan.errors.push(`external network ${net.name} (networks.${key}) does not exist on host ${host}: create it, or drop external: true`);
         continue;
       }
-      if (hs.networks.some((n) => n.key === key || n.name === net.name)) continue;
+      const body = networkBody(project, key);
+      const existing = hs.networks.find((n) => n.key === key || n.name === net.name);
+      if (existing && (existing.configHash === undefined || existing.configHash === body.Labels?.[LABEL.configHash])) continue;
+      if (existing) {
+        resourceNode.set(id, planNetworkRecreate(b, project, observed, hs, key, existing.id, body));
+        continue;
+      }
       const g = b.group({ kind: 'network', name: net.name, ...hostRef(observed, host) }, 'create', 'missing');
-      resourceNode.set(id, b.node(g, { type: 'network.create', host, key, body: networkBody(project, key) }, []));
+      resourceNode.set(id, b.node(g, { type: 'network.create', host, key, body }, []));
     }
     for (const v of svc.volumes) {
       if (v.type !== 'volume' || !v.source) continue;
@@ -142,9 +148,18 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
         if (!hs.externalVolumes[vol.name]) plan.errors.push(`external volume ${vol.name} (volumes.${v.source}) does not exist on host ${host}: create it, or drop external: true`);
         continue;
       }
-      if (hs.volumes.some((o) => o.name === vol.name)) continue;
+      const body = volumeBody(project, v.source);
+      const existing = hs.volumes.find((o) => o.name === vol.name);
+      if (existing) {
+        const had = existing.labels[LABEL.configHash];
+        if (had !== undefined && had !== body.Labels[LABEL.configHash]) {
+          // Never act on a volume silently: recreating it would delete its data.
+          plan.warnings.push(`volume ${vol.name} differs from its definition in the file (volumes.${v.source}); it is kept as it is, with its data: remove it yourself (down -v, or docker volume rm) to have it made anew`);
+        }
+        continue;
+      }
       const g = b.group({ kind: 'volume', name: vol.name, ...hostRef(observed, host) }, 'create', 'missing');
-      resourceNode.set(id, b.node(g, { type: 'volume.create', host, key: v.source, body: volumeBody(project, v.source) }, []));
+      resourceNode.set(id, b.node(g, { type: 'volume.create', host, key: v.source, body }, []));
     }
   }
 
@@ -200,6 +215,33 @@ function hostRef(observed: ObservedState, host: string): { host?: string } {
   return Object.keys(observed.hosts).length > 1 ? { host } : {};
 }
 
+/**
+ * A network whose definition changed: containers are disconnected, the network is made anew,
+ * and the containers are connected again with their aliases and addresses - not recreated.
+ */
+function planNetworkRecreate(b: Builder, project: Project, observed: ObservedState, hs: ObservedHost, key: string, oldId: string, body: NetworkCreateBody): string {
+  const net = project.networks[key]!;
+  const host = hs.name;
+  const g = b.group({ kind: 'network', name: net.name, ...hostRef(observed, host) }, 'recreate', 'its definition changed; containers are disconnected and reconnected');
+  const attached = hs.containers.filter((c) => c.networks.includes(net.name));
+  const disconnects = attached.map((c) => b.node(g, { type: 'network.disconnect', host, network: oldId, container: c.id }, []));
+  const rm = b.node(g, { type: 'network.remove', host, name: oldId }, disconnects);
+  const cr = b.node(g, { type: 'network.create', host, key, body }, [rm]);
+  attached.forEach((c) => {
+    const svc = project.services[c.service];
+    const aliases = svc ? [c.service, ...(svc.networks?.[key]?.aliases ?? [])] : [];
+    const cfg = svc?.networks?.[key];
+    const config = {
+      ...(aliases.length ? { Aliases: [...new Set(aliases)] } : {}),
+      ...(cfg?.ipv4_address || cfg?.ipv6_address
+        ? { IPAMConfig: { ...(cfg.ipv4_address ? { IPv4Address: cfg.ipv4_address } : {}), ...(cfg.ipv6_address ? { IPv6Address: cfg.ipv6_address } : {}) } }
+        : {}),
+    };
+    b.node(g, { type: 'network.connect', host, network: net.name, container: c.id, config }, [cr]);
+  });
+  return cr;
+}
+
 function networkBody(project: Project, key: string) {
   const net = project.networks[key]!;
   const labels: Record<string, string> = { ...(net.labels ?? {}), [LABEL.project]: project.name, [LABEL.network]: key };
@@ -221,17 +263,21 @@ function networkBody(project: Project, key: string) {
       ...(net.ipam.options ? { Options: net.ipam.options } : {}),
     };
   }
+  // The hash of the definition, so a changed network is noticed (and recreated).
+  labels[LABEL.configHash] = sha256(stableJson({ ...body, Labels: { ...labels } }));
   return body;
 }
 
 function volumeBody(project: Project, key: string) {
   const vol = project.volumes[key]!;
-  return {
+  const body = {
     Name: vol.name,
     ...(vol.driver ? { Driver: vol.driver } : {}),
     ...(vol.driver_opts ? { DriverOpts: vol.driver_opts } : {}),
-    Labels: { ...(vol.labels ?? {}), [LABEL.project]: project.name, [LABEL.volume]: key },
+    Labels: { ...(vol.labels ?? {}), [LABEL.project]: project.name, [LABEL.volume]: key } as Record<string, string>,
   };
+  body.Labels[LABEL.configHash] = sha256(stableJson(body));
+  return body;
 }
 
 /** Read-only waits for `depends_on` conditions of a service's dependencies. */

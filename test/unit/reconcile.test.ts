@@ -178,4 +178,26 @@ describe('reconcile: golden plans from hand-made observed states', () => {
     const webStart = plan.nodes.find((n) => n.op.type === 'container.start' && n.op.name === 'shop-web-1')!;
     expect(webStart.deps).toContain(wait.id);
   });
+
+  it('a changed network is recreated with its containers disconnected and reconnected, not recreated', () => {
+    const p = project();
+    const h = resources(p);
+    h.networks[0]!.configHash = 'an older definition';
+    h.containers = [made(p, 'db'), made(p, 'web'), made(p, 'worker', 1, { networks: [] }), made(p, 'worker', 2, { networks: [] })];
+    const plan = reconcile(p, state(p, h), opts());
+    expect(renderPlan(plan)).toBe('~ network shop_default: recreate (its definition changed; containers are disconnected and reconnected)\n');
+    expect(plan.nodes.map((n) => n.op.type)).toEqual(['network.disconnect', 'network.disconnect', 'network.remove', 'network.create', 'network.connect', 'network.connect']);
+    const connect = plan.nodes.find((n) => n.op.type === 'network.connect')!;
+    expect(connect.op).toMatchObject({ network: 'shop_default', config: { Aliases: ['db'] } });
+  });
+
+  it('a changed volume is reported, never recreated', () => {
+    const p = project();
+    const h = resources(p);
+    h.volumes[0]!.labels['io.tsfig.config-hash'] = 'an older definition';
+    h.containers = [made(p, 'db'), made(p, 'web'), made(p, 'worker', 1), made(p, 'worker', 2)];
+    const plan = reconcile(p, state(p, h), opts());
+    expect(isNoop(plan)).toBe(true);
+    expect(plan.warnings).toEqual([expect.stringMatching(/^volume shop_data differs from its definition/)]);
+  });
 });
