@@ -8,7 +8,7 @@ import { EXIT, TsfigError } from '../errors.js';
 import type { Project } from '../model/project.js';
 import { execute, parallelLimit } from '../reconcile/execute.js';
 import { observe, type HostEngine, type ObserveOptions } from '../reconcile/observe.js';
-import { renderPlan, type Plan } from '../reconcile/plan.js';
+import { isNoop, renderPlan, type Plan } from '../reconcile/plan.js';
 import { DEFAULT_HOST, type ObservedState } from '../reconcile/state.js';
 import { createRenderer } from '../ui/render.js';
 import type { ProgressMode } from '../ui/events.js';
@@ -107,7 +107,7 @@ export async function runPlan(s: Session, plan: Plan, observed: ObservedState, o
   } finally {
     renderer.close();
   }
-  if (!plan.groups.some((g) => g.visible) && opts.quietNoop) s.io.stderr(`${opts.quietNoop}\n`);
+  if (isNoop(plan) && opts.quietNoop) s.io.stderr(`${opts.quietNoop}\n`);
   const down = unreachable(observed);
   for (const d of down) s.io.stderr(`error: ${d}\n`);
   if (result.aborted || s.signal.aborted) return EXIT.interrupted;

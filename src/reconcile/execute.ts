@@ -98,16 +98,22 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         }
         groupStart(group);
         try {
-          await runOp(node.op, opts, (text) => emit({ type: 'progress', id: group.id, resource: group.resource, text, at: now() }));
+          await runOp(node.op, opts, (text) => {
+            if (group.visible) emit({ type: 'progress', id: group.id, resource: group.resource, text, at: now() });
+          });
         } catch (err) {
-          if (opts.signal?.aborted) result.aborted = true;
+          if (opts.signal?.aborted && err === opts.signal.reason) {
+            // A read-only wait cut short by the abort: cancelled, not failed.
+            result.aborted = true;
+            throw new Skip();
+          }
           groupFail(group, err instanceof Error ? err.message : String(err));
           throw err;
         }
         groupDone(group);
       };
       if (isWait(node.op)) await work();
-      else await queue.add(work, opts.signal ? { signal: opts.signal } : {});
+      else await queue.add(work);
     })();
     p.catch((err: unknown) => {
       const group = groups.get(node.group)!;
@@ -118,6 +124,13 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   };
 
   await Promise.allSettled(plan.nodes.map(run));
+  // Steps begun but cut short by a cancel end with a line too, so no display is left hanging.
+  for (const [id, at] of started) {
+    const g = groups.get(id)!;
+    if ((remaining.get(id) ?? 0) > 0 && !failedGroups.has(id) && g.visible) {
+      emit({ type: 'error', id, resource: g.resource, message: 'cancelled', at: now(), elapsedMs: now() - at });
+    }
+  }
   return result;
 }
 
@@ -129,7 +142,9 @@ function engineFor(opts: ExecuteOptions, host: string): Engine {
 
 async function runOp(op: Op, opts: ExecuteOptions, progress: (text: string) => void): Promise<void> {
   const engine = engineFor(opts, op.host);
-  const call = opts.signal ? { signal: opts.signal } : {};
+  // Started calls run to completion: an abort only stops new work (an aborted HTTP request
+  // may still have changed the engine's state). Read-only waits do take the signal.
+  const call = {};
   switch (op.type) {
     case 'network.create':
       try {
@@ -139,7 +154,12 @@ async function runOp(op: Op, opts: ExecuteOptions, progress: (text: string) => v
       }
       return;
     case 'network.remove':
-      return engine.removeNetwork(op.name, call);
+      try {
+        await engine.removeNetwork(op.name, call);
+      } catch (err) {
+        if (!(err instanceof EngineError && err.statusCode === 404)) throw err;
+      }
+      return;
     case 'network.connect':
     case 'network.disconnect':
       try {
@@ -154,7 +174,13 @@ async function runOp(op: Op, opts: ExecuteOptions, progress: (text: string) => v
       await engine.createVolume(op.body, call);
       return;
     case 'volume.remove':
-      return engine.removeVolume(op.name, call);
+      try {
+        await engine.removeVolume(op.name, call);
+      } catch (err) {
+        // Already gone (e.g. with its container's `rm -v`): the goal is reached.
+        if (!(err instanceof EngineError && err.statusCode === 404)) throw err;
+      }
+      return;
     case 'image.pull': {
       let last = '';
       await engine.pullImage(op.ref, (m) => {
@@ -213,7 +239,7 @@ async function sameContainer(engine: Engine, op: Extract<Op, { type: 'container.
   try {
     const c = await engine.inspectContainer(op.name, call);
     const want = op.body.Labels ?? {};
-    return [LABEL.project, LABEL.service, LABEL.number, LABEL.configHash].every((k) => c.config.labels[k] === want[k]);
+    return [LABEL.project, LABEL.service, LABEL.number, LABEL.configHash].every((k) => want[k] !== undefined && c.config.labels[k] === want[k]);
   } catch {
     return false;
   }
@@ -243,11 +269,17 @@ async function waitFor(engine: Engine, op: Extract<Op, { type: 'container.wait' 
     }
     progress(`waiting for ${[...pending].join(', ')} to be ${op.condition}`);
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, poll);
-      opts.signal?.addEventListener('abort', () => {
+      const signal = opts.signal;
+      if (signal?.aborted) return reject(signal.reason as Error);
+      const onAbort = () => {
         clearTimeout(t);
-        reject(opts.signal!.reason as Error);
-      }, { once: true });
+        reject(signal!.reason as Error);
+      };
+      const t = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, poll);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 }

@@ -68,7 +68,7 @@ export interface PlanGroup {
   resource: ResourceRef;
   verb: Verb;
   cause: string;
-  /** Shown in the plan; read-only waits are not. */
+  /** Shown to the user (progress; and the plan's text, except read-only waits). */
   visible: boolean;
   /** The word shown when the group finishes, when not the verb's own (create + start: Started). */
   doneAs?: string;
@@ -94,7 +94,8 @@ export function isNoop(plan: Plan): boolean {
 
 /** The plan as text, one visible step per line, grouped by host when there are several. */
 export function renderPlan(plan: Plan): string {
-  const visible = plan.groups.filter((g) => g.visible);
+  // Waits are shown while they run, but they change nothing: not part of the plan's text.
+  const visible = plan.groups.filter((g) => g.visible && g.verb !== 'wait');
   const hosts = [...new Set(visible.map((g) => g.resource.host ?? ''))];
   const lines: string[] = [];
   const line = (g: PlanGroup) => `${VERBS[g.verb].sym} ${g.resource.kind} ${g.resource.name}: ${g.verb} (${g.cause})`;

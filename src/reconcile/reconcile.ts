@@ -298,7 +298,8 @@ function dependencyWaits(
     const depSvc = project.services[dep]!;
     const condition = cond.condition === 'service_healthy' ? 'healthy' : 'completed';
     const host = hostOf(depSvc);
-    const g = b.group({ kind: 'container', name: dep, ...hostRef(observed, host) }, 'wait', `${svc.name} depends on ${dep} being ${condition}`, false);
+    const g = b.group({ kind: 'container', name: dep, ...hostRef(observed, host) }, 'wait', `${svc.name} depends on ${dep} being ${condition}`);
+    g.doneAs = condition === 'healthy' ? 'Healthy' : 'Exited';
     out.push(b.node(g, { type: 'container.wait', host, service: dep, names: o.names, condition, timeoutMs: opts.healthTimeoutMs ?? 120_000 }, o.ready));
   }
   return out;
