@@ -3,7 +3,7 @@
  * Every operation carries the cause that made it necessary; an up-to-date project gives a
  * plan without mutating operations.
  */
-import type { NetworkCreateBody } from '../engine/engine.js';
+import type { EndpointConfig, NetworkCreateBody } from '../engine/engine.js';
 import { Graph } from '../graph/graph.js';
 import { LABEL } from '../model/labels.js';
 import { containerName, defaultImageName } from '../model/naming.js';
@@ -229,17 +229,17 @@ function planNetworkRecreate(b: Builder, project: Project, observed: ObservedSta
   const cr = b.node(g, { type: 'network.create', host, key, body }, [rm]);
   attached.forEach((c) => {
     const svc = project.services[c.service];
-    const aliases = svc ? [c.service, ...(svc.networks?.[key]?.aliases ?? [])] : [];
-    const cfg = svc?.networks?.[key];
-    const config = {
-      ...(aliases.length ? { Aliases: [...new Set(aliases)] } : {}),
-      ...(cfg?.ipv4_address || cfg?.ipv6_address
-        ? { IPAMConfig: { ...(cfg.ipv4_address ? { IPv4Address: cfg.ipv4_address } : {}), ...(cfg.ipv6_address ? { IPv6Address: cfg.ipv6_address } : {}) } }
-        : {}),
-    };
+    const config = svc ? endpointOf(b.plan, project, svc, c, net.name, hs) : {};
     b.node(g, { type: 'network.connect', host, network: net.name, container: c.id, config }, [cr]);
   });
   return cr;
+}
+
+/** The endpoint a container had on `network` when it was created (aliases, links, addresses, driver options). */
+function endpointOf(plan: Plan, project: Project, svc: Service, c: ObservedContainer, network: string, hs: ObservedHost): EndpointConfig {
+  const spec = makeSpec(plan, project, svc, c.number, c.name, imageRef(project, svc), {}, {}, hs);
+  if (!spec) return {};
+  return spec.body.NetworkingConfig?.EndpointsConfig?.[network] ?? spec.extraNetworks.find((n) => n.network === network)?.config ?? {};
 }
 
 function networkBody(project: Project, key: string) {

@@ -188,7 +188,7 @@ describe('reconcile: golden plans from hand-made observed states', () => {
     expect(renderPlan(plan)).toBe('~ network shop_default: recreate (its definition changed; containers are disconnected and reconnected)\n');
     expect(plan.nodes.map((n) => n.op.type)).toEqual(['network.disconnect', 'network.disconnect', 'network.remove', 'network.create', 'network.connect', 'network.connect']);
     const connect = plan.nodes.find((n) => n.op.type === 'network.connect')!;
-    expect(connect.op).toMatchObject({ network: 'shop_default', config: { Aliases: ['db'] } });
+    expect(connect.op).toMatchObject({ network: 'shop_default', config: { Aliases: ['shop-db-1', 'db'] } });
   });
 
   it('a changed volume is reported, never recreated', () => {
