@@ -20,3 +20,13 @@ export function volumeName(project: string, key: string): string {
 export function defaultImageName(project: string, service: string): string {
   return `${project}-${service}`;
 }
+
+/** The temporary name of a replacement during a recreate: `<name>_tsfig-new-<old id, 12>`. */
+export function replacementName(name: string, oldId: string): string {
+  return `${name}_tsfig-new-${oldId.slice(0, 12)}`;
+}
+
+/** Is `name` still the temporary name of a replacement of the container `oldId`? */
+export function isReplacementName(name: string, oldId: string): boolean {
+  return name.endsWith(`_tsfig-new-${oldId.slice(0, 12)}`);
+}

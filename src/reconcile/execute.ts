@@ -236,12 +236,17 @@ async function runOp(op: Op, opts: ExecuteOptions, progress: (text: string) => v
 }
 
 async function sameContainer(engine: Engine, op: Extract<Op, { type: 'container.create' }>, call: { signal?: AbortSignal }): Promise<boolean> {
-  try {
-    const c = await engine.inspectContainer(op.name, call);
-    const want = op.body.Labels ?? {};
-    return [LABEL.project, LABEL.service, LABEL.number, LABEL.configHash].every((k) => want[k] !== undefined && c.config.labels[k] === want[k]);
-  } catch {
-    return false;
+  // The engine reserves the name before the other create has finished: until then the name
+  // is taken, yet inspect answers 404. Look again for a moment.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const c = await engine.inspectContainer(op.name, call);
+      const want = op.body.Labels ?? {};
+      return [LABEL.project, LABEL.service, LABEL.number, LABEL.configHash].every((k) => want[k] !== undefined && c.config.labels[k] === want[k]);
+    } catch (err) {
+      if (!(err instanceof EngineError && err.statusCode === 404) || attempt >= 20 || call.signal?.aborted) return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -253,7 +258,10 @@ async function waitFor(engine: Engine, op: Extract<Op, { type: 'container.wait' 
   while (pending.size) {
     for (const name of [...pending]) {
       const c = await engine.inspectContainer(name, call);
-      if (op.condition === 'healthy') {
+      if (op.condition === 'running') {
+        if (c.state.running && !c.state.restarting) pending.delete(name);
+        else if (c.state.status === 'exited' || c.state.status === 'dead') throw new Error(`${name} exited with code ${c.state.exitCode}`);
+      } else if (op.condition === 'healthy') {
         if (!c.state.health) throw new Error(`${name} has no healthcheck, so nothing can wait for it to be healthy: add a healthcheck to service ${op.service} or use condition service_started`);
         if (c.state.health.status === 'healthy') pending.delete(name);
         else if (c.state.health.status === 'unhealthy') throw new Error(`${name} is unhealthy`);

@@ -65,6 +65,7 @@ function reverseOrdered(
   observed: ObservedState,
   opts: LifecycleOptions,
   step: (s: Steps, c: ObservedContainer, deps: string[]) => string | undefined,
+  finish?: (s: Steps) => void,
 ): Plan {
   const s = new Steps();
   const byService = selected(project, reachable(observed, s.plan), opts.services);
@@ -81,6 +82,7 @@ function reverseOrdered(
     }
     last.set(svc, ids);
   }
+  finish?.(s);
   return s.plan;
 }
 
@@ -114,13 +116,50 @@ export function planUnpause(project: Project, observed: ObservedState, opts: Lif
 
 /** rm: stopped containers only, unless stop first (-s) or force (-f). */
 export function planRm(project: Project, observed: ObservedState, opts: LifecycleOptions & { stop?: boolean; volumes?: boolean }): Plan {
-  return reverseOrdered(project, observed, opts, (s, c, deps) => {
-    const running = c.state === 'running' || c.state === 'paused' || c.state === 'restarting';
-    if (running && !opts.stop) return undefined;
-    const g = s.group(c, 'container', 'remove', 'rm requested', multi(observed));
-    const st = running ? s.node(g, { type: 'container.stop', host: c.host, name: c.id, ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) }, deps) : undefined;
-    return s.node(g, { type: 'container.remove', host: c.host, name: c.id, volumes: Boolean(opts.volumes), force: true }, [st, ...deps]);
-  });
+  return reverseOrdered(
+    project,
+    observed,
+    opts,
+    (s, c, deps) => {
+      const running = c.state === 'running' || c.state === 'paused' || c.state === 'restarting';
+      if (running && !opts.stop) return undefined;
+      const g = s.group(c, 'container', 'remove', 'rm requested', multi(observed));
+      const st = running ? s.node(g, { type: 'container.stop', host: c.host, name: c.id, ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) }, deps) : undefined;
+      return s.node(g, { type: 'container.remove', host: c.host, name: c.id, volumes: Boolean(opts.volumes), force: true }, [st, ...deps]);
+    },
+    (s) => {
+      if (opts.volumes) removeInherited(s, project, observed);
+    },
+  );
+}
+
+/** Anonymous volume names are 64 hex digits. */
+const ANONYMOUS = /^[0-9a-f]{64}$/;
+
+/**
+ * The engine's `rm -v` removes only the volumes a container was created with anonymously. An
+ * anonymous volume a replacement inherited (mounted by name at recreate) stays behind: remove
+ * the anonymous volumes of the containers the plan removes explicitly, once every removal of
+ * the plan is done (containers of the project may share one through volumes_from). A 404
+ * (already removed by `rm -v`) is fine for the executor.
+ */
+function removeInherited(s: Steps, project: Project, observed: ObservedState): void {
+  const removals = s.plan.nodes.filter((n) => n.op.type === 'container.remove');
+  const removed = new Set(removals.map((n) => `${n.op.host}/${(n.op as { name: string }).name}`));
+  const declared = new Set(Object.values(project.volumes).map((v) => v.name));
+  const seen = new Set<string>();
+  for (const h of Object.values(observed.hosts)) {
+    for (const c of h.containers) {
+      if (!removed.has(`${c.host}/${c.id}`)) continue;
+      for (const m of c.mounts) {
+        if (m.type !== 'volume' || m.name === undefined || !ANONYMOUS.test(m.name) || declared.has(m.name)) continue;
+        if (seen.has(`${c.host}/${m.name}`)) continue;
+        seen.add(`${c.host}/${m.name}`);
+        const g = s.group({ name: m.name, host: c.host }, 'volume', 'remove', `anonymous volume of ${c.name}`, multi(observed));
+        s.node(g, { type: 'volume.remove', host: c.host, name: m.name }, removals.map((n) => n.id));
+      }
+    }
+  }
 }
 
 /** start and restart: dependencies first. */
@@ -207,10 +246,38 @@ export function planDown(project: Project, observed: ObservedState, opts: DownOp
       }
     }
   }
+  if (opts.volumes) removeInherited(s, project, observed);
   for (const img of opts.images ?? []) {
     if (!observed.hosts[img.host]?.reachable) continue;
     const g = s.group({ name: img.ref, host: img.host }, 'image', 'remove', '--rmi', multi(observed));
     s.node(g, { type: 'image.remove', host: img.host, ref: img.ref }, allContainers);
+  }
+  return s.plan;
+}
+
+/**
+ * `up --wait`: every container of the services is running, and healthy when it has a
+ * healthcheck; a one-shot service that others wait on with service_completed_successfully
+ * must have exited 0 instead.
+ */
+export function planWait(project: Project, observed: ObservedState, services: string[], timeoutMs: number): Plan {
+  const s = new Steps();
+  const completed = new Set(
+    Object.values(project.services).flatMap((svc) => Object.entries(svc.depends_on).filter(([, d]) => d.condition === 'service_completed_successfully').map(([n]) => n)),
+  );
+  const byService = selected(project, reachable(observed, s.plan), services);
+  for (const [service, containers] of byService) {
+    const svc = project.services[service];
+    if (!svc) continue;
+    const hc = svc.healthcheck;
+    const healthy = hc !== undefined && !hc.disable && !(hc.test?.[0] === 'NONE');
+    const condition = completed.has(service) ? 'completed' : healthy ? 'healthy' : 'running';
+    for (const host of new Set(containers.map((c) => c.host))) {
+      const names = containers.filter((c) => c.host === host).map((c) => c.name).sort();
+      const g = s.group({ name: service, host }, 'container', 'wait', `--wait: ${condition}`, multi(observed));
+      g.doneAs = condition === 'healthy' ? 'Healthy' : condition === 'completed' ? 'Exited' : 'Running';
+      s.node(g, { type: 'container.wait', host, service, names, condition, timeoutMs }, []);
+    }
   }
   return s.plan;
 }

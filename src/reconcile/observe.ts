@@ -5,6 +5,7 @@
  */
 import type { ContainerSummary, Engine, ImageSummary } from '../engine/engine.js';
 import { LABEL } from '../model/labels.js';
+import { isReplacementName } from '../model/naming.js';
 import type { Project } from '../model/project.js';
 import { hostOf, imageRef, normalizeRef } from './reconcile.js';
 import type { ObservedContainer, ObservedHost, ObservedState } from './state.js';
@@ -37,7 +38,10 @@ export function toObservedContainer(c: ContainerSummary, host: string): Observed
     networks: Object.keys(c.networks),
   };
   if (l[LABEL.config] !== undefined) o.config = l[LABEL.config];
-  if (l[LABEL.replace] !== undefined) o.replaces = l[LABEL.replace];
+  // A replacement keeps its `replace` label for life; it is a leftover of an interrupted
+  // recreate only while it still has its temporary name (reconcile's `<name>_tsfig-new-<id12>`).
+  const replaces = l[LABEL.replace];
+  if (replaces !== undefined && isReplacementName(o.name, replaces)) o.replaces = replaces;
   return o;
 }
 

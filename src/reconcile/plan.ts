@@ -34,7 +34,7 @@ export type Op =
   | { type: 'container.remove'; host: string; name: string; volumes: boolean; force: boolean }
   | { type: 'container.rename'; host: string; name: string; to: string }
   /** Read-only: wait until the service's containers are healthy / have exited 0. */
-  | { type: 'container.wait'; host: string; service: string; names: string[]; condition: 'healthy' | 'completed'; timeoutMs: number };
+  | { type: 'container.wait'; host: string; service: string; names: string[]; condition: 'healthy' | 'completed' | 'running'; timeoutMs: number };
 
 /** The verb a group shows: present participle while it runs, past participle when done. */
 export type Verb = 'create' | 'recreate' | 'start' | 'stop' | 'kill' | 'restart' | 'pause' | 'unpause' | 'remove' | 'pull' | 'wait' | 'rename';

@@ -6,7 +6,7 @@
 import type { EndpointConfig, NetworkCreateBody } from '../engine/engine.js';
 import { Graph } from '../graph/graph.js';
 import { LABEL } from '../model/labels.js';
-import { containerName, defaultImageName } from '../model/naming.js';
+import { containerName, defaultImageName, replacementName } from '../model/naming.js';
 import { redactedConfig, serviceConfigHash, sha256, stableJson } from '../model/hash.js';
 import type { Project, Service } from '../model/project.js';
 import { describeChange } from './causes.js';
@@ -336,6 +336,8 @@ function planService(
   // Leftovers of an interrupted recreate.
   const byId = new Map(mine.map((c) => [c.id, c]));
   const current: ObservedContainer[] = [];
+  // A new recreate of the same container reuses a leftover's temporary name: it waits for the leftover to go.
+  const leftovers: string[] = [];
   for (const c of mine) {
     if (!c.replaces) {
       current.push(c);
@@ -343,7 +345,7 @@ function planService(
     }
     if (byId.has(c.replaces)) {
       const g = b.group(res(c.name), 'remove', 'leftover replacement of an interrupted recreate');
-      b.node(g, { type: 'container.remove', host, name: c.id, volumes: false, force: true }, []);
+      leftovers.push(b.node(g, { type: 'container.remove', host, name: c.id, volumes: false, force: true }, []));
     } else {
       // The old container is gone: the replacement is the container now; it gets its name.
       const final = svc.container_name ?? containerName(project.name, svc.name, c.number);
@@ -374,6 +376,7 @@ function planService(
     const g = b.group(res(c.name), 'remove', `scale ${svc.name} to ${scale}`);
     const s = c.state === 'running' || c.state === 'paused' ? b.node(g, { type: 'container.stop', host, name: c.id, timeout }, [prev]) : undefined;
     prev = b.node(g, { type: 'container.remove', host, name: c.id, volumes: true, force: true }, [s ?? prev]);
+    removeAnonymousVolumes(b, g, host, c, prev);
   }
 
   for (let n = 1; n <= scale; n++) {
@@ -408,14 +411,15 @@ function planService(
         const named = new Set(svc.volumes.filter((v) => v.type === 'volume' && v.source).map((v) => v.target));
         for (const m of c.mounts) if (m.type === 'volume' && isAnonymousVolume(m.name) && !named.has(m.destination)) anon[m.destination] = m.name;
       }
-      const tmp = `${name}_tsfig-new-${c.id.slice(0, 12)}`;
+      const tmp = replacementName(name, c.id);
       // Aliases and the like use the final name; only the create call uses the temporary one.
       const spec = makeSpec(plan, project, svc, n, name, ref, { ...labels, [LABEL.replace]: c.id }, anon, hs);
       if (!spec) continue;
       const g = b.group(res(name), 'recreate', cause);
-      const cr = b.node(g, { type: 'container.create', host, service: svc.name, number: n, name: tmp, ...spec }, [...deps, c.renameNode]);
+      const cr = b.node(g, { type: 'container.create', host, service: svc.name, number: n, name: tmp, ...spec }, [...deps, c.renameNode, ...leftovers]);
       const st = b.node(g, { type: 'container.stop', host, name: c.id, timeout }, [cr]);
       const rm = b.node(g, { type: 'container.remove', host, name: c.id, volumes: Boolean(opts.renewAnonVolumes), force: true }, [st]);
+      if (opts.renewAnonVolumes) removeAnonymousVolumes(b, g, host, c, rm);
       const rn = b.node(g, { type: 'container.rename', host, name: tmp, to: name }, [rm]);
       outcome.changed = true;
       if (opts.noStart) outcome.ready.push(rn);
@@ -509,7 +513,18 @@ function planOrphans(b: Builder, project: Project, observed: ObservedState, opts
     for (const c of orphans) {
       const g = b.group({ kind: 'container', name: c.name, ...hostRef(observed, hs.name) }, 'remove', `orphan: service ${c.service} is not in the project`);
       const s = c.state === 'running' || c.state === 'paused' ? b.node(g, { type: 'container.stop', host: hs.name, name: c.id }, []) : undefined;
-      b.node(g, { type: 'container.remove', host: hs.name, name: c.id, volumes: true, force: true }, [s]);
+      removeAnonymousVolumes(b, g, hs.name, c, b.node(g, { type: 'container.remove', host: hs.name, name: c.id, volumes: true, force: true }, [s]));
     }
+  }
+}
+
+/**
+ * The engine's `rm -v` removes only the anonymous volumes a container was created with; one a
+ * replacement inherited (mounted by name) stays. Remove them explicitly after the container
+ * (a 404, already removed by `rm -v`, counts as done).
+ */
+function removeAnonymousVolumes(b: Builder, g: PlanGroup, host: string, c: ObservedContainer, after: string): void {
+  for (const m of c.mounts) {
+    if (m.type === 'volume' && isAnonymousVolume(m.name)) b.node(g, { type: 'volume.remove', host, name: m.name }, [after]);
   }
 }

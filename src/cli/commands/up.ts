@@ -3,6 +3,7 @@ import { ExitCode, UsageError } from '../../errors.js';
 import { acquireLock } from '../../lock.js';
 import { reconcile, type ReconcileOptions } from '../../reconcile/reconcile.js';
 import { renderPlan } from '../../reconcile/plan.js';
+import { planWait } from '../../reconcile/lifecycle.js';
 import { openSession, observeSession, runPlan } from '../runtime.js';
 import { collect, type IO } from '../context.js';
 import { VERSION } from '../version.js';
@@ -18,6 +19,7 @@ export interface UpFlags {
   removeOrphans?: boolean;
   timeout?: string;
   wait?: boolean;
+  waitTimeout?: string;
   dryRun?: boolean;
   parallel?: string;
 }
@@ -75,12 +77,15 @@ export function upCommand(io: IO): Command {
     .description('Create and start the stack, changing only what differs from the file')
     .option('-d, --detach', 'run in the background (attached mode arrives with logs)')
     .option('--wait', 'wait for services to be running/healthy before returning')
+    .option('--wait-timeout <seconds>', 'how long a depends_on condition or --wait may take (default 120)')
     .option('--dry-run', 'print the plan and change nothing')
     .argument('[services...]', 'services to bring up (and their dependencies)');
   addConvergeOptions(cmd);
   return cmd.action(async function (this: Command, services: string[]) {
     const flags = this.opts<UpFlags>();
     const options = reconcileOptions(flags, services, io.env);
+    const waitTimeout = parseTimeout(flags.waitTimeout);
+    if (waitTimeout !== undefined) options.healthTimeoutMs = waitTimeout * 1000;
     const s = await openSession(this, io, { services });
     const release = flags.dryRun ? () => {} : await acquireLock(`${s.project.name}`, { signal: s.signal, onWait: (pid) => io.stderr(`waiting for another tsfig (pid ${pid}) working on project ${s.project.name}\n`) });
     try {
@@ -93,6 +98,12 @@ export function upCommand(io: IO): Command {
       if (!flags.detach) io.stderr('note: attached mode (following logs) is not available yet; running detached\n');
       const code = await runPlan(s, plan, observed, { quietNoop: 'everything is up to date' });
       if (code !== 0) throw new ExitCode(code);
+      if (flags.wait) {
+        const now = await observeSession(s);
+        const scope = services.length ? services : Object.keys(s.project.services);
+        const waited = await runPlan(s, planWait(s.project, now, scope, options.healthTimeoutMs ?? 120_000), now);
+        if (waited !== 0) throw new ExitCode(waited);
+      }
     } finally {
       release();
       s.dispose();
