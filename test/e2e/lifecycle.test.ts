@@ -1,0 +1,157 @@
+/**
+ * The lifecycle commands (stop, start, restart, kill, pause, unpause, rm), ps, and down with
+ * and without -v, on real containers: states read with inspect, volumes and networks with the
+ * engine's own lists.
+ */
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/index.js';
+import { docker, engineFromEnv, requireEngine, SESSION_LABEL, SESSION_ID, uniqueProject } from './support/harness.js';
+import { cleanupStack, containersOf, expectConverged, fixture, idsByName, ok, sh, volumeAt } from './support/stack.js';
+
+let engine: Engine;
+const made: Array<{ project: string; dir: string }> = [];
+const volumes: string[] = [];
+
+function scenario(name: string): { project: string; dir: string } {
+  const project = uniqueProject(`lc-${name}`);
+  const dir = fixture(name);
+  made.push({ project, dir });
+  return { project, dir };
+}
+
+beforeAll(async () => {
+  engine = engineFromEnv();
+  await requireEngine(engine);
+});
+
+afterEach(async () => {
+  for (const m of made.splice(0)) {
+    await cleanupStack(engine, m.project);
+    rmSync(dirname(m.dir), { recursive: true, force: true });
+  }
+  for (const v of volumes.splice(0)) await engine.removeVolume(v, { force: true }).catch(() => undefined);
+});
+
+/** name -> State.Status of the project's containers. */
+async function states(project: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const c of await containersOf(engine, project)) out[c.name] = (await engine.inspectContainer(c.id)).state.status;
+  return out;
+}
+
+describe('lifecycle commands', () => {
+  it('stop, start, restart, kill, pause, unpause, rm on real containers; ps shows them', async () => {
+    const { project, dir } = scenario('lifecycle');
+    const app = `${project}-app-1`;
+    const backend = `${project}-backend-1`;
+    await ok(dir, project, ['up', '-d']);
+    const ids = await idsByName(engine, project);
+
+    // ps: the table names them; -q gives the engine's IDs; --format json matches inspect.
+    const table = (await ok(dir, project, ['ps'])).stdout;
+    expect(table).toContain(app);
+    expect(table).toContain(backend);
+    expect((await ok(dir, project, ['ps', '-q'])).stdout.trim().split('\n').sort()).toEqual(Object.values(ids).sort());
+    const json = JSON.parse((await ok(dir, project, ['ps', '--format', 'json'])).stdout) as Array<{ ID: string; Name: string; Service: string; State: string }>;
+    expect(json.map((c) => [c.Name, c.ID, c.Service, c.State])).toEqual([
+      [app, ids[app], 'app', 'running'],
+      [backend, ids[backend], 'backend', 'running'],
+    ]);
+
+    await ok(dir, project, ['stop', '-t', '5']);
+    expect(await states(project)).toEqual({ [app]: 'exited', [backend]: 'exited' });
+    // ps lists running containers; ps -a also the stopped ones.
+    expect((await ok(dir, project, ['ps', '-q'])).stdout).toBe('');
+    expect((await ok(dir, project, ['ps', '-a', '-q'])).stdout.trim().split('\n').sort()).toEqual(Object.values(ids).sort());
+    const stopped = JSON.parse((await ok(dir, project, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Name: string; State: string }>;
+    expect(stopped.map((c) => [c.Name, c.State])).toEqual([
+      [app, 'exited'],
+      [backend, 'exited'],
+    ]);
+
+    await ok(dir, project, ['start']);
+    expect(await states(project)).toEqual({ [app]: 'running', [backend]: 'running' });
+    // start orders dependencies first: backend started before app.
+    const [a1, b1] = await Promise.all([engine.inspectContainer(app), engine.inspectContainer(backend)]);
+    expect(Date.parse(b1.state.startedAt)).toBeLessThanOrEqual(Date.parse(a1.state.startedAt));
+
+    await ok(dir, project, ['restart', '-t', '5', 'app']);
+    const a2 = await engine.inspectContainer(app);
+    expect(a2.state.running).toBe(true);
+    expect(a2.state.startedAt).not.toBe(a1.state.startedAt);
+    expect((await engine.inspectContainer(backend)).state.startedAt).toBe(b1.state.startedAt);
+
+    await ok(dir, project, ['kill', 'backend']);
+    const killed = await engine.inspectContainer(backend);
+    expect([killed.state.status, killed.state.exitCode]).toEqual(['exited', 137]);
+    expect((await engine.inspectContainer(app)).state.running).toBe(true);
+
+    await ok(dir, project, ['start', 'backend']);
+    await ok(dir, project, ['pause']);
+    expect(await states(project)).toEqual({ [app]: 'paused', [backend]: 'paused' });
+    const paused = JSON.parse((await ok(dir, project, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Name: string; State: string }>;
+    expect(paused.map((c) => c.State)).toEqual(['paused', 'paused']);
+    await ok(dir, project, ['unpause']);
+    expect(await states(project)).toEqual({ [app]: 'running', [backend]: 'running' });
+    // Still the same containers all along.
+    expect(await idsByName(engine, project)).toEqual(ids);
+
+    // rm leaves running containers alone; rm of a stopped one removes it; rm -f removes the rest.
+    await ok(dir, project, ['rm']);
+    expect(await idsByName(engine, project)).toEqual(ids);
+    await ok(dir, project, ['stop', '-t', '5', 'app']);
+    await ok(dir, project, ['rm', 'app']);
+    expect(await idsByName(engine, project)).toEqual({ [backend]: ids[backend] });
+    await ok(dir, project, ['rm', '-f']);
+    expect(await containersOf(engine, project)).toEqual([]);
+  });
+});
+
+describe('down', () => {
+  it('down keeps volumes, down -v removes the project\'s (anonymous ones too) but never an external one; networks go', async () => {
+    const { project, dir } = scenario('down');
+    const ext = `${project}-external`;
+    volumes.push(ext);
+    // Made by the user, not by tsfig: no project label.
+    await docker('volume', 'create', '--label', `${SESSION_LABEL}=${SESSION_ID}`, ext);
+    const env = { EXT_VOLUME: ext };
+    const app = `${project}-app-1`;
+
+    await ok(dir, project, ['up', '-d'], env);
+    await expectConverged(engine, project, { app: 1, side: 1 });
+    const networks = [`${project}_back`, `${project}_default`];
+    expect((await engine.listNetworks({ labels: { 'io.tsfig.project': project } })).map((n) => n.name).sort()).toEqual(networks);
+    await sh(engine, app, 'echo named > /data/f; echo ext > /ext/f; echo anon > /scratch/f');
+    const anon1 = await volumeAt(engine, app, '/scratch');
+    volumes.push(anon1);
+    expect(await volumeAt(engine, app, '/ext')).toBe(ext);
+
+    await ok(dir, project, ['down', '-t', '5'], env);
+    expect(await containersOf(engine, project)).toEqual([]);
+    const names = async () => new Set((await engine.listVolumes()).map((v) => v.name));
+    let vols = await names();
+    expect([vols.has(`${project}_data`), vols.has(ext), vols.has(anon1)]).toEqual([true, true, true]);
+    const nets = new Set((await engine.listNetworks()).map((n) => n.name));
+    expect(networks.filter((n) => nets.has(n))).toEqual([]);
+
+    // Up again: the named volume's data is there.
+    await ok(dir, project, ['up', '-d'], env);
+    expect(await sh(engine, app, 'cat /data/f /ext/f')).toBe('named\next\n');
+    const anon2 = await volumeAt(engine, app, '/scratch');
+    volumes.push(anon2);
+    // Recreate (force): the replacement inherits the anonymous volume by name.
+    await ok(dir, project, ['up', '-d', '--force-recreate', 'app'], env);
+    expect(await volumeAt(engine, app, '/scratch')).toBe(anon2);
+
+    await ok(dir, project, ['down', '-v', '-t', '5'], env);
+    expect(await containersOf(engine, project)).toEqual([]);
+    vols = await names();
+    expect([vols.has(`${project}_data`), vols.has(anon2), vols.has(ext)]).toEqual([false, false, true]);
+    const after = new Set((await engine.listNetworks()).map((n) => n.name));
+    expect(networks.filter((n) => after.has(n))).toEqual([]);
+    // The external volume is untouched, data included.
+    expect((await docker('run', '--rm', '-v', `${ext}:/ext`, 'busybox', 'cat', '/ext/f')).trim()).toBe('ext');
+  });
+});
