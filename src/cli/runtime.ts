@@ -24,6 +24,8 @@ export interface Session {
   parallel: number;
   /** Undo the Ctrl-C handler. */
   dispose: () => void;
+  /** What a second Ctrl-C does before exiting (attached up: kill the containers). */
+  hardStop?: () => Promise<void>;
 }
 
 /** Connect to the default host and every `hosts:` entry (dockerode is loaded here, lazily). */
@@ -51,6 +53,8 @@ export async function connectHosts(project: Project, flagHost: string | undefine
 export interface SessionOptions {
   services?: string[];
   parallel?: number;
+  /** The command reports Ctrl-C itself (logs -f). */
+  quietInterrupt?: boolean;
 }
 
 export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {}): Promise<Session> {
@@ -59,18 +63,22 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
   const hosts = await connectHosts(project, g.host, io);
   const controller = new AbortController();
   let interrupts = 0;
+  const current: { session?: Session } = {};
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
-      io.stderr('\ncancelling: finishing the steps in flight (Ctrl-C again to abort at once)\n');
+      if (!opts.quietInterrupt) io.stderr('\ncancelling: finishing the steps in flight (Ctrl-C again to abort at once)\n');
       controller.abort(new TsfigError('cancelled', EXIT.interrupted));
     } else {
-      process.exit(EXIT.interrupted);
+      const hard = current.session?.hardStop;
+      if (!hard) process.exit(EXIT.interrupted);
+      // Bounded: a hung engine must not keep the user waiting.
+      void Promise.race([hard(), new Promise((r) => setTimeout(r, 10_000))]).finally(() => process.exit(EXIT.interrupted));
     }
   };
   process.on('SIGINT', onSigint);
   const progress = (g.progress ?? (io.env.TSFIG_PROGRESS as ProgressMode | undefined) ?? 'auto') as ProgressMode;
-  return {
+  const session: Session = {
     project,
     hosts,
     engines: Object.fromEntries(hosts.map((h) => [h.name, h.engine])),
@@ -80,6 +88,8 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
     parallel: parallelLimit(opts.parallel ?? (g.parallel !== undefined ? Number(g.parallel) : undefined), io.env),
     dispose: () => process.off('SIGINT', onSigint),
   };
+  current.session = session;
+  return session;
 }
 
 export async function observeSession(s: Session, opts: Omit<ObserveOptions, 'signal'> = {}): Promise<ObservedState> {

@@ -6,10 +6,26 @@ import { renderPlan } from '../../reconcile/plan.js';
 import { planWait } from '../../reconcile/lifecycle.js';
 import { openSession, observeSession, runPlan } from '../runtime.js';
 import { collect, type IO } from '../context.js';
+import { attachAfterUp, checkAttachOptions } from '../attach.js';
 import { VERSION } from '../version.js';
+
+/** commander files `--no-attach X` under `attach` unless told otherwise. */
+class NoAttachOption extends Option {
+  override attributeName(): string {
+    return 'noAttach';
+  }
+}
 
 export interface UpFlags {
   detach?: boolean;
+  abortOnContainerExit?: boolean;
+  abortOnContainerFailure?: boolean;
+  exitCodeFrom?: string;
+  attach?: string[];
+  noAttach?: string[];
+  timestamps?: boolean;
+  logPrefix?: boolean;
+  color?: boolean;
   noDeps?: boolean;
   forceRecreate?: boolean;
   recreate?: boolean;
@@ -75,7 +91,15 @@ export function addConvergeOptions(cmd: Command): Command {
 export function upCommand(io: IO): Command {
   const cmd = new Command('up')
     .description('Create and start the stack, changing only what differs from the file')
-    .option('-d, --detach', 'run in the background (attached mode arrives with logs)')
+    .option('-d, --detach', 'run in the background; without it, up follows the logs of what it started')
+    .option('--abort-on-container-exit', 'stop every container when one exits')
+    .option('--abort-on-container-failure', 'stop every container when one exits non-zero')
+    .option('--exit-code-from <service>', "exit with that service's container's code (implies --abort-on-container-exit)")
+    .addOption(new Option('--attach <service>', "show only these services' logs (repeatable)").argParser(collect))
+    .addOption(new NoAttachOption('--no-attach <service>', "hide this service's logs (repeatable)").argParser(collect))
+    .option('--timestamps', 'show the time of each log line')
+    .option('--no-log-prefix', "don't prefix log lines with the container name")
+    .option('--no-color', 'no colours in the logs')
     .option('--wait', 'wait for services to be running/healthy before returning')
     .option('--wait-timeout <seconds>', 'how long a depends_on condition or --wait may take (default 120)')
     .option('--dry-run', 'print the plan and change nothing')
@@ -86,7 +110,25 @@ export function upCommand(io: IO): Command {
     const options = reconcileOptions(flags, services, io.env);
     const waitTimeout = parseTimeout(flags.waitTimeout);
     if (waitTimeout !== undefined) options.healthTimeoutMs = waitTimeout * 1000;
+    const attached = !flags.detach && flags.start !== false && !flags.dryRun;
+    if (!attached && (flags.abortOnContainerExit || flags.abortOnContainerFailure || flags.exitCodeFrom || flags.attach || flags.noAttach)) {
+      throw new UsageError('--abort-on-container-exit, --exit-code-from, --attach and --no-attach follow the logs: they cannot be used with -d');
+    }
     const s = await openSession(this, io, { services });
+    const attachOptions = {
+      services,
+      noDeps: Boolean(flags.noDeps),
+      ...(flags.attach ? { attach: flags.attach } : {}),
+      ...(flags.noAttach ? { noAttach: flags.noAttach } : {}),
+      abortOnContainerExit: Boolean(flags.abortOnContainerExit),
+      abortOnContainerFailure: Boolean(flags.abortOnContainerFailure),
+      ...(flags.exitCodeFrom ? { exitCodeFrom: flags.exitCodeFrom } : {}),
+      ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+      timestamps: Boolean(flags.timestamps),
+      noLogPrefix: flags.logPrefix === false,
+      noColor: flags.color === false,
+    };
+    if (attached) checkAttachOptions(s, attachOptions);
     const release = flags.dryRun ? () => {} : await acquireLock(`${s.project.name}`, { signal: s.signal, onWait: (pid) => io.stderr(`waiting for another tsfig (pid ${pid}) working on project ${s.project.name}\n`) });
     try {
       const observed = await observeSession(s, { forUp: true });
@@ -95,7 +137,7 @@ export function upCommand(io: IO): Command {
         io.stdout(renderPlan(plan));
         return;
       }
-      if (!flags.detach) io.stderr('note: attached mode (following logs) is not available yet; running detached\n');
+      const sinceMs = Date.now();
       const code = await runPlan(s, plan, observed, { quietNoop: 'everything is up to date' });
       if (code !== 0) throw new ExitCode(code);
       if (flags.wait) {
@@ -103,6 +145,11 @@ export function upCommand(io: IO): Command {
         const scope = services.length ? services : Object.keys(s.project.services);
         const waited = await runPlan(s, planWait(s.project, now, scope, options.healthTimeoutMs ?? 120_000), now);
         if (waited !== 0) throw new ExitCode(waited);
+      }
+      if (attached) {
+        release(); // nobody else's up should wait while we follow logs
+        const c = await attachAfterUp(s, { ...attachOptions, sinceMs });
+        if (c !== 0) throw new ExitCode(c);
       }
     } finally {
       release();

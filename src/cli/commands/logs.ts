@@ -1,0 +1,84 @@
+import { Command } from 'commander';
+import { EXIT, ExitCode, UsageError } from '../../errors.js';
+import { followLogs } from '../../logs/follow.js';
+import { parseTimeArg } from '../../logs/time.js';
+import { colorEnabled } from '../../ui/color.js';
+import { openSession } from '../runtime.js';
+import type { IO } from '../context.js';
+
+interface LogsFlags {
+  follow?: boolean;
+  tail: string;
+  timestamps?: boolean;
+  since?: string;
+  until?: string;
+  color: boolean;
+  logPrefix: boolean;
+  index?: string;
+}
+
+/** `--tail`: a number of lines or `all`. */
+export function parseTail(v: string): number | 'all' {
+  if (v === 'all' || v === '-1') return 'all';
+  if (!/^\d+$/.test(v)) throw new UsageError(`invalid --tail "${v}": use a number of lines or "all"`);
+  return Number(v);
+}
+
+/** `--since`/`--until`: RFC 3339, Unix seconds, or a duration back from now (`10m`, `1h30m`). */
+export function parseTimeFlag(flag: string, v: string | undefined, nowMs = Date.now()): bigint | undefined {
+  if (v === undefined) return undefined;
+  const t = parseTimeArg(v, nowMs);
+  if (t === undefined) throw new UsageError(`invalid ${flag} "${v}": use RFC 3339 (2024-05-01T10:00:00Z), Unix seconds, or a duration like 10m or 1h30m`);
+  return t;
+}
+
+export function logsCommand(io: IO): Command {
+  return new Command('logs')
+    .description('Show the output of the containers of the stack')
+    .option('-f, --follow', 'keep following, also containers that start, restart or are recreated later')
+    .option('-n, --tail <lines>', 'lines from the end of each container\'s log, or "all"', 'all')
+    .option('-t, --timestamps', 'show the time of each line')
+    .option('--since <time>', 'lines since: RFC 3339 (2024-05-01T10:00:00Z), Unix seconds, or relative (10m, 1h30m)')
+    .option('--until <time>', 'lines before: same forms as --since')
+    .option('--no-color', 'no colours (also NO_COLOR)')
+    .option('--no-log-prefix', "don't prefix lines with the container name")
+    .option('--index <n>', 'only the container with this number of each service')
+    .argument('[services...]', 'services (default: all)')
+    .action(async function (this: Command, services: string[]) {
+      const flags = this.opts<LogsFlags>();
+      const now = Date.now();
+      const tail = parseTail(flags.tail);
+      const sinceNs = parseTimeFlag('--since', flags.since, now);
+      const untilNs = parseTimeFlag('--until', flags.until, now);
+      let index: number | undefined;
+      if (flags.index !== undefined) {
+        if (!/^\d+$/.test(flags.index) || Number(flags.index) < 1) throw new UsageError(`invalid --index "${flags.index}": use a container number (1, 2, ...)`);
+        index = Number(flags.index);
+      }
+      const s = await openSession(this, io, { services, quietInterrupt: true });
+      try {
+        const { done } = followLogs({
+          hosts: s.hosts,
+          project: s.project.name,
+          services,
+          ...(index !== undefined ? { index } : {}),
+          follow: flags.follow === true,
+          tail,
+          ...(sinceNs !== undefined ? { sinceNs } : {}),
+          ...(untilNs !== undefined ? { untilNs } : {}),
+          timestamps: flags.timestamps === true,
+          prefix: flags.logPrefix,
+          color: flags.color && colorEnabled({ isTTY: io.stdoutTTY === true }, io.env),
+          serviceOrder: Object.keys(s.project.services).sort(),
+          out: io.stdout,
+          err: io.stderr,
+          signal: s.signal,
+        });
+        const r = await done;
+        if (r.aborted) throw new ExitCode(EXIT.interrupted);
+        if (r.problems > 0) throw new ExitCode(EXIT.failure);
+      } finally {
+        s.dispose();
+      }
+    });
+}
