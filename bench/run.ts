@@ -1,31 +1,261 @@
 /**
- * Benchmarks, side by side in one run: tsfig, docker compose (when installed) and the raw
- * engine floor (the same containers made with direct API calls).
+ * `npm run bench`: tsfig, docker-compose 1.29 and the raw engine floor side by side, in one run,
+ * on the same engine and the same generated project of N busybox services.
  *
- * Until the reconciler lands, this measures the loader only: the time `tsfig config -q`
- * takes on each example stack. What it will measure next: `up` from nothing, a no-op `up`
- * (one list call per resource kind), `up` after a one-service change, `down`, and for
- * `watch` the latency from a file write to the file being readable in the container.
+ *   BENCH_N     comma-separated service counts (default 10,50)
+ *   BENCH_RUNS  repetitions per measurement (default 5; start-up runs at least 10)
+ *   BENCH_NO_BUILD=1  skip `npm run build` (the binary runs dist/)
+ *
+ * Each repetition runs every tool's cycle in turn (up from nothing, no-op up, ps, down), so
+ * drift of the machine spreads over all columns. Wall clock of child processes for the CLIs;
+ * in-process calls through tsfig's Engine interface for the floor. Only containers and
+ * networks labelled with the bench's project names are touched, and all of them are removed
+ * at the end, on failure and on Ctrl-C.
  */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { resolve } from 'node:path';
+import { connect, resolveEndpoint } from '../src/engine/connect.js';
+import { RAW_LABEL, STALE_ENDPOINT, rawCycle, removeByLabel } from './raw.js';
 
-const { main } = await import('../src/cli/main.js');
 const root = resolve(import.meta.dirname, '..');
-const stacks = ['examples/fig-flat', 'examples/web-cache-worker', 'examples/extends', '.'];
-const runs = Number(process.env.BENCH_RUNS ?? 50);
+const bin = join(root, 'bin/tsfig.js');
+const Ns = (process.env.BENCH_N ?? '10,50').split(',').map(Number).filter((n) => n > 0);
+const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 5) || 5);
+const CMD = ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done'];
+/** The floor's bounded variant uses tsfig's limit (TSFIG_PARALLEL_LIMIT, default 8). */
+const FLOOR_LIMIT = Number(process.env.TSFIG_PARALLEL_LIMIT) || 8;
 
-console.log(`loader: tsfig config -q, ${runs} runs per stack (in-process; the first run includes schema compilation)`);
-for (const stack of stacks) {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
+const P = { tsfig: 'bench-tsfig', compose: 'bench-compose', raw: 'bench-raw' } as const;
+const OWNED: Array<[label: string, project: string]> = [
+  ['io.tsfig.project', P.tsfig],
+  ['com.docker.compose.project', P.compose],
+  [RAW_LABEL, P.raw],
+];
+
+const engine = connect(resolveEndpoint({ env: process.env }));
+const children = new Set<ChildProcess>();
+const tmp = mkdtempSync(join(tmpdir(), 'tsfig-bench-'));
+const warnings = new Set<string>();
+const warn = (msg: string) => warnings.add(msg);
+
+// ------------------------------------------------------------------ helpers
+
+/**
+ * Run a command to completion; wall-clock milliseconds. A non-zero exit throws, except a failure
+ * to remove a network the engine holds a stale endpoint on (see STALE_ENDPOINT): a warning.
+ */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((done, fail) => {
     const t0 = performance.now();
-    const code = await main(['node', 'tsfig', 'config', '-q'], { cwd: resolve(root, stack), env: { ...process.env }, stdout: () => {}, stderr: () => {} });
-    times.push(performance.now() - t0);
-    if (code !== 0) throw new Error(`${stack}: config -q failed`);
-  }
-  const sorted = [...times].sort((a, b) => a - b);
-  const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2);
-  console.log(`  ${stack.padEnd(28)} first ${times[0]!.toFixed(1)} ms  p50 ${p(0.5)} ms  p95 ${p(0.95)} ms`);
+    const child = spawn(cmd, args, { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('error', fail);
+    child.on('close', (code, signal) => {
+      const ms = performance.now() - t0;
+      children.delete(child);
+      if (code === 0) done(ms);
+      else if (STALE_ENDPOINT.test(out)) {
+        warn(`${cmd === process.execPath ? 'tsfig' : cmd} ${args.at(-1)}: exit ${code}, the engine kept a stale endpoint on a network (dockerd bug)`);
+        done(ms);
+      } else fail(new Error(`${cmd} ${args.join(' ')}: exit ${code ?? signal}\n${out.trim()}`));
+    });
+  });
 }
-console.log('engine benchmarks (up/no-op up/down vs docker compose and the API floor) arrive with the reconciler');
+
+async function count(label: string, project: string): Promise<number> {
+  return (await engine.listContainers({ all: true, labels: { [label]: project } })).length;
+}
+
+async function expectCount(what: string, label: string, project: string, n: number): Promise<void> {
+  const c = await count(label, project);
+  if (c !== n) throw new Error(`${what}: ${c} containers of ${project}, expected ${n}`);
+}
+
+async function cleanup(): Promise<void> {
+  for (const [label, project] of OWNED) await removeByLabel(engine, label, project, warn);
+}
+
+function projectFile(n: number): { file: string; services: string[] } {
+  const services = Array.from({ length: n }, (_, i) => `s${String(i + 1).padStart(2, '0')}`);
+  // `$$` is the file's escape for `$` (docker-compose rejects a bare `$!`).
+  const command = CMD.map((a) => JSON.stringify(a.replaceAll('$', '$$$$'))).join(', ');
+  const body = services.map((s) => `  ${s}:\n    image: busybox:latest\n    command: [${command}]\n`).join('');
+  const file = join(tmp, `bench-${n}.yml`);
+  writeFileSync(file, `services:\n${body}`);
+  return { file, services };
+}
+
+/** docker-compose 1.29's version, installing Debian's package when missing; undefined if unavailable. */
+function composeVersion(): string | undefined {
+  const probe = () => spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' });
+  let v = probe();
+  if (v.status !== 0 && process.getuid?.() === 0 && spawnSync('apt-get', ['--version']).status === 0) {
+    console.log('installing docker-compose (apt-get) ...');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const install = () => spawnSync('apt-get', ['install', '-y', '-q', 'docker-compose'], { env, stdio: 'ignore' }).status === 0;
+    if (!install()) {
+      spawnSync('apt-get', ['update', '-q'], { env, stdio: 'ignore' });
+      install();
+    }
+    v = probe();
+  }
+  return v.status === 0 ? v.stdout.trim() : undefined;
+}
+
+type Samples = Map<string, number[]>;
+const add = (s: Samples, key: string, ms: number) => s.set(key, [...(s.get(key) ?? []), ms]);
+
+function quantile(xs: number[] | undefined, q: number): number | undefined {
+  if (!xs?.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo]! + (s[Math.ceil(pos)]! - s[lo]!) * (pos - lo);
+}
+const med = (xs: number[] | undefined) => quantile(xs, 0.5);
+const fmt = (xs: number[] | undefined) => (xs?.length ? `${med(xs)!.toFixed(0)} / ${quantile(xs, 0.95)!.toFixed(0)}` : '-');
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => '  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ');
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+}
+
+function ratio(label: string, a: number[] | undefined, b: number[] | undefined, target?: number): void {
+  const x = med(a);
+  const y = med(b);
+  if (x === undefined || y === undefined) return console.log(`  ${label.padEnd(48)} -`);
+  const r = x / y;
+  const verdict = target === undefined ? '' : r <= target ? `  (target <= ${target}: met)` : `  (target <= ${target}: MISSED)`;
+  console.log(`  ${label.padEnd(48)} ${r.toFixed(2)}  (${x.toFixed(0)} ms vs ${y.toFixed(0)} ms)${verdict}`);
+}
+
+// ------------------------------------------------------------------ the measurements
+
+async function benchN(n: number, compose: boolean): Promise<void> {
+  const { file, services } = projectFile(n);
+  const s: Samples = new Map();
+  const tsfig = (...args: string[]) => timed(process.execPath, [bin, '-p', P.tsfig, '-f', file, ...args]);
+  // An explicit DOCKER_HOST also overrides any docker context compose might pick up.
+  const composeEnv = { ...process.env, DOCKER_HOST: engine.endpoint.url, COMPOSE_PROJECT_NAME: undefined };
+  const dc = (...args: string[]) => timed('docker-compose', ['-p', P.compose, '-f', file, ...args], composeEnv);
+  await cleanup();
+
+  for (let i = 0; i < runs; i++) {
+    if (process.stdout.isTTY) process.stdout.write(`  N=${n} run ${i + 1}/${runs}\r`);
+    add(s, 'tsfig up', await tsfig('up', '-d'));
+    await expectCount('tsfig up', 'io.tsfig.project', P.tsfig, n);
+    add(s, 'tsfig noop', await tsfig('up', '-d'));
+    add(s, 'tsfig ps', await tsfig('ps'));
+    add(s, 'tsfig down', await tsfig('down'));
+    await expectCount('tsfig down', 'io.tsfig.project', P.tsfig, 0);
+
+    if (compose) {
+      add(s, 'compose up', await dc('up', '-d'));
+      await expectCount('compose up', 'com.docker.compose.project', P.compose, n);
+      add(s, 'compose noop', await dc('up', '-d'));
+      add(s, 'compose ps', await dc('ps'));
+      add(s, 'compose down', await dc('down'));
+      await expectCount('compose down', 'com.docker.compose.project', P.compose, 0);
+    }
+
+    for (const [key, limit] of [['raw', Infinity], ['raw8', FLOOR_LIMIT]] as const) {
+      const t = await rawCycle(engine, P.raw, services, CMD, limit, warn);
+      add(s, `${key} up`, t.up);
+      add(s, `${key} list`, t.list);
+      add(s, `${key} down`, t.down);
+    }
+  }
+
+  if (process.stdout.isTTY) process.stdout.write(' '.repeat(24) + '\r');
+  console.log(`\nN = ${n} services, ${runs} runs, median / p95 in ms`);
+  table(
+    ['phase', 'tsfig', 'compose 1.29', 'raw (all in flight)', `raw (${FLOOR_LIMIT} in flight)`],
+    [
+      ['up -d (from nothing)', fmt(s.get('tsfig up')), fmt(s.get('compose up')), fmt(s.get('raw up')), fmt(s.get('raw8 up'))],
+      ['up -d (no-op)', fmt(s.get('tsfig noop')), fmt(s.get('compose noop')), '-', '-'],
+      ['ps / one list call', fmt(s.get('tsfig ps')), fmt(s.get('compose ps')), fmt(s.get('raw list')), fmt(s.get('raw8 list'))],
+      ['down', fmt(s.get('tsfig down')), fmt(s.get('compose down')), fmt(s.get('raw down')), fmt(s.get('raw8 down'))],
+    ],
+  );
+  const floorKey = (med(s.get('raw up')) ?? Infinity) <= (med(s.get('raw8 up')) ?? Infinity) ? 'raw' : 'raw8';
+  const floorName = floorKey === 'raw' ? 'all in flight' : `${FLOOR_LIMIT} in flight`;
+  console.log('ratios (medians)');
+  ratio('tsfig no-op up / compose no-op up', s.get('tsfig noop'), s.get('compose noop'), 0.25);
+  ratio(`tsfig up / raw floor up (best: ${floorName})`, s.get('tsfig up'), s.get(`${floorKey} up`), 1.3);
+  ratio(`tsfig up / raw floor up (${FLOOR_LIMIT} in flight, as tsfig)`, s.get('tsfig up'), s.get('raw8 up'));
+  ratio('tsfig up / compose up', s.get('tsfig up'), s.get('compose up'));
+  ratio('tsfig no-op up / raw list call', s.get('tsfig noop'), s.get('raw list'));
+  ratio('tsfig ps / compose ps', s.get('tsfig ps'), s.get('compose ps'));
+  ratio('tsfig down / compose down', s.get('tsfig down'), s.get('compose down'));
+  ratio('tsfig down / raw floor down', s.get('tsfig down'), s.get('raw down'));
+}
+
+async function benchStartup(compose: boolean): Promise<void> {
+  const { file } = projectFile(3);
+  const n = Math.max(10, runs);
+  const s: Samples = new Map();
+  for (let i = 0; i < n; i++) {
+    add(s, 'node', await timed(process.execPath, ['-e', '0']));
+    add(s, 'version', await timed(process.execPath, [bin, '--version']));
+    add(s, 'config', await timed(process.execPath, [bin, '-f', file, 'config', '-q']));
+    if (compose) add(s, 'compose', await timed('docker-compose', ['version', '--short']));
+  }
+  console.log(`\nstart-up, ${n} runs, median / p95 in ms`);
+  table(
+    ['command', 'time'],
+    [
+      ['node -e 0', fmt(s.get('node'))],
+      ['tsfig --version', fmt(s.get('version'))],
+      ['tsfig config -q (3 services)', fmt(s.get('config'))],
+      ['docker-compose version --short', fmt(s.get('compose'))],
+    ],
+  );
+  console.log('ratios (medians)');
+  ratio('tsfig --version / node -e 0', s.get('version'), s.get('node'));
+  ratio('tsfig config -q / node -e 0', s.get('config'), s.get('node'));
+}
+
+async function main(): Promise<void> {
+  if (process.env.BENCH_NO_BUILD !== '1') {
+    const b = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('npm run build failed');
+  }
+  const compose = composeVersion();
+  const [version, info] = await Promise.all([engine.version(), engine.info()]);
+  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), engine sees ${info.cpus} CPUs, node ${process.version}`);
+  console.log(`engine: ${engine.endpoint.url}, Docker ${version.version} (API ${version.apiVersion}), ${info.storageDriver}, ${info.operatingSystem}`);
+  console.log(`docker-compose: ${compose ?? 'not installed and could not be installed: its column is skipped'}`);
+  console.log(`tsfig parallel limit: ${process.env.TSFIG_PARALLEL_LIMIT ?? 'default (8)'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+
+  await benchStartup(compose !== undefined);
+  for (const n of Ns) await benchN(n, compose !== undefined);
+  console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine skews wall clocks)`);
+}
+
+process.once('SIGINT', () => {
+  console.error('\ninterrupted: cleaning up');
+  for (const c of children) if (c.pid !== undefined) process.kill(c.pid, 'SIGTERM');
+  void cleanup().finally(() => {
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(130);
+  });
+});
+
+try {
+  await main();
+} catch (err) {
+  console.error(`\nbench failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup().catch((err: unknown) => console.error(`cleanup failed: ${String(err)}`));
+  rmSync(tmp, { recursive: true, force: true });
+  for (const w of warnings) console.log(`warning: ${w}`);
+}

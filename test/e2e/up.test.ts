@@ -139,10 +139,9 @@ describe('up', () => {
     expect((await idsByName(engine, project))[`${project}-db-1`]).toBe(first[`${project}-db-1`]);
   });
 
-  // Known bug, left for reconcile.ts: the engine's `rm -v` removes only volumes a container was
-  // created with anonymously; one a replacement inherited (mounted by name) stays behind when
-  // -V (or a scale-down, or --remove-orphans) removes that container.
-  it.fails('-V after a recreate also removes the inherited anonymous volume it replaces', async () => {
+  // The engine's `rm -v` removes only volumes a container was created with anonymously; one a
+  // replacement inherited (mounted by name) is removed by tsfig itself.
+  it('-V after a recreate also removes the inherited anonymous volume it replaces', async () => {
     const { project, dir } = scenario('up-change');
     await ok(dir, project, ['up', '-d']);
     const web = `${project}-web-1`;
