@@ -1,10 +1,14 @@
 import { Command, Option } from 'commander';
-import { globals, type IO } from '../context.js';
+import { loadProject } from '../../config/load.js';
+import { hasErrors } from '../../config/diagnostics.js';
+import { ExitCode } from '../../errors.js';
+import { globals, loadOptions, type IO } from '../context.js';
 import { VERSION } from '../version.js';
 
+/** tsfig's version and each host's engine (like `docker version`); the project's hosts when there is a project file. */
 export function versionCommand(io: IO): Command {
   return new Command('version')
-    .description('Print the tsfig version and the Docker engine it talks to')
+    .description("Print tsfig's version and each engine's version and API version")
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--short', 'print only the tsfig version, without asking the engine')
     .action(async function (this: Command) {
@@ -15,14 +19,39 @@ export function versionCommand(io: IO): Command {
       }
       const g = globals(this);
       // dockerode costs ~0.2 s to load: only commands that talk to an engine pay for it.
-      const { connect, resolveEndpoint } = await import('../../engine/connect.js');
-      const endpoint = resolveEndpoint({ host: g.host, env: io.env });
-      const engine = connect(endpoint);
-      const v = await engine.version();
+      const { connectHosts } = await import('../runtime.js');
+      // Without a project file (or with a broken one), just the default engine.
+      const loaded = loadProject(loadOptions(g, io));
+      const project = !hasErrors(loaded.diagnostics) && loaded.project ? loaded.project : undefined;
+      const hosts = project
+        ? await connectHosts(project, g.host, io)
+        : await (async () => {
+            const { connect, resolveEndpoint } = await import('../../engine/connect.js');
+            const ep = resolveEndpoint({ env: io.env, ...(g.host ? { host: g.host } : {}) });
+            return [{ name: 'default', endpoint: ep.url, engine: connect(ep) }];
+          })();
+      const results = await Promise.all(
+        hosts.map(async (h) => {
+          try {
+            return { host: h.name, endpoint: h.endpoint, ...(await h.engine.version()) };
+          } catch (err) {
+            return { host: h.name, endpoint: h.endpoint, error: err instanceof Error ? err.message : String(err) };
+          }
+        }),
+      );
+      const failed = results.filter((r) => 'error' in r);
       if (opts.format === 'json') {
-        io.stdout(JSON.stringify({ tsfig: VERSION, engine: { endpoint: endpoint.url, ...v } }, null, 2) + '\n');
-        return;
+        const engine = results[0];
+        io.stdout(JSON.stringify({ tsfig: VERSION, engine, hosts: results }, null, 2) + '\n');
+      } else {
+        io.stdout(`tsfig version ${VERSION}\n`);
+        for (const r of results) {
+          const who = results.length > 1 ? `host ${r.host} (${r.endpoint})` : `engine ${r.endpoint}`;
+          if ('error' in r) continue;
+          io.stdout(`${who}: Docker ${r.version} (API ${r.apiVersion}, ${r.os}/${r.arch})\n`);
+        }
       }
-      io.stdout(`tsfig version ${VERSION}\nengine ${endpoint.url}: Docker ${v.version} (API ${v.apiVersion}, ${v.os}/${v.arch})\n`);
+      for (const f of failed) if ('error' in f) io.stderr(`${f.error}\n`);
+      if (failed.length) throw new ExitCode(1);
     });
 }
