@@ -9,14 +9,19 @@
  * - removeVolume: dockerode drops `force` (no `?` in its path).
  * - logs: dockerode only streams with `follow`; otherwise it parses the bytes as JSON when
  *   they happen to be valid JSON (`42\n` becomes the number 42). Always a stream here.
+ * - attach / exec start with stdin: dockerode sends its options object as the request body,
+ *   and the engine hands bytes that follow the headers to the process as stdin. `hijack`
+ *   sends no body to attach (only exec start's JSON, which the engine reads before it hijacks).
  */
 import type { IncomingMessage } from 'node:http';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable, type Duplex } from 'node:stream';
 import Dockerode from 'dockerode';
 import type { Endpoint } from './connect.js';
 import type {
   Archive,
   ArchiveStat,
+  AttachedStreams,
+  AttachOptions,
   CallOptions,
   ContainerCreateBody,
   ContainerInspect,
@@ -34,10 +39,12 @@ import type {
   EngineVersion,
   EventsOptions,
   EventStream,
+  ExecInteractiveOptions,
   ExecOptions,
   ExecResult,
   ImageInspect,
   ImageSummary,
+  InteractiveExec,
   IpamConfig,
   LabelFilter,
   ListByLabelOptions,
@@ -55,6 +62,9 @@ import type {
   RemoveContainerOptions,
   RemoveImageOptions,
   RemoveVolumeOptions,
+  TerminalSize,
+  TopOptions,
+  TopResult,
   VolumeCreateBody,
   VolumeInspect,
   VolumeSummary,
@@ -64,7 +74,7 @@ import type {
 import type { TlsMaterial } from './connect.js';
 import { type ErrorContext, isAbortError, mapEngineError } from './errors.js';
 import { EngineError } from '../errors.js';
-import { collectDemuxed, splitLines } from './streams.js';
+import { collectDemuxed, Demuxer, splitLines } from './streams.js';
 
 // ---------------------------------------------------------------- defensive readers
 
@@ -405,6 +415,75 @@ function parseArchiveStat(header: string | string[] | undefined): ArchiveStat | 
   } catch {
     return undefined;
   }
+}
+
+
+// ---------------------------------------------------------------- hijacked connections
+
+/**
+ * The streams of a hijacked connection: output demultiplexed (raw with a TTY) into stdout and
+ * stderr with backpressure, stdin as a Writable whose `end()` half-closes the connection.
+ */
+function hijackedStreams(sock: Duplex, opts: { tty: boolean; stdin: boolean; onError: (err: unknown) => unknown }): AttachedStreams {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const demuxer = opts.tty ? undefined : new Demuxer();
+  let closing = false;
+  const resume = (): void => {
+    if (!stdout.writableNeedDrain && !stderr.writableNeedDrain) sock.resume();
+  };
+  stdout.on('drain', resume);
+  stderr.on('drain', resume);
+  sock.on('data', (chunk: Buffer) => {
+    const parts = demuxer ? demuxer.push(chunk) : [{ stream: 'stdout' as const, data: chunk }];
+    let more = true;
+    for (const p of parts) {
+      if (p.stream === 'stdin') continue;
+      more = (p.stream === 'stderr' ? stderr : stdout).write(p.data) && more;
+    }
+    if (!more) sock.pause();
+  });
+  const ended = new Promise<void>((resolve, reject) => {
+    let done = false;
+    const finish = (err?: unknown): void => {
+      if (done) return;
+      done = true;
+      stdout.end();
+      stderr.end();
+      if (err !== undefined && !closing) reject(opts.onError(err));
+      else resolve();
+    };
+    sock.on('end', () => finish());
+    sock.on('close', () => finish());
+    sock.on('error', (err) => finish(err));
+  });
+  // Nobody may be waiting on `ended`: an unobserved rejection must not crash the process.
+  ended.catch(() => undefined);
+  let stdin: Writable | null = null;
+  if (opts.stdin) {
+    stdin = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        if (sock.destroyed || sock.writableEnded) return cb();
+        sock.write(chunk, () => cb());
+      },
+      final(cb) {
+        if (!sock.destroyed && !sock.writableEnded) sock.end();
+        cb();
+      },
+    });
+    // Writes racing the end of the connection are dropped, never thrown.
+    stdin.on('error', () => undefined);
+  }
+  return {
+    stdin,
+    stdout,
+    stderr,
+    ended,
+    close: () => {
+      closing = true;
+      sock.destroy();
+    },
+  };
 }
 
 // ---------------------------------------------------------------- the engine
@@ -1028,5 +1107,159 @@ export class DockerEngine implements Engine {
     )) as IncomingMessage;
     const stat = parseArchiveStat(res.headers?.['x-docker-container-path-stat']);
     return { stream: res, ...(stat !== undefined ? { stat } : {}) };
+  }
+  async statArchive(containerId: string, path: string, opts?: CallOptions): Promise<ArchiveStat | undefined> {
+    try {
+      const res = (await this.dial({
+        path: `/containers/${containerId}/archive`,
+        method: 'HEAD',
+        query: { path },
+        isStream: true,
+        ok: [200],
+        ...(opts?.signal ? { signal: opts.signal } : {}),
+      })) as IncomingMessage;
+      res.resume();
+      return parseArchiveStat(res.headers?.['x-docker-container-path-stat']);
+    } catch (err) {
+      if (obj(err).statusCode === 404) {
+        // A missing path and a missing container both answer 404: tell them apart.
+        await this.inspectContainer(containerId, opts);
+        return undefined;
+      }
+      this.fail(err, { kind: 'container', id: containerId, action: 'stat' });
+    }
+  }
+
+  // ------------------------------------------------------------ interactive sessions, top
+
+  /** POST with `Connection: Upgrade`: the raw connection once the engine switched protocols. */
+  private async hijack(ctx: ErrorContext, path: string, query: Record<string, unknown> | undefined, body: unknown, signal: AbortSignal | undefined): Promise<Duplex> {
+    const q = query !== undefined ? defined(query) : undefined;
+    const options: Json = { _body: body ?? {} };
+    if (q !== undefined && Object.keys(q).length > 0) options._query = q;
+    const dial = {
+      path: options._query !== undefined ? `${path}?` : path,
+      method: 'POST',
+      hijack: true,
+      isStream: true,
+      // A body only when there is one (exec start's JSON); `{}` makes docker-modem send none.
+      ...(body !== undefined ? { allowEmpty: true } : {}),
+      statusCodes: { 101: true, 200: true },
+      options,
+    } as unknown as ModemDialOptions;
+    const result = await this.call(ctx, () =>
+      new Promise<unknown>((resolve, reject) => {
+        this.docker.modem.dial(dial, (err, data) => (err ? reject(err) : resolve(data)));
+      }),
+    );
+    const sock = result as Duplex;
+    if (typeof sock.write !== 'function') {
+      (result as IncomingMessage).destroy();
+      throw new EngineError(`${ctx.action ?? 'attach'} ${ctx.id ?? ''}: the engine did not switch to a raw stream`.replace(/ +:/, ':'));
+    }
+    if (signal !== undefined) {
+      if (signal.aborted) sock.destroy();
+      else {
+        const onAbort = (): void => void sock.destroy();
+        signal.addEventListener('abort', onAbort, { once: true });
+        sock.on('close', () => signal.removeEventListener('abort', onAbort));
+      }
+    }
+    return sock;
+  }
+
+  async attachContainer(id: string, opts: AttachOptions = {}): Promise<AttachedStreams> {
+    const ctx: ErrorContext = { kind: 'container', id, action: 'attach' };
+    const sock = await this.hijack(
+      ctx,
+      `/containers/${encodeURIComponent(id)}/attach`,
+      {
+        stream: true,
+        stdin: opts.stdin === true,
+        stdout: opts.stdout !== false,
+        stderr: opts.stderr !== false,
+        logs: opts.logs === true ? true : undefined,
+      },
+      undefined,
+      opts.signal,
+    );
+    return hijackedStreams(sock, { tty: opts.tty === true, stdin: opts.stdin === true, onError: (err) => mapEngineError(err, this.endpoint.url, ctx) });
+  }
+
+  async resizeContainer(id: string, size: TerminalSize, opts?: CallOptions): Promise<void> {
+    await this.call({ kind: 'container', id, action: 'resize' }, () =>
+      this.container(id).resize({ h: Math.max(1, Math.trunc(size.h)), w: Math.max(1, Math.trunc(size.w)), ...signalOpt(opts) }),
+    );
+  }
+
+  private async createExec(containerId: string, opts: ExecOptions, stdin: boolean): Promise<Dockerode.Exec> {
+    return this.call({ kind: 'container', id: containerId, action: 'exec' }, () =>
+      this.container(containerId).exec({
+        Cmd: opts.cmd,
+        AttachStdin: stdin,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: opts.tty === true,
+        ...(opts.env !== undefined ? { Env: opts.env } : {}),
+        ...(opts.user !== undefined ? { User: opts.user } : {}),
+        ...(opts.workingDir !== undefined ? { WorkingDir: opts.workingDir } : {}),
+        ...(opts.privileged === true ? { Privileged: true } : {}),
+        ...signalOpt(opts),
+      }),
+    );
+  }
+
+  /** The exit code of a finished exec (it can lag the end of its output by a moment). */
+  private async execExitCode(exec: Dockerode.Exec, ctx: ErrorContext, opts: CallOptions): Promise<number> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const info = obj(await this.call(ctx, () => exec.inspect(signalOpt(opts))));
+      if (info.Running !== true && typeof info.ExitCode === 'number') return info.ExitCode;
+      await new Promise((r) => setTimeout(r, Math.min(10 * (attempt + 1), 100)));
+    }
+    throw new EngineError(`exec in ${ctx.id ?? 'the container'}: the engine reported no exit code`);
+  }
+
+  async execInteractive(containerId: string, opts: ExecInteractiveOptions): Promise<InteractiveExec> {
+    const ctx: ErrorContext = { kind: 'container', id: containerId, action: 'exec' };
+    const tty = opts.tty === true;
+    const stdin = opts.stdin === true;
+    const exec = await this.createExec(containerId, opts, stdin);
+    const sock = await this.hijack(ctx, `/exec/${exec.id}/start`, undefined, { Detach: false, Tty: tty }, opts.signal);
+    const streams = hijackedStreams(sock, { tty, stdin, onError: (err) => mapEngineError(err, this.endpoint.url, ctx) });
+    const exitCode = streams.ended.then(
+      () => this.execExitCode(exec, ctx, opts),
+      () => this.execExitCode(exec, ctx, opts),
+    );
+    exitCode.catch(() => undefined);
+    return {
+      ...streams,
+      id: exec.id,
+      exitCode,
+      resize: async (size: TerminalSize, callOpts?: CallOptions) => {
+        await this.call({ kind: 'exec', id: exec.id, action: 'resize' }, () =>
+          exec.resize({ h: Math.max(1, Math.trunc(size.h)), w: Math.max(1, Math.trunc(size.w)), ...signalOpt(callOpts) }),
+        );
+      },
+    };
+  }
+
+  async execDetached(containerId: string, opts: ExecOptions): Promise<string> {
+    const exec = await this.createExec(containerId, opts, false);
+    await this.call({ kind: 'container', id: containerId, action: 'exec' }, () =>
+      this.dial({ path: `/exec/${exec.id}/start`, method: 'POST', body: { Detach: true, Tty: opts.tty === true }, ok: [200, 204], ...(opts.signal ? { signal: opts.signal } : {}) }),
+    );
+    return exec.id;
+  }
+
+  async top(id: string, opts: TopOptions = {}): Promise<TopResult> {
+    const data = obj(
+      await this.call({ kind: 'container', id, action: 'top' }, () =>
+        this.dial({ path: `/containers/${encodeURIComponent(id)}/top`, method: 'GET', query: { ps_args: opts.psArgs }, ok: [200], ...(opts.signal ? { signal: opts.signal } : {}) }),
+      ),
+    );
+    return {
+      titles: strArr(data.Titles),
+      processes: (Array.isArray(data.Processes) ? data.Processes : []).map((row) => strArr(row)),
+    };
   }
 }

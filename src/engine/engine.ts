@@ -317,6 +317,72 @@ export interface Archive {
   stat?: ArchiveStat;
 }
 
+// ---------------------------------------------------------------- interactive sessions, top
+
+/** A terminal size in rows (h) and columns (w). */
+export interface TerminalSize {
+  h: number;
+  w: number;
+}
+
+export interface AttachOptions extends CallOptions {
+  /** Send stdin to the container (it must be created with `OpenStdin`). Default false. */
+  stdin?: boolean;
+  /** Default true. */
+  stdout?: boolean;
+  /** Default true. */
+  stderr?: boolean;
+  /** The container has a TTY: its output comes raw (all of it as stdout), not multiplexed. */
+  tty?: boolean;
+  /** Also replay the output so far. Default false. */
+  logs?: boolean;
+}
+
+/**
+ * A hijacked connection to a process's standard streams (a container's, or an exec's).
+ * The output ends when the process's output ends (the engine closes the connection).
+ */
+export interface AttachedStreams {
+  /**
+   * The process's stdin; `end()` closes it (a half-close: output keeps coming). Writes after the
+   * connection closed are dropped. Null when stdin is not attached.
+   */
+  stdin: NodeJS.WritableStream | null;
+  /** stdout; with a TTY, everything the process writes. */
+  stdout: NodeJS.ReadableStream;
+  /** stderr (never written to with a TTY). */
+  stderr: NodeJS.ReadableStream;
+  /** Resolves once the output has ended and both streams are ended. */
+  ended: Promise<void>;
+  /** Drop the connection now. */
+  close(): void;
+}
+
+export interface ExecInteractiveOptions extends ExecOptions {
+  /** Attach stdin. Default false. */
+  stdin?: boolean;
+}
+
+export interface InteractiveExec extends AttachedStreams {
+  /** The exec instance's id. */
+  id: string;
+  /** Resize the exec's TTY (only with `tty: true`). */
+  resize(size: TerminalSize, opts?: CallOptions): Promise<void>;
+  /** Resolves with the command's exit code once it has ended (after its output ended). */
+  exitCode: Promise<number>;
+}
+
+export interface TopOptions extends CallOptions {
+  /** `ps` arguments (default `-ef`). */
+  psArgs?: string;
+}
+
+/** The processes of a container, as `ps` printed them inside its namespaces. */
+export interface TopResult {
+  titles: string[];
+  processes: string[][];
+}
+
 // ---------------------------------------------------------------- networks
 
 export interface IpamConfig {
@@ -534,4 +600,20 @@ export interface Engine {
   putArchive(containerId: string, path: string, tar: NodeJS.ReadableStream | Buffer, opts?: PutArchiveOptions): Promise<void>;
   /** A tar archive of `path` inside the container. */
   getArchive(containerId: string, path: string, opts?: CallOptions): Promise<Archive>;
+  /** What `path` is inside the container, without its content; undefined when it does not exist. */
+  statArchive(containerId: string, path: string, opts?: CallOptions): Promise<ArchiveStat | undefined>;
+
+  /**
+   * Attach to a container's standard streams (a hijacked connection). Attach before starting
+   * the container to see all of its output.
+   */
+  attachContainer(id: string, opts?: AttachOptions): Promise<AttachedStreams>;
+  /** Resize a container's TTY. */
+  resizeContainer(id: string, size: TerminalSize, opts?: CallOptions): Promise<void>;
+  /** Run a command in a running container with its streams attached (interactive `exec`). */
+  execInteractive(containerId: string, opts: ExecInteractiveOptions): Promise<InteractiveExec>;
+  /** Start a command in a running container and return at once (`exec -d`); resolves with the exec id. */
+  execDetached(containerId: string, opts: ExecOptions): Promise<string>;
+  /** The processes running in a container. */
+  top(id: string, opts?: TopOptions): Promise<TopResult>;
 }
