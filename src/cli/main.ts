@@ -10,7 +10,14 @@ import { psCommand } from './commands/ps.js';
 import { scaleCommand } from './commands/scale.js';
 import { portCommand } from './commands/port.js';
 import { lsCommand } from './commands/ls.js';
+import { logsCommand } from './commands/logs.js';
 import { killCommand, pauseCommand, restartCommand, rmCommand, startCommand, stopCommand, unpauseCommand } from './commands/lifecycle.js';
+import { runCommand } from './commands/run.js';
+import { execCommand } from './commands/exec.js';
+import { topCommand } from './commands/top.js';
+import { eventsCommand } from './commands/events.js';
+import { imagesCommand } from './commands/images.js';
+import { cpCommand } from './commands/cp.js';
 import { collect, type IO } from './context.js';
 import { VERSION } from './version.js';
 
@@ -50,6 +57,13 @@ export function buildProgram(io: IO): Command {
     scaleCommand(io),
     portCommand(io),
     lsCommand(io),
+    runCommand(io),
+    execCommand(io),
+    topCommand(io),
+    eventsCommand(io),
+    imagesCommand(io),
+    cpCommand(io),
+    logsCommand(io),
     configCommand(io),
     versionCommand(io),
   ];

@@ -1,0 +1,102 @@
+import { Command } from 'commander';
+import type { EngineEvent, EventStream } from '../../engine/engine.js';
+import { EXIT, ExitCode } from '../../errors.js';
+import { LABEL } from '../../model/labels.js';
+import { openSession } from '../runtime.js';
+import type { IO } from '../context.js';
+
+/** Labels too long to repeat on every line (the whole redacted config). */
+const HIDDEN = new Set<string>([LABEL.config]);
+
+export interface ProjectEvent {
+  /** ISO 8601, to the microsecond. */
+  time: string;
+  type: string;
+  action: string;
+  id: string;
+  service: string;
+  host?: string;
+  attributes: Record<string, string>;
+}
+
+/** ISO 8601 to the microsecond (what survives of the engine's nanoseconds in a JS number). */
+export function eventTime(e: Pick<EngineEvent, 'time' | 'timeNano'>): string {
+  if (e.timeNano > 0) {
+    const us = Math.round(e.timeNano / 1000);
+    const frac = String(us % 1_000_000).padStart(6, '0');
+    return new Date(Math.floor(us / 1000)).toISOString().replace(/\.\d{3}Z$/, `.${frac}Z`);
+  }
+  return new Date(e.time * 1000).toISOString();
+}
+
+export function projectEvent(e: EngineEvent, host?: string): ProjectEvent {
+  const attributes: Record<string, string> = {};
+  for (const k of Object.keys(e.attributes).sort()) if (!HIDDEN.has(k)) attributes[k] = e.attributes[k]!;
+  return {
+    time: eventTime(e),
+    type: e.type,
+    action: e.action,
+    id: e.id,
+    service: e.attributes[LABEL.service] ?? '',
+    ...(host !== undefined ? { host } : {}),
+    attributes,
+  };
+}
+
+/** `TIME TYPE ACTION ID (key=value, ...)`, as `docker events` prints. */
+export function formatEvent(p: ProjectEvent): string {
+  const attrs = Object.entries(p.attributes).map(([k, v]) => `${k}=${v}`);
+  return `${p.time} ${p.host !== undefined ? `${p.host} ` : ''}${p.type} ${p.action} ${p.id}${attrs.length ? ` (${attrs.join(', ')})` : ''}\n`;
+}
+
+export function eventsCommand(io: IO): Command {
+  return new Command('events')
+    .description("Stream the engine's events about the containers of the stack, until Ctrl-C")
+    .option('--json', 'one JSON object per line: {time, type, action, id, service, attributes}')
+    .argument('[services...]', 'only these services')
+    .action(async function (this: Command, services: string[]) {
+      const flags = this.opts<{ json?: boolean }>();
+      const s = await openSession(this, io);
+      // Ctrl-C ends the stream: no "cancelling" message, just stop.
+      s.dispose();
+      const want = services.length > 0 ? new Set(services) : undefined;
+      const multi = s.hosts.length > 1;
+      const streams: EventStream[] = [];
+      let interrupted = false;
+      const stop = (): void => {
+        interrupted = true;
+        for (const st of streams) st.close();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        const filters = { label: [`${LABEL.project}=${s.project.name}`] };
+        for (const h of s.hosts) streams.push(await h.engine.events({ filters }));
+        if (interrupted) stop();
+        let failed = false;
+        await Promise.all(
+          streams.map(async (st, i) => {
+            const host = multi ? s.hosts[i]?.name : undefined;
+            try {
+              for await (const e of st) {
+                const p = projectEvent(e, host);
+                if (want !== undefined && !want.has(p.service)) continue;
+                io.stdout(flags.json === true ? JSON.stringify(p) + '\n' : formatEvent(p));
+              }
+            } catch (err) {
+              if (interrupted) return;
+              failed = true;
+              io.stderr(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+              stop();
+            }
+          }),
+        );
+        if (failed) throw new ExitCode(EXIT.failure);
+        if (interrupted) throw new ExitCode(EXIT.interrupted);
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        for (const st of streams) st.close();
+      }
+    });
+}

@@ -1,0 +1,98 @@
+/**
+ * The process's own terminal joined to a container's (or an exec's) streams: what `run` and
+ * `exec` share. stdin goes in (raw mode when both ends are terminals), output comes out on
+ * stdout/stderr, the remote TTY follows the size of ours (SIGWINCH), and signals that reach
+ * tsfig while attached are reported to the caller instead of killing tsfig.
+ *
+ * These commands read the real stdin, so they use the process's streams, not `IO`.
+ */
+import { finished } from 'node:stream/promises';
+import type { AttachedStreams, TerminalSize } from '../engine/engine.js';
+
+export interface Terminal {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+export function processTerminal(): Terminal {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+}
+
+/** The size of the terminal tsfig writes to, if it writes to one. */
+export function terminalSize(term: Terminal): TerminalSize | undefined {
+  for (const s of [term.stdout, term.stderr]) {
+    if (s.isTTY !== true) continue;
+    const [w, h] = s.getWindowSize();
+    if (w > 0 && h > 0) return { h, w };
+  }
+  return undefined;
+}
+
+export interface ConnectOptions {
+  /** The remote side has a TTY: raw mode here when stdin is a terminal, and resizes. */
+  tty: boolean;
+  /** Send our stdin (its end closes the remote stdin). */
+  stdin: boolean;
+  resize?: (size: TerminalSize) => Promise<void>;
+  /** SIGINT, SIGTERM or SIGHUP while attached; `count` is 1 for the first, then 2, ... */
+  onInterrupt?: (count: number) => void;
+}
+
+const INTERRUPTS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** The first resize can come before the process exists on the engine's side: retry a little. */
+async function firstResize(resize: (size: TerminalSize) => Promise<void>, size: TerminalSize): Promise<void> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    try {
+      await resize(size);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 30 * attempt));
+    }
+  }
+}
+
+/** Pump until the remote output has ended; the terminal is restored on the way out. */
+export async function connectTerminal(streams: AttachedStreams, term: Terminal, opts: ConnectOptions): Promise<void> {
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts += 1;
+    opts.onInterrupt?.(interrupts);
+  };
+  for (const sig of INTERRUPTS) process.on(sig, onSignal);
+  const resize = opts.resize;
+  const onWinch = (): void => {
+    const size = terminalSize(term);
+    if (size !== undefined && resize !== undefined) resize(size).catch(() => undefined);
+  };
+  if (opts.tty && resize !== undefined) {
+    const size = terminalSize(term);
+    if (size !== undefined) void firstResize(resize, size);
+    process.on('SIGWINCH', onWinch);
+  }
+  const raw = opts.tty && term.stdin.isTTY === true && typeof term.stdin.setRawMode === 'function';
+  if (raw) term.stdin.setRawMode(true);
+  // A terminal that goes away (EIO, EPIPE) ends the session through the signals, not a crash.
+  const ignore = (): void => undefined;
+  for (const s of [term.stdin, term.stdout, term.stderr]) s.on('error', ignore);
+  const input = opts.stdin ? streams.stdin : null;
+  if (input !== null) term.stdin.pipe(input);
+  streams.stdout.pipe(term.stdout, { end: false });
+  streams.stderr.pipe(term.stderr, { end: false });
+  try {
+    await Promise.all([
+      streams.ended.catch(() => undefined),
+      finished(streams.stdout).catch(() => undefined),
+      finished(streams.stderr).catch(() => undefined),
+    ]);
+  } finally {
+    for (const sig of INTERRUPTS) process.off(sig, onSignal);
+    for (const s of [term.stdin, term.stdout, term.stderr]) s.off('error', ignore);
+    process.off('SIGWINCH', onWinch);
+    if (input !== null) term.stdin.unpipe(input);
+    // A paused stdin no longer keeps the process alive.
+    term.stdin.pause();
+    if (raw) term.stdin.setRawMode(false);
+  }
+}
