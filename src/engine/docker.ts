@@ -15,7 +15,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
-import Dockerode from 'dockerode';
+import { createRequire } from 'node:module';
+import type Dockerode from 'dockerode';
+import { jsonClient, type JsonClient } from './http.js';
 import type { Endpoint } from './connect.js';
 import type {
   Archive,
@@ -524,12 +526,35 @@ function withoutDockerHost<T>(build: () => T): T {
   }
 }
 
+/** dockerode, loaded on first use (see http.ts: most commands never need it). */
+function loadDockerode(): typeof Dockerode {
+  return createRequire(import.meta.url)('dockerode') as typeof Dockerode;
+}
+
 export class DockerEngine implements Engine {
   readonly endpoint: Endpoint;
-  private readonly docker: Dockerode;
+  private readonly options: Dockerode.DockerOptions;
+  private dockerode: Dockerode | undefined;
+  /** Plain GETs without dockerode; undefined for ssh/npipe endpoints. */
+  private readonly fast: JsonClient | undefined;
+
+  private get docker(): Dockerode {
+    if (!this.dockerode) {
+      const D = loadDockerode();
+      this.dockerode = withoutDockerHost(() => new D(this.options));
+    }
+    return this.dockerode;
+  }
+
+  /** A GET through the fast client when there is one, else through dockerode's `slow`. */
+  private get_<T>(path: string, query: Record<string, string>, opts: CallOptions | undefined, slow: () => Promise<T>): Promise<unknown> {
+    if (!this.fast) return slow();
+    return this.fast.get(path, query, opts?.signal);
+  }
 
   constructor(endpoint: Endpoint, tls?: TlsMaterial) {
     this.endpoint = endpoint;
+    this.fast = jsonClient(endpoint, tls);
     const base: Dockerode.DockerOptions = {
       socketPath: undefined,
       host: undefined,
@@ -567,7 +592,7 @@ export class DockerEngine implements Engine {
         };
         break;
     }
-    this.docker = withoutDockerHost(() => new Dockerode(options));
+    this.options = options;
   }
 
   // ------------------------------------------------------------ plumbing
@@ -622,11 +647,11 @@ export class DockerEngine implements Engine {
   // ------------------------------------------------------------ system
 
   async ping(opts?: CallOptions): Promise<void> {
-    await this.call({}, () => this.system.ping(signalOpt(opts)));
+    await this.call({}, () => this.get_('/_ping', {}, opts, () => this.system.ping(signalOpt(opts))));
   }
 
   async version(opts?: CallOptions): Promise<EngineVersion> {
-    const v = obj(await this.call({}, () => this.system.version(signalOpt(opts))));
+    const v = obj(await this.call({}, () => this.get_('/version', {}, opts, () => this.system.version(signalOpt(opts)))));
     return {
       version: str(v.Version),
       apiVersion: str(v.ApiVersion),
@@ -661,18 +686,20 @@ export class DockerEngine implements Engine {
   async listContainers(opts: ListContainersOptions = {}): Promise<ContainerSummary[]> {
     const filters = labelFilters(opts.labels, opts.filters);
     const list: unknown = await this.call({ kind: 'container', action: 'list' }, () =>
-      this.docker.listContainers({
-        all: opts.all === true,
-        ...(filters !== undefined ? { filters } : {}),
-        ...signalOpt(opts),
-      }),
+      this.get_('/containers/json', { all: opts.all === true ? '1' : '0', ...(filters !== undefined ? { filters: JSON.stringify(filters) } : {}) }, opts, () =>
+        this.docker.listContainers({
+          all: opts.all === true,
+          ...(filters !== undefined ? { filters } : {}),
+          ...signalOpt(opts),
+        }),
+      ),
     );
     return (Array.isArray(list) ? list : []).map(mapContainerSummary);
   }
 
   async inspectContainer(id: string, opts?: CallOptions): Promise<ContainerInspect> {
     const raw: unknown = await this.call({ kind: 'container', id, action: 'inspect' }, () =>
-      this.container(id).inspect(signalOpt(opts)),
+      this.get_(`/containers/${encodeURIComponent(id)}/json`, {}, opts, () => this.container(id).inspect(signalOpt(opts))),
     );
     return mapContainerInspect(raw);
   }
@@ -782,7 +809,9 @@ export class DockerEngine implements Engine {
   async listNetworks(opts: ListByLabelOptions = {}): Promise<NetworkSummary[]> {
     const filters = labelFilters(opts.labels, opts.filters);
     const list: unknown = await this.call({ kind: 'network', action: 'list' }, () =>
-      this.docker.listNetworks({ ...(filters !== undefined ? { filters } : {}), ...signalOpt(opts) }),
+      this.get_('/networks', filters !== undefined ? { filters: JSON.stringify(filters) } : {}, opts, () =>
+        this.docker.listNetworks({ ...(filters !== undefined ? { filters } : {}), ...signalOpt(opts) }),
+      ),
     );
     return (Array.isArray(list) ? list : []).map(mapNetworkSummary);
   }
@@ -814,7 +843,9 @@ export class DockerEngine implements Engine {
     const filters = labelFilters(opts.labels, opts.filters);
     const data = obj(
       await this.call({ kind: 'volume', action: 'list' }, () =>
-        this.docker.listVolumes({ ...(filters !== undefined ? { filters } : {}), ...signalOpt(opts) }),
+        this.get_('/volumes', filters !== undefined ? { filters: JSON.stringify(filters) } : {}, opts, () =>
+          this.docker.listVolumes({ ...(filters !== undefined ? { filters } : {}), ...signalOpt(opts) }),
+        ),
       ),
     );
     // `Volumes` is null when there are none.
@@ -862,7 +893,9 @@ export class DockerEngine implements Engine {
   async listImages(opts: ListImagesOptions = {}): Promise<ImageSummary[]> {
     const filters = labelFilters(opts.labels, opts.reference !== undefined ? { reference: [opts.reference] } : undefined);
     const list: unknown = await this.call({ kind: 'image', action: 'list' }, () =>
-      this.docker.listImages({ all: opts.all === true, ...(filters !== undefined ? { filters } : {}), ...signalOpt(opts) }),
+      this.get_('/images/json', { all: opts.all === true ? '1' : '0', ...(filters !== undefined ? { filters: JSON.stringify(filters) } : {}) }, opts, () =>
+        this.docker.listImages({ all: opts.all === true, ...(filters !== undefined ? { filters } : {}), ...signalOpt(opts) }),
+      ),
     );
     return (Array.isArray(list) ? list : []).map(mapImageSummary);
   }
