@@ -2,7 +2,9 @@
 # Make a Docker engine answer, idempotently, and make sure `busybox:latest` exists.
 #
 #   bash scripts/engine.sh            engine + busybox:latest
-#   bash scripts/engine.sh registry   also a registry on 127.0.0.1:5000 (Debian's docker-registry)
+#   bash scripts/engine.sh registry   also registries on 127.0.0.1:5000 (open) and 127.0.0.1:5001
+#                                     (htpasswd login tsfig / tsfig-registry-pass), Debian's
+#                                     docker-registry; logs and pidfiles in /var/log, /var/run
 #
 # When `docker info` already answers (DOCKER_HOST / the default socket), nothing is installed
 # or started. Otherwise (root, Debian): apt-get install docker.io busybox-static iptables when
@@ -15,10 +17,17 @@ readonly IMAGE=busybox:latest
 readonly DOCKERD_LOG=${TSFIG_DOCKERD_LOG:-/var/log/tsfig-dockerd.log}
 readonly DOCKERD_PIDFILE=${TSFIG_DOCKERD_PIDFILE:-/var/run/tsfig-dockerd.pid}
 readonly START_TIMEOUT=${TSFIG_ENGINE_TIMEOUT:-60}
-readonly REGISTRY_ADDR=127.0.0.1:5000
+readonly REGISTRY_PORT=5000
 readonly REGISTRY_DIR=${TSFIG_REGISTRY_DIR:-/var/lib/tsfig-registry}
 readonly REGISTRY_LOG=${TSFIG_REGISTRY_LOG:-/var/log/tsfig-registry.log}
 readonly REGISTRY_PIDFILE=${TSFIG_REGISTRY_PIDFILE:-/var/run/tsfig-registry.pid}
+# The second registry wants a login: user `tsfig`, password `tsfig-registry-pass` (a test
+# account of a loopback-only registry, not a secret; bcrypt as docker-registry's htpasswd wants).
+readonly AUTH_REGISTRY_PORT=5001
+readonly AUTH_REGISTRY_DIR=${TSFIG_AUTH_REGISTRY_DIR:-/var/lib/tsfig-registry-auth}
+readonly AUTH_REGISTRY_LOG=${TSFIG_AUTH_REGISTRY_LOG:-/var/log/tsfig-registry-auth.log}
+readonly AUTH_REGISTRY_PIDFILE=${TSFIG_AUTH_REGISTRY_PIDFILE:-/var/run/tsfig-registry-auth.pid}
+readonly AUTH_REGISTRY_HTPASSWD='tsfig:$2b$05$Jar2iC7RkHw78NswpPfC8uKR5jHLHpv35F3w1X1yhu4JGlGzXToj6'
 
 log() { printf 'engine.sh: %s\n' "$*" >&2; }
 die() { printf 'engine.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -201,66 +210,69 @@ ensure_image() {
   log "image $IMAGE built"
 }
 
+# A registry's /v2/ answer: 200 (open) or 401 (it wants credentials) means it serves.
 registry_answers() {
+  local port=$1 status
   # bash's /dev/tcp: no curl or wget needed on a fresh machine.
-  local status
   status=$(
     timeout 5 bash -c '
-      exec 3<>/dev/tcp/127.0.0.1/5000 || exit 1
+      exec 3<>/dev/tcp/127.0.0.1/'"$port"' || exit 1
       printf "GET /v2/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3
       IFS= read -r line <&3 && printf "%s" "$line"
     ' 2>/dev/null
   ) || return 1
-  [[ $status == HTTP/1.?\ 200* ]]
+  [[ $status == HTTP/1.?\ 200* || $status == HTTP/1.?\ 401* ]]
 }
 
-ensure_registry() {
-  if registry_answers; then
-    log "registry at $REGISTRY_ADDR answers"
+# start_registry NAME PORT DIR LOG PIDFILE [HTPASSWD-LINE]
+start_registry() {
+  local name=$1 port=$2 dir=$3 logfile=$4 pidfile=$5 htpasswd=${6:-}
+  local addr=127.0.0.1:$port pid
+  if registry_answers "$port"; then
+    log "$name at $addr answers"
     return 0
   fi
-  command -v docker-registry >/dev/null 2>&1 || apt_install docker-registry
-  if registry_answers; then
-    log "registry at $REGISTRY_ADDR answers"
-    return 0
-  fi
-  is_root || die "starting the registry needs root (it stores into $REGISTRY_DIR)"
-  local pid
-  if [[ -r $REGISTRY_PIDFILE ]] && pid=$(<"$REGISTRY_PIDFILE") && [[ $pid =~ ^[0-9]+$ ]] &&
-    kill -0 "$pid" 2>/dev/null; then
-    log "registry (pid $pid) is already starting"
+  is_root || die "starting the $name needs root (it stores into $dir)"
+  if [[ -r $pidfile ]] && pid=$(<"$pidfile") && [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+    log "$name (pid $pid) is already starting"
   else
-    mkdir -p "$REGISTRY_DIR/data" "$(dirname "$REGISTRY_LOG")"
-    cat >"$REGISTRY_DIR/config.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $REGISTRY_DIR/data
-  delete:
-    enabled: true
-http:
-  addr: $REGISTRY_ADDR
-EOF
-    log "starting docker-registry on $REGISTRY_ADDR (log: $REGISTRY_LOG)"
-    setsid nohup docker-registry serve "$REGISTRY_DIR/config.yml" </dev/null >>"$REGISTRY_LOG" 2>&1 9>&- &
+    mkdir -p "$dir/data" "$(dirname "$logfile")"
+    {
+      printf '%s\n' 'version: 0.1' 'log:' '  level: warn' 'storage:' '  filesystem:' \
+        "    rootdirectory: $dir/data" '  delete:' '    enabled: true' 'http:' "  addr: $addr"
+      if [[ -n $htpasswd ]]; then
+        printf '%s\n' "$htpasswd" >"$dir/htpasswd"
+        printf '%s\n' 'auth:' '  htpasswd:' '    realm: tsfig-test' "    path: $dir/htpasswd"
+      fi
+    } >"$dir/config.yml"
+    log "starting $name on $addr (log: $logfile)"
+    setsid nohup docker-registry serve "$dir/config.yml" </dev/null >>"$logfile" 2>&1 9>&- &
     pid=$!
-    printf '%s\n' "$pid" >"$REGISTRY_PIDFILE"
+    printf '%s\n' "$pid" >"$pidfile"
   fi
   local deadline=$((SECONDS + 30))
-  until registry_answers; do
+  until registry_answers "$port"; do
     if ! kill -0 "$pid" 2>/dev/null; then
-      log_tail "$REGISTRY_LOG"
-      die "docker-registry exited before answering (see $REGISTRY_LOG)"
+      log_tail "$logfile"
+      die "$name exited before answering (see $logfile)"
     fi
     ((SECONDS < deadline)) || {
-      log_tail "$REGISTRY_LOG"
-      die "docker-registry did not answer on $REGISTRY_ADDR within 30s"
+      log_tail "$logfile"
+      die "$name did not answer on $addr within 30s"
     }
     sleep 0.5
   done
-  log "registry at $REGISTRY_ADDR answers (pid $pid)"
+  log "$name at $addr answers (pid $pid)"
+}
+
+ensure_registry() {
+  if ! registry_answers "$REGISTRY_PORT" || ! registry_answers "$AUTH_REGISTRY_PORT"; then
+    command -v docker-registry >/dev/null 2>&1 || apt_install docker-registry
+    # The package starts its own service on :5000 where systemd runs.
+  fi
+  start_registry registry "$REGISTRY_PORT" "$REGISTRY_DIR" "$REGISTRY_LOG" "$REGISTRY_PIDFILE"
+  start_registry 'registry with authentication' "$AUTH_REGISTRY_PORT" "$AUTH_REGISTRY_DIR" \
+    "$AUTH_REGISTRY_LOG" "$AUTH_REGISTRY_PIDFILE" "$AUTH_REGISTRY_HTPASSWD"
 }
 
 ensure_engine

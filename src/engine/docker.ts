@@ -77,6 +77,8 @@ import type { TlsMaterial } from './connect.js';
 import { type ErrorContext, isAbortError, mapEngineError } from './errors.js';
 import { EngineError } from '../errors.js';
 import { collectDemuxed, Demuxer, splitLines } from './streams.js';
+import type { BuildOptions, BuildProgress, BuildResult } from './engine.js';
+import { runBuild } from './docker-build.js';
 
 // ---------------------------------------------------------------- defensive readers
 
@@ -977,6 +979,10 @@ export class DockerEngine implements Engine {
     await this.call({ kind: 'image', id: ref, action: 'remove' }, () =>
       this.docker.getImage(ref).remove({ force: opts.force === true, noprune: opts.noprune === true, ...signalOpt(opts) }),
     );
+  }
+
+  async buildImage(context: NodeJS.ReadableStream, opts: BuildOptions, onProgress?: (p: BuildProgress) => void): Promise<BuildResult> {
+    return runBuild(this.docker.modem, this.endpoint.url, context, opts, onProgress);
   }
 
   // ------------------------------------------------------------ exec, logs, events, archives

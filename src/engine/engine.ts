@@ -540,6 +540,45 @@ export interface RemoveImageOptions extends CallOptions {
   noprune?: boolean;
 }
 
+/** An image build (`POST /build`, the classic builder); names follow the engine's parameters. */
+export interface BuildOptions extends CallOptions {
+  /** Names to tag the image with (`repo[:tag]`). */
+  tags: string[];
+  /** The Dockerfile's path inside the context archive (default `Dockerfile`). */
+  dockerfile?: string;
+  buildargs?: Record<string, string>;
+  /** The stage to build. */
+  target?: string;
+  labels?: Record<string, string>;
+  /** Network mode of RUN instructions. */
+  networkmode?: string;
+  /** Size of /dev/shm in bytes. */
+  shmsize?: number;
+  /** `host:ip` entries for /etc/hosts of RUN instructions. */
+  extrahosts?: string[];
+  cachefrom?: string[];
+  nocache?: boolean;
+  /** Pull newer versions of the FROM images. */
+  pull?: boolean;
+  /** `os[/arch[/variant]]`. */
+  platform?: string;
+  /** Credentials for the registries of FROM images, by registry address (`X-Registry-Config`). */
+  registryConfig?: Record<string, RegistryAuth>;
+}
+
+/** What a build reports as it goes: a line of its output, or the progress of a pull it makes. */
+export interface BuildProgress {
+  /** One line of output (`Step 2/4 : RUN make`, or the command's own), without its newline. */
+  line?: string;
+  /** Progress of a FROM image's pull. */
+  pull?: ProgressMessage;
+}
+
+export interface BuildResult {
+  /** The built image's ID (`sha256:...`). */
+  id: string;
+}
+
 // ---------------------------------------------------------------- the interface
 
 export interface Engine {
@@ -586,6 +625,11 @@ export interface Engine {
   /** Tag `source` as `target` (`repo[:tag]`, tag defaults to latest). */
   tagImage(source: string, target: string, opts?: CallOptions): Promise<void>;
   removeImage(ref: string, opts?: RemoveImageOptions): Promise<void>;
+  /**
+   * Build an image from a context archive (a tar stream). Resolves with the image ID once the
+   * build finished; a failing step rejects with an EngineError naming the step.
+   */
+  buildImage(context: NodeJS.ReadableStream, opts: BuildOptions, onProgress?: (p: BuildProgress) => void): Promise<BuildResult>;
 
   /** Run a command in a running container, collect its output and exit code. */
   exec(containerId: string, opts: ExecOptions): Promise<ExecResult>;

@@ -76,6 +76,8 @@ class PlainRenderer implements Renderer {
   private closed = false;
   /** Last progress text per id: progress lines are printed only when the text changes. */
   private readonly lastText = new Map<string, string>();
+  /** Progress with bytes is printed by quarters (0%, 25%, ...), not at every chunk. */
+  private readonly lastQuarter = new Map<string, number>();
   constructor(private readonly out: RenderOutput) {}
 
   emit(event: ProgressEvent): void {
@@ -91,6 +93,11 @@ class PlainRenderer implements Renderer {
         return `${oneLine(resourceLabel(event.resource))}  ${oneLine(event.action)}`;
       case 'progress': {
         const text = oneLine(event.text);
+        if (event.total !== undefined && event.total > 0 && event.current !== undefined) {
+          const quarter = Math.min(4, Math.floor((event.current / event.total) * 4));
+          if (this.lastQuarter.get(event.id) === quarter) return undefined;
+          this.lastQuarter.set(event.id, quarter);
+        }
         if (this.lastText.get(event.id) === text) return undefined;
         this.lastText.set(event.id, text);
         return `${oneLine(resourceLabel(event.resource))}  ${text}`;
@@ -126,6 +133,19 @@ interface Row {
   elapsedMs: number;
   /** Latest progress text while running; error message on error. */
   detail: string;
+  /** Bytes so far and in all, with the latest progress (drawn as a bar). */
+  current?: number;
+  total?: number;
+}
+
+const BAR_WIDTH = 20;
+
+/** `[=======>            ]` for current of total. */
+export function progressBar(current: number, total: number, width = BAR_WIDTH): string {
+  const frac = total > 0 ? Math.max(0, Math.min(1, current / total)) : 0;
+  const full = Math.floor(frac * width);
+  if (full >= width) return `[${'='.repeat(width)}]`;
+  return `[${'='.repeat(full)}>${' '.repeat(width - full - 1)}]`;
 }
 
 class TtyRenderer implements Renderer {
@@ -165,6 +185,8 @@ class TtyRenderer implements Renderer {
         break;
       case 'progress':
         base.detail = oneLine(event.text);
+        base.current = event.current;
+        base.total = event.total;
         break;
       case 'done':
         Object.assign(base, { state: 'done', action: oneLine(event.action), elapsedMs: event.elapsedMs, detail: '' });
@@ -239,7 +261,8 @@ class TtyRenderer implements Renderer {
       const time = padStartVisible(elapsed[i] ?? '', elapsedWidth);
       const icon = r.state === 'done' ? p.green('✔') : (SPINNER[this.frame] ?? '⠋');
       const action = padEndVisible(r.state === 'done' ? p.green(r.action) : r.action, actionWidth);
-      const detail = r.state === 'running' && r.detail !== '' ? `  ${p.dim(r.detail)}` : '';
+      const bar = r.state === 'running' && r.current !== undefined && r.total !== undefined && r.total > 0 ? `${progressBar(r.current, r.total)} ` : '';
+      const detail = r.state === 'running' && r.detail !== '' ? `  ${bar}${p.dim(r.detail)}` : '';
       lines.push(` ${icon} ${label}  ${action}  ${time}${detail}`);
     });
     return lines;

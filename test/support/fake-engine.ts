@@ -20,6 +20,9 @@ import type {
   ArchiveStat,
   AttachedStreams,
   AttachOptions,
+  BuildOptions,
+  BuildProgress,
+  BuildResult,
   CallOptions,
   ContainerCreateBody,
   ContainerInspect,
@@ -85,6 +88,7 @@ export const MUTATING = new Set([
   'pushImage',
   'tagImage',
   'removeImage',
+  'buildImage',
 ]);
 
 export interface FakeCall {
@@ -822,6 +826,19 @@ export class FakeEngine implements Engine {
   removeImage(ref: string, opts?: RemoveImageOptions): Promise<void> {
     return this.call('removeImage', ref, [ref, opts?.force], opts, () => {
       if (!this.imageMap.delete(ref)) throw new EngineError(`No such image: ${ref}`, 404);
+    });
+  }
+
+  /** Reads the context to its end, tags a new image ID with every tag. */
+  async buildImage(context: NodeJS.ReadableStream, opts: BuildOptions, onProgress?: (p: BuildProgress) => void): Promise<BuildResult> {
+    let bytes = 0;
+    for await (const chunk of context as AsyncIterable<Buffer>) bytes += chunk.length;
+    return this.call('buildImage', opts.tags[0] ?? '', [opts.tags, { ...opts, signal: undefined }], opts, () => {
+      onProgress?.({ line: `Step 1/1 : FROM busybox (${bytes} bytes of context)` });
+      const id = 'sha256:' + hex(++this.ids);
+      for (const t of opts.tags) this.imageMap.set(t.includes(':') ? t : `${t}:latest`, id);
+      onProgress?.({ line: `Successfully built ${id.slice(7, 19)}` });
+      return { id };
     });
   }
 

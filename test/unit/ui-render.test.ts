@@ -238,7 +238,7 @@ describe('tty renderer', () => {
       '[+] Running 1/3',
       ' ✔ Network tsfigdemo_default  Created   0.1s',
       ' ⠋ Container tsfigdemo-db-1   Creating  1.2s',
-      ' ⠋ Container tsfigdemo-web-1  Pulling   1.2s  Downloading 1/2',
+      ' ⠋ Container tsfigdemo-web-1  Pulling   1.2s  [==========>         ] Downloading 1/2',
     ]);
     r.close();
   });
@@ -252,7 +252,7 @@ describe('tty renderer', () => {
     clock = 1600;
     vi.advanceTimersByTime(100);
     expect(out.chunks.length).toBe(before + 1);
-    expect(screen(out.text).at(-1)).toBe(' ⠙ Container tsfigdemo-web-1  Pulling   0.5s  Downloading 2/2');
+    expect(screen(out.text).at(-1)).toBe(' ⠙ Container tsfigdemo-web-1  Pulling   0.5s  [====================] Downloading 2/2');
     vi.advanceTimersByTime(300);
     expect(out.chunks.length).toBe(before + 4);
     expect(out.chunks.at(-1)).toMatch(/^\u001b\[4A/);
