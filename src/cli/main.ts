@@ -18,6 +18,11 @@ import { topCommand } from './commands/top.js';
 import { eventsCommand } from './commands/events.js';
 import { imagesCommand } from './commands/images.js';
 import { cpCommand } from './commands/cp.js';
+import { buildCommand } from './commands/build.js';
+import { pullCommand } from './commands/pull.js';
+import { pushCommand } from './commands/push.js';
+import { watchCommand } from './commands/watch.js';
+import { doctorCommand } from './commands/doctor.js';
 import { collect, type IO } from './context.js';
 import { VERSION } from './version.js';
 
@@ -63,7 +68,12 @@ export function buildProgram(io: IO): Command {
     eventsCommand(io),
     imagesCommand(io),
     cpCommand(io),
+    buildCommand(io),
+    pullCommand(io),
+    pushCommand(io),
     logsCommand(io),
+    watchCommand(io),
+    doctorCommand(io),
     configCommand(io),
     versionCommand(io),
   ];

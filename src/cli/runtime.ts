@@ -2,11 +2,13 @@
  * What the engine commands share: connecting to each host, observing, rendering progress,
  * running a plan, Ctrl-C. Wiring only; decisions live in reconcile/.
  */
+import { setMaxListeners } from 'node:events';
 import type { Command } from 'commander';
 import type { Engine } from '../engine/engine.js';
 import { EXIT, TsfigError } from '../errors.js';
 import type { Project } from '../model/project.js';
-import { execute, parallelLimit } from '../reconcile/execute.js';
+import { Credentials } from '../engine/credentials.js';
+import { execute, imageLimits, parallelLimit } from '../reconcile/execute.js';
 import { observe, type HostEngine, type ObserveOptions } from '../reconcile/observe.js';
 import { isNoop, renderPlan, type Plan } from '../reconcile/plan.js';
 import { DEFAULT_HOST, type ObservedState } from '../reconcile/state.js';
@@ -62,6 +64,8 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
   const project = requireProject(g, io, opts.services);
   const hosts = await connectHosts(project, g.host, io);
   const controller = new AbortController();
+  // Every engine call in flight listens on this signal: several hosts make more than Node's default 10.
+  setMaxListeners(1000, controller.signal);
   let interrupts = 0;
   const current: { session?: Session } = {};
   const onSigint = () => {
@@ -104,7 +108,25 @@ export function unreachable(observed: ObservedState): string[] {
 }
 
 /** Print warnings, refuse plans with errors, execute, report. Returns the exit code. */
-export async function runPlan(s: Session, plan: Plan, observed: ObservedState, opts: { quietNoop?: string } = {}): Promise<number> {
+export interface RunPlanOptions {
+  /** Said when the plan changes nothing. */
+  quietNoop?: string;
+  /** Failed steps are reported as warnings and the exit code stays 0 (`pull --ignore-pull-failures`). */
+  ignoreFailures?: boolean;
+}
+
+/** Registry credentials of the user running tsfig, read when a pull, push or build needs them. */
+function credentialsOf(s: Session): Credentials {
+  return new Credentials({ env: s.io.env, ...(s.io.env.HOME ? { homeDir: s.io.env.HOME } : {}) });
+}
+
+/** `web   | ` for build output: service names padded to the longest one being built. */
+function buildPrefix(plan: Plan): (service: string) => string {
+  const width = Math.max(0, ...plan.nodes.map((n) => (n.op.type === 'image.build' ? n.op.service.length : 0)));
+  return (service) => `${service.padEnd(width)} | `;
+}
+
+export async function runPlan(s: Session, plan: Plan, observed: ObservedState, opts: RunPlanOptions = {}): Promise<number> {
   for (const w of plan.warnings) s.io.stderr(`warning: ${w}\n`);
   if (plan.errors.length) {
     throw new TsfigError(plan.errors.join('\n'));
@@ -113,7 +135,17 @@ export async function runPlan(s: Session, plan: Plan, observed: ObservedState, o
   const renderer = createRenderer(s.progress, out, s.io.env);
   let result;
   try {
-    result = await execute(plan, { engines: s.engines, concurrency: s.parallel, signal: s.signal, onEvent: (e) => renderer.emit(e) });
+    const creds = credentialsOf(s);
+    result = await execute(plan, {
+      engines: s.engines,
+      concurrency: s.parallel,
+      signal: s.signal,
+      onEvent: (e) => renderer.emit(e),
+      ...imageLimits(s.io.env),
+      registryAuth: (ref) => creds.forImage(ref),
+      buildAuth: () => creds.all(),
+      buildPrefix: buildPrefix(plan),
+    });
   } finally {
     renderer.close();
   }
@@ -122,8 +154,9 @@ export async function runPlan(s: Session, plan: Plan, observed: ObservedState, o
   for (const d of down) s.io.stderr(`error: ${d}\n`);
   if (result.aborted || s.signal.aborted) return EXIT.interrupted;
   if (result.failed.length) {
-    for (const f of result.failed) s.io.stderr(`error: ${f.group.resource.kind} ${f.group.resource.name}: ${f.message}\n`);
-    return EXIT.failure;
+    const level = opts.ignoreFailures ? 'warning' : 'error';
+    for (const f of result.failed) s.io.stderr(`${level}: ${f.group.resource.kind} ${f.group.resource.name}: ${f.message}\n`);
+    if (!opts.ignoreFailures) return EXIT.failure;
   }
   return down.length ? EXIT.failure : EXIT.ok;
 }

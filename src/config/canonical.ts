@@ -85,6 +85,9 @@ export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext):
       case 'build':
         put(out, key, canonicalBuild(value, ctx, raw));
         break;
+      case 'develop':
+        put(out, key, canonicalDevelop(value, ctx));
+        break;
       case 'dockerfile':
         // Compose file format v1: `dockerfile` beside `build`.
         break;
@@ -316,6 +319,30 @@ function canonicalBuild(value: unknown, ctx: CanonContext, raw: Tree): Tree {
   const c = typeof value.context === 'string' ? value.context : '.';
   put(b, 'context', isRemoteContext(c) ? c : resolvePath(ctx, c));
   return b;
+}
+
+/** `develop.watch`: each rule's `path` made absolute, `ignore`/`include` always lists. */
+function canonicalDevelop(value: unknown, ctx: CanonContext): unknown {
+  if (!isTree(value) || !Array.isArray(value.watch)) return value;
+  const d = newTree(value);
+  for (const [k, v] of Object.entries(value)) {
+    copyLoc(value, k, d, k);
+    put(d, k, v);
+  }
+  const rules = value.watch.map((rule: unknown) => {
+    if (!isTree(rule)) return rule;
+    const r = newTree(rule);
+    for (const [k, v] of Object.entries(rule)) {
+      copyLoc(rule, k, r, k);
+      if (k === 'path' && typeof v === 'string') put(r, k, resolvePath(ctx, v));
+      else if ((k === 'ignore' || k === 'include') && typeof v === 'string') put(r, k, [v]);
+      else put(r, k, v);
+    }
+    return r;
+  });
+  value.watch.forEach((_, i) => copyLoc(value.watch as object, i, rules, i));
+  put(d, 'watch', rules);
+  return d;
 }
 
 interface FileRef {

@@ -4,9 +4,12 @@
  * no decisions: it runs what the plan says and reports progress as events.
  */
 import PQueue from 'p-queue';
-import type { Engine } from '../engine/engine.js';
+import { packContext } from '../build/context.js';
+import type { BuildOptions, Engine, ProgressMessage, RegistryAuth } from '../engine/engine.js';
+import { isAbortError } from '../engine/errors.js';
 import { EngineError } from '../errors.js';
 import { LABEL } from '../model/labels.js';
+import { runHelperChecked } from '../overlay/helper.js';
 import type { ProgressEvent } from '../ui/events.js';
 import { VERBS, type Op, type Plan, type PlanGroup, type PlanNode } from './plan.js';
 
@@ -20,6 +23,16 @@ export interface ExecuteOptions {
   now?: () => number;
   /** Poll interval of read-only waits. */
   pollMs?: number;
+  /** Pulls and pushes in flight at most (their own queue; default 4, TSFIG_PULL_PARALLEL_LIMIT). */
+  pullConcurrency?: number;
+  /** Builds in flight at most (their own queue; default 4, TSFIG_BUILD_PARALLEL_LIMIT). */
+  buildConcurrency?: number;
+  /** Registry credentials for an image reference (pull, push). */
+  registryAuth?: (ref: string) => Promise<RegistryAuth | undefined>;
+  /** Every registry's credentials, for the FROM images of builds. */
+  buildAuth?: () => Promise<Record<string, RegistryAuth>>;
+  /** Prefix each line of build output (default: the service name and ` | `). */
+  buildPrefix?: (service: string) => string;
 }
 
 export interface ExecuteResult {
@@ -31,6 +44,13 @@ export interface ExecuteResult {
 }
 
 class Skip extends Error {}
+
+/** Image work has queues of its own: a long pull or build does not hold a container slot. */
+function queueOf(op: Op): 'build' | 'pull' | 'main' {
+  if (op.type === 'image.build') return 'build';
+  if (op.type === 'image.pull' || op.type === 'image.push') return 'pull';
+  return 'main';
+}
 
 /** Operations that can take long and make no change: they do not hold a queue slot. */
 function isWait(op: Op): boolean {
@@ -45,10 +65,26 @@ export function parallelLimit(flag: number | undefined, env: Record<string, stri
   return v !== undefined && Number.isInteger(v) && v > 0 ? v : DEFAULT_PARALLEL;
 }
 
+export const DEFAULT_IMAGE_PARALLEL = 4;
+
+/** The pull and build limits: flags > TSFIG_PULL_PARALLEL_LIMIT / TSFIG_BUILD_PARALLEL_LIMIT > 4. */
+export function imageLimits(env: Record<string, string | undefined>): { pullConcurrency: number; buildConcurrency: number } {
+  const read = (v: string | undefined) => {
+    const n = v ? Number(v) : NaN;
+    return Number.isInteger(n) && n > 0 ? n : DEFAULT_IMAGE_PARALLEL;
+  };
+  return { pullConcurrency: read(env.TSFIG_PULL_PARALLEL_LIMIT), buildConcurrency: read(env.TSFIG_BUILD_PARALLEL_LIMIT) };
+}
+
 export async function execute(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const now = opts.now ?? Date.now;
   const emit = opts.onEvent ?? (() => {});
   const queue = new PQueue({ concurrency: Math.max(1, opts.concurrency) });
+  const queues = {
+    main: queue,
+    pull: new PQueue({ concurrency: Math.max(1, opts.pullConcurrency ?? DEFAULT_IMAGE_PARALLEL) }),
+    build: new PQueue({ concurrency: Math.max(1, opts.buildConcurrency ?? DEFAULT_IMAGE_PARALLEL) }),
+  };
   const groups = new Map(plan.groups.map((g) => [g.id, g]));
   const remaining = new Map<string, number>();
   for (const n of plan.nodes) remaining.set(n.group, (remaining.get(n.group) ?? 0) + 1);
@@ -98,11 +134,17 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         }
         groupStart(group);
         try {
-          await runOp(node.op, opts, (text) => {
-            if (group.visible) emit({ type: 'progress', id: group.id, resource: group.resource, text, at: now() });
+          await runOp(node.op, opts, {
+            progress: (text, current, total) => {
+              if (!group.visible) return;
+              emit({ type: 'progress', id: group.id, resource: group.resource, text, at: now(), ...(current !== undefined && total !== undefined ? { current, total } : {}) });
+            },
+            output: (text) => {
+              if (group.visible) emit({ type: 'message', level: 'info', text, at: now() });
+            },
           });
         } catch (err) {
-          if (opts.signal?.aborted && err === opts.signal.reason) {
+          if (opts.signal?.aborted && (err === opts.signal.reason || isAbortError(err))) {
             // A read-only wait cut short by the abort: cancelled, not failed.
             result.aborted = true;
             throw new Skip();
@@ -113,7 +155,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         groupDone(group);
       };
       if (isWait(node.op)) await work();
-      else await queue.add(work);
+      else await queues[queueOf(node.op)].add(work);
     })();
     p.catch((err: unknown) => {
       const group = groups.get(node.group)!;
@@ -140,7 +182,111 @@ function engineFor(opts: ExecuteOptions, host: string): Engine {
   return e;
 }
 
-async function runOp(op: Op, opts: ExecuteOptions, progress: (text: string) => void): Promise<void> {
+interface Report {
+  /** Status of the step (with bytes so far and in all, for a bar). */
+  progress: (text: string, current?: number, total?: number) => void;
+  /** A line of output for the user (a build's). */
+  output: (text: string) => void;
+}
+
+/** 1536 -> `1.5kB` (decimal units, as the docker CLI). */
+export function formatBytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1)}${units[i]}`;
+}
+
+/**
+ * The layers of one pull (or push) summed into one line: layers done of all, bytes so far of
+ * all the layers whose size is known.
+ */
+export class LayerProgress {
+  private readonly layers = new Map<string, { current: number; total: number; done: boolean }>();
+
+  constructor(private readonly verb: 'Downloading' | 'Pushing') {}
+
+  /** Take one message; the line to show, with bytes. */
+  feed(m: ProgressMessage): { text: string; current?: number; total?: number } | undefined {
+    const status = m.status ?? '';
+    const id = m.id;
+    // Messages about the image as a whole (`Pulling from x`, `Digest: ...`, `Status: ...`).
+    if (id === undefined || !/^[0-9a-f]{12,64}$/.test(id)) {
+      if (this.layers.size > 0) return this.line();
+      return status !== '' ? { text: status } : undefined;
+    }
+    const layer = this.layers.get(id) ?? { current: 0, total: 0, done: false };
+    this.layers.set(id, layer);
+    const detail = m.progressDetail;
+    if (/^(Downloading|Pushing)$/.test(status) && detail) {
+      if (typeof detail.total === 'number' && detail.total > 0) layer.total = detail.total;
+      if (typeof detail.current === 'number') layer.current = Math.min(detail.current, layer.total || detail.current);
+    } else if (/^(Download complete|Verifying Checksum|Extracting|Pushed|Layer already exists|Pull complete|Already exists|Mounted from)/.test(status)) {
+      if (layer.total > 0) layer.current = layer.total;
+      if (/^(Pull complete|Already exists|Pushed|Layer already exists|Mounted from)/.test(status)) layer.done = true;
+    }
+    return this.line();
+  }
+
+  private line(): { text: string; current?: number; total?: number } {
+    const all = [...this.layers.values()];
+    const done = all.filter((l) => l.done).length;
+    const total = all.reduce((n, l) => n + l.total, 0);
+    const current = all.reduce((n, l) => n + l.current, 0);
+    const layers = `${done}/${all.length} layer${all.length === 1 ? '' : 's'}`;
+    if (total === 0) return { text: `${this.verb} ${layers}` };
+    return { text: `${this.verb} ${layers} ${formatBytes(current)}/${formatBytes(total)}`, current, total };
+  }
+}
+
+function reportLayers(verb: 'Downloading' | 'Pushing', report: Report): (m: ProgressMessage) => void {
+  const layers = new LayerProgress(verb);
+  return (m) => {
+    const line = layers.feed(m);
+    if (line) report.progress(line.text, line.current, line.total);
+  };
+}
+
+async function buildImage(engine: Engine, op: Extract<Op, { type: 'image.build' }>, opts: ExecuteOptions, report: Report): Promise<void> {
+  const b = op.build;
+  const packed = await packContext({ context: b.context, ...(b.dockerfile !== undefined ? { dockerfile: b.dockerfile } : {}), ...(b.dockerfileInline !== undefined ? { dockerfileInline: b.dockerfileInline } : {}) });
+  const registryConfig = opts.buildAuth ? await opts.buildAuth() : undefined;
+  const body: BuildOptions = {
+    tags: b.tags,
+    dockerfile: packed.dockerfile,
+    buildargs: b.args,
+    ...(b.target !== undefined ? { target: b.target } : {}),
+    ...(b.labels !== undefined ? { labels: b.labels } : {}),
+    ...(b.network !== undefined ? { networkmode: b.network } : {}),
+    ...(b.shmSize !== undefined ? { shmsize: b.shmSize } : {}),
+    ...(b.extraHosts !== undefined ? { extrahosts: b.extraHosts } : {}),
+    ...(b.cacheFrom !== undefined ? { cachefrom: b.cacheFrom } : {}),
+    ...(b.noCache ? { nocache: true } : {}),
+    ...(b.pull ? { pull: true } : {}),
+    ...(b.platform !== undefined ? { platform: b.platform } : {}),
+    ...(registryConfig !== undefined && Object.keys(registryConfig).length > 0 ? { registryConfig } : {}),
+    // A build changes nothing of the project until it is done: Ctrl-C stops it.
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
+  const prefix = opts.buildPrefix ? opts.buildPrefix(op.service) : `${op.service} | `;
+  const pulls = reportLayers('Downloading', report);
+  try {
+    await engine.buildImage(packed.stream, body, (p) => {
+      if (p.line !== undefined && p.line.trim() !== '') report.output(`${prefix}${p.line}`);
+      if (p.pull) pulls(p.pull);
+    });
+  } finally {
+    // A build that failed before it read the whole context: let go of the files.
+    packed.stream.destroy();
+  }
+}
+
+async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void> {
+  const progress = report.progress;
   const engine = engineFor(opts, op.host);
   // Started calls run to completion: an abort only stops new work (an aborted HTTP request
   // may still have changed the engine's state). Read-only waits do take the signal.
@@ -182,13 +328,18 @@ async function runOp(op: Op, opts: ExecuteOptions, progress: (text: string) => v
       }
       return;
     case 'image.pull': {
-      let last = '';
-      await engine.pullImage(op.ref, (m) => {
-        const text = [m.status, m.progress].filter(Boolean).join(' ');
-        if (text && text !== last) progress((last = text));
-      }, call);
+      const auth = opts.registryAuth ? await opts.registryAuth(op.ref) : undefined;
+      // Pulls and pushes change no container: Ctrl-C stops them.
+      await engine.pullImage(op.ref, reportLayers('Downloading', report), { ...(auth ? { auth } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
       return;
     }
+    case 'image.push': {
+      const auth = opts.registryAuth ? await opts.registryAuth(op.ref) : undefined;
+      await engine.pushImage(op.ref, reportLayers('Pushing', report), { ...(auth ? { auth } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+      return;
+    }
+    case 'image.build':
+      return buildImage(engine, op, opts, report);
     case 'image.remove':
       try {
         await engine.removeImage(op.ref, call);
@@ -230,6 +381,10 @@ async function runOp(op: Op, opts: ExecuteOptions, progress: (text: string) => v
       return;
     case 'container.rename':
       return engine.renameContainer(op.name, op.to, call);
+    case 'host.script':
+      // The overlay's host plumbing: runs to completion once started (no signal), like every call.
+      await runHelperChecked(engine, { project: op.project, image: op.image, script: op.script });
+      return;
     case 'container.wait':
       return waitFor(engine, op, opts, progress);
   }

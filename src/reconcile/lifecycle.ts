@@ -6,7 +6,9 @@
 import { Graph } from '../graph/graph.js';
 import type { Project } from '../model/project.js';
 import { emptyPlan, type Op, type Plan, type PlanGroup, type Verb } from './plan.js';
-import type { ObservedContainer, ObservedState } from './state.js';
+import { DEFAULT_HOST, type ObservedContainer, type ObservedState } from './state.js';
+import { allocate, type Allocation } from '../overlay/alloc.js';
+import { planOverlayHost } from '../overlay/plan.js';
 
 export interface LifecycleOptions {
   services?: string[];
@@ -247,12 +249,33 @@ export function planDown(project: Project, observed: ObservedState, opts: DownOp
     }
   }
   if (opts.volumes) removeInherited(s, project, observed);
+  planOverlayDown(s, project, observed, allContainers);
   for (const img of opts.images ?? []) {
     if (!observed.hosts[img.host]?.reachable) continue;
     const g = s.group({ name: img.ref, host: img.host }, 'image', 'remove', '--rmi', multi(observed));
     s.node(g, { type: 'image.remove', host: img.host, ref: img.ref }, allContainers);
   }
   return s.plan;
+}
+
+/**
+ * down on overlay hosts: the project's vxlan devices (their FDB entries go with them) and its
+ * iptables chain, on every host that answered and has any; nothing that is not the project's.
+ */
+function planOverlayDown(s: Steps, project: Project, observed: ObservedState, after: string[]): void {
+  let alloc: Allocation | undefined;
+  for (const h of Object.values(observed.hosts)) {
+    if (!h.reachable || !h.overlay) continue;
+    if (!h.overlay.ok) {
+      s.plan.warnings.push(`host ${h.name}: its overlay state could not be read (${h.overlay.error ?? 'unknown error'}); its vxlan devices are left as they are`);
+      continue;
+    }
+    alloc ??= allocate(project, { scale: () => 1, hostOf: (svc) => svc.host ?? DEFAULT_HOST });
+    const p = planOverlayHost(project, alloc, h.name, h.overlay, {}, new Set(), true);
+    if (!p.script) continue;
+    const g = s.group({ name: 'overlay', host: h.name }, 'host', 'remove', `down: ${p.cause}`, multi(observed));
+    s.node(g, { type: 'host.script', host: h.name, project: project.name, image: p.image, script: p.script }, after);
+  }
 }
 
 /**

@@ -7,6 +7,10 @@ import type { ContainerSummary, Engine, ImageSummary } from '../engine/engine.js
 import { LABEL } from '../model/labels.js';
 import { isReplacementName } from '../model/naming.js';
 import type { Project } from '../model/project.js';
+import { isOverlay } from '../overlay/alloc.js';
+import { HELPER_LABEL } from '../overlay/helper.js';
+import { readOverlay } from '../overlay/observe.js';
+import { OVERLAY_LABEL } from '../overlay/plan.js';
 import { hostOf, imageRef, normalizeRef } from './reconcile.js';
 import type { ObservedContainer, ObservedHost, ObservedState } from './state.js';
 
@@ -59,6 +63,8 @@ export interface ObserveOptions {
   signal?: AbortSignal;
   /** Also list images and external resources (up/plan need them; ps/down do not). */
   forUp?: boolean;
+  /** Read the overlay state of each host when the project has overlay networks (down; up does anyway). */
+  overlay?: boolean;
 }
 
 export async function observe(project: Project, hosts: HostEngine[], opts: ObserveOptions = {}): Promise<ObservedState> {
@@ -84,7 +90,8 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
           name: h.name,
           endpoint: h.endpoint,
           reachable: true,
-          containers: containers.filter((c) => ours(c.labels)).map((c) => toObservedContainer(c, h.name)),
+          // Overlay helper containers carry the project label but are no service's.
+          containers: containers.filter((c) => ours(c.labels) && c.labels[HELPER_LABEL] === undefined).map((c) => toObservedContainer(c, h.name)),
           networks: networks
             .filter((n) => ours(n.labels))
             .map((n) => ({ id: n.id, name: n.name, host: h.name, labels: n.labels, ...(n.labels[LABEL.network] ? { key: n.labels[LABEL.network] } : {}), ...(n.labels[LABEL.configHash] ? { configHash: n.labels[LABEL.configHash] } : {}) })),
@@ -94,6 +101,10 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
           externalVolumes: Object.fromEntries(externalVols.map((v) => [v, volumes.some((x) => x.name === v)])),
           ...(version ? { apiVersion: version.apiVersion } : {}),
         };
+        const overlayMember = Object.values(project.services).some((s) => hostOf(s) === h.name && Object.keys(s.networks ?? {}).some((k) => isOverlay(project.networks[k])));
+        if ((opts.forUp || opts.overlay) && (overlayMember || host.networks.some((n) => n.labels[OVERLAY_LABEL.vni] !== undefined))) {
+          host.overlay = await readOverlay(h.engine, project, h.name, signal);
+        }
         state.hosts[h.name] = host;
       } catch (err) {
         if (opts.signal?.aborted) throw err;

@@ -6,6 +6,29 @@
 import type { ContainerCreateBody, EndpointConfig, NetworkCreateBody, VolumeCreateBody } from '../engine/engine.js';
 import type { ResourceRef } from '../ui/events.js';
 
+/** What an image build needs, decided by the planner (the executor packs the context). */
+export interface BuildSpec {
+  /** Absolute context directory. */
+  context: string;
+  /** The Dockerfile as written (relative to the context, or absolute). */
+  dockerfile?: string;
+  dockerfileInline?: string;
+  /** Names the image is tagged with (the service's image first). */
+  tags: string[];
+  args: Record<string, string>;
+  target?: string;
+  labels?: Record<string, string>;
+  network?: string;
+  /** Bytes. */
+  shmSize?: number;
+  extraHosts?: string[];
+  cacheFrom?: string[];
+  noCache?: boolean;
+  /** Pull newer FROM images. */
+  pull?: boolean;
+  platform?: string;
+}
+
 export type Op =
   | { type: 'network.create'; host: string; key: string; body: NetworkCreateBody }
   | { type: 'network.remove'; host: string; name: string }
@@ -14,6 +37,8 @@ export type Op =
   | { type: 'volume.create'; host: string; key: string; body: VolumeCreateBody }
   | { type: 'volume.remove'; host: string; name: string }
   | { type: 'image.pull'; host: string; ref: string }
+  | { type: 'image.build'; host: string; service: string; ref: string; build: BuildSpec }
+  | { type: 'image.push'; host: string; ref: string }
   | { type: 'image.remove'; host: string; ref: string }
   | {
       type: 'container.create';
@@ -33,11 +58,13 @@ export type Op =
   | { type: 'container.unpause'; host: string; name: string }
   | { type: 'container.remove'; host: string; name: string; volumes: boolean; force: boolean }
   | { type: 'container.rename'; host: string; name: string; to: string }
+  /** A script run on the host by the overlay's helper container (src/overlay/helper.ts). */
+  | { type: 'host.script'; host: string; project: string; image: string; script: string }
   /** Read-only: wait until the service's containers are healthy / have exited 0. */
   | { type: 'container.wait'; host: string; service: string; names: string[]; condition: 'healthy' | 'completed' | 'running'; timeoutMs: number };
 
 /** The verb a group shows: present participle while it runs, past participle when done. */
-export type Verb = 'create' | 'recreate' | 'start' | 'stop' | 'kill' | 'restart' | 'pause' | 'unpause' | 'remove' | 'pull' | 'wait' | 'rename';
+export type Verb = 'create' | 'recreate' | 'start' | 'stop' | 'kill' | 'restart' | 'pause' | 'unpause' | 'remove' | 'pull' | 'wait' | 'rename' | 'build' | 'push' | 'configure';
 
 export const VERBS: Record<Verb, { ing: string; ed: string; sym: string }> = {
   create: { ing: 'Creating', ed: 'Created', sym: '+' },
@@ -52,6 +79,9 @@ export const VERBS: Record<Verb, { ing: string; ed: string; sym: string }> = {
   pull: { ing: 'Pulling', ed: 'Pulled', sym: 'v' },
   wait: { ing: 'Waiting', ed: 'Ready', sym: '?' },
   rename: { ing: 'Renaming', ed: 'Renamed', sym: '~' },
+  build: { ing: 'Building', ed: 'Built', sym: '*' },
+  push: { ing: 'Pushing', ed: 'Pushed', sym: '^' },
+  configure: { ing: 'Configuring', ed: 'Configured', sym: '*' },
 };
 
 export interface PlanNode {

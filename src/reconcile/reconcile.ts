@@ -10,12 +10,15 @@ import { containerName, defaultImageName, replacementName } from '../model/namin
 import { redactedConfig, serviceConfigHash, sha256, stableJson } from '../model/hash.js';
 import type { Project, Service } from '../model/project.js';
 import { describeChange } from './causes.js';
+import { buildSpec, imageDecision, isRemoteContext, type ImageOptions } from './images.js';
 import { emptyPlan, type Op, type Plan, type PlanGroup, type PlanNode, type Verb } from './plan.js';
 import { containerSpec, SpecError } from './spec.js';
+import { allocate, hasOverlay, type Allocation } from '../overlay/alloc.js';
+import { OVERLAY_LABEL, overlayConfig, overlayContainer, overlayHash, overlayNetworkBody, planOverlayHost, underlayAddresses, type OverlayContainer } from '../overlay/plan.js';
 import { DEFAULT_HOST, type ObservedContainer, type ObservedHost, type ObservedState } from './state.js';
 import type { ResourceRef } from '../ui/events.js';
 
-export interface ReconcileOptions {
+export interface ReconcileOptions extends ImageOptions {
   /** tsfig's version, stored on containers. */
   version: string;
   /** Services named on the command line (default: all). */
@@ -35,6 +38,11 @@ export interface ReconcileOptions {
   timeout?: number;
   /** How long a depends_on condition may take. */
   healthTimeoutMs?: number;
+  /**
+   * The images were made already (up's first phase, `planImages`): plan no pull or build; a
+   * missing image is an error.
+   */
+  imagesDone?: boolean;
 }
 
 /** The image reference a service runs. */
@@ -111,6 +119,11 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
   for (const h of Object.values(observed.hosts)) {
     if (!h.reachable) plan.warnings.push(`host ${h.name} (${h.endpoint}) did not answer: ${h.error ?? 'unknown error'}; nothing on it is changed`);
   }
+  // Overlay networks: addresses, slices and devices allocated from the project alone.
+  const overlay = hasOverlay(project) ? allocate(project, { scale: (svc) => scaleOf(svc, opts), hostOf }) : undefined;
+  plan.errors.push(...(overlay?.errors ?? []));
+  /** Per host: overlay bridges this plan (re)creates, and the nodes that do it. */
+  const freshOverlay = new Map<string, { bridges: Set<string>; nodes: string[] }>();
 
   // Networks and volumes the services in scope need, per host.
   const resourceNode = new Map<string, string>();
@@ -128,15 +141,22 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
         if (!hs.externalNetworks[net.name]) plan.errors.push(`external network ${net.name} (networks.${key}) does not exist on host ${host}: create it, or drop external: true`);
         continue;
       }
-      const body = networkBody(project, key);
+      const body = networkBody(project, key, overlay, host);
       const existing = hs.networks.find((n) => n.key === key || n.name === net.name);
       if (existing && (existing.configHash === undefined || existing.configHash === body.Labels?.[LABEL.configHash])) continue;
       if (existing) {
-        resourceNode.set(id, planNetworkRecreate(b, project, observed, hs, key, existing.id, body));
-        continue;
+        resourceNode.set(id, planNetworkRecreate(b, project, observed, hs, key, existing.id, body, overlay));
+      } else {
+        const g = b.group({ kind: 'network', name: net.name, ...hostRef(observed, host) }, 'create', 'missing');
+        resourceNode.set(id, b.node(g, { type: 'network.create', host, key, body }, []));
       }
-      const g = b.group({ kind: 'network', name: net.name, ...hostRef(observed, host) }, 'create', 'missing');
-      resourceNode.set(id, b.node(g, { type: 'network.create', host, key, body }, []));
+      const ovNet = overlay?.networks[key];
+      if (ovNet) {
+        const f = freshOverlay.get(host) ?? { bridges: new Set<string>(), nodes: [] };
+        f.bridges.add(ovNet.bridge);
+        f.nodes.push(resourceNode.get(id)!);
+        freshOverlay.set(host, f);
+      }
     }
     for (const v of svc.volumes) {
       if (v.type !== 'volume' || !v.source) continue;
@@ -163,24 +183,12 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
     }
   }
 
-  // Images: present on the host, or pulled.
-  const imageNode = new Map<string, string>();
-  for (const sname of order) {
-    const svc = project.services[sname]!;
-    const host = hostOf(svc);
-    const hs = hostState(host);
-    if (!hs?.reachable) continue;
-    const ref = normalizeRef(imageRef(project, svc));
-    const id = `${host}/${ref}`;
-    if (imageNode.has(id) || hs.images[ref]) continue;
-    if (!svc.image) {
-      plan.errors.push(`service ${sname} needs its image ${ref} built, and tsfig build is not available yet: build it with docker build -t ${ref} ${svc.build?.context ?? '.'}`);
-      imageNode.set(id, '');
-      continue;
-    }
-    const g = b.group({ kind: 'image', name: ref, ...hostRef(observed, host) }, 'pull', 'not on the host');
-    imageNode.set(id, b.node(g, { type: 'image.pull', host, ref }, []));
-  }
+  // Overlay: each host's vxlan devices, FDB and firewall chain, after its networks exist and
+  // before the containers on them start.
+  if (overlay) planOverlayHosts(b, project, observed, overlay, resourceNode, freshOverlay);
+
+  // Images: present on the host, pulled, or built.
+  const imageNode = opts.imagesDone ? checkImages(b, project, observed, order) : planImageSteps(b, project, observed, order, opts);
 
   const outcomes = new Map<string, ServiceOutcome>();
   for (const sname of order) {
@@ -203,12 +211,153 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
       }
     }
     const waits = dependencyWaits(b, project, svc, graph, outcomes, observed, opts);
-    const outcome = planService(b, project, svc, hs, observed, opts, deps.filter(Boolean), waits, forced);
+    const outcome = planService(b, project, svc, hs, observed, opts, deps.filter(Boolean), waits, forced, overlay);
     outcomes.set(sname, outcome);
   }
 
   planOrphans(b, project, observed, opts);
+  planMoved(b, project, observed, order, opts);
   return plan;
+}
+
+/**
+ * The image steps of the services in `order`: one pull or build per host and image (a service
+ * whose image another service builds waits for that build). Returns host/ref -> the node
+ * after which the image is there ('' when nothing is to be done).
+ */
+function planImageSteps(b: Builder, project: Project, observed: ObservedState, order: string[], opts: ReconcileOptions): Map<string, string> {
+  const imageNode = new Map<string, string>();
+  const plan = b.plan;
+  // Builds first: a service using an image another service builds must not pull it.
+  const services = order.map((n) => project.services[n]!);
+  const sorted = [...services.filter((s) => s.build !== undefined), ...services.filter((s) => s.build === undefined)];
+  for (const svc of sorted) {
+    const host = hostOf(svc);
+    const hs = observed.hosts[host];
+    if (!hs?.reachable) continue;
+    const ref = normalizeRef(imageRef(project, svc));
+    const id = `${host}/${ref}`;
+    if (imageNode.has(id)) continue;
+    const d = imageDecision(svc, ref, hs.images[ref] !== undefined, host, opts);
+    if (d.action === 'none') continue;
+    if (d.action === 'error') {
+      plan.errors.push(d.message);
+      imageNode.set(id, '');
+      continue;
+    }
+    if (d.action === 'pull') {
+      const g = b.group({ kind: 'image', name: ref, ...hostRef(observed, host) }, 'pull', d.cause);
+      imageNode.set(id, b.node(g, { type: 'image.pull', host, ref }, []));
+      continue;
+    }
+    const context = svc.build!.context;
+    if (isRemoteContext(context)) {
+      plan.errors.push(`service ${svc.name}: build context ${context} is a URL; tsfig builds from local folders only: clone it and point build.context at the folder`);
+      imageNode.set(id, '');
+      continue;
+    }
+    const g = b.group({ kind: 'image', name: ref, ...hostRef(observed, host) }, 'build', `${d.cause}; service ${svc.name}`);
+    imageNode.set(id, b.node(g, { type: 'image.build', host, service: svc.name, ref, build: buildSpec(svc, ref, opts) }, []));
+  }
+  return imageNode;
+}
+
+/** After up's image phase: every image must be there. */
+function checkImages(b: Builder, project: Project, observed: ObservedState, order: string[]): Map<string, string> {
+  for (const name of order) {
+    const svc = project.services[name]!;
+    const hs = observed.hosts[hostOf(svc)];
+    if (!hs?.reachable) continue;
+    const ref = normalizeRef(imageRef(project, svc));
+    if (hs.images[ref] === undefined) {
+      const msg = `service ${svc.name}: image ${ref} is not on ${hs.name === DEFAULT_HOST ? 'the host' : `host ${hs.name}`}`;
+      if (!b.plan.errors.includes(msg)) b.plan.errors.push(msg);
+    }
+  }
+  return new Map();
+}
+
+/**
+ * Only the image steps `up` would take (pulls and builds), for the services in scope: up runs
+ * them first, so the containers' config hashes see the images' new IDs.
+ */
+export function planImages(project: Project, observed: ObservedState, opts: ReconcileOptions): Plan {
+  const b = new Builder();
+  const graph = new Graph(project.services);
+  const named = opts.services?.length ? opts.services : Object.keys(project.services);
+  for (const n of named) if (!project.services[n]) b.plan.errors.push(`no such service: ${n}`);
+  const inScope = opts.noDeps ? new Set(named) : graph.withDependencies(named);
+  const order = graph.order([...inScope].filter((s) => project.services[s]));
+  planImageSteps(b, project, observed, order, opts);
+  return b.plan;
+}
+
+/**
+ * `pull` and `push`: one step per host and image of the services in scope (named ones, all when
+ * none is named, with their dependencies when asked) that name an `image:`. Services without
+ * one have nothing in a registry: they are left out.
+ */
+export function planRegistry(project: Project, observed: ObservedState, verb: 'pull' | 'push', opts: { services?: string[]; includeDeps?: boolean } = {}): Plan {
+  const b = new Builder();
+  const named = opts.services?.length ? opts.services : Object.keys(project.services);
+  for (const n of named) if (!project.services[n]) b.plan.errors.push(`no such service: ${n}`);
+  const known = named.filter((n) => project.services[n]);
+  const graph = new Graph(project.services);
+  const scope = opts.includeDeps ? graph.order([...graph.withDependencies(known)]) : known;
+  const seen = new Map<string, PlanGroup>();
+  for (const name of scope) {
+    const svc = project.services[name]!;
+    if (svc.image === undefined) continue;
+    const host = hostOf(svc);
+    const hs = observed.hosts[host];
+    if (!hs?.reachable) continue;
+    const ref = normalizeRef(svc.image);
+    const g = seen.get(`${host}/${ref}`);
+    if (g) {
+      g.cause += `, ${name}`;
+      continue;
+    }
+    const group = b.group({ kind: 'image', name: ref, ...hostRef(observed, host) }, verb, `service ${name}`);
+    seen.set(`${host}/${ref}`, group);
+    b.node(group, verb === 'pull' ? { type: 'image.pull', host, ref } : { type: 'image.push', host, ref }, []);
+  }
+  return b.plan;
+}
+
+/**
+ * The overlay fragment: per reachable host, the host script that makes its vxlan devices, FDB
+ * and firewall chain what the allocation says (none when the host is as it should be). It runs
+ * after the host's overlay networks are (re)created, and the containers on them wait for it.
+ */
+function planOverlayHosts(
+  b: Builder,
+  project: Project,
+  observed: ObservedState,
+  alloc: Allocation,
+  resourceNode: Map<string, string>,
+  fresh: Map<string, { bridges: Set<string>; nodes: string[] }>,
+): void {
+  const overlays = Object.fromEntries(Object.values(observed.hosts).filter((h) => h.reachable).map((h) => [h.name, h.overlay]));
+  const addresses = underlayAddresses(project, alloc, overlays);
+  for (const hs of Object.values(observed.hosts)) {
+    if (!hs.reachable) continue;
+    const member = Object.values(alloc.networks).some((n) => n.members.includes(hs.name));
+    const o = hs.overlay;
+    if (!o || !o.ok) {
+      if (member) b.plan.errors.push(`host ${hs.name}: its overlay state could not be read${o?.error ? `: ${o.error}` : ''}`);
+      continue;
+    }
+    const f = fresh.get(hs.name);
+    const p = planOverlayHost(project, alloc, hs.name, o, addresses, f?.bridges ?? new Set());
+    for (const e of p.errors) if (!b.plan.errors.includes(e)) b.plan.errors.push(e);
+    b.plan.warnings.push(...p.warnings);
+    if (!p.script) continue;
+    const g = b.group({ kind: 'host', name: 'overlay', ...hostRef(observed, hs.name) }, 'configure', `overlay: ${p.cause}`);
+    const id = b.node(g, { type: 'host.script', host: hs.name, project: project.name, image: p.image, script: p.script }, f?.nodes ?? []);
+    for (const key of Object.keys(alloc.networks)) {
+      if (resourceNode.has(`${hs.name}/network/${key}`)) resourceNode.set(`${hs.name}/network/${key}`, id);
+    }
+  }
 }
 
 function hostRef(observed: ObservedState, host: string): { host?: string } {
@@ -219,7 +368,7 @@ function hostRef(observed: ObservedState, host: string): { host?: string } {
  * A network whose definition changed: containers are disconnected, the network is made anew,
  * and the containers are connected again with their aliases and addresses - not recreated.
  */
-function planNetworkRecreate(b: Builder, project: Project, observed: ObservedState, hs: ObservedHost, key: string, oldId: string, body: NetworkCreateBody): string {
+function planNetworkRecreate(b: Builder, project: Project, observed: ObservedState, hs: ObservedHost, key: string, oldId: string, body: NetworkCreateBody, overlay?: Allocation): string {
   const net = project.networks[key]!;
   const host = hs.name;
   const g = b.group({ kind: 'network', name: net.name, ...hostRef(observed, host) }, 'recreate', 'its definition changed; containers are disconnected and reconnected');
@@ -229,20 +378,20 @@ function planNetworkRecreate(b: Builder, project: Project, observed: ObservedSta
   const cr = b.node(g, { type: 'network.create', host, key, body }, [rm]);
   attached.forEach((c) => {
     const svc = project.services[c.service];
-    const config = svc ? endpointOf(b.plan, project, svc, c, net.name, hs) : {};
+    const config = svc ? endpointOf(b.plan, project, svc, c, net.name, hs, overlayContainer(overlay, svc, c.number)) : {};
     b.node(g, { type: 'network.connect', host, network: net.name, container: c.id, config }, [cr]);
   });
   return cr;
 }
 
 /** The endpoint a container had on `network` when it was created (aliases, links, addresses, driver options). */
-function endpointOf(plan: Plan, project: Project, svc: Service, c: ObservedContainer, network: string, hs: ObservedHost): EndpointConfig {
-  const spec = makeSpec(plan, project, svc, c.number, c.name, imageRef(project, svc), {}, {}, hs);
+function endpointOf(plan: Plan, project: Project, svc: Service, c: ObservedContainer, network: string, hs: ObservedHost, ov?: OverlayContainer): EndpointConfig {
+  const spec = makeSpec(plan, project, svc, c.number, c.name, imageRef(project, svc), {}, {}, hs, ov);
   if (!spec) return {};
   return spec.body.NetworkingConfig?.EndpointsConfig?.[network] ?? spec.extraNetworks.find((n) => n.network === network)?.config ?? {};
 }
 
-function networkBody(project: Project, key: string) {
+function networkBody(project: Project, key: string, overlay?: Allocation, host?: string) {
   const net = project.networks[key]!;
   const labels: Record<string, string> = { ...(net.labels ?? {}), [LABEL.project]: project.name, [LABEL.network]: key };
   const body: NetworkCreateBody = { Name: net.name, Labels: labels, CheckDuplicate: true };
@@ -263,8 +412,12 @@ function networkBody(project: Project, key: string) {
       ...(net.ipam.options ? { Options: net.ipam.options } : {}),
     };
   }
+  // An overlay network is, on each host, a bridge with this host's slice of the shared subnet.
+  if (overlay && host !== undefined && overlay.networks[key]) overlayNetworkBody(overlay, key, host, body);
   // The hash of the definition, so a changed network is noticed (and recreated).
+  Object.assign(labels, body.Labels);
   labels[LABEL.configHash] = sha256(stableJson({ ...body, Labels: { ...labels } }));
+  body.Labels = labels;
   return body;
 }
 
@@ -315,6 +468,7 @@ function planService(
   deps: string[],
   waits: string[],
   forced: string[],
+  overlay?: Allocation,
 ): ServiceOutcome {
   const plan = b.plan;
   const host = hs.name;
@@ -383,9 +537,14 @@ function planService(
     const name = svc.container_name ?? containerName(project.name, svc.name, n);
     outcome.names.push(name);
     const c = byNumber.get(n);
-    const labels = containerLabels(project, svc, n, hash, config, opts.version);
+    // Overlay networks: the container's allocated addresses and hosts entries are part of its config.
+    const ov = overlayContainer(overlay, svc, n);
+    const hashN = overlayHash(hash, ov);
+    const configN = overlayConfig(config, ov);
+    const labels = containerLabels(project, svc, n, hashN, configN, opts.version);
+    if (ov) labels[OVERLAY_LABEL.endpoints] = ov.label;
     if (!c) {
-      const spec = makeSpec(plan, project, svc, n, name, ref, labels, {}, hs);
+      const spec = makeSpec(plan, project, svc, n, name, ref, labels, {}, hs, ov);
       if (!spec) continue;
       const g = b.group(res(name), 'create', 'missing');
       const cr = b.node(g, { type: 'container.create', host, service: svc.name, number: n, name, ...spec }, [...deps]);
@@ -397,13 +556,13 @@ function planService(
       }
       continue;
     }
-    const drift = c.configHash !== hash;
+    const drift = c.configHash !== hashN;
     const cause = opts.forceRecreate
       ? '--force-recreate'
       : forced.length
         ? forced.join('; ')
         : drift
-          ? recreateCause(c, config, imageId, ref)
+          ? recreateCause(c, configN, imageId, ref)
           : undefined;
     if (cause !== undefined && !opts.noRecreate) {
       const anon: Record<string, string> = {};
@@ -413,7 +572,7 @@ function planService(
       }
       const tmp = replacementName(name, c.id);
       // Aliases and the like use the final name; only the create call uses the temporary one.
-      const spec = makeSpec(plan, project, svc, n, name, ref, { ...labels, [LABEL.replace]: c.id }, anon, hs);
+      const spec = makeSpec(plan, project, svc, n, name, ref, { ...labels, [LABEL.replace]: c.id }, anon, hs, ov);
       if (!spec) continue;
       const g = b.group(res(name), 'recreate', cause);
       const cr = b.node(g, { type: 'container.create', host, service: svc.name, number: n, name: tmp, ...spec }, [...deps, c.renameNode, ...leftovers]);
@@ -472,9 +631,11 @@ function makeSpec(
   labels: Record<string, string>,
   anonymousVolumes: Record<string, string>,
   hs: ObservedHost,
+  overlay?: OverlayContainer,
 ) {
   try {
     const s = containerSpec({
+      ...(overlay ? { overlay: { endpoints: overlay.endpoints, extraHosts: overlay.extraHosts } } : {}),
       project,
       service: svc,
       number: n,
@@ -495,6 +656,26 @@ function makeSpec(
       return undefined;
     }
     throw err;
+  }
+}
+
+/**
+ * A service whose `host:` changed: its containers on the old host go once the new host
+ * answers (never when it does not: the service would be nowhere).
+ */
+function planMoved(b: Builder, project: Project, observed: ObservedState, order: string[], opts: ReconcileOptions): void {
+  for (const sname of order) {
+    const svc = project.services[sname]!;
+    const host = hostOf(svc);
+    if (!observed.hosts[host]?.reachable) continue;
+    for (const hs of Object.values(observed.hosts)) {
+      if (hs.name === host || !hs.reachable) continue;
+      for (const c of hs.containers.filter((x) => x.service === sname && !x.oneoff)) {
+        const g = b.group({ kind: 'container', name: c.name, ...hostRef(observed, hs.name) }, 'remove', `service ${sname} moved to host ${host}`);
+        const st = c.state === 'running' || c.state === 'paused' ? b.node(g, { type: 'container.stop', host: hs.name, name: c.id, timeout: stopTimeout(svc, opts) }, []) : undefined;
+        removeAnonymousVolumes(b, g, hs.name, c, b.node(g, { type: 'container.remove', host: hs.name, name: c.id, volumes: true, force: true }, [st]));
+      }
+    }
   }
 }
 

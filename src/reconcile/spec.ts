@@ -67,6 +67,12 @@ export interface SpecInput {
   useAliases?: boolean;
   /** Reads a file (a `security_opt: seccomp=FILE` profile). Without it such a profile is a SpecError. */
   readFile?: (path: string) => string;
+  /**
+   * tsfig overlay networks (src/overlay/): the address and MAC tsfig allocated on each overlay
+   * network (by engine network name), and the `/etc/hosts` entries (`name:ip`) that make the
+   * other hosts' services resolve.
+   */
+  overlay?: { endpoints: Record<string, { ip: string; mac: string }>; extraHosts: string[] };
 }
 
 /** HostConfig fields tsfig sets beyond the typed subset of engine.ts. */
@@ -832,6 +838,8 @@ class Builder {
       const v = stringList(this.get(key));
       if (v !== undefined && v.length > 0) h[field] = v;
     }
+    const overlayHosts = this.input.overlay?.extraHosts ?? [];
+    if (overlayHosts.length > 0) h.ExtraHosts = [...(h.ExtraHosts ?? []), ...overlayHosts];
     const flags: Array<[string, 'Privileged' | 'ReadonlyRootfs' | 'Init']> = [
       ['privileged', 'Privileged'],
       ['read_only', 'ReadonlyRootfs'],
@@ -1012,7 +1020,11 @@ class Builder {
       if (def === undefined) this.fail(`networks.${key}`, `the network "${key}" is not defined in the project`);
       const cfg: ServiceNetwork | null = nets[key] ?? null;
       const ep = this.endpoint(key, cfg, links, useAliases);
-      const mac = str(cfg?.mac_address);
+      const ov = def === undefined ? undefined : this.input.overlay?.endpoints[def.name];
+      if (ov !== undefined) ep.IPAMConfig = { ...(ep.IPAMConfig ?? {}), IPv4Address: ov.ip };
+      // Overlay MACs are tsfig's (the FDB of the other hosts points at them); before API 1.44 only
+      // the first network's can be set.
+      const mac = str(cfg?.mac_address) ?? (ov !== undefined && (i === 0 || modern || this.input.apiVersion === undefined) ? ov.mac : undefined);
       if (i === 0) {
         const containerMac = mac !== undefined && mac !== '' ? mac : serviceMac;
         if (containerMac !== undefined && containerMac !== '') {

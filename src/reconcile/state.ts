@@ -3,6 +3,7 @@
  * Plain data; `reconcile` compares it with the Project.
  */
 import type { ContainerMount } from '../engine/engine.js';
+import type { ObservedOverlay } from '../overlay/types.js';
 
 export interface ObservedContainer {
   id: string;
@@ -64,6 +65,8 @@ export interface ObservedHost {
   /** External networks and volumes the project needs, by engine name: do they exist? */
   externalNetworks: Record<string, boolean>;
   externalVolumes: Record<string, boolean>;
+  /** Overlay state of the host (vxlan devices, FDB, firewall), read when the project has overlay networks. */
+  overlay?: ObservedOverlay;
 }
 
 export interface ObservedState {

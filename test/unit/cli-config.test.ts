@@ -65,7 +65,7 @@ describe('tsfig config', () => {
 });
 
 describe('examples', () => {
-  const examples = ['examples/fig-flat', 'examples/web-cache-worker', 'examples/extends', 'examples/networks', 'examples/healthcheck', '.'];
+  const examples = ['examples/fig-flat', 'examples/web-cache-worker', 'examples/extends', 'examples/networks', 'examples/healthcheck', 'examples/build', 'examples/dev-loop', '.'];
   for (const ex of examples) {
     it(`${ex}: config -q passes and config --format json matches the golden file`, async () => {
       const cwd = join(root, ex);

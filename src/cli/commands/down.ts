@@ -19,7 +19,7 @@ export function downCommand(io: IO): Command {
       const s = await openSession(this, io);
       const release = await acquireLock(s.project.name, { signal: s.signal });
       try {
-        const observed = await observeSession(s);
+        const observed = await observeSession(s, { overlay: true });
         const images = flags.rmi
           ? Object.values({ ...s.project.services, ...s.project.disabledServices })
               .filter((svc) => flags.rmi === 'all' || !svc.image)

@@ -1,12 +1,14 @@
 import { Command, Option } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import { acquireLock } from '../../lock.js';
-import { reconcile, type ReconcileOptions } from '../../reconcile/reconcile.js';
+import { planImages, reconcile, type ReconcileOptions } from '../../reconcile/reconcile.js';
+import type { PullMode } from '../../reconcile/images.js';
 import { renderPlan } from '../../reconcile/plan.js';
 import { planWait } from '../../reconcile/lifecycle.js';
 import { openSession, observeSession, runPlan } from '../runtime.js';
 import { collect, type IO } from '../context.js';
 import { attachAfterUp, checkAttachOptions } from '../attach.js';
+import { checkUpWatch, followWithWatch } from './watch.js';
 import { VERSION } from '../version.js';
 
 /** commander files `--no-attach X` under `attach` unless told otherwise. */
@@ -38,6 +40,18 @@ export interface UpFlags {
   waitTimeout?: string;
   dryRun?: boolean;
   parallel?: string;
+  /** `--build` (true) / `--no-build` (false). */
+  build?: boolean;
+  pull?: string;
+  watch?: boolean;
+}
+
+const PULL_MODES: readonly PullMode[] = ['always', 'missing', 'never'];
+
+export function parsePullMode(v: string | undefined): PullMode | undefined {
+  if (v === undefined) return undefined;
+  if (!(PULL_MODES as readonly string[]).includes(v)) throw new UsageError(`invalid --pull "${v}": use always, missing or never`);
+  return v as PullMode;
 }
 
 export function parseScale(specs: string[] | undefined): Record<string, number> {
@@ -61,8 +75,12 @@ export function parseTimeout(v: string | undefined): number | undefined {
 export function reconcileOptions(flags: UpFlags, services: string[], env: Record<string, string | undefined>): ReconcileOptions {
   if (flags.forceRecreate && flags.recreate === false) throw new UsageError('--force-recreate and --no-recreate cannot be used together');
   const timeout = parseTimeout(flags.timeout);
+  const pull = parsePullMode(flags.pull);
   return {
     version: VERSION,
+    build: flags.build === true ? 'always' : flags.build === false ? 'never' : 'auto',
+    ...(pull !== undefined ? { pull } : {}),
+    buildEnv: env,
     services,
     noDeps: Boolean(flags.noDeps),
     forceRecreate: Boolean(flags.forceRecreate),
@@ -85,7 +103,10 @@ export function addConvergeOptions(cmd: Command): Command {
     .addOption(new Option('--scale <service=n>', 'run N containers of a service (repeatable)').argParser(collect))
     .option('--remove-orphans', 'remove containers of services no longer in the file (TSFIG_REMOVE_ORPHANS)')
     .option('-t, --timeout <seconds>', 'stop timeout when containers are replaced')
-    .option('--parallel <n>', 'operations in flight at most (TSFIG_PARALLEL_LIMIT, default 8)');
+    .option('--parallel <n>', 'operations in flight at most (TSFIG_PARALLEL_LIMIT, default 8)')
+    .option('--build', 'build the images of services with build: before starting')
+    .option('--no-build', "don't build images, even missing ones")
+    .option('--pull <policy>', "pull images: always, missing or never (over each service's pull_policy)");
 }
 
 export function upCommand(io: IO): Command {
@@ -103,6 +124,7 @@ export function upCommand(io: IO): Command {
     .option('--wait', 'wait for services to be running/healthy before returning')
     .option('--wait-timeout <seconds>', 'how long a depends_on condition or --wait may take (default 120)')
     .option('--dry-run', 'print the plan and change nothing')
+    .option('-w, --watch', 'then follow file changes as tsfig watch does (develop.watch rules)')
     .argument('[services...]', 'services to bring up (and their dependencies)');
   addConvergeOptions(cmd);
   return cmd.action(async function (this: Command, services: string[]) {
@@ -129,9 +151,21 @@ export function upCommand(io: IO): Command {
       noColor: flags.color === false,
     };
     if (attached) checkAttachOptions(s, attachOptions);
+    if (flags.watch) checkUpWatch(s, services, attached);
     const release = flags.dryRun ? () => {} : await acquireLock(`${s.project.name}`, { signal: s.signal, onWait: (pid) => io.stderr(`waiting for another tsfig (pid ${pid}) working on project ${s.project.name}\n`) });
     try {
-      const observed = await observeSession(s, { forUp: true });
+      let observed = await observeSession(s, { forUp: true });
+      if (!flags.dryRun) {
+        // Images first (pulls and builds), so the containers' config hashes see the new image IDs.
+        const reachable = { ...observed, hosts: Object.fromEntries(Object.entries(observed.hosts).filter(([, h]) => h.reachable)) };
+        const images = planImages(s.project, reachable, options);
+        if (images.nodes.length > 0 || images.errors.length > 0) {
+          const built = await runPlan(s, images, reachable);
+          if (built !== 0) throw new ExitCode(built);
+          observed = await observeSession(s, { forUp: true });
+          options.imagesDone = true;
+        }
+      }
       const plan = reconcile(s.project, observed, options);
       if (flags.dryRun) {
         io.stdout(renderPlan(plan));
@@ -148,7 +182,8 @@ export function upCommand(io: IO): Command {
       }
       if (attached) {
         release(); // nobody else's up should wait while we follow logs
-        const c = await attachAfterUp(s, { ...attachOptions, sinceMs });
+        const follow = () => attachAfterUp(s, { ...attachOptions, sinceMs });
+        const c = flags.watch ? await followWithWatch(this, s, services, follow) : await follow();
         if (c !== 0) throw new ExitCode(c);
       }
     } finally {

@@ -1,0 +1,101 @@
+import { Command } from 'commander';
+import { ExitCode } from '../../errors.js';
+import { allocate, hasOverlay, helperImage } from '../../overlay/alloc.js';
+import { runHelper } from '../../overlay/helper.js';
+import { readOverlay } from '../../overlay/observe.js';
+import { planOverlayHost, underlayAddresses } from '../../overlay/plan.js';
+import type { ObservedOverlay } from '../../overlay/types.js';
+import { hostOf, scaleOf } from '../../reconcile/reconcile.js';
+import { openSession } from '../runtime.js';
+import type { IO } from '../context.js';
+
+/**
+ * The health of the project's hosts and overlay: each host answers; has iproute2, iptables and
+ * kernel vxlan support; its underlay MTU fits the overlay; its devices, FDB and firewall chain
+ * match the desired state; and, per overlay network and ordered host pair, a probe across the
+ * overlay (a ping from one host's bridge to the other host's gateway address) gets an answer.
+ */
+export function doctorCommand(io: IO): Command {
+  return new Command('doctor')
+    .description('Check the hosts and the overlay networks of the project (a probe across each host pair)')
+    .action(async function (this: Command) {
+      const s = await openSession(this, io);
+      let problems = 0;
+      const bad = (line: string) => {
+        problems++;
+        io.stdout(`  FAIL ${line}\n`);
+      };
+      const good = (line: string) => io.stdout(`  ok   ${line}\n`);
+      try {
+        const project = s.project;
+        const alloc = hasOverlay(project) ? allocate(project, { scale: (svc) => scaleOf(svc, {}), hostOf }) : undefined;
+        const used = new Set([...Object.values(project.services).map(hostOf)]);
+        const hosts = s.hosts.filter((h) => used.has(h.name) || project.hosts[h.name]);
+        const overlays: Record<string, ObservedOverlay | undefined> = {};
+        const reachable = new Set<string>();
+        await Promise.all(
+          hosts.map(async (h) => {
+            try {
+              await h.engine.ping();
+              reachable.add(h.name);
+            } catch {
+              return;
+            }
+            if (alloc && Object.values(alloc.networks).some((n) => n.members.includes(h.name))) overlays[h.name] = await readOverlay(h.engine, project, h.name, { probe: true });
+          }),
+        );
+        const addresses = alloc ? underlayAddresses(project, alloc, overlays) : {};
+        for (const h of hosts) {
+          io.stdout(`host ${h.name} (${h.endpoint})\n`);
+          if (!reachable.has(h.name)) {
+            bad('the engine does not answer');
+            continue;
+          }
+          good('the engine answers');
+          const o = overlays[h.name];
+          if (!alloc || !o) continue;
+          if (!o.ok) {
+            bad(`cannot run the helper container (image ${helperImage(project, h.name)}): ${o.error ?? ''}`);
+            continue;
+          }
+          if (o.missing.length) bad(`missing on the host: ${o.missing.join(', ')} (install iproute2 and iptables)`);
+          else good('ip, bridge and iptables present');
+          if (o.vxlanError) bad(`the kernel refused a vxlan device: ${o.vxlanError.split('\n')[0]} (modprobe vxlan)`);
+          else good('kernel vxlan support');
+          const addr = addresses[h.name];
+          if (!addr) bad(`underlay address unknown: set hosts.${h.name}.address`);
+          else good(`underlay address ${addr}${o.underlay?.dev ? ` on ${o.underlay.dev}` : ''}${o.underlay?.mtu ? `, MTU ${o.underlay.mtu}` : ''}`);
+          const p = planOverlayHost(project, alloc, h.name, o, addresses, new Set());
+          for (const w of p.warnings) bad(w);
+          for (const e of p.errors) bad(e);
+          if (p.script) bad(`overlay state differs from the project (${p.cause}): run tsfig up`);
+          else if (!p.errors.length) good('vxlan devices, FDB and firewall chain as desired');
+        }
+        if (alloc) {
+          for (const net of Object.values(alloc.networks)) {
+            io.stdout(`network ${net.key} (vni ${net.vni}, subnet ${net.subnet}, mtu ${net.mtu})\n`);
+            // One pair at a time: concurrent probes between the same hosts answered each other's
+            // pings on the rig (busybox ping as PID 1 always uses ICMP id 1), hiding a filtered pair.
+            const pairs = net.members.flatMap((a) => net.members.filter((b) => b !== a).map((b) => [a, b] as const));
+            const results: Array<[boolean, string]> = [];
+            for (const [a, b] of pairs) {
+              const ha = s.hosts.find((h) => h.name === a);
+              const gw = net.slices[b]?.gateway;
+              if (!ha || !gw || !reachable.has(a) || !reachable.has(b)) results.push([false, `${a} -> ${b}: not probed (a host does not answer)`]);
+              else if (!overlays[a]?.bridges.includes(net.bridge)) results.push([false, `${a} -> ${b}: the network is not up on ${a}: run tsfig up`]);
+              else {
+                const r = await runHelper(ha.engine, { project: project.name, image: helperImage(project, a), script: '', cmd: ['ping', '-c', '1', '-W', '3', gw], purpose: 'overlay-probe' });
+                if (r.exitCode === 0) results.push([true, `${a} -> ${b}: ${gw} answers across the overlay`]);
+                else results.push([false, `${a} -> ${b}: no answer from ${gw} across the overlay: check that UDP 4789 passes from ${addresses[a] ?? a} to ${addresses[b] ?? b} and back`]);
+              }
+            }
+            for (const [ok, line] of results) (ok ? good : bad)(line);
+          }
+        }
+        io.stdout(problems ? `${problems} problem(s)\n` : 'no problems found\n');
+        if (problems) throw new ExitCode(1);
+      } finally {
+        s.dispose();
+      }
+    });
+}

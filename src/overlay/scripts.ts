@@ -1,0 +1,137 @@
+/**
+ * The shell text the helper container runs on a host (`chroot /host /bin/sh -c SCRIPT`: the
+ * host's own `ip`, `bridge` and `iptables`, never busybox's), and the parser of the read-back's
+ * output. Pure: text in, text out. Every value put into a script is a name, number or address
+ * tsfig made or validated; `q` quotes anyway.
+ */
+import { VXLAN_PORT } from './alloc.js';
+import type { FdbEntry, ObservedOverlay, ObservedVxlan } from './types.js';
+
+/** Single-quote for /bin/sh. */
+export function q(s: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface ReadBackInput {
+  /** Prefix of the project's vxlan devices (`tsv<tag>`). */
+  devicePrefix: string;
+  chain: string;
+  /** Underlay addresses of the other hosts: the first that routes gives this host's source address and MTU. */
+  peers: string[];
+  /** Also try to create a vxlan device (kernel support). */
+  probe?: boolean;
+  /** Name of the probe device (unique per project). */
+  probeName?: string;
+}
+
+/** One run: preflight, vxlan devices, bridges, the project's FDB entries, its iptables chain, the underlay. */
+export function readBackScript(input: ReadBackInput): string {
+  const lines = [
+    `echo @@missing; for c in ip bridge iptables; do command -v $c >/dev/null 2>&1 || echo $c; done`,
+    `command -v ip >/dev/null 2>&1 || exit 0`,
+    `echo @@vxlan; ip -d -s -j link show type vxlan`,
+    `echo; echo @@bridge; ip -j link show type bridge`,
+    `echo; for d in $(ip -o link show type vxlan | cut -d: -f2); do case $d in ${q(input.devicePrefix)}*) echo "@@fdb $d"; bridge -j fdb show dev "$d"; echo;; esac; done`,
+    `if command -v iptables >/dev/null 2>&1; then`,
+    `  if iptables -S ${q(input.chain)} >/dev/null 2>&1; then echo @@chain; iptables -S ${q(input.chain)}; fi`,
+    `  if iptables -S DOCKER-USER >/dev/null 2>&1; then echo @@dockeruser; iptables -S DOCKER-USER; fi`,
+    `fi`,
+  ];
+  for (const p of input.peers) {
+    lines.push(
+      `r=$(ip -o route get ${q(p)} 2>/dev/null) && { dev=$(echo "$r" | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p'); src=$(echo "$r" | sed -n 's/.* src \\([^ ]*\\).*/\\1/p'); mtu=$(ip -o link show dev "$dev" | sed -n 's/.* mtu \\([0-9]*\\).*/\\1/p'); echo @@underlay; echo "$src $dev $mtu"; } && exit 0`,
+    );
+  }
+  if (input.probe) {
+    const name = q(input.probeName ?? 'tsfprobe');
+    lines.push(`echo @@probe; ip link del ${name} >/dev/null 2>&1; if out=$(ip link add ${name} type vxlan id 1 dstport ${VXLAN_PORT} 2>&1); then ip link del ${name}; else echo "$out"; fi`);
+  }
+  return lines.join('\n');
+}
+
+function sections(text: string): Array<{ head: string; body: string }> {
+  const out: Array<{ head: string; body: string }> = [];
+  let cur: { head: string; lines: string[] } | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('@@')) {
+      if (cur) out.push({ head: cur.head, body: cur.lines.join('\n').trim() });
+      cur = { head: line.slice(2).trim(), lines: [] };
+    } else if (cur) cur.lines.push(line);
+  }
+  if (cur) out.push({ head: cur.head, body: cur.lines.join('\n').trim() });
+  return out;
+}
+
+function json(text: string): unknown {
+  if (text === '') return [];
+  return JSON.parse(text) as unknown;
+}
+
+type Rec = Record<string, unknown>;
+const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parseVxlan(v: Rec): ObservedVxlan {
+  const info = isRec(v.linkinfo) && isRec(v.linkinfo.info_data) ? v.linkinfo.info_data : {};
+  const stats = isRec(v.stats64) && isRec(v.stats64.rx) ? v.stats64.rx : undefined;
+  const flags = Array.isArray(v.flags) ? v.flags.map(String) : [];
+  const out: ObservedVxlan = { name: String(v.ifname), up: flags.includes('UP') };
+  if (typeof info.id === 'number') out.vni = info.id;
+  if (typeof info.local === 'string') out.local = info.local;
+  if (typeof info.port === 'number') out.port = info.port;
+  if (typeof info.learning === 'boolean') out.learning = info.learning;
+  if (typeof v.mtu === 'number') out.mtu = v.mtu;
+  if (typeof v.address === 'string') out.mac = v.address;
+  if (typeof v.master === 'string') out.master = v.master;
+  if (stats && typeof stats.packets === 'number') out.rxPackets = stats.packets;
+  return out;
+}
+
+/** The read-back's stdout -> ObservedOverlay (throws on output it cannot read). */
+export function parseReadBack(text: string, chain: string): ObservedOverlay {
+  const o: ObservedOverlay = { ok: true, missing: [], vxlans: [], bridges: [], fdb: {}, jump: false, dockerUser: false };
+  for (const s of sections(text)) {
+    if (s.head === 'missing') o.missing = s.body.split(/\s+/).filter(Boolean);
+    else if (s.head === 'vxlan') {
+      const list = json(s.body);
+      if (Array.isArray(list)) o.vxlans = list.filter(isRec).map(parseVxlan);
+    } else if (s.head === 'bridge') {
+      const list = json(s.body);
+      if (Array.isArray(list)) o.bridges = list.filter(isRec).map((b) => String(b.ifname));
+    } else if (s.head.startsWith('fdb ')) {
+      const dev = s.head.slice(4).trim();
+      const list = json(s.body);
+      const entries: FdbEntry[] = [];
+      if (Array.isArray(list)) {
+        for (const e of list.filter(isRec)) {
+          // Only the device's own static entries: those with a remote destination.
+          if (typeof e.mac === 'string' && typeof e.dst === 'string') entries.push({ mac: e.mac, dst: e.dst });
+        }
+      }
+      o.fdb[dev] = entries;
+    } else if (s.head === 'chain') {
+      o.chain = s.body.split('\n').map((l) => l.trim()).filter(Boolean);
+    } else if (s.head === 'dockeruser') {
+      o.dockerUser = true;
+      o.jump = s.body.split('\n').some((l) => l.trim() === `-A DOCKER-USER -j ${chain}`);
+    } else if (s.head === 'underlay') {
+      const [address, dev, mtu] = s.body.split(/\s+/);
+      o.underlay = { ...(address ? { address } : {}), ...(dev ? { dev } : {}), ...(mtu && /^\d+$/.test(mtu) ? { mtu: Number(mtu) } : {}) };
+    } else if (s.head === 'probe') {
+      if (s.body !== '') o.vxlanError = s.body;
+    }
+  }
+  return o;
+}
+
+/** A script that runs each command, reports every failure on stderr, and exits 1 if any failed. */
+export function applyScript(commands: string[][]): string {
+  const lines = ['rc=0', 'run() { out=$("$@" 2>&1) || { echo "failed: $*: $out" >&2; rc=1; }; }'];
+  for (const c of commands) lines.push(`run ${c.map(q).join(' ')}`);
+  lines.push('exit $rc');
+  return lines.join('\n');
+}
+
+/** The rx packet counter of a device, as a script (for tests and doctor). */
+export function rxCounterScript(device: string): string {
+  return `ip -s -j link show dev ${q(device)}`;
+}

@@ -1,0 +1,313 @@
+/**
+ * Cross-host overlay networks on the multi-host rig (`bash scripts/hosts.sh up 3`: three
+ * dockerds, each in a network namespace of its own, joined by an underlay bridge). The suite
+ * brings the rig up itself (idempotent) and fails when it cannot (not root, no dockerd).
+ *
+ * Checks read real state: HTTP between containers on different hosts, the hosts' vxlan
+ * devices, FDB entries and iptables chains (read through a helper container on each host),
+ * the engines' networks. Traffic goes only to the rig's namespaces and containers.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chainName, deviceNames, projectTag } from '../../src/overlay/alloc.js';
+import { tsfig, type RunResult } from '../support/project.js';
+import { eventually, SESSION_LABEL, SESSION_ID, uniqueProject } from './support/harness.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+const TESTDATA = join(HERE, 'testdata', 'overlay');
+const HOSTS = 3;
+
+interface Res {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(cmd: string, args: string[], env: Record<string, string | undefined> = {}, timeout = 180_000): Promise<Res> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { env: { ...process.env, ...env }, maxBuffer: 64 << 20, encoding: 'utf8', timeout }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+      resolve({ code, stdout, stderr: stderr || (err?.message ?? '') });
+    });
+  });
+}
+
+const sock = (i: number) => `unix:///run/tsfig-host${i}.sock`;
+
+/** The docker CLI against rig host i. */
+function hdocker(i: number, ...args: string[]): Promise<Res> {
+  return exec('docker', args, { DOCKER_HOST: sock(i) });
+}
+
+/** A shell script in rig host i's network namespace, with the host's own tools (the helper recipe). */
+async function hostSh(i: number, script: string): Promise<string> {
+  const r = await hdocker(i, 'run', '--rm', '--network', 'host', '--cap-add', 'NET_ADMIN', '-v', '/:/host:ro', '--label', `${SESSION_LABEL}=${SESSION_ID}`, 'busybox', 'chroot', '/host', '/bin/sh', '-c', script);
+  if (r.code !== 0) throw new Error(`host ${i}: ${script}: ${r.stderr}`);
+  return r.stdout;
+}
+
+interface Vx {
+  ifname: string;
+  master?: string;
+  stats64?: { rx: { packets: number } };
+}
+
+async function vxlans(i: number): Promise<Vx[]> {
+  const out = await hostSh(i, 'ip -s -d -j link show type vxlan');
+  return out.trim() === '' ? [] : (JSON.parse(out) as Vx[]);
+}
+
+async function fdb(i: number, dev: string): Promise<string[]> {
+  const out = await hostSh(i, `bridge fdb show dev ${dev} | grep ' dst ' || true`);
+  return out.split('\n').filter(Boolean).map((l) => l.trim());
+}
+
+let rig: { ok: boolean; why?: string } = { ok: false };
+
+beforeAll(async () => {
+  if (process.getuid?.() !== 0) throw new Error('the multi-host rig needs root (network namespaces, a dockerd per host)');
+  const r = await exec('bash', [join(ROOT, 'scripts', 'hosts.sh'), 'up', String(HOSTS)]);
+  rig = r.code === 0 ? { ok: true } : { ok: false, why: r.stderr.trim().split('\n').slice(-3).join(' ') };
+  if (!rig.ok) throw new Error(`the multi-host rig did not come up: ${rig.why} (it needs root, iproute2 and docker.io; see scripts/hosts.sh)`);
+}, 300_000);
+
+interface Scenario {
+  project: string;
+  dir: string;
+  run: (args: string[]) => Promise<RunResult>;
+  ok: (args: string[]) => Promise<RunResult>;
+  ctr: (service: string, n?: number) => string;
+  /** Use fig.<variant>.yml as fig.yml. */
+  variant: (v: string) => void;
+  vxlan: string;
+}
+
+const made: Scenario[] = [];
+
+function scenario(name: string): Scenario {
+  const project = uniqueProject(`ov-${name}`);
+  const root = mkdtempSync(join(tmpdir(), 'tsfig-e2e-ov-'));
+  const dir = join(root, name);
+  cpSync(join(TESTDATA, name), dir, { recursive: true });
+  const env = { HOME: process.env.HOME, PATH: process.env.PATH, DOCKER_HOST: process.env.DOCKER_HOST, TSFIG_PROGRESS: 'plain' };
+  const run = (args: string[]) => tsfig(['-p', project, ...args], { cwd: dir, env });
+  const s: Scenario = {
+    project,
+    dir,
+    run,
+    ok: async (args) => {
+      const r = await run(args);
+      if (r.code !== 0) throw new Error(`tsfig ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
+      return r;
+    },
+    ctr: (service, n = 1) => `${project}-${service}-${n}`,
+    variant: (v) => writeFileSync(join(dir, 'fig.yml'), readFileSync(join(dir, `fig.${v}.yml`))),
+    vxlan: deviceNames(project, 'back').vxlan,
+  };
+  made.push(s);
+  return s;
+}
+
+/** Everything of the project gone from every host: containers, networks, vxlan devices, chain. */
+async function expectClean(project: string): Promise<void> {
+  const tag = projectTag(project);
+  for (let i = 1; i <= HOSTS; i++) {
+    const ps = await hdocker(i, 'ps', '-aq', '--filter', `label=io.tsfig.project=${project}`);
+    expect(ps.stdout.trim(), `containers on host ${i}`).toBe('');
+    const nets = await hdocker(i, 'network', 'ls', '-q', '--filter', `label=io.tsfig.project=${project}`);
+    expect(nets.stdout.trim(), `networks on host ${i}`).toBe('');
+    const devs = (await vxlans(i)).map((v) => v.ifname).filter((n) => n.startsWith(`tsv${tag}`));
+    expect(devs, `vxlan devices on host ${i}`).toEqual([]);
+    const rules = await hostSh(i, 'iptables -S');
+    expect(rules.split('\n').filter((l) => l.includes(chainName(project))), `iptables on host ${i}`).toEqual([]);
+  }
+}
+
+async function cleanup(s: Scenario): Promise<void> {
+  await s.run(['down', '-t', '1']);
+  for (let i = 1; i <= HOSTS; i++) {
+    // Whatever a failed test left: containers and networks by label, devices by the project's tag.
+    const ps = await hdocker(i, 'ps', '-aq', '--filter', `label=io.tsfig.project=${s.project}`);
+    const ids = ps.stdout.split('\n').filter(Boolean);
+    if (ids.length) await hdocker(i, 'rm', '-f', ...ids);
+    const nets = await hdocker(i, 'network', 'ls', '-q', '--filter', `label=io.tsfig.project=${s.project}`);
+    for (const n of nets.stdout.split('\n').filter(Boolean)) await hdocker(i, 'network', 'rm', n);
+  }
+}
+
+afterEach(async () => {
+  if (!rig.ok) return;
+  for (const s of made.splice(0)) {
+    await cleanup(s);
+    rmSync(dirname(s.dir), { recursive: true, force: true });
+  }
+});
+
+afterAll(async () => {
+  if (!rig.ok) return;
+  // Helper containers the checks ran are --rm; anything left of this session goes by label.
+  for (let i = 1; i <= HOSTS; i++) {
+    const ps = await hdocker(i, 'ps', '-aq', '--filter', `label=${SESSION_LABEL}=${SESSION_ID}`);
+    const ids = ps.stdout.split('\n').filter(Boolean);
+    if (ids.length) await hdocker(i, 'rm', '-f', ...ids);
+  }
+});
+
+/** `timeout N wget` inside a container on host i (busybox wget -T segfaults). */
+async function wget(i: number, container: string, url: string, seconds = 5): Promise<Res> {
+  return hdocker(i, 'exec', container, 'sh', '-c', `timeout ${seconds} wget -q -O - ${url}`);
+}
+
+async function fetchOk(i: number, container: string, url: string, timeout = 20_000): Promise<string> {
+  return eventually(
+    async () => {
+      const r = await wget(i, container, url);
+      if (r.code !== 0) throw new Error(`wget ${url} from ${container} exited ${r.code}: ${r.stderr}`);
+      return r.stdout;
+    },
+    { timeout, interval: 300, message: `fetch ${url}` },
+  );
+}
+
+describe('overlay networks across hosts', () => {
+  it('a service on host a reaches a service on host b by name and alias, and moves 1 MB; host c does not see that traffic; down leaves nothing', async () => {
+    const s = scenario('basic');
+    await s.ok(['up', '-d']);
+    expect(await fetchOk(1, s.ctr('web'), 'http://api/')).toBe('hello-from-api\n');
+    expect(await fetchOk(1, s.ctr('web'), 'http://api-alias/')).toBe('hello-from-api\n');
+    // Back the other way, and from the bystander on c.
+    expect((await fetchOk(3, s.ctr('bystander'), `http://${s.ctr('api')}/`)).trim()).toBe('hello-from-api');
+
+    // Per-MAC FDB: the third host's vxlan does not receive the a<->b traffic (it would with
+    // flood entries only: every frame to every peer).
+    const rx = async () => (await vxlans(3)).find((v) => v.ifname === s.vxlan)?.stats64?.rx.packets ?? -1;
+    const before = await rx();
+    expect(before).toBeGreaterThanOrEqual(0);
+    const big = await hdocker(1, 'exec', s.ctr('web'), 'sh', '-c', 'timeout 30 wget -q -O /tmp/big http://api/big && wc -c < /tmp/big');
+    expect(big.code, big.stderr).toBe(0);
+    expect(big.stdout.trim()).toBe('1048576');
+    const after = await rx();
+    // A megabyte is ~700 frames each way; an ARP broadcast or two may reach c.
+    expect(after - before).toBeLessThan(10);
+
+    // A second up changes nothing.
+    const again = await s.ok(['plan']);
+    expect(again.stdout).toContain('nothing to do');
+
+    await s.ok(['down', '-t', '1']);
+    await expectClean(s.project);
+  });
+
+  it('a deleted vxlan device is restored by the next up', async () => {
+    const s = scenario('basic');
+    await s.ok(['up', '-d']);
+    await fetchOk(1, s.ctr('web'), 'http://api/');
+    await hostSh(2, `ip link del ${s.vxlan}`);
+    const broken = await wget(1, s.ctr('web'), 'http://api/', 2);
+    expect(broken.code).not.toBe(0);
+    const plan = await s.ok(['plan']);
+    expect(plan.stdout).toMatch(/vxlan .* missing/);
+    await s.ok(['up', '-d']);
+    expect(await fetchOk(1, s.ctr('web'), 'http://api/')).toBe('hello-from-api\n');
+    const dev = (await vxlans(2)).find((v) => v.ifname === s.vxlan);
+    expect(dev?.master).toBe(deviceNames(s.project, 'back').bridge);
+  });
+
+  it('moving a service from host b to host c leaves no stale FDB entry on host a', async () => {
+    const s = scenario('basic');
+    await s.ok(['up', '-d']);
+    await fetchOk(1, s.ctr('web'), 'http://api/');
+    const oldEntries = await fdb(1, s.vxlan);
+    expect(oldEntries.some((l) => l.includes('dst 192.168.77.2') && !l.startsWith('00:00:00:00:00:00'))).toBe(true);
+    s.variant('moved');
+    await s.ok(['up', '-d']);
+    expect(await fetchOk(1, s.ctr('web'), 'http://api/')).toBe('hello-from-api\n');
+    const entries = await fdb(1, s.vxlan);
+    // b runs nothing of the network any more: no entry on a points there.
+    expect(entries.filter((l) => l.includes('dst 192.168.77.2'))).toEqual([]);
+    expect(entries.some((l) => l.includes('dst 192.168.77.3') && !l.startsWith('00:00:00:00:00:00'))).toBe(true);
+    const onB = await hdocker(2, 'ps', '-aq', '--filter', `label=io.tsfig.project=${s.project}`);
+    expect(onB.stdout.trim()).toBe('');
+  });
+
+  it('restarting host b\'s dockerd, then up, restores cross-host traffic', async () => {
+    const s = scenario('basic');
+    await s.ok(['up', '-d']);
+    await fetchOk(1, s.ctr('web'), 'http://api/');
+    const pid = readFileSync('/run/tsfig-hosts/h2/dockerd.pid', 'utf8').trim();
+    process.kill(Number(pid), 'SIGTERM');
+    await eventually(
+      () => {
+        try {
+          process.kill(Number(pid), 0);
+        } catch {
+          return;
+        }
+        throw new Error('dockerd of host 2 still running');
+      },
+      { timeout: 60_000, interval: 250 },
+    );
+    const r = await exec('bash', [join(ROOT, 'scripts', 'hosts.sh'), 'up', String(HOSTS)]);
+    expect(r.code, r.stderr).toBe(0);
+    await s.ok(['up', '-d']);
+    expect(await fetchOk(1, s.ctr('web'), 'http://api/')).toBe('hello-from-api\n');
+    const dev = (await vxlans(2)).find((v) => v.ifname === s.vxlan);
+    expect(dev?.master).toBe(deviceNames(s.project, 'back').bridge);
+  });
+
+  it('doctor probes each host pair and names the pair whose UDP 4789 is filtered', async () => {
+    const s = scenario('basic');
+    await s.ok(['up', '-d']);
+    const healthy = await s.run(['doctor']);
+    expect(healthy.code, healthy.stdout + healthy.stderr).toBe(0);
+    expect(healthy.stdout).toMatch(/a -> b: .* answers/);
+    const rule = ['--net=/var/run/netns/tsfig-h2', 'iptables', '-I', 'INPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP'];
+    const block = await exec('nsenter', rule);
+    expect(block.code, block.stderr).toBe(0);
+    try {
+      const r = await s.run(['doctor']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/FAIL a -> b: no answer/);
+      expect(r.stdout).toMatch(/ok +a -> c/);
+    } finally {
+      await exec('nsenter', rule.map((x) => (x === '-I' ? '-D' : x)));
+    }
+  });
+
+  it('with host c down, up reports c unreachable and exits 1; a and b stay intact', async () => {
+    const s = scenario('basic');
+    await s.ok(['up', '-d']);
+    await fetchOk(1, s.ctr('web'), 'http://api/');
+    const before = await fdb(1, s.vxlan);
+    const pid = readFileSync('/run/tsfig-hosts/h3/dockerd.pid', 'utf8').trim();
+    try {
+      process.kill(Number(pid), 'SIGTERM');
+      await eventually(
+        () => {
+          try {
+            process.kill(Number(pid), 0);
+          } catch {
+            return;
+          }
+          throw new Error('dockerd of host 3 still running');
+        },
+        { timeout: 60_000, interval: 250 },
+      );
+      const r = await s.run(['up', '-d']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/\bc\b/);
+      expect(r.stderr).toContain('tsfig-host3.sock');
+      // a and b: untouched and still talking; a keeps its entries for c (unknown, not absent).
+      expect(await fetchOk(1, s.ctr('web'), 'http://api/')).toBe('hello-from-api\n');
+      expect((await fdb(1, s.vxlan)).sort()).toEqual([...before].sort());
+    } finally {
+      const r = await exec('bash', [join(ROOT, 'scripts', 'hosts.sh'), 'up', String(HOSTS)]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,280 @@
+/**
+ * The overlay's pure parts: allocation, the read-back parser, the desired-vs-actual diff, and
+ * the plan fragment reconcile builds from them (no engine).
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { allocate, chainName, deviceNames, extraHostsFor, projectTag, VNI_BASE, VNI_SPAN } from '../../src/overlay/alloc.js';
+import { desiredHost, diffHost, ZERO_MAC } from '../../src/overlay/desired.js';
+import { applyScript, parseReadBack, q, readBackScript } from '../../src/overlay/scripts.js';
+import type { ObservedOverlay } from '../../src/overlay/types.js';
+import { planDown } from '../../src/reconcile/lifecycle.js';
+import type { Op } from '../../src/reconcile/plan.js';
+import { hostOf, reconcile, scaleOf } from '../../src/reconcile/reconcile.js';
+import { host, state } from '../support/observed.js';
+import { load, projectDir } from '../support/project.js';
+
+const text = `name: ov
+hosts:
+  a: {docker: "unix:///run/a.sock", address: 192.168.77.1}
+  b: {docker: "unix:///run/b.sock", address: 192.168.77.2}
+  c: {docker: "unix:///run/c.sock", address: 192.168.77.3, mtu: 1400}
+services:
+  web: {image: busybox, host: a, networks: [back]}
+  api:
+    image: busybox
+    host: b
+    scale: 2
+    networks:
+      back: {aliases: [api-alias]}
+  solo: {image: busybox, host: c, networks: {back: {ipv4_address: 10.99.0.7}}}
+networks:
+  back: {driver: overlay, ipam: {config: [{subnet: 10.99.0.0/16}]}}
+`;
+
+function project(t = text) {
+  const r = load(projectDir({ 'fig.yml': t }));
+  if (!r.project) throw new Error(JSON.stringify(r.diagnostics));
+  return r.project;
+}
+
+const alloc = (t = text) => {
+  const p = project(t);
+  return allocate(p, { scale: (s) => scaleOf(s, {}), hostOf });
+};
+
+function overlay(extra: Partial<ObservedOverlay> = {}): ObservedOverlay {
+  return { ok: true, missing: [], vxlans: [], bridges: [], fdb: {}, jump: false, dockerUser: true, ...extra };
+}
+
+describe('overlay allocation', () => {
+  it('gives each host its own slice and gateway of the shared subnet, and each container an address in its slice', () => {
+    const a = alloc();
+    expect(a.errors).toEqual([]);
+    const net = a.networks.back!;
+    expect(net.subnet).toBe('10.99.0.0/16');
+    expect(net.members).toEqual(['a', 'b', 'c']);
+    // default (index 0) is not declared: a, b, c are 1, 2, 3 -> slices 2, 3, 4.
+    expect(net.slices.a).toMatchObject({ ipRange: '10.99.2.0/24', gateway: '10.99.2.1' });
+    expect(net.slices.b).toMatchObject({ ipRange: '10.99.3.0/24', gateway: '10.99.3.1' });
+    // MTU: the smallest underlay MTU of the members minus 50.
+    expect(net.mtu).toBe(1350);
+    expect(net.vni).toBeGreaterThanOrEqual(VNI_BASE);
+    expect(net.vni).toBeLessThan(VNI_BASE + VNI_SPAN);
+    expect(net.bridge).toMatch(/^tsf[0-9a-f]{8}$/);
+    expect(net.vxlan).toBe(net.bridge.replace('tsf', 'tsv'));
+    const byName = Object.fromEntries(a.endpoints.map((e) => [`${e.service}-${e.number}`, e]));
+    expect(byName['web-1']!.ip).toMatch(/^10\.99\.2\./);
+    expect(byName['api-1']!.ip).toMatch(/^10\.99\.3\./);
+    expect(byName['api-2']!.ip).toMatch(/^10\.99\.3\./);
+    expect(byName['api-1']!.ip).not.toBe(byName['api-2']!.ip);
+    expect(byName['solo-1']!.ip).toBe('10.99.0.7');
+    const [, , c, d] = byName['web-1']!.ip.split('.').map(Number);
+    expect(byName['web-1']!.mac).toBe(`02:42:0a:63:${c!.toString(16).padStart(2, '0')}:${d!.toString(16).padStart(2, '0')}`);
+    // Deterministic.
+    expect(alloc()).toEqual(a);
+  });
+
+  it('derives a /16 and a VNI when none is given, and refuses subnets too small to slice', () => {
+    const a = alloc(text.replace('{driver: overlay, ipam: {config: [{subnet: 10.99.0.0/16}]}}', '{driver: overlay, vni: 4242}'));
+    expect(a.networks.back!.subnet).toMatch(/^10\.(1[2-8]\d|19[01])\.0\.0\/16$/);
+    expect(a.networks.back!.vni).toBe(4242);
+    const small = alloc(text.replace('10.99.0.0/16', '10.99.0.0/25').replace('ipv4_address: 10.99.0.7', 'aliases: [x]'));
+    expect(small.errors.join('\n')).toMatch(/too small/);
+  });
+
+  it('hosts entries carry replica 1 names and aliases of every service on the network', () => {
+    const a = alloc();
+    const hosts = extraHostsFor(a, ['back']);
+    const api = a.endpoints.find((e) => e.service === 'api' && e.number === 1)!;
+    expect(hosts).toContain(`api:${api.ip}`);
+    expect(hosts).toContain(`api-alias:${api.ip}`);
+    expect(hosts).toContain(`ov-api-1:${api.ip}`);
+    expect(hosts.some((h) => h.startsWith('ov-api-2:'))).toBe(false);
+  });
+
+  it('names are per project', () => {
+    expect(projectTag('x')).not.toBe(projectTag('y'));
+    expect(deviceNames('x', 'n').vxlan.length).toBeLessThanOrEqual(15);
+    expect(chainName('x')).toBe(`TSFIG-${projectTag('x')}`);
+  });
+});
+
+describe('examples/multihost', () => {
+  it('loads, and allocates one slice per host', () => {
+    const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'multihost');
+    const r = load(dir, { env: { HOME: '/home/u' } });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const a = allocate(r.project!, { scale: (s) => scaleOf(s, {}), hostOf });
+    expect(a.errors).toEqual([]);
+    expect(a.networks.app!.members).toEqual(['a', 'b', 'c']);
+    expect(a.networks.app!.slices.c!.ipRange).toBe('10.77.4.0/24');
+  });
+});
+
+describe('overlay read-back and scripts', () => {
+  it('parses the read-back output', () => {
+    const out = [
+      '@@missing',
+      '@@vxlan',
+      JSON.stringify([
+        {
+          ifname: 'tsv1234abcd',
+          flags: ['BROADCAST', 'UP'],
+          mtu: 1450,
+          master: 'tsf1234abcd',
+          address: '12:34:56:78:9a:bc',
+          linkinfo: { info_kind: 'vxlan', info_data: { id: 7340033, local: '192.168.77.1', port: 4789, learning: false } },
+          stats64: { rx: { packets: 12 } },
+        },
+      ]),
+      '',
+      '@@bridge',
+      JSON.stringify([{ ifname: 'tsf1234abcd' }, { ifname: 'docker0' }]),
+      '@@fdb tsv1234abcd',
+      JSON.stringify([
+        { mac: '02:42:0a:63:03:05', flags: [], master: 'tsf1234abcd', state: '' },
+        { mac: '00:00:00:00:00:00', dst: '192.168.77.2', flags: ['self'], state: 'permanent' },
+      ]),
+      '@@chain',
+      '-N TSFIG-1234',
+      '-A TSFIG-1234 -s 192.168.77.2/32 -p udp -m udp --dport 4789 -j ACCEPT',
+      '@@dockeruser',
+      '-N DOCKER-USER',
+      '-A DOCKER-USER -j TSFIG-1234',
+      '-A DOCKER-USER -j RETURN',
+      '@@underlay',
+      '192.168.77.1 eth0 1500',
+    ].join('\n');
+    const o = parseReadBack(out, 'TSFIG-1234');
+    expect(o.missing).toEqual([]);
+    expect(o.vxlans).toEqual([{ name: 'tsv1234abcd', up: true, vni: 7340033, local: '192.168.77.1', port: 4789, learning: false, mtu: 1450, mac: '12:34:56:78:9a:bc', master: 'tsf1234abcd', rxPackets: 12 }]);
+    expect(o.bridges).toEqual(['tsf1234abcd', 'docker0']);
+    expect(o.fdb).toEqual({ tsv1234abcd: [{ mac: ZERO_MAC, dst: '192.168.77.2' }] });
+    expect(o.chain).toHaveLength(2);
+    expect(o.jump).toBe(true);
+    expect(o.underlay).toEqual({ address: '192.168.77.1', dev: 'eth0', mtu: 1500 });
+    expect(parseReadBack('@@missing\nip\nbridge\n', 'X').missing).toEqual(['ip', 'bridge']);
+  });
+
+  it('scripts use the host shell with absolute tools, quote what needs it, and report every failure', () => {
+    expect(readBackScript({ devicePrefix: 'tsvabcd', chain: 'TSFIG-abcd', peers: ['192.168.77.2'] })).toContain('ip -o route get 192.168.77.2');
+    expect(q("a'b")).toBe(`'a'\\''b'`);
+    const s = applyScript([['ip', 'link', 'del', 'tsvx']]);
+    expect(s).toContain('run ip link del tsvx');
+    expect(s.endsWith('exit $rc')).toBe(true);
+  });
+});
+
+describe('overlay diff (replace semantics)', () => {
+  const a = alloc();
+  const addrs = { a: '192.168.77.1', b: '192.168.77.2', c: '192.168.77.3' };
+  const net = a.networks.back!;
+  const opts = { devicePrefix: `tsv${a.tag}`, chain: a.chain };
+
+  it('a host with nothing gets its device, flood entries per peer, per-MAC entries per remote container, and its chain', () => {
+    const { state: d, errors } = desiredHost(a, 'a', addrs);
+    expect(errors).toEqual([]);
+    const diff = diffHost(d, overlay({ bridges: [net.bridge] }), opts);
+    const lines = diff.commands.map((c) => c.join(' '));
+    expect(lines[0]).toBe(`ip link add ${net.vxlan} type vxlan id ${net.vni} local 192.168.77.1 dstport 4789 nolearning`);
+    expect(lines[1]).toBe(`ip link set ${net.vxlan} mtu 1350 master ${net.bridge} up`);
+    expect(lines).toContain(`bridge fdb append ${ZERO_MAC} dev ${net.vxlan} dst 192.168.77.2`);
+    expect(lines).toContain(`bridge fdb append ${ZERO_MAC} dev ${net.vxlan} dst 192.168.77.3`);
+    for (const e of a.endpoints.filter((x) => x.host !== 'a')) {
+      expect(lines).toContain(`bridge fdb replace ${e.mac} dev ${net.vxlan} dst ${addrs[e.host as 'b' | 'c']} self permanent`);
+    }
+    expect(lines.filter((l) => l.includes('fdb') && l.includes('dst 192.168.77.1'))).toEqual([]);
+    expect(lines).toContain(`iptables -N ${a.chain}`);
+    expect(lines).toContain(`iptables -I DOCKER-USER -j ${a.chain}`);
+  });
+
+  it('a host as desired needs nothing; drift is repaired item by item', () => {
+    const { state: d } = desiredHost(a, 'a', addrs);
+    const v = d.vxlans[0]!;
+    const good = overlay({
+      bridges: [net.bridge],
+      vxlans: [{ name: v.name, vni: v.vni, local: v.local, port: 4789, learning: false, mtu: v.mtu, master: v.master, up: true }],
+      fdb: { [v.name]: v.fdb },
+      chain: [`-N ${a.chain}`, ...d.peers.map((p) => `-A ${a.chain} -s ${p}/32 -p udp -m udp --dport 4789 -j ACCEPT`)],
+      jump: true,
+    });
+    expect(diffHost(d, good, opts).commands).toEqual([]);
+    // Lost its bridge (dockerd restart): enslaved again, nothing recreated.
+    const unslaved = diffHost(d, { ...good, vxlans: [{ ...good.vxlans[0]!, master: undefined }] } as ObservedOverlay, opts);
+    expect(unslaved.commands.map((c) => c.join(' '))).toEqual([`ip link set ${v.name} mtu ${v.mtu} master ${v.master} up`]);
+    // A stale entry (a container that moved away) goes; a MAC now elsewhere is replaced, not deleted.
+    const moved = v.fdb.find((e) => e.mac !== ZERO_MAC)!;
+    const stale = diffHost(d, { ...good, fdb: { [v.name]: [...v.fdb.filter((e) => e !== moved), { mac: moved.mac, dst: '192.168.77.9' }, { mac: '02:42:0a:63:09:09', dst: '192.168.77.9' }] } }, opts);
+    expect(stale.commands.map((c) => c.join(' '))).toEqual([
+      `bridge fdb del 02:42:0a:63:09:09 dev ${v.name} dst 192.168.77.9 self`,
+      `bridge fdb replace ${moved.mac} dev ${v.name} dst ${moved.dst} self permanent`,
+    ]);
+    // Wrong VNI: deleted and made anew.
+    const wrong = diffHost(d, { ...good, vxlans: [{ ...good.vxlans[0]!, vni: 1 }] }, opts);
+    expect(wrong.commands[0]).toEqual(['ip', 'link', 'del', v.name]);
+    expect(wrong.commands[1]?.slice(0, 3)).toEqual(['ip', 'link', 'add']);
+  });
+
+  it('refuses a VNI another device uses, and hosts without the tools', () => {
+    const { state: d } = desiredHost(a, 'a', addrs);
+    const clash = diffHost(d, overlay({ vxlans: [{ name: 'vxlan0', vni: net.vni, port: 4789, up: true }] }), opts);
+    expect(clash.errors.join()).toMatch(/VNI .* already used by the vxlan device vxlan0/);
+    expect(diffHost(d, overlay({ missing: ['bridge'] }), opts).errors.join()).toMatch(/lacks bridge/);
+  });
+
+  it('an unknown underlay address leaves the host alone', () => {
+    const { errors } = desiredHost(a, 'a', { a: '192.168.77.1', b: undefined, c: '192.168.77.3' });
+    expect(errors.join()).toMatch(/hosts\.b\.address/);
+  });
+});
+
+describe('overlay in the plan', () => {
+  const p = project();
+  const observed = () => state(p, host('default'), host('a', { overlay: overlay() }), host('b', { overlay: overlay() }), host('c', { overlay: overlay() }));
+
+  it('each host: the network with its slice, then the host script, then the containers with fixed addresses, MACs and hosts entries', () => {
+    const plan = reconcile(p, observed(), { version: '0.1.0' });
+    expect(plan.errors).toEqual([]);
+    const ops = (t: Op['type']) => plan.nodes.filter((n) => n.op.type === t);
+    const netA = ops('network.create').find((n) => n.op.host === 'a')!;
+    const body = (netA.op as Extract<Op, { type: 'network.create' }>).body;
+    expect(body.Driver).toBeUndefined();
+    expect(body.IPAM?.Config).toEqual([{ Subnet: '10.99.0.0/16', IPRange: '10.99.2.0/24', Gateway: '10.99.2.1' }]);
+    expect(body.Options?.['com.docker.network.driver.mtu']).toBe('1350');
+    const scriptA = ops('host.script').find((n) => n.op.host === 'a')!;
+    expect(scriptA.deps).toContain(netA.id);
+    const createWeb = ops('container.create').find((n) => (n.op as { name: string }).name === 'ov-web-1')!;
+    expect(createWeb.deps).toContain(scriptA.id);
+    const cb = (createWeb.op as Extract<Op, { type: 'container.create' }>).body;
+    const ep = cb.NetworkingConfig?.EndpointsConfig?.ov_back;
+    expect(ep?.IPAMConfig?.IPv4Address).toMatch(/^10\.99\.2\./);
+    expect(cb.MacAddress).toMatch(/^02:42:0a:63:02:/);
+    expect(cb.HostConfig?.ExtraHosts).toEqual(expect.arrayContaining([expect.stringMatching(/^api:10\.99\.3\./), 'solo:10.99.0.7']));
+  });
+
+  it('an unreachable host is unknown: its peers keep their entries for it', () => {
+    const o = observed();
+    o.hosts.c = { ...o.hosts.c!, reachable: false, error: 'down' };
+    const plan = reconcile(p, o, { version: '0.1.0' });
+    expect(plan.errors).toEqual([]);
+    const scriptA = plan.nodes.find((n) => n.op.type === 'host.script' && n.op.host === 'a')!;
+    expect((scriptA.op as { script: string }).script).toContain('dst 192.168.77.3');
+    expect(plan.nodes.some((n) => n.op.host === 'c')).toBe(false);
+  });
+
+  it('down removes the project devices and chain on every host that has them, nothing else', () => {
+    const tag = projectTag('ov');
+    const o = observed();
+    o.hosts.a!.overlay = overlay({ vxlans: [{ name: `tsv${tag}0001`, up: true }, { name: 'tsvffff0001', up: true }], chain: [`-N TSFIG-${tag}`], jump: true });
+    const plan = planDown(p, o, {});
+    const scripts = plan.nodes.filter((n) => n.op.type === 'host.script');
+    expect(scripts.map((n) => n.op.host)).toEqual(['a']);
+    const sc = (scripts[0]!.op as { script: string }).script;
+    expect(sc).toContain(`run ip link del tsv${tag}0001`);
+    expect(sc).not.toContain('tsvffff0001');
+    expect(sc).toContain(`run iptables -D DOCKER-USER -j TSFIG-${tag}`);
+    expect(sc).toContain(`run iptables -X TSFIG-${tag}`);
+  });
+});

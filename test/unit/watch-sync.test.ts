@@ -1,0 +1,121 @@
+import { chmodSync, mkdirSync, symlinkSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readTar } from '../../src/engine/tar.js';
+import type { Project } from '../../src/model/project.js';
+import { pollInterval } from '../../src/cli/commands/watch.js';
+import { compileRules } from '../../src/watch/rules.js';
+import { collectSync, differs, syncArchive, topmost, walkRule, type HostFile } from '../../src/watch/sync.js';
+import { projectDir, tsfig } from '../support/project.js';
+
+async function entriesOf(make: () => Buffer | NodeJS.ReadableStream) {
+  const out: Array<{ name: string; type: string; mode: number; mtime: number; body: string; linkname: string }> = [];
+  const src = make();
+  const iterable = Buffer.isBuffer(src) ? (async function* () {
+    yield src;
+  })() : (src as AsyncIterable<Buffer>);
+  for await (const e of readTar(iterable)) {
+    let body = '';
+    for await (const c of e.body) body += c.toString('utf8');
+    out.push({ name: e.header.name, type: e.header.type, mode: e.header.mode, mtime: e.header.mtime, body, linkname: e.header.linkname });
+  }
+  return out;
+}
+
+describe('the sync archive', () => {
+  it('carries files with their modes and mtimes, new directories, links as links; missing paths become deletions', async () => {
+    const dir = projectDir({ 'a.txt': 'hello', 'bin/run.sh': '#!/bin/sh\n' });
+    chmodSync(join(dir, 'bin/run.sh'), 0o750);
+    chmodSync(join(dir, 'a.txt'), 0o640);
+    utimesSync(join(dir, 'a.txt'), 1_600_000_000, 1_600_000_000);
+    mkdirSync(join(dir, 'newdir'));
+    chmodSync(join(dir, 'newdir'), 0o700);
+    symlinkSync('a.txt', join(dir, 'link'));
+    const set = await collectSync([
+      { hostPath: join(dir, 'a.txt'), containerPath: '/app/a.txt' },
+      { hostPath: join(dir, 'bin/run.sh'), containerPath: '/app/bin/run.sh' },
+      { hostPath: join(dir, 'newdir'), containerPath: '/app/newdir' },
+      { hostPath: join(dir, 'link'), containerPath: '/app/link' },
+      { hostPath: join(dir, 'gone.txt'), containerPath: '/app/gone.txt' },
+      { hostPath: join(dir, 'gone/deeper.txt'), containerPath: '/app/gone/deeper.txt' },
+    ]);
+    expect(set.deletes.sort()).toEqual(['/app/gone.txt', '/app/gone/deeper.txt']);
+    const entries = await entriesOf(await syncArchive(set));
+    expect(entries).toEqual([
+      { name: 'app/a.txt', type: 'file', mode: 0o640, mtime: 1_600_000_000, body: 'hello', linkname: '' },
+      { name: 'app/bin/run.sh', type: 'file', mode: 0o750, mtime: expect.any(Number) as number, body: '#!/bin/sh\n', linkname: '' },
+      { name: 'app/link', type: 'symlink', mode: expect.any(Number) as number, mtime: expect.any(Number) as number, body: '', linkname: 'a.txt' },
+      { name: 'app/newdir', type: 'directory', mode: 0o700, mtime: expect.any(Number) as number, body: '', linkname: '' },
+    ]);
+  });
+
+  it('a deletion below another is covered by it', () => {
+    expect(topmost(['/app/a/b', '/app/a', '/app/ab', '/app/a/c/d', '/app/a'])).toEqual(['/app/a', '/app/ab']);
+  });
+});
+
+describe('initial sync', () => {
+  const host = (extra: Partial<HostFile> = {}): HostFile => ({ hostPath: '/w/a', containerPath: '/app/a', type: 'file', size: 5, mode: 0o644, mtime: 100, ...extra });
+
+  it('sends what the container lacks or has different (type, size, mode, mtime to the second, link target)', () => {
+    const same = { type: 'file' as const, size: 5, mode: 0o644, mtime: 100, linkname: '' };
+    expect(differs(host(), same)).toBe(false);
+    expect(differs(host(), undefined)).toBe(true);
+    expect(differs(host({ size: 6 }), same)).toBe(true);
+    expect(differs(host({ mode: 0o755 }), same)).toBe(true);
+    expect(differs(host({ mtime: 101 }), same)).toBe(true);
+    expect(differs(host(), { ...same, type: 'directory' })).toBe(true);
+    expect(differs(host({ type: 'symlink', linkname: 'x' }), { ...same, type: 'symlink', linkname: 'x' })).toBe(false);
+    expect(differs(host({ type: 'symlink', linkname: 'x' }), { ...same, type: 'symlink', linkname: 'y' })).toBe(true);
+  });
+
+  it('walks the rule path, skipping ignored trees, .git, node_modules and excluded files', async () => {
+    const dir = projectDir({
+      'src/a.js': '1',
+      'src/lib/b.js': '2',
+      'src/.git/HEAD': 'x',
+      'src/node_modules/m/i.js': 'x',
+      'src/dist/out.js': 'x',
+      'src/skip.me': 'x',
+      'src/fig.yml': 'x',
+    });
+    const project = { name: 'p', workingDir: dir, services: { web: { name: 'web' } } } as unknown as Project;
+    const { rules } = compileRules([{ service: 'web', index: 0, path: join(dir, 'src'), action: 'sync', target: '/app', ignore: ['dist', '*.me'], include: [], initialSync: true }], project, () => undefined);
+    const files = await walkRule(rules[0]!, new Set([join(dir, 'src/fig.yml')]));
+    expect(files.map((f) => f.containerPath)).toEqual(['/app/a.js', '/app/lib/b.js']);
+    expect(files[0]).toMatchObject({ type: 'file', size: 1 });
+  });
+});
+
+describe('watch command', () => {
+  it('--poll and TSFIG_WATCH_POLL', () => {
+    expect(pollInterval(undefined, {})).toBeUndefined();
+    expect(pollInterval(true, {})).toBe(1000);
+    expect(pollInterval('250', {})).toBe(250);
+    expect(pollInterval(undefined, { TSFIG_WATCH_POLL: '1' })).toBe(1000);
+    expect(pollInterval(undefined, { TSFIG_WATCH_POLL: '500' })).toBe(500);
+    expect(pollInterval(undefined, { TSFIG_WATCH_POLL: '0' })).toBeUndefined();
+    expect(() => pollInterval('abc', {})).toThrow(/--poll/);
+  });
+
+  it('without any develop.watch rule for the selected services, says so and exits 1 before touching the engine', async () => {
+    const dir = projectDir({ 'fig.yml': 'services:\n  web:\n    image: busybox\n' });
+    const r = await tsfig(['-H', 'tcp://127.0.0.1:1', 'watch'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/none of the selected services has develop\.watch rules/);
+  });
+
+  it('a wrong rule is reported with its place, exit 1', async () => {
+    const dir = projectDir({ 'fig.yml': 'services:\n  web:\n    image: busybox\n    develop:\n      watch:\n        - path: src\n          action: rebuild\n' });
+    const r = await tsfig(['-H', 'tcp://127.0.0.1:1', 'watch'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/services\.web\.develop\.watch\[0\]: action rebuild needs a build section/);
+  });
+
+  it('up --watch with -d is a usage error', async () => {
+    const dir = projectDir({ 'fig.yml': 'services:\n  web:\n    image: busybox\n    develop:\n      watch:\n        - path: src\n          action: restart\n' });
+    const r = await tsfig(['-H', 'tcp://127.0.0.1:1', 'up', '-d', '--watch'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--watch/);
+  });
+});
