@@ -15,13 +15,8 @@ bash scripts/engine.sh >&2
 npm run -s build >&2
 
 status=0
+rm -f test-results.json
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results.json "$@" || status=$?
 
-if [ -f test-results.json ]; then
-  node -e '
-    const r = JSON.parse(require("fs").readFileSync("test-results.json", "utf8"));
-    const failed = r.numFailedTests + (r.numRuntimeErrorTests ?? 0);
-    console.log(`${r.numPassedTests} passed, ${failed} failed`);
-  '
-fi
+node scripts/summary.mjs test-results.json
 exit $status
