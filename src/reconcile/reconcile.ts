@@ -3,7 +3,7 @@
  * Every operation carries the cause that made it necessary; an up-to-date project gives a
  * plan without mutating operations.
  */
-import type { EndpointConfig, NetworkCreateBody } from '../engine/engine.js';
+import type { EndpointConfig, NetworkCreateBody, VolumeCreateBody } from '../engine/engine.js';
 import { Graph } from '../graph/graph.js';
 import { LABEL } from '../model/labels.js';
 import { containerName, defaultImageName, replacementName } from '../model/naming.js';
@@ -21,6 +21,11 @@ import type { ResourceRef } from '../ui/events.js';
 export interface ReconcileOptions extends ImageOptions {
   /** tsfig's version, stored on containers. */
   version: string;
+  /**
+   * --force-recreate-volumes: a volume whose definition changed is removed (with its data) and
+   * made anew; the containers that mount it are removed first and created again.
+   */
+  recreateVolumes?: boolean;
   /** Services named on the command line (default: all). */
   services?: string[];
   /** Do not bring up the dependencies of the named services. */
@@ -127,6 +132,8 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
 
   // Networks and volumes the services in scope need, per host.
   const resourceNode = new Map<string, string>();
+  /** Containers removed to recreate a volume: their services create them anew. */
+  const evicted = new Set<string>();
   for (const sname of order) {
     const svc = project.services[sname]!;
     const host = hostOf(svc);
@@ -173,8 +180,12 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
       if (existing) {
         const had = existing.labels[LABEL.configHash];
         if (had !== undefined && had !== body.Labels[LABEL.configHash]) {
-          // Never act on a volume silently: recreating it would delete its data.
-          plan.warnings.push(`volume ${vol.name} differs from its definition in the file (volumes.${v.source}); it is kept as it is, with its data: remove it yourself (down -v, or docker volume rm) to have it made anew`);
+          if (!opts.recreateVolumes) {
+            // Never act on a volume silently: recreating it would delete its data.
+            plan.warnings.push(`volume ${vol.name} differs from its definition in the file (volumes.${v.source}); it is kept as it is, with its data: up --force-recreate-volumes makes it anew (its data is lost)`);
+            continue;
+          }
+          resourceNode.set(id, planVolumeRecreate(b, observed, hs, vol.name, v.source, body, evicted));
         }
         continue;
       }
@@ -211,7 +222,7 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
       }
     }
     const waits = dependencyWaits(b, project, svc, graph, outcomes, observed, opts);
-    const outcome = planService(b, project, svc, hs, observed, opts, deps.filter(Boolean), waits, forced, overlay);
+    const outcome = planService(b, project, svc, hs, observed, opts, deps.filter(Boolean), waits, forced, overlay, evicted);
     outcomes.set(sname, outcome);
   }
 
@@ -368,6 +379,21 @@ function hostRef(observed: ObservedState, host: string): { host?: string } {
  * A network whose definition changed: containers are disconnected, the network is made anew,
  * and the containers are connected again with their aliases and addresses - not recreated.
  */
+/** A changed volume, with --force-recreate-volumes: its containers go, then it is made anew. */
+function planVolumeRecreate(b: Builder, observed: ObservedState, hs: ObservedHost, name: string, key: string, body: VolumeCreateBody, evicted: Set<string>): string {
+  const host = hs.name;
+  const g = b.group({ kind: 'volume', name, ...hostRef(observed, host) }, 'recreate', 'its definition changed (--force-recreate-volumes: its data is deleted)');
+  const removals = hs.containers
+    .filter((c) => c.mounts.some((m) => m.type === 'volume' && m.name === name))
+    .map((c) => {
+      evicted.add(c.id);
+      const st = c.state === 'running' || c.state === 'paused' ? b.node(g, { type: 'container.stop', host, name: c.id }, []) : undefined;
+      return b.node(g, { type: 'container.remove', host, name: c.id, volumes: false, force: true }, [st]);
+    });
+  const rm = b.node(g, { type: 'volume.remove', host, name }, removals);
+  return b.node(g, { type: 'volume.create', host, key, body }, [rm]);
+}
+
 function planNetworkRecreate(b: Builder, project: Project, observed: ObservedState, hs: ObservedHost, key: string, oldId: string, body: NetworkCreateBody, overlay?: Allocation): string {
   const net = project.networks[key]!;
   const host = hs.name;
@@ -468,7 +494,8 @@ function planService(
   deps: string[],
   waits: string[],
   forced: string[],
-  overlay?: Allocation,
+  overlay: Allocation | undefined,
+  evicted: ReadonlySet<string>,
 ): ServiceOutcome {
   const plan = b.plan;
   const host = hs.name;
@@ -478,7 +505,7 @@ function planService(
   const config = redactedConfig(svc);
   const scale = scaleOf(svc, opts);
   const res = (name: string): ResourceRef => ({ kind: 'container', name, ...hostRef(observed, host) });
-  const mine = hs.containers.filter((c) => c.service === svc.name && !c.oneoff);
+  const mine = hs.containers.filter((c) => c.service === svc.name && !c.oneoff && !evicted.has(c.id));
   const outcome: ServiceOutcome = { ready: [], changed: false, names: [] };
   const timeout = stopTimeout(svc, opts);
 

@@ -200,4 +200,29 @@ describe('reconcile: golden plans from hand-made observed states', () => {
     expect(isNoop(plan)).toBe(true);
     expect(plan.warnings).toEqual([expect.stringMatching(/^volume shop_data differs from its definition/)]);
   });
+
+  it('--force-recreate-volumes: the containers mounting a changed volume go first, then it is made anew, then they are created again', () => {
+    const p = project();
+    const h = resources(p);
+    h.volumes[0]!.labels['io.tsfig.config-hash'] = 'an older definition';
+    h.containers = [
+      made(p, 'db', 1, { mounts: [{ type: 'volume', name: 'shop_data', source: '', destination: '/var/lib/db', mode: '', rw: true }] }),
+      made(p, 'web'),
+      made(p, 'worker', 1),
+      made(p, 'worker', 2),
+    ];
+    const plan = reconcile(p, state(p, h), opts({ recreateVolumes: true }));
+    expect(renderPlan(plan)).toBe(
+      [
+        '~ volume shop_data: recreate (its definition changed (--force-recreate-volumes: its data is deleted))',
+        '+ container shop-db-1: create (missing)',
+        '~ container shop-worker-1: recreate (network_mode service:db: db is recreated)',
+        '~ container shop-worker-2: recreate (network_mode service:db: db is recreated)',
+        '',
+      ].join('\n'),
+    );
+    const create = plan.nodes.find((n) => n.op.type === 'volume.create')!;
+    const dbCreate = plan.nodes.find((n) => n.op.type === 'container.create' && n.op.name === 'shop-db-1')!;
+    expect(dbCreate.deps).toContain(create.id);
+  });
 });

@@ -35,6 +35,7 @@ export interface UpFlags {
   renewAnonVolumes?: boolean;
   scale?: string[];
   removeOrphans?: boolean;
+  forceRecreateVolumes?: boolean;
   timeout?: string;
   wait?: boolean;
   waitTimeout?: string;
@@ -87,6 +88,7 @@ export function reconcileOptions(flags: UpFlags, services: string[], env: Record
     noRecreate: flags.recreate === false,
     noStart: flags.start === false,
     renewAnonVolumes: Boolean(flags.renewAnonVolumes),
+    recreateVolumes: Boolean(flags.forceRecreateVolumes),
     removeOrphans: Boolean(flags.removeOrphans) || env.TSFIG_REMOVE_ORPHANS === '1' || env.TSFIG_REMOVE_ORPHANS === 'true',
     scale: parseScale(flags.scale),
     ...(timeout !== undefined ? { timeout } : {}),
@@ -102,6 +104,7 @@ export function addConvergeOptions(cmd: Command): Command {
     .option('-V, --renew-anon-volumes', 'new anonymous volumes instead of the previous containers\' ones')
     .addOption(new Option('--scale <service=n>', 'run N containers of a service (repeatable)').argParser(collect))
     .option('--remove-orphans', 'remove containers of services no longer in the file (TSFIG_REMOVE_ORPHANS)')
+    .option('--force-recreate-volumes', 'make volumes whose definition changed anew: their data is deleted')
     .option('-t, --timeout <seconds>', 'stop timeout when containers are replaced')
     .option('--parallel <n>', 'operations in flight at most (TSFIG_PARALLEL_LIMIT, default 8)')
     .option('--build', 'build the images of services with build: before starting')
