@@ -1,33 +1,70 @@
 /** The bin entry: commander wiring, output streams, and exit codes. */
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TsfigError } from '../errors.js';
-import { configCommand } from './commands/config.js';
-import { versionCommand } from './commands/version.js';
-import { upCommand } from './commands/up.js';
-import { planCommand } from './commands/plan.js';
-import { downCommand } from './commands/down.js';
-import { psCommand } from './commands/ps.js';
-import { scaleCommand } from './commands/scale.js';
-import { portCommand } from './commands/port.js';
-import { lsCommand } from './commands/ls.js';
-import { logsCommand } from './commands/logs.js';
-import { killCommand, pauseCommand, restartCommand, rmCommand, startCommand, stopCommand, unpauseCommand } from './commands/lifecycle.js';
-import { runCommand } from './commands/run.js';
-import { execCommand } from './commands/exec.js';
-import { topCommand } from './commands/top.js';
-import { eventsCommand } from './commands/events.js';
-import { imagesCommand } from './commands/images.js';
-import { cpCommand } from './commands/cp.js';
-import { buildCommand } from './commands/build.js';
-import { pullCommand } from './commands/pull.js';
-import { pushCommand } from './commands/push.js';
-import { watchCommand } from './commands/watch.js';
-import { doctorCommand } from './commands/doctor.js';
 import { collect, type IO } from './context.js';
 import { VERSION } from './version.js';
 
 
-export function buildProgram(io: IO): Command {
+/** Each command's module, loaded only when that command runs (start-up stays near bare node). */
+const COMMANDS: Record<string, (io: IO) => Promise<Command>> = {
+  up: async (io) => (await import('./commands/up.js')).upCommand(io),
+  down: async (io) => (await import('./commands/down.js')).downCommand(io),
+  ps: async (io) => (await import('./commands/ps.js')).psCommand(io),
+  plan: async (io) => (await import('./commands/plan.js')).planCommand(io),
+  start: async (io) => (await import('./commands/lifecycle.js')).startCommand(io),
+  stop: async (io) => (await import('./commands/lifecycle.js')).stopCommand(io),
+  restart: async (io) => (await import('./commands/lifecycle.js')).restartCommand(io),
+  kill: async (io) => (await import('./commands/lifecycle.js')).killCommand(io),
+  rm: async (io) => (await import('./commands/lifecycle.js')).rmCommand(io),
+  pause: async (io) => (await import('./commands/lifecycle.js')).pauseCommand(io),
+  unpause: async (io) => (await import('./commands/lifecycle.js')).unpauseCommand(io),
+  scale: async (io) => (await import('./commands/scale.js')).scaleCommand(io),
+  port: async (io) => (await import('./commands/port.js')).portCommand(io),
+  ls: async (io) => (await import('./commands/ls.js')).lsCommand(io),
+  run: async (io) => (await import('./commands/run.js')).runCommand(io),
+  exec: async (io) => (await import('./commands/exec.js')).execCommand(io),
+  top: async (io) => (await import('./commands/top.js')).topCommand(io),
+  events: async (io) => (await import('./commands/events.js')).eventsCommand(io),
+  images: async (io) => (await import('./commands/images.js')).imagesCommand(io),
+  cp: async (io) => (await import('./commands/cp.js')).cpCommand(io),
+  build: async (io) => (await import('./commands/build.js')).buildCommand(io),
+  pull: async (io) => (await import('./commands/pull.js')).pullCommand(io),
+  push: async (io) => (await import('./commands/push.js')).pushCommand(io),
+  logs: async (io) => (await import('./commands/logs.js')).logsCommand(io),
+  watch: async (io) => (await import('./commands/watch.js')).watchCommand(io),
+  doctor: async (io) => (await import('./commands/doctor.js')).doctorCommand(io),
+  config: async (io) => (await import('./commands/config.js')).configCommand(io),
+  version: async (io) => (await import('./commands/version.js')).versionCommand(io),
+};
+
+/** Global options that take a value (the token after them is not the command). */
+const VALUED = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '-H', '--host', '--progress']);
+
+/** The command named on the command line, if any (global options come before it). */
+export function commandName(argv: string[]): string | undefined {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return undefined;
+    if (a.startsWith('-')) {
+      if (VALUED.has(a)) i++;
+      continue;
+    }
+    return a;
+  }
+  return undefined;
+}
+
+/** Only the command that runs; all of them for help, an unknown name, or none. */
+async function loadCommands(io: IO, argv: string[]): Promise<Command[]> {
+  const name = commandName(argv);
+  if (name === undefined && (argv.includes('-v') || argv.includes('--version'))) return [];
+  const load = name !== undefined ? COMMANDS[name] : undefined;
+  if (load) return [await load(io)];
+  return Promise.all(Object.values(COMMANDS).map((l) => l(io)));
+}
+
+export async function buildProgram(io: IO, argv: string[] = []): Promise<Command> {
   const program = new Command('tsfig')
     .description('Declarative multi-container stacks on one or several Docker engines')
     .version(VERSION, '-v, --version', 'print the version')
@@ -47,36 +84,7 @@ export function buildProgram(io: IO): Command {
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
     });
-  const commands = [
-    upCommand(io),
-    downCommand(io),
-    psCommand(io),
-    planCommand(io),
-    startCommand(io),
-    stopCommand(io),
-    restartCommand(io),
-    killCommand(io),
-    rmCommand(io),
-    pauseCommand(io),
-    unpauseCommand(io),
-    scaleCommand(io),
-    portCommand(io),
-    lsCommand(io),
-    runCommand(io),
-    execCommand(io),
-    topCommand(io),
-    eventsCommand(io),
-    imagesCommand(io),
-    cpCommand(io),
-    buildCommand(io),
-    pullCommand(io),
-    pushCommand(io),
-    logsCommand(io),
-    watchCommand(io),
-    doctorCommand(io),
-    configCommand(io),
-    versionCommand(io),
-  ];
+  const commands = await loadCommands(io, argv);
   for (const cmd of commands) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
@@ -95,7 +103,7 @@ export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
     stderrTTY: io?.stderrTTY ?? (io?.stderr ? false : Boolean(process.stderr.isTTY)),
     ...(process.stderr.columns ? { columns: process.stderr.columns } : {}),
   };
-  const program = buildProgram(full);
+  const program = await buildProgram(full, argv);
   try {
     await program.parseAsync(argv);
     return EXIT.ok;

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
 import { keyLoc, selfLoc, valueLoc } from './tree.js';
 import { suggest } from './suggest.js';
@@ -22,6 +22,8 @@ function validator(): ValidateFunction {
   }
   if (!compiled) {
     const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
+    // ajv itself is needed only without the precompiled validator (tests run from src/).
+    const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
     compiled = ajv.compile(schema);
   }

@@ -49,7 +49,7 @@ const base: OneOffOptions = { id: 'abcdef012345', tty: false, stdin: true };
 
 /** Parse a command line with the real program; returns what the command's action received. */
 async function parsed(argv: string[], name: string): Promise<{ args: unknown[]; opts: Record<string, unknown> }> {
-  const program = buildProgram({ stdout: () => {}, stderr: () => {}, cwd: '/', env: {} });
+  const program = await buildProgram({ stdout: () => {}, stderr: () => {}, cwd: '/', env: {} });
   const cmd = program.commands.find((c) => c.name() === name)!;
   let got: { args: unknown[]; opts: Record<string, unknown> } | undefined;
   cmd.action(function (this: Command, ...args: unknown[]) {

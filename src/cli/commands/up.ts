@@ -8,7 +8,6 @@ import { planWait } from '../../reconcile/lifecycle.js';
 import { openSession, observeSession, runPlan } from '../runtime.js';
 import { collect, type IO } from '../context.js';
 import { attachAfterUp, checkAttachOptions } from '../attach.js';
-import { checkUpWatch, followWithWatch } from './watch.js';
 import { VERSION } from '../version.js';
 
 /** commander files `--no-attach X` under `attach` unless told otherwise. */
@@ -154,7 +153,9 @@ export function upCommand(io: IO): Command {
       noColor: flags.color === false,
     };
     if (attached) checkAttachOptions(s, attachOptions);
-    if (flags.watch) checkUpWatch(s, services, attached);
+    // The watch machinery (chokidar) is loaded only for --watch.
+    const watch = flags.watch ? await import('./watch.js') : undefined;
+    if (watch) watch.checkUpWatch(s, services, attached);
     const release = flags.dryRun ? () => {} : await acquireLock(`${s.project.name}`, { signal: s.signal, onWait: (pid) => io.stderr(`waiting for another tsfig (pid ${pid}) working on project ${s.project.name}\n`) });
     try {
       let observed = await observeSession(s, { forUp: true });
@@ -186,7 +187,7 @@ export function upCommand(io: IO): Command {
       if (attached) {
         release(); // nobody else's up should wait while we follow logs
         const follow = () => attachAfterUp(s, { ...attachOptions, sinceMs });
-        const c = flags.watch ? await followWithWatch(this, s, services, follow) : await follow();
+        const c = watch ? await watch.followWithWatch(this, s, services, follow) : await follow();
         if (c !== 0) throw new ExitCode(c);
       }
     } finally {
