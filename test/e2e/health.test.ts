@@ -3,22 +3,13 @@
  * the engine reports its dependency healthy; a dependency that never becomes healthy makes
  * `up` fail (exit 1) within its timeout, and the dependent is not started.
  */
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, EngineEvent } from '../../src/engine/index.js';
-import { engineFromEnv, eventually, PROJECT_LABEL, requireEngine, uniqueProject } from './support/harness.js';
-import { cleanupStack, containersOf, fixture, ok, run } from './support/stack.js';
+import { engineFromEnv, eventually, PROJECT_LABEL, requireEngine } from './support/harness.js';
+import { containersOf, ok, run, scenarios } from './support/stack.js';
 
 let engine: Engine;
-const made: Array<{ project: string; dir: string }> = [];
-
-function scenario(name: string): { project: string; dir: string } {
-  const project = uniqueProject(`hc-${name}`);
-  const dir = fixture(name);
-  made.push({ project, dir });
-  return { project, dir };
-}
+const { scenario, cleanup } = scenarios('hc');
 
 beforeAll(async () => {
   engine = engineFromEnv();
@@ -26,10 +17,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const m of made.splice(0)) {
-    await cleanupStack(engine, m.project);
-    rmSync(dirname(m.dir), { recursive: true, force: true });
-  }
+  await cleanup(engine);
 });
 
 interface HealthLogEntry {

@@ -3,23 +3,14 @@
  * and without -v, on real containers: states read with inspect, volumes and networks with the
  * engine's own lists.
  */
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/index.js';
-import { docker, engineFromEnv, requireEngine, SESSION_LABEL, SESSION_ID, uniqueProject } from './support/harness.js';
-import { cleanupStack, containersOf, expectConverged, fixture, idsByName, ok, sh, volumeAt } from './support/stack.js';
+import { docker, engineFromEnv, requireEngine, SESSION_LABEL, SESSION_ID } from './support/harness.js';
+import { containersOf, expectConverged, idsByName, ok, scenarios, sh, volumeAt } from './support/stack.js';
 
 let engine: Engine;
-const made: Array<{ project: string; dir: string }> = [];
 const volumes: string[] = [];
-
-function scenario(name: string): { project: string; dir: string } {
-  const project = uniqueProject(`lc-${name}`);
-  const dir = fixture(name);
-  made.push({ project, dir });
-  return { project, dir };
-}
+const { scenario, cleanup } = scenarios('lc');
 
 beforeAll(async () => {
   engine = engineFromEnv();
@@ -27,10 +18,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const m of made.splice(0)) {
-    await cleanupStack(engine, m.project);
-    rmSync(dirname(m.dir), { recursive: true, force: true });
-  }
+  await cleanup(engine);
   for (const v of volumes.splice(0)) await engine.removeVolume(v, { force: true }).catch(() => undefined);
 });
 

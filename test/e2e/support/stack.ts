@@ -4,13 +4,13 @@
  * engine sees them, and a recorder of the engine's events during one step.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Engine, EngineEvent } from '../../../src/engine/index.js';
 import { tsfig, type RunResult } from '../../support/project.js';
-import { cleanupProject, eventually, PROJECT_LABEL } from './harness.js';
+import { cleanupProject, eventually, PROJECT_LABEL, uniqueProject } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(here, '../../..');
@@ -212,4 +212,26 @@ export async function cleanupStack(engine: Engine, project: string): Promise<voi
   const anon = new Set(list.flatMap((c) => c.mounts.filter((m) => m.type === 'volume' && /^[0-9a-f]{64}$/.test(m.name ?? '')).map((m) => m.name!)));
   await cleanupProject(engine, project);
   for (const v of anon) await engine.removeVolume(v, { force: true }).catch(() => undefined);
+}
+
+/**
+ * Scenarios of one test file: `scenario(name)` gives a fresh project name and a copy of the
+ * fixture `name`; `cleanup(engine)` (in afterEach) removes what they made, by label.
+ */
+export function scenarios(prefix: string): { scenario: (name: string) => { project: string; dir: string }; cleanup: (engine: Engine) => Promise<void> } {
+  const made: Array<{ project: string; dir: string }> = [];
+  return {
+    scenario(name) {
+      const project = uniqueProject(`${prefix}-${name}`);
+      const dir = fixture(name);
+      made.push({ project, dir });
+      return { project, dir };
+    },
+    async cleanup(engine) {
+      for (const m of made.splice(0)) {
+        await cleanupStack(engine, m.project);
+        rmSync(dirname(m.dir), { recursive: true, force: true });
+      }
+    },
+  };
 }
