@@ -82,6 +82,7 @@ export async function attachAfterUp(s: Session, opts: AttachOptions): Promise<nu
     serviceOrder: [...all].sort(),
     showExits: true,
     out: s.io.stdout,
+    ...(s.io.stdoutCongested ? { congested: s.io.stdoutCongested } : {}),
     err: s.io.stderr,
     signal: hard.signal,
   });

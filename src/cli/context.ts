@@ -30,6 +30,8 @@ export interface IO {
   env: Record<string, string | undefined>;
   /** Terminal facts: progress is live on a TTY stderr, colours follow each stream. */
   stdoutTTY?: boolean;
+  /** A promise while stdout's buffer is full (backpressure for streams of output), else undefined. */
+  stdoutCongested?: () => Promise<void> | undefined;
   stderrTTY?: boolean;
   columns?: number;
 }

@@ -1,4 +1,5 @@
 /** The bin entry: commander wiring, output streams, and exit codes. */
+import { once } from 'node:events';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TsfigError } from '../errors.js';
 import { collect, type IO } from './context.js';
@@ -100,6 +101,7 @@ export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
     cwd: io?.cwd ?? process.cwd(),
     env: io?.env ?? process.env,
     stdoutTTY: io?.stdoutTTY ?? (io?.stdout ? false : Boolean(process.stdout.isTTY)),
+    ...(io?.stdout ? {} : { stdoutCongested: () => (process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => undefined) : undefined) }),
     stderrTTY: io?.stderrTTY ?? (io?.stderr ? false : Boolean(process.stderr.isTTY)),
     ...(process.stderr.columns ? { columns: process.stderr.columns } : {}),
   };

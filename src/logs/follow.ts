@@ -50,6 +50,11 @@ export interface FollowOptions {
   /** Where lines go (stdout) and where problems go (stderr). */
   out: (text: string) => void;
   err: (text: string) => void;
+  /**
+   * Backpressure: a promise while the output cannot take more (a slow pipe), else undefined.
+   * Reading the engine's streams waits for it, so a fast container never fills tsfig's memory.
+   */
+  congested?: () => Promise<void> | undefined;
   /** Aborting ends everything at once (Ctrl-C). `stop()` ends gracefully. */
   signal?: AbortSignal;
   /** Told about every container event of the project (after the follower handled it). */
@@ -423,7 +428,11 @@ export class LogFollower {
       }
       const decoder = new LogDecoder();
       try {
-        for await (const chunk of stream as AsyncIterable<Buffer>) this.emit(t, decoder.push(chunk));
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          this.emit(t, decoder.push(chunk));
+          const wait = this.opts.congested?.();
+          if (wait) await wait;
+        }
       } catch (err) {
         // A follow stream that breaks is reopened from the cursor.
         if (signal.aborted || follow) return 'ok';

@@ -286,6 +286,28 @@ describe('LogFollower (scripted engine)', () => {
     await done;
   });
 
+  it('-f: while the output is congested, nothing more is read; reading goes on once it drains', async () => {
+    const e = new ScriptedEngine('p');
+    const web = e.add('p-web-1', 'web');
+    e.write(web, 'first');
+    let release: (() => void) | undefined;
+    let congested = true;
+    const { f, out } = follower(e, {
+      follow: true,
+      congested: () => (congested ? new Promise<void>((r) => (release = r)) : undefined),
+    });
+    const done = f.run();
+    await until(() => out().includes('first') && release !== undefined, 'the first line, then a wait');
+    e.write(web, 'second');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(out()).not.toContain('second');
+    congested = false;
+    release!();
+    await until(() => out().includes('second'), 'the line after the drain');
+    f.stop();
+    await done;
+  });
+
   it('an abort ends everything at once', async () => {
     const e = new ScriptedEngine('p');
     e.write(e.add('p-web-1', 'web'), 'x');

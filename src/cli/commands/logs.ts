@@ -71,6 +71,7 @@ export function logsCommand(io: IO): Command {
           color: flags.color && colorEnabled({ isTTY: io.stdoutTTY === true }, io.env),
           serviceOrder: Object.keys(s.project.services).sort(),
           out: io.stdout,
+          ...(io.stdoutCongested ? { congested: io.stdoutCongested } : {}),
           err: io.stderr,
           signal: s.signal,
         });
