@@ -82,14 +82,20 @@ export interface HostScriptPlan {
   warnings: string[];
 }
 
-/** Underlay address per host: declared, else detected by the read-back, else the local of an existing device. */
+/**
+ * Underlay address per host: declared, else detected by the read-back (the source address of
+ * the host's route to a peer, or of its default route when no peer address is known), else the
+ * local address of an existing device.
+ */
 export function underlayAddresses(project: Project, alloc: Allocation, overlays: Record<string, ObservedOverlay | undefined>): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   const hosts = new Set([...Object.keys(alloc.hostIndex), ...Object.keys(overlays)]);
   for (const h of hosts) {
     const o = overlays[h];
     const existing = o?.vxlans.find((v) => v.name.startsWith(`tsv${alloc.tag}`) && v.local)?.local;
-    out[h] = project.hosts[h]?.address ?? o?.underlay?.address ?? existing;
+    const detected = o?.underlay?.address;
+    // The default route's source is a guess: an address the host's device already uses wins.
+    out[h] = project.hosts[h]?.address ?? (o?.underlay?.via === 'default' ? (existing ?? detected) : (detected ?? existing));
   }
   return out;
 }
@@ -117,6 +123,10 @@ export function planOverlayHost(
       return out;
     }
     desired = d.state;
+    const u = observed.underlay;
+    if (project.hosts[host]?.address === undefined && u?.via === 'default' && u.address !== undefined && addresses[host] === u.address && desired.vxlans.length) {
+      out.warnings.push(`host ${host}: no underlay address is set for it or any peer: using ${u.address}, the source of its default route${u.dev ? ` (${u.dev})` : ''}; set hosts.${host}.address if the hosts reach each other another way`);
+    }
     const mtu = observed.underlay?.mtu;
     for (const v of desired.vxlans) {
       if (mtu !== undefined && v.mtu + 50 > mtu) {

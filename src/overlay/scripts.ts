@@ -7,6 +7,9 @@
 import { VXLAN_PORT } from './alloc.js';
 import type { FdbEntry, ObservedOverlay, ObservedVxlan } from './types.js';
 
+/** Where `ip route get` looks when no peer address is known: the host's default route. */
+export const DEFAULT_ROUTE_TARGET = '1.1.1.1';
+
 /** Single-quote for /bin/sh. */
 export function q(s: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
@@ -37,9 +40,14 @@ export function readBackScript(input: ReadBackInput): string {
     `  if iptables -S DOCKER-USER >/dev/null 2>&1; then echo @@dockeruser; iptables -S DOCKER-USER; fi`,
     `fi`,
   ];
-  for (const p of input.peers) {
+  // The underlay: the route to each peer (`prefsrc` is this host's source address toward it),
+  // and the MTU of its device. With no peer address known, the route to a public address: a
+  // lookup in the routing table only, no packet is sent.
+  const targets = input.peers.length ? input.peers : [DEFAULT_ROUTE_TARGET];
+  for (const p of targets) {
+    const tag = input.peers.length ? p : 'default';
     lines.push(
-      `r=$(ip -o route get ${q(p)} 2>/dev/null) && { dev=$(echo "$r" | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p'); src=$(echo "$r" | sed -n 's/.* src \\([^ ]*\\).*/\\1/p'); mtu=$(ip -o link show dev "$dev" | sed -n 's/.* mtu \\([0-9]*\\).*/\\1/p'); echo @@underlay; echo "$src $dev $mtu"; } && exit 0`,
+      `if r=$(ip -j route get ${q(p)} 2>/dev/null); then echo "@@route ${tag}"; echo "$r"; echo; dev=$(echo "$r" | sed -n 's/.*"dev":"\\([^"]*\\)".*/\\1/p'); if [ -n "$dev" ]; then echo "@@link"; ip -j link show dev "$dev"; echo; fi; fi`,
     );
   }
   if (input.probe) {
@@ -89,6 +97,8 @@ function parseVxlan(v: Rec): ObservedVxlan {
 /** The read-back's stdout -> ObservedOverlay (throws on output it cannot read). */
 export function parseReadBack(text: string, chain: string): ObservedOverlay {
   const o: ObservedOverlay = { ok: true, missing: [], vxlans: [], bridges: [], fdb: {}, jump: false, dockerUser: false };
+  const routes: RouteSeen[] = [];
+  const mtus: Record<string, number> = {};
   for (const s of sections(text)) {
     if (s.head === 'missing') o.missing = s.body.split(/\s+/).filter(Boolean);
     else if (s.head === 'vxlan') {
@@ -113,14 +123,56 @@ export function parseReadBack(text: string, chain: string): ObservedOverlay {
     } else if (s.head === 'dockeruser') {
       o.dockerUser = true;
       o.jump = s.body.split('\n').some((l) => l.trim() === `-A DOCKER-USER -j ${chain}`);
-    } else if (s.head === 'underlay') {
-      const [address, dev, mtu] = s.body.split(/\s+/);
-      o.underlay = { ...(address ? { address } : {}), ...(dev ? { dev } : {}), ...(mtu && /^\d+$/.test(mtu) ? { mtu: Number(mtu) } : {}) };
+    } else if (s.head.startsWith('route ')) {
+      const target = s.head.slice(6).trim();
+      routes.push({ target, ...parseRoute(s.body) });
+    } else if (s.head === 'link') {
+      for (const l of tryJson(s.body).filter(isRec)) if (typeof l.ifname === 'string' && typeof l.mtu === 'number') mtus[l.ifname] = l.mtu;
     } else if (s.head === 'probe') {
       if (s.body !== '') o.vxlanError = s.body;
     }
   }
+  const underlay = chooseUnderlay(routes, mtus);
+  if (underlay) o.underlay = underlay;
   return o;
+}
+
+/** One `ip -j route get` of the read-back: the target (a peer's address, or `default`). */
+export interface RouteSeen {
+  target: string;
+  prefsrc?: string;
+  dev?: string;
+}
+
+function tryJson(text: string): unknown[] {
+  try {
+    const v = json(text);
+    return Array.isArray(v) ? v : [];
+  } catch {
+    return [];
+  }
+}
+
+/** `ip -j route get ADDR` -> the source address and device (empty when unreadable: old iproute2, no route). */
+export function parseRoute(text: string): { prefsrc?: string; dev?: string } {
+  const r = tryJson(text).find(isRec);
+  if (!r) return {};
+  return { ...(typeof r.prefsrc === 'string' && r.prefsrc !== '' ? { prefsrc: r.prefsrc } : {}), ...(typeof r.dev === 'string' ? { dev: r.dev } : {}) };
+}
+
+/**
+ * The host's underlay: the first route to a peer with a source address, else the default
+ * route's (`via: 'default'`: a guess the plan warns about); the MTU of that route's device.
+ */
+export function chooseUnderlay(routes: RouteSeen[], mtus: Record<string, number>): ObservedOverlay['underlay'] {
+  const r = routes.find((x) => x.target !== 'default' && x.prefsrc) ?? routes.find((x) => x.target === 'default' && x.prefsrc) ?? routes.find((x) => x.dev);
+  if (!r) return undefined;
+  const mtu = r.dev !== undefined ? mtus[r.dev] : undefined;
+  return {
+    ...(r.prefsrc ? { address: r.prefsrc, via: r.target === 'default' ? ('default' as const) : ('peer' as const) } : {}),
+    ...(r.dev ? { dev: r.dev } : {}),
+    ...(mtu !== undefined ? { mtu } : {}),
+  };
 }
 
 /** A script that runs each command, reports every failure on stderr, and exits 1 if any failed. */

@@ -39,6 +39,9 @@ export interface ObservedOverlay {
   jump: boolean;
   /** Does the DOCKER-USER chain exist (dockerd runs with --iptables)? */
   dockerUser: boolean;
-  /** The underlay as seen from the host: source address and device MTU of the route to a peer. */
-  underlay?: { address?: string; dev?: string; mtu?: number };
+  /**
+   * The underlay as seen from the host: source address (`prefsrc`) and device MTU of the route
+   * to a peer (`via: 'peer'`), or of the default route when no peer address is known.
+   */
+  underlay?: { address?: string; via?: 'peer' | 'default'; dev?: string; mtu?: number };
 }

@@ -203,6 +203,20 @@ describe('overlay networks across hosts', () => {
     await expectClean(s.project);
   });
 
+  it('hosts b and c without address: detected from their route to a, and cross-host HTTP works', async () => {
+    const s = scenario('noaddr');
+    await s.ok(['up', '-d']);
+    expect(await fetchOk(1, s.ctr('web'), 'http://api/')).toBe('hello-from-api\n');
+    expect((await fetchOk(3, s.ctr('bystander'), 'http://api/')).trim()).toBe('hello-from-api');
+    // a's FDB points at the detected addresses of b and c.
+    const entries = await fdb(1, s.vxlan);
+    expect(entries.some((l) => l.startsWith('00:00:00:00:00:00') && l.includes('dst 192.168.77.2'))).toBe(true);
+    expect(entries.some((l) => l.startsWith('00:00:00:00:00:00') && l.includes('dst 192.168.77.3'))).toBe(true);
+    const again = await s.ok(['plan']);
+    expect(again.stdout).toContain('nothing to do');
+    expect(again.stderr).not.toMatch(/default route/);
+  });
+
   it('a deleted vxlan device is restored by the next up', async () => {
     const s = scenario('basic');
     await s.ok(['up', '-d']);

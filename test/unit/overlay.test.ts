@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { allocate, chainName, deviceNames, extraHostsFor, projectTag, VNI_BASE, VNI_SPAN } from '../../src/overlay/alloc.js';
 import { desiredHost, diffHost, ZERO_MAC } from '../../src/overlay/desired.js';
-import { applyScript, parseReadBack, q, readBackScript } from '../../src/overlay/scripts.js';
+import { applyScript, chooseUnderlay, DEFAULT_ROUTE_TARGET, parseReadBack, parseRoute, q, readBackScript } from '../../src/overlay/scripts.js';
 import type { ObservedOverlay } from '../../src/overlay/types.js';
 import { planDown } from '../../src/reconcile/lifecycle.js';
 import type { Op } from '../../src/reconcile/plan.js';
@@ -144,8 +144,10 @@ describe('overlay read-back and scripts', () => {
       '-N DOCKER-USER',
       '-A DOCKER-USER -j TSFIG-1234',
       '-A DOCKER-USER -j RETURN',
-      '@@underlay',
-      '192.168.77.1 eth0 1500',
+      '@@route 192.168.77.2',
+      JSON.stringify([{ dst: '192.168.77.2', dev: 'eth0', prefsrc: '192.168.77.1', flags: [], uid: 0, cache: [] }]),
+      '@@link',
+      JSON.stringify([{ ifindex: 2, ifname: 'eth0', mtu: 1500 }]),
     ].join('\n');
     const o = parseReadBack(out, 'TSFIG-1234');
     expect(o.missing).toEqual([]);
@@ -154,16 +156,40 @@ describe('overlay read-back and scripts', () => {
     expect(o.fdb).toEqual({ tsv1234abcd: [{ mac: ZERO_MAC, dst: '192.168.77.2' }] });
     expect(o.chain).toHaveLength(2);
     expect(o.jump).toBe(true);
-    expect(o.underlay).toEqual({ address: '192.168.77.1', dev: 'eth0', mtu: 1500 });
+    expect(o.underlay).toEqual({ address: '192.168.77.1', via: 'peer', dev: 'eth0', mtu: 1500 });
     expect(parseReadBack('@@missing\nip\nbridge\n', 'X').missing).toEqual(['ip', 'bridge']);
   });
 
   it('scripts use the host shell with absolute tools, quote what needs it, and report every failure', () => {
-    expect(readBackScript({ devicePrefix: 'tsvabcd', chain: 'TSFIG-abcd', peers: ['192.168.77.2'] })).toContain('ip -o route get 192.168.77.2');
+    const rb = readBackScript({ devicePrefix: 'tsvabcd', chain: 'TSFIG-abcd', peers: ['192.168.77.2'] });
+    expect(rb).toContain('ip -j route get 192.168.77.2');
+    expect(rb).not.toContain(DEFAULT_ROUTE_TARGET);
+    // No peer address known: the default route (a routing-table lookup, no packet sent).
+    expect(readBackScript({ devicePrefix: 'tsvabcd', chain: 'TSFIG-abcd', peers: [] })).toContain(`ip -j route get ${DEFAULT_ROUTE_TARGET}`);
     expect(q("a'b")).toBe(`'a'\\''b'`);
     const s = applyScript([['ip', 'link', 'del', 'tsvx']]);
     expect(s).toContain('run ip link del tsvx');
     expect(s.endsWith('exit $rc')).toBe(true);
+  });
+});
+
+describe('underlay address detection', () => {
+  it('reads prefsrc and dev from ip -j route get, and nothing from what it cannot read', () => {
+    expect(parseRoute('[{"dst":"192.168.77.1","dev":"eth0","prefsrc":"192.168.77.2","flags":[],"uid":0,"cache":[]}]')).toEqual({ prefsrc: '192.168.77.2', dev: 'eth0' });
+    expect(parseRoute('[{"dst":"1.1.1.1","gateway":"192.0.2.1","dev":"eth0","prefsrc":"192.0.2.2"}]')).toEqual({ prefsrc: '192.0.2.2', dev: 'eth0' });
+    expect(parseRoute('[{"dst":"10.0.0.1","dev":"tun0"}]')).toEqual({ dev: 'tun0' });
+    expect(parseRoute('1.1.1.1 via 192.0.2.1 dev eth0 src 192.0.2.2')).toEqual({});
+    expect(parseRoute('')).toEqual({});
+  });
+
+  it('takes the first peer route with a source, else the default route, with the MTU of its device', () => {
+    const mtus = { eth0: 1500, eth1: 9000 };
+    expect(chooseUnderlay([{ target: '10.0.0.9' }, { target: '192.168.77.1', prefsrc: '192.168.77.2', dev: 'eth1' }], mtus)).toEqual({ address: '192.168.77.2', via: 'peer', dev: 'eth1', mtu: 9000 });
+    expect(chooseUnderlay([{ target: 'default', prefsrc: '192.0.2.2', dev: 'eth0' }], mtus)).toEqual({ address: '192.0.2.2', via: 'default', dev: 'eth0', mtu: 1500 });
+    expect(chooseUnderlay([{ target: '192.168.77.1', dev: 'eth0' }], mtus)).toEqual({ dev: 'eth0', mtu: 1500 });
+    expect(chooseUnderlay([], mtus)).toBeUndefined();
+    // Through the parser: no route to anything (the rig's namespaces have no default route).
+    expect(parseReadBack('@@missing\n', 'X').underlay).toBeUndefined();
   });
 });
 
@@ -262,6 +288,32 @@ describe('overlay in the plan', () => {
     const scriptA = plan.nodes.find((n) => n.op.type === 'host.script' && n.op.host === 'a')!;
     expect((scriptA.op as { script: string }).script).toContain('dst 192.168.77.3');
     expect(plan.nodes.some((n) => n.op.host === 'c')).toBe(false);
+  });
+
+  it('hosts without address: the route to a peer, else the default route with a warning, else the clear error', () => {
+    const bare = project(text.replace(/, address: 192\.168\.77\.[23]/g, ''));
+    const peer = (address: string) => overlay({ underlay: { address, via: 'peer', dev: 'eth0', mtu: 1500 } });
+    const detected = state(bare, host('default'), host('a', { overlay: overlay() }), host('b', { overlay: peer('192.168.77.2') }), host('c', { overlay: peer('192.168.77.3') }));
+    const plan = reconcile(bare, detected, { version: '0.1.0' });
+    expect(plan.errors).toEqual([]);
+    expect(plan.warnings.join()).not.toMatch(/default route/);
+    const scriptA = plan.nodes.find((n) => n.op.type === 'host.script' && n.op.host === 'a')!;
+    expect((scriptA.op as { script: string }).script).toContain('dst 192.168.77.2');
+    expect((scriptA.op as { script: string }).script).toContain('dst 192.168.77.3');
+
+    // No address anywhere: each host's default route, said in a warning.
+    const none = project(text.replace(/, address: 192\.168\.77\.\d/g, ''));
+    const dflt = (address: string) => overlay({ underlay: { address, via: 'default', dev: 'eth0', mtu: 1500 } });
+    const guessed = state(none, host('default'), host('a', { overlay: dflt('10.0.0.1') }), host('b', { overlay: dflt('10.0.0.2') }), host('c', { overlay: dflt('10.0.0.3') }));
+    const p2 = reconcile(none, guessed, { version: '0.1.0' });
+    expect(p2.errors).toEqual([]);
+    expect(p2.warnings.filter((w) => /the source of its default route/.test(w)).length).toBe(3);
+    expect(p2.warnings.join()).toContain('host b: no underlay address is set for it or any peer: using 10.0.0.2');
+
+    // Not detectable: today's error, and the host is left alone.
+    const unknown = state(bare, host('default'), host('a', { overlay: overlay() }), host('b', { overlay: overlay() }), host('c', { overlay: peer('192.168.77.3') }));
+    const p3 = reconcile(bare, unknown, { version: '0.1.0' });
+    expect(p3.errors.join()).toMatch(/host b: its underlay address is unknown: set hosts\.b\.address/);
   });
 
   it('down removes the project devices and chain on every host that has them, nothing else', () => {
