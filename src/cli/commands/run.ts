@@ -118,6 +118,14 @@ interface AttachedRun {
 /** Attach, start, pump until the container exits; its exit code (130 when interrupted). */
 async function runAttached(engine: Engine, id: string, name: string, o: AttachedRun, term: Terminal, io: IO): Promise<number> {
   let interrupted = false;
+  // Until the terminal's own handlers are in place, a Ctrl-C is only noted (never the default
+  // action, which would end tsfig and leave the container behind).
+  let early = 0;
+  const noteEarly = () => void early++;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, noteEarly);
+  const dropEarly = () => {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, noteEarly);
+  };
   try {
     // Attach first, so no output is lost.
     const streams = await engine.attachContainer(id, { stdin: true, tty: o.tty });
@@ -127,7 +135,7 @@ async function runAttached(engine: Engine, id: string, name: string, o: Attached
       streams.close();
       throw startFailure(err);
     }
-    await connectTerminal(streams, term, {
+    const connected = connectTerminal(streams, term, {
       tty: o.tty,
       stdin: true,
       resize: (size) => engine.resizeContainer(id, size),
@@ -141,11 +149,20 @@ async function runAttached(engine: Engine, id: string, name: string, o: Attached
         }
       },
     });
+    // connectTerminal installed its handlers synchronously: hand over, and act on an early Ctrl-C.
+    dropEarly();
+    if (early > 0) {
+      interrupted = true;
+      io.stderr(`\nstopping ${name}\n`);
+      engine.stopContainer(id, o.stopTimeout).catch(() => undefined);
+    }
+    await connected;
     // The output ended: the container has stopped, or is about to.
     const result = await engine.waitContainer(id, { condition: 'not-running' });
     if (result.error !== undefined) io.stderr(`${name}: ${result.error}\n`);
     return interrupted ? EXIT.interrupted : result.statusCode;
   } finally {
+    dropEarly();
     if (o.rm) {
       await engine.removeContainer(id, { force: true, volumes: true }).catch((err: unknown) => {
         if (!(err instanceof EngineError && err.statusCode === 404)) io.stderr(`warning: could not remove ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
