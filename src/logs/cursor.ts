@@ -30,7 +30,20 @@ export interface ResumePoint {
   replay: number;
 }
 
-const key = (stream: LogStream, ts: string, line: string): string => `${stream}\u0000${ts}\u0000${line}`;
+/**
+ * A line's fingerprint (length and FNV-1a), kept instead of the line: a line cut out of a big
+ * chunk of engine output would keep that whole chunk alive in memory while it sits in the ring.
+ */
+function digest(line: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < line.length; i++) {
+    h ^= line.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return `${line.length}:${(h >>> 0).toString(36)}`;
+}
+
+const key = (stream: LogStream, ts: string, fingerprint: string): string => `${stream}\u0000${ts}\u0000${fingerprint}`;
 
 export class LogCursor {
   private readonly windowNs: bigint;
@@ -39,7 +52,9 @@ export class LogCursor {
   // The ring, as parallel arrays from `head`.
   private streams: LogStream[] = [];
   private stamps: string[] = [];
+  /** Fingerprints of the printed lines (see digest) and their lengths. */
   private lines: string[] = [];
+  private sizes: number[] = [];
   private head = 0;
   private bytes = 0;
   private dropped = false;
@@ -78,7 +93,7 @@ export class LogCursor {
         // Past everything printed before: no later line can be a repeat.
         this.skip = undefined;
       } else {
-        const k = key(stream, ts, line);
+        const k = key(stream, ts, digest(line));
         const n = this.skip.get(k);
         if (n !== undefined) {
           if (n <= 1) this.skip.delete(k);
@@ -96,12 +111,13 @@ export class LogCursor {
     this.printed++;
     this.streams.push(stream);
     this.stamps.push(ts);
-    this.lines.push(line);
+    this.lines.push(digest(line));
+    this.sizes.push(line.length);
     this.bytes += line.length;
     this.firstTs ??= ts;
     if (this.lastTs === undefined || compareEngineTime(ts, this.lastTs) > 0) this.lastTs = ts;
     while (this.lines.length - this.head > 1 && (this.lines.length - this.head > this.maxLines || this.bytes > this.maxBytes)) {
-      this.bytes -= this.lines[this.head]!.length;
+      this.bytes -= this.sizes[this.head]!;
       this.head++;
       this.dropped = true;
     }
@@ -109,6 +125,7 @@ export class LogCursor {
       this.streams = this.streams.slice(this.head);
       this.stamps = this.stamps.slice(this.head);
       this.lines = this.lines.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
       this.head = 0;
     }
   }
