@@ -17,6 +17,7 @@
 import type { Engine, LogsOptions } from '../engine/engine.js';
 import type { HostEngine } from '../reconcile/observe.js';
 import { EngineError } from '../errors.js';
+import { isReplacementName } from '../model/naming.js';
 import { LogCursor } from './cursor.js';
 import { LogDecoder, type LogLine } from './decode.js';
 import { LogFormatter } from './format.js';
@@ -71,9 +72,6 @@ export interface FollowResult {
   /** Lines printed. */
   lines: number;
 }
-
-/** The name of a replacement during a recreate (it is started under its final name). */
-const TEMP_MARKER = '_tsfig-new-';
 
 interface Tracked {
   c: WatchedContainer;
@@ -200,7 +198,7 @@ export class LogFollower {
     // Register every listed container first, so the padding fits them all from the first line.
     const first = initial
       .filter((c) => this.selected(c))
-      .filter((c) => !(c.name.includes(TEMP_MARKER) && c.state !== 'running'))
+      .filter((c) => !(isReplacementName(c.name) && c.state !== 'running'))
       .sort((a, b) => a.name.localeCompare(b.name));
     for (const c of first) this.formatter.register(c);
     for (const c of first) {
@@ -249,13 +247,13 @@ export class LogFollower {
           // may have been missed): reopen once the current stream ends.
           if (e.kind === 'start' || e.container.state === 'running') {
             t.starts++;
-            if (e.container.name !== t.c.name && !e.container.name.includes(TEMP_MARKER)) this.rename(t, e.container.name);
+            if (e.container.name !== t.c.name && !isReplacementName(e.container.name)) this.rename(t, e.container.name);
             t.wake?.();
           }
           return;
         }
         if (!this.follow || this.stopping || this.hard.signal.aborted) return;
-        if (e.kind === 'present' && e.container.name.includes(TEMP_MARKER) && e.container.state !== 'running') return;
+        if (e.kind === 'present' && isReplacementName(e.container.name) && e.container.state !== 'running') return;
         if (!this.selected(e.container)) return;
         const engine = hosts.get(e.container.host);
         if (!engine) return;

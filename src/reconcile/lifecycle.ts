@@ -4,6 +4,7 @@
  * what they depend on; starts go the other way.
  */
 import { Graph } from '../graph/graph.js';
+import { isAnonymousVolume } from '../model/naming.js';
 import type { Project } from '../model/project.js';
 import { emptyPlan, type Op, type Plan, type PlanGroup, type Verb } from './plan.js';
 import { DEFAULT_HOST, type ObservedContainer, type ObservedState } from './state.js';
@@ -135,8 +136,6 @@ export function planRm(project: Project, observed: ObservedState, opts: Lifecycl
   );
 }
 
-/** Anonymous volume names are 64 hex digits. */
-const ANONYMOUS = /^[0-9a-f]{64}$/;
 
 /**
  * The engine's `rm -v` removes only the volumes a container was created with anonymously. An
@@ -154,7 +153,7 @@ function removeInherited(s: Steps, project: Project, observed: ObservedState): v
     for (const c of h.containers) {
       if (!removed.has(`${c.host}/${c.id}`)) continue;
       for (const m of c.mounts) {
-        if (m.type !== 'volume' || m.name === undefined || !ANONYMOUS.test(m.name) || declared.has(m.name)) continue;
+        if (m.type !== 'volume' || !isAnonymousVolume(m.name) || declared.has(m.name)) continue;
         if (seen.has(`${c.host}/${m.name}`)) continue;
         seen.add(`${c.host}/${m.name}`);
         const g = s.group({ name: m.name, host: c.host }, 'volume', 'remove', `anonymous volume of ${c.name}`, multi(observed));

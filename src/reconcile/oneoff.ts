@@ -10,7 +10,7 @@
  * and an `--entrypoint` without a command clears the service's command.
  */
 import { LABEL } from '../model/labels.js';
-import { containerName, oneOffName } from '../model/naming.js';
+import { containerName, isReplacementOf, oneOffName } from '../model/naming.js';
 import type { PortConfig, Project, Service, ServiceVolume } from '../model/project.js';
 import type { Plan, PlanNode } from './plan.js';
 import { reconcile, hostOf, imageRef, scaleOf } from './reconcile.js';
@@ -155,7 +155,7 @@ export function oneOffDependencies(project: Project, observed: ObservedState, se
     if (op.type === 'container.create') return op.service === service;
     if (!op.type.startsWith('container.') || op.type === 'container.wait') return false;
     const name = (op as { name: string }).name;
-    return refs.has(name) || finals.some((f) => name.startsWith(`${f}_tsfig-new-`));
+    return refs.has(name) || finals.some((f) => isReplacementOf(name, f));
   };
   const dropGroups = new Set(plan.nodes.filter(isMine).map((n) => n.group));
   const dropNodes = new Set(plan.nodes.filter((n) => dropGroups.has(n.group)).map((n) => n.id));

@@ -6,7 +6,7 @@
 import type { EndpointConfig, NetworkCreateBody, VolumeCreateBody } from '../engine/engine.js';
 import { Graph } from '../graph/graph.js';
 import { LABEL } from '../model/labels.js';
-import { containerName, defaultImageName, replacementName } from '../model/naming.js';
+import { containerName, defaultImageName, isAnonymousVolume, replacementName } from '../model/naming.js';
 import { redactedConfig, serviceConfigHash, sha256, stableJson } from '../model/hash.js';
 import type { Project, Service } from '../model/project.js';
 import { describeChange } from './causes.js';
@@ -78,11 +78,6 @@ export function scaleOf(svc: Service, opts: Pick<ReconcileOptions, 'scale'>): nu
 function stopTimeout(svc: Service, opts: ReconcileOptions): number | undefined {
   if (opts.timeout !== undefined) return opts.timeout;
   return typeof svc.stop_grace_period === 'number' ? Math.ceil(svc.stop_grace_period / 1e9) : undefined;
-}
-
-/** Anonymous volume names are 64 hex digits. */
-function isAnonymousVolume(name: string | undefined): name is string {
-  return name !== undefined && /^[0-9a-f]{64}$/.test(name);
 }
 
 class Builder {

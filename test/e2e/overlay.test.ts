@@ -174,6 +174,23 @@ async function fetchOk(i: number, container: string, url: string, timeout = 20_0
   );
 }
 
+/** Stop the dockerd of rig host n (the rig started it; its pidfile says which process) and wait until it is gone. */
+async function stopDockerd(n: number): Promise<void> {
+  const pid = Number(readFileSync(`/run/tsfig-hosts/h${n}/dockerd.pid`, 'utf8').trim());
+  process.kill(pid, 'SIGTERM');
+  await eventually(
+    () => {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        return;
+      }
+      throw new Error(`dockerd of host ${n} still running`);
+    },
+    { timeout: 60_000, interval: 250 },
+  );
+}
+
 describe('overlay networks across hosts', () => {
   it('a service on host a reaches a service on host b by name and alias, and moves 1 MB; host c does not see that traffic; down leaves nothing', async () => {
     const s = scenario('basic');
@@ -253,19 +270,7 @@ describe('overlay networks across hosts', () => {
     const s = scenario('basic');
     await s.ok(['up', '-d']);
     await fetchOk(1, s.ctr('web'), 'http://api/');
-    const pid = readFileSync('/run/tsfig-hosts/h2/dockerd.pid', 'utf8').trim();
-    process.kill(Number(pid), 'SIGTERM');
-    await eventually(
-      () => {
-        try {
-          process.kill(Number(pid), 0);
-        } catch {
-          return;
-        }
-        throw new Error('dockerd of host 2 still running');
-      },
-      { timeout: 60_000, interval: 250 },
-    );
+    await stopDockerd(2);
     const r = await exec('bash', [join(ROOT, 'scripts', 'hosts.sh'), 'up', String(HOSTS)]);
     expect(r.code, r.stderr).toBe(0);
     await s.ok(['up', '-d']);
@@ -298,20 +303,8 @@ describe('overlay networks across hosts', () => {
     await s.ok(['up', '-d']);
     await fetchOk(1, s.ctr('web'), 'http://api/');
     const before = await fdb(1, s.vxlan);
-    const pid = readFileSync('/run/tsfig-hosts/h3/dockerd.pid', 'utf8').trim();
     try {
-      process.kill(Number(pid), 'SIGTERM');
-      await eventually(
-        () => {
-          try {
-            process.kill(Number(pid), 0);
-          } catch {
-            return;
-          }
-          throw new Error('dockerd of host 3 still running');
-        },
-        { timeout: 60_000, interval: 250 },
-      );
+      await stopDockerd(3);
       const r = await s.run(['up', '-d']);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/\bc\b/);
