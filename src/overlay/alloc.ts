@@ -1,17 +1,22 @@
 /**
- * Overlay allocation: a pure function of the project. For each `driver: overlay` network:
- * the subnet, a per-host ip-range slice and gateway, the VNI, the bridge and vxlan device
- * names, the MTU; for each container that joins it: an IP in its host's slice and a MAC
- * derived from the IP. Nothing here reads an engine: the same project always gives the same
- * allocation, so the state can be rebuilt from the engines' labels alone.
+ * Overlay allocation: a pure function of the project and of what the engines already hold
+ * (`PriorAllocation`, read from their labels, networks and routes). For each `driver: overlay`
+ * network: the subnet, a per-host ip-range slice and gateway, the VNI, the bridge and vxlan
+ * device names, the MTU; for each container that joins it: an IP in its host's slice and a MAC
+ * derived from the IP. Nothing here reads an engine.
  *
- * Host indexes follow the order of `hosts:` in the file (`default` first when it is not
- * declared): host i gets slice i+1 of the subnet (slice 0 is left for explicit addresses).
+ * What exists is kept: a network's subnet, a host's slice and a container's address stay what
+ * the engines recorded, so adding a host or a service moves nothing else. What is new is
+ * derived from the project (the same project on empty hosts always gives the same allocation):
+ * a default subnet from a hash of project/network, stepping past every route of the member
+ * hosts (other projects' networks, Docker's bridges, the underlay); host i of `hosts:`
+ * (`default` first when it is not declared) gets slice i+1 when free (slice 0 is left for
+ * explicit addresses); a container a hash of service/number into its host's slice.
  */
 import { sha256 } from '../model/hash.js';
 import { containerName } from '../model/naming.js';
 import type { Project, Service } from '../model/project.js';
-import { contains, formatCidr, formatIp, macFromIp, parseCidr, parseIp, type Cidr } from './ipv4.js';
+import { contains, formatCidr, formatIp, macFromIp, overlaps, parseCidr, parseIp, type Cidr } from './ipv4.js';
 
 /** The default host's name (as reconcile/state.ts). */
 const DEFAULT_HOST = 'default';
@@ -124,10 +129,40 @@ function slicePrefix(prefix: number): number {
   return Math.min(Math.max(24, prefix + 4), 28);
 }
 
+/** A route of a host (`ip -j route`): its destination and device. */
+export interface HostRoute {
+  dst: string;
+  dev?: string;
+}
+
+/** What the engines already hold of the project's overlay (see reconcile's overlayPrior). */
+export interface PriorAllocation {
+  /** Network key -> the subnet of the project's existing network (on any host). */
+  subnets?: Record<string, string>;
+  /** Network key -> host -> the slice index recorded on that host's network. */
+  slices?: Record<string, Record<string, number>>;
+  /** Network key -> `service/number` -> the address of the existing container. */
+  addresses?: Record<string, Record<string, string>>;
+  /** Host -> its routes that are not the project's own (a subnet must not overlap them). */
+  routes?: Record<string, HostRoute[]>;
+}
+
 export interface AllocateOptions {
   /** Replicas of a service (reconcile's scaleOf, with --scale). */
   scale: (svc: Service) => number;
   hostOf: (svc: Service) => string;
+  prior?: PriorAllocation;
+}
+
+/** The first route of the hosts that overlaps `subnet`, as `ROUTE (dev DEV) on host H`. */
+function routeClash(subnet: Cidr, hosts: string[], routes: Record<string, HostRoute[]>): string | undefined {
+  for (const h of hosts) {
+    for (const r of routes[h] ?? []) {
+      const c = parseCidr(r.dst.includes('/') ? r.dst : `${r.dst}/32`);
+      if (c && overlaps(c, subnet)) return `the route ${r.dst}${r.dev ? ` (dev ${r.dev})` : ''} on host ${h}`;
+    }
+  }
+  return undefined;
 }
 
 export function allocate(project: Project, opts: AllocateOptions): Allocation {
@@ -135,45 +170,62 @@ export function allocate(project: Project, opts: AllocateOptions): Allocation {
   const hostIndex = Object.fromEntries(order.map((h, i) => [h, i]));
   const tag = projectTag(project.name);
   const alloc: Allocation = { project: project.name, tag, chain: chainName(project.name), networks: {}, endpoints: [], hostIndex, errors: [] };
+  const prior = opts.prior ?? {};
+  const routes = prior.routes ?? {};
   const services = Object.values(project.services).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const usedSubnets = new Set<number>();
+  const usedSubnets = new Map<string, Cidr>();
   const usedDevices = new Set<string>();
   const keys = Object.keys(project.networks).filter((k) => isOverlay(project.networks[k])).sort();
-  // Explicit subnets first, so derived ones step around them.
+  const membersOf = (key: string) =>
+    [...new Set(services.filter((s) => serviceNetworks(s).includes(key)).map(opts.hostOf))].sort((a, b) => (hostIndex[a] ?? 99) - (hostIndex[b] ?? 99));
+  // Explicit subnets first, then the ones the engines hold, so derived ones step around both.
+  const given = (key: string) => project.networks[key]!.ipam?.config?.[0]?.subnet;
   for (const key of keys) {
-    const c = project.networks[key]!.ipam?.config?.[0]?.subnet;
-    const cidr = c ? parseCidr(c) : undefined;
-    if (cidr) usedSubnets.add(cidr.base);
+    const c = parseCidr(given(key) ?? prior.subnets?.[key] ?? '');
+    if (c) usedSubnets.set(key, c);
   }
   for (const key of keys) {
     const net = project.networks[key]!;
-    const given = net.ipam?.config?.[0]?.subnet;
+    const members = membersOf(key);
+    const explicit = given(key);
     let subnet: Cidr | undefined;
-    if (given !== undefined) {
-      subnet = parseCidr(given);
+    const had = prior.subnets?.[key] !== undefined ? parseCidr(prior.subnets[key]) : undefined;
+    if (explicit !== undefined || had) {
+      subnet = explicit !== undefined ? parseCidr(explicit) : had;
       if (!subnet) {
-        alloc.errors.push(`networks.${key}: subnet "${given}" is not an IPv4 CIDR`);
+        alloc.errors.push(`networks.${key}: subnet "${explicit}" is not an IPv4 CIDR`);
         continue;
       }
       if (subnet.prefix > 24) {
-        alloc.errors.push(`networks.${key}: overlay subnet ${given} is too small to give each host a slice: use /24 or larger`);
+        alloc.errors.push(`networks.${key}: overlay subnet ${formatCidr(subnet)} is too small to give each host a slice: use /24 or larger`);
+        continue;
+      }
+      const clash = routeClash(subnet, members, routes);
+      if (clash) {
+        const where = explicit !== undefined ? `subnet ${formatCidr(subnet)}` : `subnet ${formatCidr(subnet)} (in use by the network on another host)`;
+        alloc.errors.push(`networks.${key}: ${where} overlaps ${clash}: set networks.${key}.ipam.config[0].subnet to a free range`);
+        continue;
+      }
+      const mine = [...usedSubnets].find(([k, u]) => k !== key && overlaps(u, subnet!));
+      if (mine) {
+        alloc.errors.push(`networks.${key}: subnet ${formatCidr(subnet)} overlaps ${formatCidr(mine[1])} of networks.${mine[0]}: give each overlay network its own range`);
         continue;
       }
     } else {
-      // 10.128.0.0/16 - 10.191.0.0/16, from a hash of project/network, stepping past collisions.
+      // 10.128.0.0/16 - 10.191.0.0/16, from a hash of project/network, stepping past the
+      // project's other subnets and every route of the member hosts.
       let x = hash32(`${project.name}/${key}`) % 64;
       for (let i = 0; i < 64; i++, x = (x + 1) % 64) {
-        const base = parseIp(`10.${128 + x}.0.0`)!;
-        if (!usedSubnets.has(base)) {
-          subnet = { base, prefix: 16 };
-          break;
-        }
+        const candidate = { base: parseIp(`10.${128 + x}.0.0`)!, prefix: 16 };
+        if ([...usedSubnets.values()].some((u) => overlaps(u, candidate)) || routeClash(candidate, members, routes)) continue;
+        subnet = candidate;
+        break;
       }
       if (!subnet) {
-        alloc.errors.push(`networks.${key}: no free default overlay subnet: set ipam.config[0].subnet`);
+        alloc.errors.push(`networks.${key}: no free default overlay subnet in 10.128.0.0/10 on hosts ${members.join(', ')}: set networks.${key}.ipam.config[0].subnet`);
         continue;
       }
-      usedSubnets.add(subnet.base);
+      usedSubnets.set(key, subnet);
     }
     const vniGiven = net.vni as number | string | null | undefined;
     const vni = vniGiven !== undefined && vniGiven !== null && `${vniGiven}` !== '' ? Number(vniGiven) : VNI_BASE + (hash32(`${project.name}/${key}`) % VNI_SPAN);
@@ -184,35 +236,23 @@ export function allocate(project: Project, opts: AllocateOptions): Allocation {
     let devices = deviceNames(project.name, key);
     for (let salt = 1; usedDevices.has(devices.vxlan); salt++) devices = deviceNames(project.name, key, salt);
     usedDevices.add(devices.vxlan);
-    const members = [...new Set(services.filter((s) => serviceNetworks(s).includes(key)).map(opts.hostOf))].sort((a, b) => (hostIndex[a] ?? 99) - (hostIndex[b] ?? 99));
     const mtuGiven = net.mtu !== undefined ? Number(net.mtu) : undefined;
     const underlay = Math.min(...(members.length ? members : [DEFAULT_HOST]).map((h) => project.hosts[h]?.mtu ?? DEFAULT_UNDERLAY_MTU));
     const mtu = mtuGiven !== undefined && Number.isInteger(mtuGiven) && mtuGiven > 0 ? mtuGiven : underlay - VXLAN_OVERHEAD;
-    const sp = slicePrefix(subnet.prefix);
-    const slices: Record<string, HostSlice> = {};
-    for (const h of members) {
-      const index = hostIndex[h];
-      if (index === undefined) continue;
-      const n = index + 1;
-      if (n >= 2 ** (sp - subnet.prefix)) {
-        alloc.errors.push(`networks.${key}: subnet ${formatCidr(subnet)} has no slice left for host ${h}: use a larger subnet`);
-        continue;
-      }
-      const base = (subnet.base + n * 2 ** (32 - sp)) >>> 0;
-      const range = { base, prefix: sp };
-      slices[h] = { index, ipRange: formatCidr(range), gateway: formatIp(base + 1), range };
-    }
+    const slices = allocateSlices(alloc, key, subnet, members, hostIndex, prior.slices?.[key] ?? {});
     alloc.networks[key] = { key, name: net.name, vni, subnet: formatCidr(subnet), mtu, bridge: devices.bridge, vxlan: devices.vxlan, members, slices };
 
-    // Container addresses, per host slice: explicit ipv4_address first, then a hash of
-    // service/number into the slice, stepping past taken addresses (sorted order: deterministic).
+    // Container addresses, per host slice: explicit ipv4_address first, then the address the
+    // container already has, then a hash of service/number into the slice, stepping past taken
+    // addresses (sorted order: deterministic).
     for (const h of members) {
       const slice = slices[h];
       if (!slice) continue;
       const size = 2 ** (32 - slice.range.prefix);
       const capacity = size - 3; // base, gateway, last
+      const usable = (ip: number) => contains(slice.range, ip) && ip !== slice.range.base && ip !== slice.range.base + 1 && ip !== slice.range.base + size - 1;
       const taken = new Set<number>();
-      const wanted: Array<{ svc: Service; n: number; explicit?: number }> = [];
+      const wanted: Array<{ svc: Service; n: number; ip?: number }> = [];
       for (const svc of services) {
         if (opts.hostOf(svc) !== h || !serviceNetworks(svc).includes(key)) continue;
         const cfg = svc.networks?.[key];
@@ -223,15 +263,23 @@ export function allocate(project: Project, opts: AllocateOptions): Allocation {
             alloc.errors.push(`services.${svc.name}.networks.${key}.ipv4_address ${cfg.ipv4_address} is not in the overlay subnet ${formatCidr(subnet)}`);
           }
           if (ip !== undefined) taken.add(ip);
-          wanted.push({ svc, n, ...(ip !== undefined ? { explicit: ip } : {}) });
+          wanted.push({ svc, n, ...(ip !== undefined ? { ip } : {}) });
         }
       }
-      if (wanted.filter((w) => w.explicit === undefined).length > capacity) {
+      if (wanted.filter((w) => w.ip === undefined).length > capacity) {
         alloc.errors.push(`networks.${key}: host ${h} runs more containers than its slice ${slice.ipRange} holds (${capacity})`);
         continue;
       }
       for (const w of wanted) {
-        let ip = w.explicit;
+        if (w.ip !== undefined) continue;
+        const had = parseIp(prior.addresses?.[key]?.[`${w.svc.name}/${w.n}`] ?? '');
+        if (had !== undefined && usable(had) && !taken.has(had)) {
+          w.ip = had;
+          taken.add(had);
+        }
+      }
+      for (const w of wanted) {
+        let ip = w.ip;
         if (ip === undefined) {
           let off = hash32(`${w.svc.name}/${w.n}`) % capacity;
           while (taken.has((slice.range.base + 2 + off) >>> 0)) off = (off + 1) % capacity;
@@ -246,6 +294,44 @@ export function allocate(project: Project, opts: AllocateOptions): Allocation {
     }
   }
   return alloc;
+}
+
+/**
+ * The slice of each member host: the one its network already has (recorded on it), else slice
+ * i+1 for host i of `hosts:` when no other member holds it, else the lowest free one.
+ */
+function allocateSlices(alloc: Allocation, key: string, subnet: Cidr, members: string[], hostIndex: Record<string, number>, had: Record<string, number>): Record<string, HostSlice> {
+  const sp = slicePrefix(subnet.prefix);
+  const count = 2 ** (sp - subnet.prefix);
+  const index: Record<string, number> = {};
+  const held = new Set<number>();
+  for (const h of members) {
+    const i = had[h];
+    if (i !== undefined && Number.isInteger(i) && i >= 0 && i + 1 < count && !held.has(i)) {
+      index[h] = i;
+      held.add(i);
+    }
+  }
+  for (const h of members) {
+    if (index[h] !== undefined) continue;
+    let i = hostIndex[h] ?? 0;
+    if (held.has(i)) for (i = 0; held.has(i); i++);
+    if (i + 1 >= count) {
+      alloc.errors.push(`networks.${key}: subnet ${formatCidr(subnet)} has no slice left for host ${h}: use a larger subnet`);
+      continue;
+    }
+    index[h] = i;
+    held.add(i);
+  }
+  const slices: Record<string, HostSlice> = {};
+  for (const h of members) {
+    const i = index[h];
+    if (i === undefined) continue;
+    const base = (subnet.base + (i + 1) * 2 ** (32 - sp)) >>> 0;
+    const range = { base, prefix: sp };
+    slices[h] = { index: i, ipRange: formatCidr(range), gateway: formatIp(base + 1), range };
+  }
+  return slices;
 }
 
 /** The overlay endpoints of one container (by network key). */

@@ -42,3 +42,9 @@ export function contains(c: Cidr, ip: number): boolean {
 export function macFromIp(ip: number): string {
   return ['02', '42', ...[(ip >>> 24) & 255, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].map((b) => b.toString(16).padStart(2, '0'))].join(':');
 }
+
+/** Do two ranges share an address? */
+export function overlaps(a: Cidr, b: Cidr): boolean {
+  const p = Math.min(a.prefix, b.prefix);
+  return ((a.base & mask(p)) >>> 0) === ((b.base & mask(p)) >>> 0);
+}

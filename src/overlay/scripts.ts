@@ -34,6 +34,7 @@ export function readBackScript(input: ReadBackInput): string {
     `command -v ip >/dev/null 2>&1 || exit 0`,
     `echo @@vxlan; ip -d -s -j link show type vxlan`,
     `echo; echo @@bridge; ip -j link show type bridge`,
+    `echo; echo @@routes; ip -j -4 route show`,
     `echo; for d in $(ip -o link show type vxlan | cut -d: -f2); do case $d in ${q(input.devicePrefix)}*) echo "@@fdb $d"; bridge -j fdb show dev "$d"; echo;; esac; done`,
     `if command -v iptables >/dev/null 2>&1; then`,
     `  if iptables -S ${q(input.chain)} >/dev/null 2>&1; then echo @@chain; iptables -S ${q(input.chain)}; fi`,
@@ -118,6 +119,11 @@ export function parseReadBack(text: string, chain: string): ObservedOverlay {
         }
       }
       o.fdb[dev] = entries;
+    } else if (s.head === 'routes') {
+      o.routes = tryJson(s.body)
+        .filter(isRec)
+        .filter((r) => typeof r.dst === 'string')
+        .map((r) => ({ dst: String(r.dst), ...(typeof r.dev === 'string' ? { dev: r.dev } : {}) }));
     } else if (s.head === 'chain') {
       o.chain = s.body.split('\n').map((l) => l.trim()).filter(Boolean);
     } else if (s.head === 'dockeruser') {

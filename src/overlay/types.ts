@@ -44,4 +44,6 @@ export interface ObservedOverlay {
    * to a peer (`via: 'peer'`), or of the default route when no peer address is known.
    */
   underlay?: { address?: string; via?: 'peer' | 'default'; dev?: string; mtu?: number };
+  /** The host's IPv4 routes (main table): an overlay subnet must not overlap them. */
+  routes?: Array<{ dst: string; dev?: string }>;
 }

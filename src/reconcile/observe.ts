@@ -94,7 +94,7 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
           containers: containers.filter((c) => ours(c.labels) && c.labels[HELPER_LABEL] === undefined).map((c) => toObservedContainer(c, h.name)),
           networks: networks
             .filter((n) => ours(n.labels))
-            .map((n) => ({ id: n.id, name: n.name, host: h.name, labels: n.labels, ...(n.labels[LABEL.network] ? { key: n.labels[LABEL.network] } : {}), ...(n.labels[LABEL.configHash] ? { configHash: n.labels[LABEL.configHash] } : {}) })),
+            .map((n) => ({ id: n.id, name: n.name, host: h.name, labels: n.labels, ...(n.labels[LABEL.network] ? { key: n.labels[LABEL.network] } : {}), ...(n.labels[LABEL.configHash] ? { configHash: n.labels[LABEL.configHash] } : {}), ...(n.ipam.config[0]?.subnet ? { subnet: n.ipam.config[0].subnet } : {}) })),
           volumes: volumes.filter((v) => ours(v.labels)).map((v) => ({ name: v.name, host: h.name, labels: v.labels, ...(v.labels[LABEL.volume] ? { key: v.labels[LABEL.volume] } : {}) })),
           images: imageIndex(images),
           externalNetworks: Object.fromEntries(externalNets.map((n) => [n, networks.some((x) => x.name === n || x.id === n)])),

@@ -13,7 +13,7 @@ import { describeChange } from './causes.js';
 import { buildSpec, imageDecision, isRemoteContext, type ImageOptions } from './images.js';
 import { emptyPlan, type Op, type Plan, type PlanGroup, type PlanNode, type Verb } from './plan.js';
 import { containerSpec, SpecError } from './spec.js';
-import { allocate, hasOverlay, type Allocation } from '../overlay/alloc.js';
+import { allocate, hasOverlay, projectTag, type Allocation, type PriorAllocation } from '../overlay/alloc.js';
 import { OVERLAY_LABEL, overlayConfig, overlayContainer, overlayHash, overlayNetworkBody, planOverlayHost, underlayAddresses, type OverlayContainer } from '../overlay/plan.js';
 import { DEFAULT_HOST, type ObservedContainer, type ObservedHost, type ObservedState } from './state.js';
 import type { ResourceRef } from '../ui/events.js';
@@ -119,8 +119,9 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
   for (const h of Object.values(observed.hosts)) {
     if (!h.reachable) plan.warnings.push(`host ${h.name} (${h.endpoint}) did not answer: ${h.error ?? 'unknown error'}; nothing on it is changed`);
   }
-  // Overlay networks: addresses, slices and devices allocated from the project alone.
-  const overlay = hasOverlay(project) ? allocate(project, { scale: (svc) => scaleOf(svc, opts), hostOf }) : undefined;
+  // Overlay networks: subnets, slices and addresses the engines hold are kept; new ones are
+  // derived from the project, clear of the hosts' routes.
+  const overlay = hasOverlay(project) ? allocate(project, { scale: (svc) => scaleOf(svc, opts), hostOf, prior: overlayPrior(project, observed) }) : undefined;
   plan.errors.push(...(overlay?.errors ?? []));
   /** Per host: overlay bridges this plan (re)creates, and the nodes that do it. */
   const freshOverlay = new Map<string, { bridges: Set<string>; nodes: string[] }>();
@@ -335,6 +336,37 @@ export function planRegistry(project: Project, observed: ObservedState, verb: 'p
  * and firewall chain what the allocation says (none when the host is as it should be). It runs
  * after the host's overlay networks are (re)created, and the containers on them wait for it.
  */
+/**
+ * What the engines hold of the project's overlay allocation: each network's subnet and host
+ * slice (from the networks), each container's address (from its endpoints label), and the
+ * hosts' routes that are not the project's own bridges.
+ */
+export function overlayPrior(project: Project, observed: ObservedState): PriorAllocation {
+  const prior: Required<PriorAllocation> = { subnets: {}, slices: {}, addresses: {}, routes: {} };
+  const ownBridge = `tsf${projectTag(project.name)}`;
+  for (const hs of Object.values(observed.hosts)) {
+    if (!hs.reachable) continue;
+    for (const n of hs.networks) {
+      if (n.key === undefined || n.labels[OVERLAY_LABEL.vni] === undefined) continue;
+      if (n.subnet !== undefined) prior.subnets[n.key] ??= n.subnet;
+      const i = Number(n.labels[OVERLAY_LABEL.hostIndex]);
+      if (n.labels[OVERLAY_LABEL.hostIndex] !== undefined && Number.isInteger(i)) (prior.slices[n.key] ??= {})[hs.name] = i;
+    }
+    // Replacements last: the container that holds the name holds the address.
+    const containers = [...hs.containers].sort((a, b) => Number(a.replaces !== undefined) - Number(b.replaces !== undefined));
+    for (const c of containers) {
+      const label = c.labels[OVERLAY_LABEL.endpoints];
+      if (c.oneoff || !label || c.number < 1) continue;
+      for (const part of label.split(';')) {
+        const m = /^([^=]+)=([0-9.]+)\//.exec(part);
+        if (m) (prior.addresses[m[1]!] ??= {})[`${c.service}/${c.number}`] ??= m[2]!;
+      }
+    }
+    if (hs.overlay?.ok && hs.overlay.routes) prior.routes[hs.name] = hs.overlay.routes.filter((r) => r.dst !== 'default' && !(r.dev ?? '').startsWith(ownBridge));
+  }
+  return prior;
+}
+
 function planOverlayHosts(
   b: Builder,
   project: Project,

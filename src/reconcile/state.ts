@@ -40,6 +40,8 @@ export interface ObservedNetwork {
   key?: string;
   configHash?: string;
   labels: Record<string, string>;
+  /** The first IPAM subnet. */
+  subnet?: string;
 }
 
 export interface ObservedVolume {

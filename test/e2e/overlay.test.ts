@@ -234,6 +234,78 @@ describe('overlay networks across hosts', () => {
     expect(again.stderr).not.toMatch(/default route/);
   });
 
+  it('no host declares an address: each takes its default route\'s source, with a warning; without a route the error names the fix and nothing is made', async () => {
+    const s = scenario('noaddr');
+    s.variant('none');
+    // The rig's namespaces have no default route: nothing to detect from.
+    const refused = await s.run(['up', '-d']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/underlay address is unknown: set hosts\.[abc]\.address/);
+    for (let i = 1; i <= HOSTS; i++) {
+      const ps = await hdocker(i, 'ps', '-aq', '--filter', `label=io.tsfig.project=${s.project}`);
+      expect(ps.stdout.trim(), `containers on host ${i}`).toBe('');
+    }
+    // A default route into the rig's underlay (to an address nobody holds: no packet leaves it).
+    const route = (i: number, verb: 'add' | 'del') => exec('ip', ['-n', `tsfig-h${i}`, 'route', verb, 'default', 'via', '192.168.77.254', 'dev', 'eth0']);
+    try {
+      for (let i = 1; i <= HOSTS; i++) expect((await route(i, 'add')).code).toBe(0);
+      const r = await s.ok(['up', '-d']);
+      for (const h of ['a', 'b', 'c']) expect(r.stderr).toContain(`host ${h}: no underlay address is set for it or any peer: using 192.168.77.`);
+      expect(await fetchOk(1, s.ctr('web'), 'http://api/')).toBe('hello-from-api\n');
+      const entries = await fdb(1, s.vxlan);
+      expect(entries.some((l) => l.startsWith('00:00:00:00:00:00') && l.includes('dst 192.168.77.2'))).toBe(true);
+      expect((await s.ok(['plan'])).stdout).toContain('nothing to do');
+    } finally {
+      for (let i = 1; i <= HOSTS; i++) await route(i, 'del');
+    }
+  });
+
+  it('two projects on the same hosts: separate subnets and VNIs, each reaches only its own services, and down of one leaves the other working', async () => {
+    const p1 = scenario('basic');
+    const p2 = scenario('basic');
+    await p1.ok(['up', '-d']);
+    const net = async (s: Scenario, i: number) => {
+      const r = await hdocker(i, 'network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}} {{index .Labels "io.tsfig.overlay.vni"}}', `${s.project}_back`);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.trim().split(' ');
+    };
+    const [subnet1, vni1] = await net(p1, 1);
+    // The second project asks for the first one's range: refused before anything is made, naming the route.
+    const original = readFileSync(join(p2.dir, 'fig.yml'), 'utf8');
+    writeFileSync(join(p2.dir, 'fig.yml'), original.replace('    driver: overlay', `    driver: overlay\n    ipam: {config: [{subnet: ${subnet1}}]}`));
+    const clash = await p2.run(['up', '-d']);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(new RegExp(`networks\\.back: subnet ${subnet1!.replace(/\./g, '\\.')} overlaps the route .* on host [abc]`));
+    expect((await hdocker(1, 'ps', '-aq', '--filter', `label=io.tsfig.project=${p2.project}`)).stdout.trim()).toBe('');
+    writeFileSync(join(p2.dir, 'fig.yml'), original);
+    await p2.ok(['up', '-d']);
+    const [subnet2, vni2] = await net(p2, 1);
+    expect(subnet2).not.toBe(subnet1);
+    expect(vni2).not.toBe(vni1);
+
+    // Each web reaches its own api by the same name.
+    const who = async (s: Scenario, i: number) => (await hdocker(i, 'inspect', '-f', '{{.Config.Hostname}}', s.ctr('api'))).stdout.trim();
+    expect((await fetchOk(1, p1.ctr('web'), 'http://api/who')).trim()).toBe(await who(p1, 2));
+    expect((await fetchOk(1, p2.ctr('web'), 'http://api/who')).trim()).toBe(await who(p2, 2));
+    // Not the other project's api, even by address.
+    const ip1 = (await hdocker(2, 'inspect', '-f', `{{(index .NetworkSettings.Networks "${p1.project}_back").IPAddress}}`, p1.ctr('api'))).stdout.trim();
+    expect(ip1).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect((await wget(1, p2.ctr('web'), `http://${ip1}/`, 3)).code).not.toBe(0);
+
+    // The first project's 1 MB a->b does not reach the second project's vxlan on b.
+    const rx = async () => (await vxlans(2)).find((v) => v.ifname === p2.vxlan)?.stats64?.rx.packets ?? -1;
+    const before = await rx();
+    expect(before).toBeGreaterThanOrEqual(0);
+    const big = await hdocker(1, 'exec', p1.ctr('web'), 'sh', '-c', 'timeout 30 wget -q -O /tmp/big http://api/big && wc -c < /tmp/big');
+    expect(big.stdout.trim(), big.stderr).toBe('1048576');
+    expect((await rx()) - before).toBeLessThan(10);
+
+    await p1.ok(['down', '-t', '1']);
+    await expectClean(p1.project);
+    expect((await fetchOk(1, p2.ctr('web'), 'http://api/who')).trim()).toBe(await who(p2, 2));
+    expect((await vxlans(1)).some((v) => v.ifname === p2.vxlan)).toBe(true);
+  });
+
   it('a deleted vxlan device is restored by the next up', async () => {
     const s = scenario('basic');
     await s.ok(['up', '-d']);

@@ -11,8 +11,10 @@ import { applyScript, chooseUnderlay, DEFAULT_ROUTE_TARGET, parseReadBack, parse
 import type { ObservedOverlay } from '../../src/overlay/types.js';
 import { planDown } from '../../src/reconcile/lifecycle.js';
 import type { Op } from '../../src/reconcile/plan.js';
-import { hostOf, reconcile, scaleOf } from '../../src/reconcile/reconcile.js';
-import { host, state } from '../support/observed.js';
+import { hostOf, overlayPrior, reconcile, scaleOf } from '../../src/reconcile/reconcile.js';
+import { LABEL } from '../../src/model/labels.js';
+import { OVERLAY_LABEL } from '../../src/overlay/plan.js';
+import { host, made, state } from '../support/observed.js';
 import { load, projectDir } from '../support/project.js';
 
 const text = `name: ov
@@ -94,6 +96,69 @@ describe('overlay allocation', () => {
     expect(hosts.some((h) => h.startsWith('ov-api-2:'))).toBe(false);
   });
 
+  it('keeps what the engines hold: a network\'s subnet, a host\'s slice and a container\'s address', () => {
+    const derived = text.replace('{driver: overlay, ipam: {config: [{subnet: 10.99.0.0/16}]}}', '{driver: overlay}').replace('{back: {ipv4_address: 10.99.0.7}}', '[back]');
+    const p = project(derived);
+    const fresh = allocate(p, { scale: (s) => scaleOf(s, {}), hostOf });
+    const prior = {
+      subnets: { back: '10.140.0.0/16' },
+      // b had slice 7 before (say, hosts: was written in another order).
+      slices: { back: { b: 6 } },
+      addresses: { back: { 'api/1': '10.140.7.77', 'web/1': '10.140.99.9' } },
+    };
+    const a = allocate(p, { scale: (s) => scaleOf(s, {}), hostOf, prior });
+    expect(a.errors).toEqual([]);
+    expect(a.networks.back!.subnet).toBe('10.140.0.0/16');
+    expect(a.networks.back!.slices.b).toMatchObject({ index: 6, ipRange: '10.140.7.0/24', gateway: '10.140.7.1' });
+    // a keeps its own slice (index 1 -> 10.140.2.0/24); c's index 3 is free: 10.140.4.0/24.
+    expect(a.networks.back!.slices.a!.ipRange).toBe('10.140.2.0/24');
+    expect(a.networks.back!.slices.c!.ipRange).toBe('10.140.4.0/24');
+    const ep = (svc: string, n = 1) => a.endpoints.find((e) => e.service === svc && e.number === n)!;
+    expect(ep('api').ip).toBe('10.140.7.77');
+    expect(ep('api').mac).toBe('02:42:0a:8c:07:4d');
+    // An address outside the host's slice now is not kept: web gets a fresh one in a's slice.
+    expect(ep('web').ip).toMatch(/^10\.140\.2\./);
+    expect(fresh.networks.back!.subnet).not.toBe('');
+  });
+
+  it('a host added to hosts: before the others moves no existing slice', () => {
+    const before = project();
+    const a1 = allocate(before, { scale: (s) => scaleOf(s, {}), hostOf });
+    const slices = Object.fromEntries(Object.entries(a1.networks.back!.slices).map(([h, s]) => [h, s.index]));
+    const addresses = Object.fromEntries(a1.endpoints.map((e) => [`${e.service}/${e.number}`, e.ip]));
+    // A new host z is declared first: without the prior it would take a's slice index.
+    const after = project(text.replace('hosts:\n', 'hosts:\n  z: {docker: "unix:///run/z.sock", address: 192.168.77.9}\n').replace('solo: {image: busybox, host: c,', 'solo: {image: busybox, host: z,'));
+    const moved = allocate(after, { scale: (s) => scaleOf(s, {}), hostOf });
+    expect(moved.networks.back!.slices.a!.ipRange).not.toBe(a1.networks.back!.slices.a!.ipRange);
+    const a2 = allocate(after, { scale: (s) => scaleOf(s, {}), hostOf, prior: { slices: { back: slices }, addresses: { back: addresses } } });
+    expect(a2.errors).toEqual([]);
+    for (const h of ['a', 'b']) expect(a2.networks.back!.slices[h]).toEqual(a1.networks.back!.slices[h]);
+    for (const e of a1.endpoints.filter((x) => x.service !== 'solo')) expect(a2.endpoints.find((x) => x.service === e.service && x.number === e.number)!.ip).toBe(e.ip);
+    // z takes a free slice, not a's or b's.
+    const used = [a2.networks.back!.slices.a!.index, a2.networks.back!.slices.b!.index];
+    expect(used).not.toContain(a2.networks.back!.slices.z!.index);
+  });
+
+  it('a derived subnet steps past the member hosts\' routes; an explicit one that overlaps a route is an error naming it', () => {
+    const derived = project(text.replace('{driver: overlay, ipam: {config: [{subnet: 10.99.0.0/16}]}}', '{driver: overlay}').replace(', networks: {back: {ipv4_address: 10.99.0.7}}', ', networks: [back]'));
+    const first = allocate(derived, { scale: (s) => scaleOf(s, {}), hostOf }).networks.back!.subnet;
+    // Another project's network on host b holds a /24 inside that /16; host a's docker0 is elsewhere.
+    const inside = first.replace('.0.0/16', '.3.0/24');
+    const routes = { b: [{ dst: inside, dev: 'tsf12345678' }, { dst: 'default', dev: 'eth0' }], a: [{ dst: '172.17.0.0/16', dev: 'docker0' }] };
+    const a = allocate(derived, { scale: (s) => scaleOf(s, {}), hostOf, prior: { routes } });
+    expect(a.errors).toEqual([]);
+    expect(a.networks.back!.subnet).not.toBe(first);
+    expect(a.networks.back!.subnet).toMatch(/^10\.(1[2-8]\d|19[01])\.0\.0\/16$/);
+    // A route on a host that is not a member does not matter.
+    expect(allocate(derived, { scale: (s) => scaleOf(s, {}), hostOf, prior: { routes: { zz: routes.b } } }).networks.back!.subnet).toBe(first);
+
+    const explicit = allocate(project(), { scale: (s) => scaleOf(s, {}), hostOf, prior: { routes: { c: [{ dst: '10.99.128.0/17', dev: 'br-1a2b3c' }] } } });
+    expect(explicit.errors).toEqual(['networks.back: subnet 10.99.0.0/16 overlaps the route 10.99.128.0/17 (dev br-1a2b3c) on host c: set networks.back.ipam.config[0].subnet to a free range']);
+    // Two overlay networks of the project on overlapping ranges.
+    const two = allocate(project(text.replace('networks:\n  back:', 'networks:\n  front: {driver: overlay, ipam: {config: [{subnet: 10.99.5.0/24}]}}\n  back:').replace('web: {image: busybox, host: a, networks: [back]}', 'web: {image: busybox, host: a, networks: [back, front]}')), { scale: (s) => scaleOf(s, {}), hostOf });
+    expect(two.errors.join('\n')).toMatch(/networks\.(back|front): subnet .* overlaps .* of networks\.(front|back)/);
+  });
+
   it('names are per project', () => {
     expect(projectTag('x')).not.toBe(projectTag('y'));
     expect(deviceNames('x', 'n').vxlan.length).toBeLessThanOrEqual(15);
@@ -132,6 +197,11 @@ describe('overlay read-back and scripts', () => {
       '',
       '@@bridge',
       JSON.stringify([{ ifname: 'tsf1234abcd' }, { ifname: 'docker0' }]),
+      '@@routes',
+      JSON.stringify([
+        { dst: 'default', gateway: '192.168.77.254', dev: 'eth0', flags: [] },
+        { dst: '172.31.1.0/24', dev: 'docker0', protocol: 'kernel', scope: 'link', prefsrc: '172.31.1.1', flags: ['linkdown'] },
+      ]),
       '@@fdb tsv1234abcd',
       JSON.stringify([
         { mac: '02:42:0a:63:03:05', flags: [], master: 'tsf1234abcd', state: '' },
@@ -155,6 +225,10 @@ describe('overlay read-back and scripts', () => {
     expect(o.bridges).toEqual(['tsf1234abcd', 'docker0']);
     expect(o.fdb).toEqual({ tsv1234abcd: [{ mac: ZERO_MAC, dst: '192.168.77.2' }] });
     expect(o.chain).toHaveLength(2);
+    expect(o.routes).toEqual([
+      { dst: 'default', dev: 'eth0' },
+      { dst: '172.31.1.0/24', dev: 'docker0' },
+    ]);
     expect(o.jump).toBe(true);
     expect(o.underlay).toEqual({ address: '192.168.77.1', via: 'peer', dev: 'eth0', mtu: 1500 });
     expect(parseReadBack('@@missing\nip\nbridge\n', 'X').missing).toEqual(['ip', 'bridge']);
@@ -314,6 +388,42 @@ describe('overlay in the plan', () => {
     const unknown = state(bare, host('default'), host('a', { overlay: overlay() }), host('b', { overlay: overlay() }), host('c', { overlay: peer('192.168.77.3') }));
     const p3 = reconcile(bare, unknown, { version: '0.1.0' });
     expect(p3.errors.join()).toMatch(/host b: its underlay address is unknown: set hosts\.b\.address/);
+  });
+
+  it('the plan keeps the subnet, slices and addresses the engines hold (overlayPrior), and steps past routes the read-back found', () => {
+    const derived = project(text.replace('{driver: overlay, ipam: {config: [{subnet: 10.99.0.0/16}]}}', '{driver: overlay}').replace('{back: {ipv4_address: 10.99.0.7}}', '[back]'));
+    const tag = projectTag('ov');
+    const o = state(derived, host('default'), host('a', { overlay: overlay() }), host('b', { overlay: overlay() }), host('c', { overlay: overlay() }));
+    const overlayNet = (index: number) => ({
+      id: 'n1',
+      name: 'ov_back',
+      host: 'b',
+      key: 'back',
+      subnet: '10.150.0.0/16',
+      labels: { [LABEL.project]: 'ov', [LABEL.network]: 'back', [OVERLAY_LABEL.vni]: '7340033', [OVERLAY_LABEL.hostIndex]: String(index) },
+    });
+    o.hosts.b!.networks = [overlayNet(5)];
+    o.hosts.b!.containers = [made(derived, 'api', 1, { host: 'b', labels: { ...made(derived, 'api', 1).labels, [OVERLAY_LABEL.endpoints]: 'back=10.150.6.66/02:42:0a:96:06:42' } })];
+    // Host a's routes: its own bridge of the project (ignored), another project's range.
+    o.hosts.a!.overlay = overlay({ routes: [{ dst: '10.150.2.0/24', dev: `tsf${tag}abcd` }, { dst: '192.168.77.0/24', dev: 'eth0' }] });
+    const prior = overlayPrior(derived, o);
+    expect(prior.subnets).toEqual({ back: '10.150.0.0/16' });
+    expect(prior.slices).toEqual({ back: { b: 5 } });
+    expect(prior.addresses).toEqual({ back: { 'api/1': '10.150.6.66' } });
+    expect(prior.routes?.a).toEqual([{ dst: '192.168.77.0/24', dev: 'eth0' }]);
+    const plan = reconcile(derived, o, { version: '0.1.0' });
+    expect(plan.errors).toEqual([]);
+    const ip = (n: { op: Op } | undefined) => (n?.op as Extract<Op, { type: 'container.create' }>).body.NetworkingConfig?.EndpointsConfig?.ov_back?.IPAMConfig?.IPv4Address;
+    // api-1 (recreated here: the hand-made labels lack the overlay hash) keeps the address it has;
+    // api-2 is new, in b's slice 10.150.6.0/24.
+    expect(ip(plan.nodes.find((n) => n.op.type === 'container.create' && (n.op as { name: string }).name.startsWith('ov-api-1')))).toBe('10.150.6.66');
+    const api2 = plan.nodes.find((n) => n.op.type === 'container.create' && (n.op as { name: string }).name === 'ov-api-2')!;
+    expect(ip(api2)).toMatch(/^10\.150\.6\./);
+    // An existing range that now overlaps a route of a member host: said, with the fix.
+    o.hosts.c!.overlay = overlay({ routes: [{ dst: '10.150.0.0/20', dev: 'br-other' }] });
+    expect(reconcile(derived, o, { version: '0.1.0' }).errors).toContain(
+      'networks.back: subnet 10.150.0.0/16 (in use by the network on another host) overlaps the route 10.150.0.0/20 (dev br-other) on host c: set networks.back.ipam.config[0].subnet to a free range',
+    );
   });
 
   it('down removes the project devices and chain on every host that has them, nothing else', () => {

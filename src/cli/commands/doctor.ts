@@ -5,7 +5,9 @@ import { runHelper } from '../../overlay/helper.js';
 import { readOverlay } from '../../overlay/observe.js';
 import { planOverlayHost, underlayAddresses } from '../../overlay/plan.js';
 import type { ObservedOverlay } from '../../overlay/types.js';
-import { hostOf, scaleOf } from '../../reconcile/reconcile.js';
+import type { Service } from '../../model/project.js';
+import { observe } from '../../reconcile/observe.js';
+import { hostOf, overlayPrior, scaleOf } from '../../reconcile/reconcile.js';
 import { openSession } from '../runtime.js';
 import type { IO } from '../context.js';
 
@@ -28,23 +30,27 @@ export function doctorCommand(io: IO): Command {
       const good = (line: string) => io.stdout(`  ok   ${line}\n`);
       try {
         const project = s.project;
-        const alloc = hasOverlay(project) ? allocate(project, { scale: (svc) => scaleOf(svc, {}), hostOf }) : undefined;
+        const overlayOpts = { scale: (svc: Service) => scaleOf(svc, {}), hostOf };
+        const members = hasOverlay(project) ? allocate(project, overlayOpts) : undefined;
         const used = new Set([...Object.values(project.services).map(hostOf)]);
         const hosts = s.hosts.filter((h) => used.has(h.name) || project.hosts[h.name]);
+        const observed = await observe(project, hosts);
         const overlays: Record<string, ObservedOverlay | undefined> = {};
-        const reachable = new Set<string>();
+        const reachable = new Set(Object.values(observed.hosts).filter((h) => h.reachable).map((h) => h.name));
         await Promise.all(
           hosts.map(async (h) => {
-            try {
-              await h.engine.ping();
-              reachable.add(h.name);
-            } catch {
-              return;
-            }
-            if (alloc && Object.values(alloc.networks).some((n) => n.members.includes(h.name))) overlays[h.name] = await readOverlay(h.engine, project, h.name, { probe: true });
+            if (!reachable.has(h.name) || !members || !Object.values(members.networks).some((n) => n.members.includes(h.name))) return;
+            overlays[h.name] = await readOverlay(h.engine, project, h.name, { probe: true });
+            observed.hosts[h.name]!.overlay = overlays[h.name];
           }),
         );
+        // The allocation the engines hold (subnets, slices, addresses), as up computes it.
+        const alloc = members ? allocate(project, { ...overlayOpts, prior: overlayPrior(project, observed) }) : undefined;
         const addresses = alloc ? underlayAddresses(project, alloc, overlays) : {};
+        if (alloc?.errors.length) {
+          io.stdout('overlay allocation\n');
+          for (const e of alloc.errors) bad(e);
+        }
         for (const h of hosts) {
           io.stdout(`host ${h.name} (${h.endpoint})\n`);
           if (!reachable.has(h.name)) {
