@@ -145,6 +145,8 @@ export interface PriorAllocation {
   addresses?: Record<string, Record<string, string>>;
   /** Host -> its routes that are not the project's own (a subnet must not overlap them). */
   routes?: Record<string, HostRoute[]>;
+  /** Network key -> addresses held by the project's one-off containers (no replica takes them). */
+  held?: Record<string, string[]>;
 }
 
 export interface AllocateOptions {
@@ -251,7 +253,7 @@ export function allocate(project: Project, opts: AllocateOptions): Allocation {
       const size = 2 ** (32 - slice.range.prefix);
       const capacity = size - 3; // base, gateway, last
       const usable = (ip: number) => contains(slice.range, ip) && ip !== slice.range.base && ip !== slice.range.base + 1 && ip !== slice.range.base + size - 1;
-      const taken = new Set<number>();
+      const taken = new Set<number>((prior.held?.[key] ?? []).map((a) => parseIp(a)).filter((ip): ip is number => ip !== undefined && usable(ip)));
       const wanted: Array<{ svc: Service; n: number; ip?: number }> = [];
       for (const svc of services) {
         if (opts.hostOf(svc) !== h || !serviceNetworks(svc).includes(key)) continue;
@@ -332,6 +334,22 @@ function allocateSlices(alloc: Allocation, key: string, subnet: Cidr, members: s
     slices[h] = { index: i, ipRange: formatCidr(range), gateway: formatIp(base + 1), range };
   }
   return slices;
+}
+
+/**
+ * An address for a one-off container (`tsfig run`) on an overlay network, on its host's slice:
+ * the highest one no replica is allocated and no other one-off holds (replicas are hashed
+ * across the slice; one-offs fill it from the top). Undefined: the host has no slice, or it is full.
+ */
+export function oneOffAddress(alloc: Allocation, key: string, host: string, held: string[]): { ip: string; mac: string } | undefined {
+  const slice = alloc.networks[key]?.slices[host];
+  if (!slice) return undefined;
+  const taken = new Set([...held, ...alloc.endpoints.filter((e) => e.network === key).map((e) => e.ip)]);
+  const size = 2 ** (32 - slice.range.prefix);
+  for (let ip = slice.range.base + size - 2; ip > slice.range.base + 1; ip--) {
+    if (!taken.has(formatIp(ip))) return { ip: formatIp(ip), mac: macFromIp(ip) };
+  }
+  return undefined;
 }
 
 /** The overlay endpoints of one container (by network key). */

@@ -13,7 +13,9 @@ import { LABEL } from '../model/labels.js';
 import { containerName, isReplacementOf, oneOffName } from '../model/naming.js';
 import type { PortConfig, Project, Service, ServiceVolume } from '../model/project.js';
 import type { Plan, PlanNode } from './plan.js';
-import { reconcile, hostOf, imageRef, scaleOf } from './reconcile.js';
+import { allocate, extraHostsFor, hasOverlay, oneOffAddress } from '../overlay/alloc.js';
+import { OVERLAY_LABEL, type OverlayContainer } from '../overlay/plan.js';
+import { reconcile, hostOf, imageRef, overlayPrior, scaleOf } from './reconcile.js';
 import { containerSpec, type ContainerSpec } from './spec.js';
 import type { ObservedState } from './state.js';
 
@@ -110,15 +112,19 @@ export function oneOffSpec(project: Project, observed: ObservedState, service: s
   const host = hostOf(base);
   const name = opts.name ?? oneOffName(project.name, service, opts.id);
   const apiVersion = observed.hosts[host]?.apiVersion;
+  const overlay = oneOffOverlay(project, observed, base, host);
+  const labels = oneOffLabels(project, base, version);
+  if (overlay) labels[OVERLAY_LABEL.endpoints] = overlay.label;
   const spec = containerSpec({
     project,
     service: svc,
     number: 0,
     containerName: name,
     image: imageRef(project, base),
-    labels: oneOffLabels(project, base, version),
+    labels,
     useAliases: false,
     ...(apiVersion !== undefined ? { apiVersion } : {}),
+    ...(overlay ? { overlay } : {}),
     containerOf: (other) => firstContainerOf(project, observed, other),
   });
   const body = spec.body;
@@ -131,6 +137,29 @@ export function oneOffSpec(project: Project, observed: ObservedState, service: s
   }
   if (opts.autoRemove === true) body.HostConfig = { ...(body.HostConfig ?? {}), AutoRemove: true };
   return { ...spec, host };
+}
+
+/**
+ * A one-off on overlay networks: an address of its own on its host's slice (recorded in its
+ * label, so replicas and later one-offs step past it) and the hosts entries of the services on
+ * those networks, so it reaches them by name on every host as the replicas do. Its MAC is in
+ * no FDB: replies to it reach its host through the flood entries.
+ */
+function oneOffOverlay(project: Project, observed: ObservedState, svc: Service, host: string): (OverlayContainer & { label: string }) | undefined {
+  if (!hasOverlay(project)) return undefined;
+  const prior = overlayPrior(project, observed);
+  const alloc = allocate(project, { scale: (s) => scaleOf(s, {}), hostOf, prior });
+  const keys = Object.keys(svc.networks ?? {}).filter((k) => alloc.networks[k]);
+  if (svc.network_mode !== undefined || !keys.length) return undefined;
+  const endpoints: OverlayContainer['endpoints'] = {};
+  const parts: string[] = [];
+  for (const key of keys) {
+    const a = oneOffAddress(alloc, key, host, prior.held?.[key] ?? []);
+    if (!a) continue;
+    endpoints[alloc.networks[key]!.name] = a;
+    parts.push(`${key}=${a.ip}/${a.mac}`);
+  }
+  return { endpoints, extraHosts: extraHostsFor(alloc, keys), label: parts.sort().join(';') };
 }
 
 /**

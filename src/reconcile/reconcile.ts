@@ -342,7 +342,7 @@ export function planRegistry(project: Project, observed: ObservedState, verb: 'p
  * hosts' routes that are not the project's own bridges.
  */
 export function overlayPrior(project: Project, observed: ObservedState): PriorAllocation {
-  const prior: Required<PriorAllocation> = { subnets: {}, slices: {}, addresses: {}, routes: {} };
+  const prior: Required<PriorAllocation> = { subnets: {}, slices: {}, addresses: {}, routes: {}, held: {} };
   const ownBridge = `tsf${projectTag(project.name)}`;
   for (const hs of Object.values(observed.hosts)) {
     if (!hs.reachable) continue;
@@ -356,10 +356,12 @@ export function overlayPrior(project: Project, observed: ObservedState): PriorAl
     const containers = [...hs.containers].sort((a, b) => Number(a.replaces !== undefined) - Number(b.replaces !== undefined));
     for (const c of containers) {
       const label = c.labels[OVERLAY_LABEL.endpoints];
-      if (c.oneoff || !label || c.number < 1) continue;
+      if (!label) continue;
       for (const part of label.split(';')) {
         const m = /^([^=]+)=([0-9.]+)\//.exec(part);
-        if (m) (prior.addresses[m[1]!] ??= {})[`${c.service}/${c.number}`] ??= m[2]!;
+        if (!m) continue;
+        if (c.oneoff) (prior.held[m[1]!] ??= []).push(m[2]!);
+        else if (c.number >= 1) (prior.addresses[m[1]!] ??= {})[`${c.service}/${c.number}`] ??= m[2]!;
       }
     }
     if (hs.overlay?.ok && hs.overlay.routes) prior.routes[hs.name] = hs.overlay.routes.filter((r) => r.dst !== 'default' && !(r.dev ?? '').startsWith(ownBridge));

@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chainName, deviceNames, projectTag } from '../../src/overlay/alloc.js';
 import { tsfig, type RunResult } from '../support/project.js';
 import { eventually, SESSION_LABEL, SESSION_ID, uniqueProject } from './support/harness.js';
+import { spawnTsfig } from './support/stack.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -36,6 +37,9 @@ function exec(cmd: string, args: string[], env: Record<string, string | undefine
     });
   });
 }
+
+/** The MAC tsfig gives an overlay address: 02:42 and the four bytes. */
+const macOf = (ip: string) => ['02', '42', ...ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
 
 const sock = (i: number) => `unix:///run/tsfig-host${i}.sock`;
 
@@ -81,6 +85,8 @@ interface Scenario {
   dir: string;
   run: (args: string[]) => Promise<RunResult>;
   ok: (args: string[]) => Promise<RunResult>;
+  /** The built binary in a child process (run and exec stream to the process's own stdout). */
+  bin: (args: string[]) => Promise<{ code: number | null; stdout: string; stderr: string }>;
   ctr: (service: string, n?: number) => string;
   /** Use fig.<variant>.yml as fig.yml. */
   variant: (v: string) => void;
@@ -105,6 +111,7 @@ function scenario(name: string): Scenario {
       if (r.code !== 0) throw new Error(`tsfig ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
       return r;
     },
+    bin: (args) => spawnTsfig(dir, project, args).done,
     ctr: (service, n = 1) => `${project}-${service}-${n}`,
     variant: (v) => writeFileSync(join(dir, 'fig.yml'), readFileSync(join(dir, `fig.${v}.yml`))),
     vxlan: deviceNames(project, 'back').vxlan,
@@ -304,6 +311,74 @@ describe('overlay networks across hosts', () => {
     await expectClean(p1.project);
     expect((await fetchOk(1, p2.ctr('web'), 'http://api/who')).trim()).toBe(await who(p2, 2));
     expect((await vxlans(1)).some((v) => v.ifname === p2.vxlan)).toBe(true);
+  });
+
+  it('every command across hosts: plan by host, ps HOST, logs name@host, exec and run on hosts b and c (one-offs get an address and the names), stop/start/restart/kill/rm', async () => {
+    const s = scenario('basic');
+    const plan = await s.ok(['plan']);
+    // Grouped by host: each host's section holds its network, overlay script and container.
+    const section = (h: string) => (plan.stdout.split(/^(?=host \w+:$)/m).find((x) => x.startsWith(`host ${h}:`)) ?? '');
+    for (const [h, svc] of [['a', 'web'], ['b', 'api'], ['c', 'bystander']] as const) {
+      expect(section(h)).toContain(`container ${s.ctr(svc)}: create`);
+      expect(section(h)).toContain('host overlay: configure');
+    }
+    await s.ok(['up', '-d']);
+    const ps = await s.ok(['ps']);
+    const row = (name: string) => ps.stdout.split('\n').find((l) => l.includes(name)) ?? '';
+    expect(ps.stdout.split('\n')[0]).toMatch(/^HOST\s+NAME/);
+    expect(row(s.ctr('api'))).toMatch(/^b\s/);
+    expect(row(s.ctr('bystander'))).toMatch(/^c\s/);
+
+    // exec in api, on host b: output and exit code.
+    const who = (await hdocker(2, 'inspect', '-f', '{{.Config.Hostname}}', s.ctr('api'))).stdout.trim();
+    expect((await s.bin(['exec', '-T', 'api', 'cat', '/w/who'])).stdout.trim()).toBe(who);
+    const e3 = await s.bin(['exec', '-T', 'api', 'sh', '-c', 'echo on-b >&2; exit 3']);
+    expect(e3.code).toBe(3);
+    expect(e3.stderr).toContain('on-b');
+
+    // run on host c: the one-off reaches api (on b) by name and alias, and exits with its code.
+    const r = await s.bin(['run', '--rm', '-T', 'bystander', 'sh', '-c', 'timeout 5 wget -q -O - http://api/ && timeout 5 wget -q -O - http://api-alias/who && exit 4']);
+    expect(r.stdout).toBe(`hello-from-api\n${who}\n`);
+    expect(r.code).toBe(4);
+    // A detached one-off on a: its own address in a's slice (recorded), reachable from b; up leaves it be.
+    const d = await s.bin(['run', '-d', 'web', 'sh', '-c', 'echo hi-from-run > /tmp/i; httpd -f -p 80 -h /tmp & sleep 600']);
+    const oneoff = d.stdout.trim();
+    const ip = (await hdocker(1, 'inspect', '-f', `{{(index .NetworkSettings.Networks "${s.project}_back").IPAddress}}|{{index .Config.Labels "io.tsfig.overlay.endpoints"}}`, oneoff)).stdout.trim();
+    const [addr, label] = ip.split('|');
+    const webIp = (await hdocker(1, 'inspect', '-f', `{{(index .NetworkSettings.Networks "${s.project}_back").IPAddress}}`, s.ctr('web'))).stdout.trim();
+    expect(addr!.split('.').slice(0, 3)).toEqual(webIp.split('.').slice(0, 3));
+    expect(addr).not.toBe(webIp);
+    expect(label).toBe(`back=${addr}/${macOf(addr!)}`);
+    expect((await fetchOk(2, s.ctr('api'), `http://${addr}/i`)).trim()).toBe('hi-from-run');
+    expect((await s.ok(['plan'])).stdout).toContain('nothing to do');
+
+    // logs: the host in the prefix.
+    const logs = await s.ok(['logs', '--no-color', 'api', 'web']);
+    expect(logs.stderr + logs.stdout).not.toMatch(/error/i);
+    const withHost = await s.bin(['exec', '-T', 'api', 'sh', '-c', 'echo marker-b > /proc/1/fd/1']);
+    expect(withHost.code, withHost.stderr).toBe(0);
+    const after = await s.ok(['logs', '--no-color', 'api']);
+    expect(after.stdout).toMatch(new RegExp(`^${s.ctr('api')}@b\\s*\\| marker-b$`, 'm'));
+
+    // stop/start/restart/kill/rm of the service on b, seen on b's engine.
+    const state = async () => (await hdocker(2, 'inspect', '-f', '{{.State.Status}} {{.State.StartedAt}}', s.ctr('api'))).stdout.trim().split(' ');
+    await s.ok(['stop', '-t', '1', 'api']);
+    expect((await state())[0]).toBe('exited');
+    await s.ok(['start', 'api']);
+    const [st1, started1] = await state();
+    expect(st1).toBe('running');
+    await s.ok(['restart', '-t', '1', 'api']);
+    const [st2, started2] = await state();
+    expect(st2).toBe('running');
+    expect(started2).not.toBe(started1);
+    expect(await fetchOk(1, s.ctr('web'), 'http://api/')).toBe('hello-from-api\n');
+    await s.ok(['kill', 'api']);
+    expect((await state())[0]).toBe('exited');
+    await s.ok(['rm', '-f', 'api']);
+    expect((await hdocker(2, 'ps', '-aq', '--filter', `label=io.tsfig.project=${s.project}`)).stdout.trim()).toBe('');
+    // down takes the one-off too.
+    await s.ok(['down', '-t', '1']);
+    await expectClean(s.project);
   });
 
   it('a deleted vxlan device is restored by the next up', async () => {

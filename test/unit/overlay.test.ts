@@ -5,11 +5,12 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { allocate, chainName, deviceNames, extraHostsFor, projectTag, VNI_BASE, VNI_SPAN } from '../../src/overlay/alloc.js';
+import { allocate, oneOffAddress, chainName, deviceNames, extraHostsFor, projectTag, VNI_BASE, VNI_SPAN } from '../../src/overlay/alloc.js';
 import { desiredHost, diffHost, ZERO_MAC } from '../../src/overlay/desired.js';
 import { applyScript, chooseUnderlay, DEFAULT_ROUTE_TARGET, parseReadBack, parseRoute, q, readBackScript } from '../../src/overlay/scripts.js';
 import type { ObservedOverlay } from '../../src/overlay/types.js';
 import { planDown } from '../../src/reconcile/lifecycle.js';
+import { oneOffSpec } from '../../src/reconcile/oneoff.js';
 import type { Op } from '../../src/reconcile/plan.js';
 import { hostOf, overlayPrior, reconcile, scaleOf } from '../../src/reconcile/reconcile.js';
 import { LABEL } from '../../src/model/labels.js';
@@ -157,6 +158,29 @@ describe('overlay allocation', () => {
     // Two overlay networks of the project on overlapping ranges.
     const two = allocate(project(text.replace('networks:\n  back:', 'networks:\n  front: {driver: overlay, ipam: {config: [{subnet: 10.99.5.0/24}]}}\n  back:').replace('web: {image: busybox, host: a, networks: [back]}', 'web: {image: busybox, host: a, networks: [back, front]}')), { scale: (s) => scaleOf(s, {}), hostOf });
     expect(two.errors.join('\n')).toMatch(/networks\.(back|front): subnet .* overlaps .* of networks\.(front|back)/);
+  });
+
+  it('one-offs fill a slice from the top; replicas step past addresses one-offs hold', () => {
+    const a = alloc();
+    const top = oneOffAddress(a, 'back', 'b', []);
+    expect(top).toEqual({ ip: '10.99.3.254', mac: '02:42:0a:63:03:fe' });
+    expect(oneOffAddress(a, 'back', 'b', ['10.99.3.254'])?.ip).toBe('10.99.3.253');
+    expect(oneOffAddress(a, 'back', 'nohost', [])).toBeUndefined();
+    // A one-off holds the address api-1 would hash to: api-1 steps past it.
+    const api1 = a.endpoints.find((e) => e.service === 'api' && e.number === 1)!.ip;
+    const b = allocate(project(), { scale: (s) => scaleOf(s, {}), hostOf, prior: { held: { back: [api1] } } });
+    expect(b.endpoints.find((e) => e.service === 'api' && e.number === 1)!.ip).not.toBe(api1);
+  });
+
+  it('a one-off on an overlay network gets its own address, its label and the hosts entries of the network', () => {
+    const p = project();
+    const o = state(p, host('default'), host('a', { overlay: overlay() }), host('b', { overlay: overlay() }), host('c', { overlay: overlay() }));
+    o.hosts.b!.containers = [made(p, 'api', 1, { host: 'b', oneoff: true, number: 0, labels: { ...made(p, 'api', 1).labels, [OVERLAY_LABEL.endpoints]: 'back=10.99.3.254/02:42:0a:63:03:fe' } })];
+    const spec = oneOffSpec(p, o, 'api', { id: 'abcdef123456', tty: false, stdin: false }, '0.1.0');
+    expect(spec.host).toBe('b');
+    expect(spec.body.NetworkingConfig?.EndpointsConfig?.ov_back?.IPAMConfig?.IPv4Address).toBe('10.99.3.253');
+    expect(spec.body.Labels?.[OVERLAY_LABEL.endpoints]).toBe('back=10.99.3.253/02:42:0a:63:03:fd');
+    expect(spec.body.HostConfig?.ExtraHosts).toEqual(expect.arrayContaining(['solo:10.99.0.7', expect.stringMatching(/^web:10\.99\.2\./)]));
   });
 
   it('names are per project', () => {
