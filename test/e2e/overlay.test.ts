@@ -313,7 +313,7 @@ describe('overlay networks across hosts', () => {
     expect((await vxlans(1)).some((v) => v.ifname === p2.vxlan)).toBe(true);
   });
 
-  it('every command across hosts: plan by host, ps HOST, logs name@host, exec and run on hosts b and c (one-offs get an address and the names), stop/start/restart/kill/rm', async () => {
+  it('every command across hosts: plan by host, ps HOST, scale on the service\'s host, logs name@host, exec and run on hosts b and c (one-offs get an address and the names), stop/start/restart/kill/rm', async () => {
     const s = scenario('basic');
     const plan = await s.ok(['plan']);
     // Grouped by host: each host's section holds its network, overlay script and container.
@@ -322,7 +322,16 @@ describe('overlay networks across hosts', () => {
       expect(section(h)).toContain(`container ${s.ctr(svc)}: create`);
       expect(section(h)).toContain('host overlay: configure');
     }
+    // Helpers a killed tsfig left on b: the finished one is cleaned up by label, the running one
+    // (a concurrent command's) is left alone.
+    const helperLabels = ['--label', `io.tsfig.project=${s.project}`, '--label', 'io.tsfig.helper=overlay-read', '--label', `${SESSION_LABEL}=${SESSION_ID}`];
+    const finished = (await hdocker(2, 'run', '-d', ...helperLabels, 'busybox', 'true')).stdout.trim();
+    const running = (await hdocker(2, 'run', '-d', ...helperLabels, 'busybox', 'sleep', '120')).stdout.trim();
+    await eventually(async () => expect((await hdocker(2, 'inspect', '-f', '{{.State.Status}}', finished)).stdout.trim()).toBe('exited'), { timeout: 10_000 });
     await s.ok(['up', '-d']);
+    expect((await hdocker(2, 'inspect', finished)).code).not.toBe(0);
+    expect((await hdocker(2, 'inspect', '-f', '{{.State.Status}}', running)).stdout.trim()).toBe('running');
+    await hdocker(2, 'rm', '-f', running);
     const ps = await s.ok(['ps']);
     const row = (name: string) => ps.stdout.split('\n').find((l) => l.includes(name)) ?? '';
     expect(ps.stdout.split('\n')[0]).toMatch(/^HOST\s+NAME/);
@@ -359,6 +368,16 @@ describe('overlay networks across hosts', () => {
     expect(withHost.code, withHost.stderr).toBe(0);
     const after = await s.ok(['logs', '--no-color', 'api']);
     expect(after.stdout).toMatch(new RegExp(`^${s.ctr('api')}@b\\s*\\| marker-b$`, 'm'));
+
+    // scale keeps the replicas on the service's host; the new one is reachable across hosts.
+    await s.ok(['up', '-d', '--scale', 'api=2']);
+    for (let i = 1; i <= HOSTS; i++) {
+      const apis = (await hdocker(i, 'ps', '-q', '--filter', `label=io.tsfig.project=${s.project}`, '--filter', 'label=io.tsfig.service=api')).stdout.trim().split('\n').filter(Boolean);
+      expect(apis.length, `api replicas on host ${i}`).toBe(i === 2 ? 2 : 0);
+    }
+    const ip2 = (await hdocker(2, 'inspect', '-f', `{{(index .NetworkSettings.Networks "${s.project}_back").IPAddress}}`, s.ctr('api', 2))).stdout.trim();
+    expect(await fetchOk(1, s.ctr('web'), `http://${ip2}/`)).toBe('hello-from-api\n');
+    await s.ok(['up', '-d', '--scale', 'api=1']);
 
     // stop/start/restart/kill/rm of the service on b, seen on b's engine.
     const state = async () => (await hdocker(2, 'inspect', '-f', '{{.State.Status}} {{.State.StartedAt}}', s.ctr('api'))).stdout.trim().split(' ');
