@@ -358,16 +358,17 @@ export function endpointsOf(alloc: Allocation, service: string, number: number):
 }
 
 /**
- * `/etc/hosts` entries (`name:ip`) for a container on overlay networks: every endpoint of
- * those networks, local or remote (the engine's DNS knows only its own host's containers).
+ * `/etc/hosts` entries (`name:ip`) for a container on overlay networks on `host`: the endpoints
+ * of those networks on the other hosts (the engine's DNS knows only its own host's containers,
+ * and answers for those itself: every replica, every alias). Replica 1 carries the service's
+ * names; other replicas are not listed, so scaling one service does not change every other
+ * container's hosts file (and recreate it).
  */
-export function extraHostsFor(alloc: Allocation, networks: string[]): string[] {
+export function extraHostsFor(alloc: Allocation, networks: string[], host: string): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const e of alloc.endpoints) {
-    // Replica 1 carries the service's names; other replicas resolve through their own host's
-    // DNS only (so scaling one service does not change every other container's hosts file).
-    if (!networks.includes(e.network) || e.number !== 1) continue;
+    if (!networks.includes(e.network) || e.number !== 1 || e.host === host) continue;
     for (const n of e.names) {
       if (seen.has(n)) continue;
       seen.add(n);

@@ -54,7 +54,7 @@ export function overlayContainer(alloc: Allocation | undefined, svc: Service, n:
     const net = alloc.networks[e.network];
     if (net) endpoints[net.name] = { ip: e.ip, mac: e.mac };
   }
-  const extraHosts = extraHostsFor(alloc, eps.map((e) => e.network));
+  const extraHosts = extraHostsFor(alloc, eps.map((e) => e.network), eps[0]!.host);
   const label = eps.map((e) => `${e.network}=${e.ip}/${e.mac}`).sort().join(';');
   return { endpoints, extraHosts, label };
 }

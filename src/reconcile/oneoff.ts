@@ -159,7 +159,7 @@ function oneOffOverlay(project: Project, observed: ObservedState, svc: Service, 
     endpoints[alloc.networks[key]!.name] = a;
     parts.push(`${key}=${a.ip}/${a.mac}`);
   }
-  return { endpoints, extraHosts: extraHostsFor(alloc, keys), label: parts.sort().join(';') };
+  return { endpoints, extraHosts: extraHostsFor(alloc, keys, host), label: parts.sort().join(';') };
 }
 
 /**

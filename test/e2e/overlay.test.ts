@@ -400,6 +400,21 @@ describe('overlay networks across hosts', () => {
     await expectClean(s.project);
   });
 
+  it('a service added on host b: b\'s containers stay (its engine\'s DNS answers for them), the others learn the name', async () => {
+    const s = scenario('basic');
+    await s.ok(['up', '-d']);
+    const id = async (i: number, svc: string) => (await hdocker(i, 'inspect', '-f', '{{.Id}}', s.ctr(svc))).stdout.trim();
+    const apiBefore = await id(2, 'api');
+    s.variant('plus');
+    await s.ok(['up', '-d']);
+    expect(await id(2, 'api')).toBe(apiBefore);
+    // Same host: by the engine's DNS; other hosts: by their hosts entries.
+    expect((await fetchOk(2, s.ctr('api'), 'http://api2/')).trim()).toBe('hello-from-api2');
+    expect((await fetchOk(1, s.ctr('web'), 'http://api2/')).trim()).toBe('hello-from-api2');
+    expect((await fetchOk(3, s.ctr('bystander'), 'http://api2/')).trim()).toBe('hello-from-api2');
+    expect((await hdocker(2, 'exec', s.ctr('api'), 'grep', '-c', 'api2', '/etc/hosts')).stdout.trim()).toBe('0');
+  });
+
   it('a deleted vxlan device is restored by the next up', async () => {
     const s = scenario('basic');
     await s.ok(['up', '-d']);

@@ -87,14 +87,19 @@ describe('overlay allocation', () => {
     expect(small.errors.join('\n')).toMatch(/too small/);
   });
 
-  it('hosts entries carry replica 1 names and aliases of every service on the network', () => {
+  it('hosts entries carry replica 1 names and aliases of the services on the other hosts (the engine\'s DNS answers for its own)', () => {
     const a = alloc();
-    const hosts = extraHostsFor(a, ['back']);
+    const hosts = extraHostsFor(a, ['back'], 'a');
     const api = a.endpoints.find((e) => e.service === 'api' && e.number === 1)!;
     expect(hosts).toContain(`api:${api.ip}`);
     expect(hosts).toContain(`api-alias:${api.ip}`);
     expect(hosts).toContain(`ov-api-1:${api.ip}`);
     expect(hosts.some((h) => h.startsWith('ov-api-2:'))).toBe(false);
+    expect(hosts.some((h) => /^(web|ov-web-1):/.test(h))).toBe(false);
+    // On b: a's and c's services, not b's own.
+    const onB = extraHostsFor(a, ['back'], 'b');
+    expect(onB.some((h) => /^(api|api-alias|ov-api-1):/.test(h))).toBe(false);
+    expect(onB).toEqual(expect.arrayContaining([expect.stringMatching(/^web:/), 'solo:10.99.0.7']));
   });
 
   it('keeps what the engines hold: a network\'s subnet, a host\'s slice and a container\'s address', () => {
