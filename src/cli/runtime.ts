@@ -37,19 +37,29 @@ export async function connectHosts(project: Project, flagHost: string | undefine
   const base = { env: io.env, ...(io.env.HOME ? { homeDir: io.env.HOME } : {}), baseDir: project.workingDir };
   const declared = project.hosts[DEFAULT_HOST];
   const def = declared
-    ? resolveEndpoint({ ...base, host: declared.docker, fromHosts: true, ...(declared.tls ? { tls: declared.tls } : {}) })
+    ? named(DEFAULT_HOST, () => resolveEndpoint({ ...base, host: declared.docker, fromHosts: true, ...(declared.tls ? { tls: declared.tls } : {}), ...(declared.ssh ? { ssh: declared.ssh } : {}) }))
     : resolveEndpoint({ ...base, ...(flagHost ? { host: flagHost } : {}) });
   const needed = new Set(Object.values(project.services).map((s) => s.host ?? DEFAULT_HOST));
   needed.add(DEFAULT_HOST);
   if (def.insecure) io.stderr(`warning: ${def.url} is plain tcp to a non-loopback address: anyone on the path can drive that engine; use TLS\n`);
-  hosts.push({ name: DEFAULT_HOST, endpoint: def.url, engine: connect(def) });
+  hosts.push({ name: DEFAULT_HOST, endpoint: def.url, engine: declared ? named(DEFAULT_HOST, () => connect(def)) : connect(def) });
   for (const [name, h] of Object.entries(project.hosts)) {
     if (name === DEFAULT_HOST) continue;
-    const ep = resolveEndpoint({ ...base, host: h.docker, fromHosts: true, ...(h.tls ? { tls: h.tls } : {}) });
+    const ep = named(name, () => resolveEndpoint({ ...base, host: h.docker, fromHosts: true, ...(h.tls ? { tls: h.tls } : {}), ...(h.ssh ? { ssh: h.ssh } : {}) }));
     if (ep.insecure) io.stderr(`warning: host ${name} (${ep.url}) is plain tcp to a non-loopback address: use TLS\n`);
-    hosts.push({ name, endpoint: ep.url, engine: connect(ep) });
+    hosts.push({ name, endpoint: ep.url, engine: named(name, () => connect(ep)) });
   }
   return hosts;
+}
+
+/** A `hosts:` entry that cannot be used (unreadable TLS file, ...): the message names the host. */
+function named<T>(host: string, make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    if (err instanceof TsfigError) throw new TsfigError(`host ${host}: ${err.message}`, err.exitCode);
+    throw err;
+  }
 }
 
 export interface SessionOptions {
@@ -100,11 +110,18 @@ export async function observeSession(s: Session, opts: Omit<ObserveOptions, 'sig
   return observe(s.project, s.hosts, { ...opts, signal: s.signal });
 }
 
-/** Unreachable hosts make the command fail at the end (after the reachable ones converged). */
+/**
+ * Unreachable hosts make the command fail at the end (after the reachable ones converged). With
+ * `hosts:` the message names the host (the engine's error names only its address).
+ */
 export function unreachable(observed: ObservedState): string[] {
+  const several = Object.keys(observed.hosts).length > 1;
   return Object.values(observed.hosts)
     .filter((h) => !h.reachable)
-    .map((h) => h.error ?? `host ${h.name} did not answer`);
+    .map((h) => {
+      if (h.error === undefined) return `host ${h.name} did not answer`;
+      return several || h.name !== DEFAULT_HOST ? `host ${h.name}: ${h.error}` : h.error;
+    });
 }
 
 /** Print warnings, refuse plans with errors, execute, report. Returns the exit code. */

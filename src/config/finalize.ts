@@ -36,7 +36,7 @@ export function finalizeProject(tree: Tree, opts: FinalizeOptions): { project?: 
   for (const [key, cfg] of Object.entries(rawVolumes)) volumes[key] = resource(name, key, cfg) as VolumeConfig;
   const secrets = fileObjects(name, tree.secrets, opts.projectDir);
   const configs = fileObjects(name, tree.configs, opts.projectDir);
-  const hosts = hostsOf(tree.hosts, opts.projectDir);
+  const hosts = hostsOf(tree.hosts, opts.projectDir, diagnostics);
 
   const all: Record<string, Service> = {};
   const svcTrees: Record<string, Tree> = {};
@@ -212,16 +212,31 @@ function fileObjects(project: string, v: unknown, dir: string): Record<string, F
   return out;
 }
 
-function hostsOf(v: unknown, dir: string): Record<string, HostConfig> {
+/** A file path of a `hosts:` entry: relative to the project folder; `~/...` is left for the engine connection to expand. */
+function hostPath(dir: string, p: string): string {
+  return p === '~' || p.startsWith('~/') ? p : resolve(dir, p);
+}
+
+function hostsOf(v: unknown, dir: string, diagnostics: Diagnostic[]): Record<string, HostConfig> {
   const out: Record<string, HostConfig> = {};
   if (!isTree(v)) return out;
   for (const [key, cfg] of Object.entries(v)) {
     if (!isTree(cfg)) continue;
     const h: HostConfig = { name: key, docker: String(cfg.docker) };
+    const scheme = /^([a-z]+):\/\//i.exec(h.docker)?.[1]?.toLowerCase();
     if (isTree(cfg.tls)) {
       const tls: Record<string, string> = {};
-      for (const k of ['ca', 'cert', 'key'] as const) if (typeof cfg.tls[k] === 'string') tls[k] = resolve(dir, cfg.tls[k] as string);
+      for (const k of ['ca', 'cert', 'key'] as const) if (typeof cfg.tls[k] === 'string') tls[k] = hostPath(dir, cfg.tls[k] as string);
       h.tls = tls;
+      if (scheme !== 'tcp') {
+        diagnostics.push(diag('INVALID_VALUE', `host "${key}": tls applies to tcp:// endpoints only; it is ignored for ${h.docker}`, keyLoc(cfg, 'tls'), 'remove tls: or use a tcp:// address', 'warning'));
+      }
+    }
+    if (isTree(cfg.ssh)) {
+      h.ssh = typeof cfg.ssh.identity === 'string' ? { identity: hostPath(dir, cfg.ssh.identity) } : {};
+      if (scheme !== 'ssh') {
+        diagnostics.push(diag('INVALID_VALUE', `host "${key}": ssh applies to ssh:// endpoints only; it is ignored for ${h.docker}`, keyLoc(cfg, 'ssh'), 'remove ssh: or use an ssh:// address', 'warning'));
+      }
     }
     if (typeof cfg.address === 'string') h.address = cfg.address;
     if (cfg.mtu !== undefined) h.mtu = Number(cfg.mtu);

@@ -11,6 +11,11 @@
  * `$DOCKER_CONFIG` or `~/.docker`). A `hosts:` entry carries its own `tls: {ca, cert, key}`
  * paths and ignores those variables.
  *
+ * ssh: the key of a `hosts:` entry's `ssh: {identity}`; without one, the agent of
+ * `SSH_AUTH_SOCK` and the first usable (unencrypted) `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa`.
+ * The engine is reached by running `docker system dial-stdio` on the far side (as the docker
+ * CLI does), so that side's `docker` must reach the engine (its DOCKER_HOST or default socket).
+ *
  * `resolveEndpoint` is pure (no file is read); `connect` reads the TLS files and builds the Engine.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -40,6 +45,12 @@ export interface Endpoint {
   port?: number;
   /** ssh only. */
   username?: string;
+  /** ssh only: the private key named by a `hosts:` entry (absolute path); it must be readable. */
+  identity?: string;
+  /** ssh only: the ssh agent's socket (SSH_AUTH_SOCK). */
+  agent?: string;
+  /** ssh only, without `identity`: key files tried in order, the first usable one is offered. */
+  defaultIdentities?: string[];
   /** TLS files (paths); present means the connection uses TLS. */
   tls?: TlsPaths;
   /** TLS: verify the engine's certificate. */
@@ -55,6 +66,8 @@ export interface ResolveOptions {
   host?: string;
   /** TLS files of a `hosts:` entry (relative paths resolve against `baseDir`). */
   tls?: TlsPaths;
+  /** ssh settings of a `hosts:` entry (a relative identity resolves against `baseDir`). */
+  ssh?: { identity?: string };
   /** The host comes from a `hosts:` entry: DOCKER_TLS_VERIFY / DOCKER_CERT_PATH do not apply. */
   fromHosts?: boolean;
   env: NodeJS.ProcessEnv;
@@ -65,6 +78,8 @@ export interface ResolveOptions {
 }
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
+/** The key files `ssh` tries without `-i` (those ssh2 can use), in its order. */
+const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 export const DEFAULT_URL = `unix://${DEFAULT_SOCKET}`;
 
 const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
@@ -197,16 +212,16 @@ export function resolveEndpoint(opts: ResolveOptions): Endpoint {
   const origin = source === 'flag' ? '--host' : source === 'hosts' ? 'hosts:' : source === 'env' ? 'DOCKER_HOST' : 'default';
   const parsed = parseHostUrl(raw, origin);
 
+  const abs = (p: string): string => {
+    const expanded = expandHome(p, home);
+    return isAbsolute(expanded) ? expanded : resolvePath(opts.baseDir ?? process.cwd(), expanded);
+  };
+
   // TLS settings.
   let tls: TlsPaths | undefined;
   let verify = false;
   if (source === 'hosts' || opts.tls !== undefined) {
     if (opts.tls !== undefined && (opts.tls.ca !== undefined || opts.tls.cert !== undefined || opts.tls.key !== undefined)) {
-      const base = opts.baseDir ?? process.cwd();
-      const abs = (p: string): string => {
-        const expanded = expandHome(p, home);
-        return isAbsolute(expanded) ? expanded : resolvePath(base, expanded);
-      };
       tls = {
         ...(opts.tls.ca !== undefined ? { ca: abs(opts.tls.ca) } : {}),
         ...(opts.tls.cert !== undefined ? { cert: abs(opts.tls.cert) } : {}),
@@ -260,12 +275,16 @@ export function resolveEndpoint(opts: ResolveOptions): Endpoint {
       const host = parsed.host ?? '';
       const port = parsed.port ?? 22;
       const user = parsed.username !== undefined ? `${encodeURIComponent(parsed.username)}@` : '';
+      const identity = opts.ssh?.identity !== undefined && opts.ssh.identity !== '' ? abs(opts.ssh.identity) : undefined;
+      const agent = env.SSH_AUTH_SOCK !== undefined && env.SSH_AUTH_SOCK !== '' ? env.SSH_AUTH_SOCK : undefined;
       return {
         url: `ssh://${user}${formatHost(host)}${port === 22 ? '' : `:${port}`}`,
         protocol: 'ssh',
         host,
         port,
         ...(parsed.username !== undefined ? { username: parsed.username } : {}),
+        ...(identity !== undefined ? { identity } : { defaultIdentities: DEFAULT_IDENTITIES.map((f) => join(home, '.ssh', f)) }),
+        ...(agent !== undefined ? { agent } : {}),
         verify: false,
         insecure: false,
         source,
@@ -299,12 +318,16 @@ export interface TlsMaterial {
   key?: Buffer;
 }
 
+function readError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code ?? String(err);
+  return code === 'ENOENT' ? 'no such file (ENOENT)' : code === 'EACCES' ? 'permission denied (EACCES)' : code === 'EISDIR' ? 'a directory, not a file (EISDIR)' : code;
+}
+
 function readPem(path: string, what: string, endpoint: Endpoint): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new TsfigError(`cannot read the TLS ${what} ${path} for ${endpoint.url}: ${code}`);
+    throw new TsfigError(`cannot read the TLS ${what} ${path} for ${endpoint.url}: ${readError(err)}`);
   }
 }
 
@@ -339,9 +362,91 @@ function defaultExists(path: string): boolean {
   return existsSync(path);
 }
 
+/** How an ssh endpoint authenticates: a private key, an agent, or both (ssh2 tries the key first). */
+export interface SshAuth {
+  privateKey?: Buffer;
+  /** The private key's file, for messages. */
+  keyFile?: string;
+  agent?: string;
+}
+
+/** Why a private key cannot be used (encrypted, not a key), or undefined when it can. */
+export type KeyCheck = (key: Buffer) => string | undefined;
+
+const ENCRYPTED = 'it is encrypted (has a passphrase)';
+
+/** The checks ssh2 would make when connecting, made early so that the message names the file. */
+export function sshKeyProblem(key: Buffer): string | undefined {
+  const text = key.toString('latin1');
+  if (text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----') || /Proc-Type:\s*4,ENCRYPTED/.test(text)) return ENCRYPTED;
+  const openssh = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(text);
+  if (openssh !== null) {
+    // openssh-key-v1: the magic, then the cipher name as an ssh string ("none" when not encrypted).
+    const raw = Buffer.from((openssh[1] ?? '').replace(/\s+/g, ''), 'base64');
+    const magic = 'openssh-key-v1\0';
+    if (raw.length < magic.length + 4 || raw.subarray(0, magic.length).toString('latin1') !== magic) return 'not a valid OpenSSH private key';
+    const len = raw.readUInt32BE(magic.length);
+    const cipher = raw.subarray(magic.length + 4, magic.length + 4 + len).toString('latin1');
+    return cipher === 'none' ? undefined : ENCRYPTED;
+  }
+  if (/-----BEGIN (?:RSA |EC |DSA )?PRIVATE KEY-----/.test(text)) return undefined;
+  return 'not a private key (OpenSSH or PEM)';
+}
+
+/**
+ * The key and agent of an ssh endpoint. A key named by a `hosts:` entry must be readable and
+ * usable (no passphrase: tsfig cannot ask for one); default key files that are missing,
+ * encrypted or not understood are passed over, as long as something else is left to try.
+ */
+export function readSshAuth(
+  endpoint: Endpoint,
+  readFile: (path: string) => Buffer = (p) => readFileSync(p),
+  checkKey: KeyCheck = sshKeyProblem,
+): SshAuth | undefined {
+  if (endpoint.protocol !== 'ssh') return undefined;
+  const auth: SshAuth = endpoint.agent !== undefined ? { agent: endpoint.agent } : {};
+  if (endpoint.identity !== undefined) {
+    let key: Buffer;
+    try {
+      key = readFile(endpoint.identity);
+    } catch (err) {
+      throw new TsfigError(`cannot read the ssh key ${endpoint.identity} for ${endpoint.url}: ${readError(err)}`);
+    }
+    const bad = checkKey(key);
+    if (bad !== undefined) {
+      const hint = bad === ENCRYPTED ? ': tsfig cannot ask for a passphrase; add the key to an ssh agent (ssh-add) and name no identity' : '';
+      throw new TsfigError(`cannot use the ssh key ${endpoint.identity} for ${endpoint.url}: ${oneLine(bad)}${hint}`);
+    }
+    return { ...auth, privateKey: key, keyFile: endpoint.identity };
+  }
+  const skipped: string[] = [];
+  for (const file of endpoint.defaultIdentities ?? []) {
+    let key: Buffer;
+    try {
+      key = readFile(file);
+    } catch {
+      continue;
+    }
+    const bad = checkKey(key);
+    if (bad === undefined) return { ...auth, privateKey: key, keyFile: file };
+    skipped.push(`${file} (${oneLine(bad)})`);
+  }
+  if (auth.agent === undefined) {
+    const tried = skipped.length > 0 ? `; not usable: ${skipped.join(', ')}` : '';
+    throw new TsfigError(
+      `no ssh key for ${endpoint.url}: name one in the hosts: entry (ssh: {identity: PATH}), or start an ssh agent (SSH_AUTH_SOCK)${tried}`,
+    );
+  }
+  return auth;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
 /** Build an Engine for the endpoint. No request is made: the first call reaches the engine. */
 export function connect(endpoint: Endpoint): Engine {
-  return new DockerEngine(endpoint, readTlsMaterial(endpoint));
+  return new DockerEngine(endpoint, readTlsMaterial(endpoint), readSshAuth(endpoint));
 }
 
 /** `resolveEndpoint` then `connect`, for the common case. */

@@ -16,6 +16,7 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
+import { userInfo } from 'node:os';
 import type Dockerode from 'dockerode';
 import { jsonClient, type JsonClient } from './http.js';
 import type { Endpoint } from './connect.js';
@@ -73,12 +74,13 @@ import type {
   WaitOptions,
   WaitResult,
 } from './engine.js';
-import type { TlsMaterial } from './connect.js';
+import type { SshAuth, TlsMaterial } from './connect.js';
 import { type ErrorContext, isAbortError, mapEngineError } from './errors.js';
 import { EngineError } from '../errors.js';
 import { collectDemuxed, Demuxer, splitLines } from './streams.js';
 import type { BuildOptions, BuildProgress, BuildResult } from './engine.js';
 import { runBuild } from './docker-build.js';
+import { SshDialAgent } from './ssh.js';
 
 // ---------------------------------------------------------------- defensive readers
 
@@ -554,7 +556,7 @@ export class DockerEngine implements Engine {
     return this.fast.get(path, query, opts?.signal);
   }
 
-  constructor(endpoint: Endpoint, tls?: TlsMaterial) {
+  constructor(endpoint: Endpoint, tls?: TlsMaterial, ssh?: SshAuth) {
     this.endpoint = endpoint;
     this.fast = jsonClient(endpoint, tls);
     const base: Dockerode.DockerOptions = {
@@ -584,14 +586,21 @@ export class DockerEngine implements Engine {
         };
         break;
       case 'ssh':
+        // Plain http through an agent whose sockets are `docker system dial-stdio` channels (ssh.ts);
+        // docker-modem takes `agent`, the types do not say so.
         options = {
           ...base,
           host: endpoint.host,
           port: endpoint.port,
-          protocol: 'ssh',
-          ...(endpoint.username !== undefined ? { username: endpoint.username } : {}),
-          sshOptions: process.env.SSH_AUTH_SOCK !== undefined ? { agent: process.env.SSH_AUTH_SOCK } : {},
-        };
+          protocol: 'http',
+          agent: new SshDialAgent({
+            host: endpoint.host ?? '',
+            port: endpoint.port ?? 22,
+            username: endpoint.username ?? userInfo().username,
+            ...(ssh?.privateKey !== undefined ? { privateKey: ssh.privateKey } : {}),
+            ...(ssh?.agent !== undefined ? { agent: ssh.agent } : {}),
+          }),
+        } as Dockerode.DockerOptions;
         break;
     }
     this.options = options;

@@ -31,6 +31,8 @@ interface ModemError {
   code?: unknown;
   name?: unknown;
   level?: unknown;
+  /** OpenSSL errors: the reason alone (`sslv3 alert bad certificate`). */
+  reason?: unknown;
 }
 
 /** Collapse whitespace so the message is one line. */
@@ -101,6 +103,32 @@ function isTransportError(err: ModemError): boolean {
   return err.message === 'socket hang up';
 }
 
+/** The server certificate did not chain up to the CA tsfig was given (Node's verify codes). */
+const UNTRUSTED_SERVER_CERT = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/**
+ * TLS failures in words: Node's verify message says nothing about which side failed, and
+ * OpenSSL's alerts come as `80CC...:error:0A000412:SSL routines:...:SSL alert number 42`.
+ */
+function tlsMessage(err: ModemError, message: string): string | undefined {
+  const code = typeof err.code === 'string' ? err.code : '';
+  if (UNTRUSTED_SERVER_CERT.has(code)) return `TLS: the engine's certificate is not signed by the CA given (${message})`;
+  const alert = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(code);
+  if (alert === null) return undefined;
+  const reason = typeof err.reason === 'string' && err.reason !== '' ? err.reason : alert[1]!.toLowerCase().replace(/_/g, ' ');
+  if (/BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|DECRYPT_ERROR/.test(alert[1]!)) {
+    return `TLS: the engine refused the client certificate (${reason}): it needs one signed by a CA the engine trusts`;
+  }
+  return `TLS: ${reason}`;
+}
+
 function fallbackMessage(status: number, ctx: ErrorContext): string {
   const what = ctx.kind !== undefined ? `${ctx.kind}${ctx.id !== undefined ? ` ${ctx.id}` : ''}` : 'request';
   if (status === 404) return ctx.kind !== undefined ? `no such ${what}` : 'not found';
@@ -127,7 +155,8 @@ export function mapEngineError(err: unknown, endpoint: string, ctx: ErrorContext
   }
   const message = typeof e.message === 'string' ? oneLine(e.message) : oneLine(String(err));
   if (isTransportError(e)) {
-    return new EngineUnreachableError(endpoint, message, typeof e.code === 'string' ? e.code : undefined);
+    const reason = tlsMessage(e, message) ?? (e.level === 'client-authentication' ? `ssh: the server refused the key (${message})` : message);
+    return new EngineUnreachableError(endpoint, reason, typeof e.code === 'string' ? e.code : undefined);
   }
   return new EngineError(`Docker engine at ${endpoint}: ${message}`);
 }

@@ -33,12 +33,17 @@ export function jsonClient(endpoint: Endpoint, tls?: TlsMaterial): JsonClient | 
           ...(secure && tls?.key !== undefined ? { key: tls.key } : {}),
         };
   const send = secure ? httpsRequest : httpRequest;
+  // A unix socket has no host name: any Host will do. Over tcp Node derives the Host header and,
+  // with TLS, the name the server certificate is checked against from the address; a Host
+  // header of our own would replace that name (and fail every certificate but one for "docker").
+  const headers: Record<string, string> =
+    endpoint.protocol === 'unix' ? { Host: 'docker', Accept: 'application/json' } : { Accept: 'application/json' };
   return {
     get(path, query, signal) {
       const qs = query && Object.keys(query).length ? `?${new URLSearchParams(query).toString()}` : '';
       return new Promise((resolve, reject) => {
         const req = send(
-          { ...base, path: `${path}${qs}`, method: 'GET', headers: { Host: 'docker', Accept: 'application/json' }, ...(signal ? { signal } : {}) },
+          { ...base, path: `${path}${qs}`, method: 'GET', headers, ...(signal ? { signal } : {}) },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));

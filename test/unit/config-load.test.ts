@@ -328,6 +328,48 @@ describe('normalization', () => {
     expect(r.project!.networks.ext).toMatchObject({ name: 'ext', external: true });
   });
 
+  it('resolves the files of hosts: entries against the project folder and leaves ~ to the connection', () => {
+    const dir = projectDir({
+      'fig.yml': [
+        'hosts:',
+        '  a: {docker: "tcp://10.0.0.2:2376", tls: {ca: certs/ca.pem, cert: /abs/cert.pem, key: ~/.docker/key.pem}}',
+        '  b: {docker: "ssh://root@10.0.0.3", ssh: {identity: keys/id_ed25519}}',
+        '  c: {docker: "ssh://10.0.0.4", ssh: {identity: ~/.ssh/deploy}}',
+        'services:',
+        '  web: {image: busybox, host: a}',
+        '',
+      ].join('\n'),
+    });
+    const r = load(dir);
+    expect(errorsOf(r)).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.severity === 'warning')).toEqual([]);
+    expect(r.project!.hosts.a!.tls).toEqual({ ca: join(dir, 'certs/ca.pem'), cert: '/abs/cert.pem', key: '~/.docker/key.pem' });
+    expect(r.project!.hosts.b!.ssh).toEqual({ identity: join(dir, 'keys/id_ed25519') });
+    expect(r.project!.hosts.c!.ssh).toEqual({ identity: '~/.ssh/deploy' });
+  });
+
+  it('warns about tls: on a host that is not tcp:// and ssh: on one that is not ssh://', () => {
+    const dir = projectDir({
+      'fig.yml': [
+        'hosts:',
+        '  a: {docker: "unix:///run/a.sock", tls: {ca: ca.pem}}',
+        '  b: {docker: "tcp://10.0.0.3:2376", ssh: {identity: id}}',
+        'services:',
+        '  web: {image: busybox, host: a}',
+        '',
+      ].join('\n'),
+    });
+    const r = load(dir);
+    expect(errorsOf(r)).toEqual([]);
+    const warnings = r.diagnostics.filter((d) => d.severity === 'warning');
+    expect(warnings.map((d) => [d.code, d.loc?.line])).toEqual([
+      ['INVALID_VALUE', 2],
+      ['INVALID_VALUE', 3],
+    ]);
+    expect(warnings[0]!.message).toMatch(/host "a": tls applies to tcp:\/\/ endpoints only/);
+    expect(warnings[1]!.message).toMatch(/host "b": ssh applies to ssh:\/\/ endpoints only/);
+  });
+
   it('turns build: PATH into an object with an absolute context', () => {
     const dir = projectDir({ 'fig.yml': 'services:\n  web:\n    build: ./app\n' });
     expect(load(dir).project!.services.web!.build).toEqual({ context: join(dir, 'app') });

@@ -1,16 +1,21 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   endpointLabel,
   isLoopbackHost,
+  readSshAuth,
   readTlsMaterial,
   resolveEndpoint,
+  sshKeyProblem,
   type Endpoint,
   type ResolveOptions,
 } from '../../src/engine/connect.js';
 import { splitRepoTag } from '../../src/engine/docker.js';
+import { jsonClient } from '../../src/engine/http.js';
 import { EngineUnreachableError, mapEngineError } from '../../src/engine/errors.js';
 import { EngineError, TsfigError } from '../../src/errors.js';
 
@@ -173,6 +178,92 @@ describe('isLoopbackHost / endpointLabel', () => {
   });
 });
 
+describe('ssh endpoints: which key', () => {
+  it('a hosts: entry names its key: relative to the project folder, ~ is the home', () => {
+    const rel = resolve({ host: 'ssh://root@10.0.0.3', fromHosts: true, ssh: { identity: 'keys/id' }, baseDir: '/project', env: {} });
+    expect(rel).toMatchObject({ protocol: 'ssh', identity: '/project/keys/id', username: 'root' });
+    expect(rel.defaultIdentities).toBeUndefined();
+    const home = resolve({ host: 'ssh://10.0.0.3', fromHosts: true, ssh: { identity: '~/.ssh/deploy' }, env: {} });
+    expect(home.identity).toBe(`${HOME}/.ssh/deploy`);
+  });
+
+  it('without one: the agent of SSH_AUTH_SOCK and the default key files, as ssh tries them', () => {
+    const e = resolve({ host: 'ssh://10.0.0.3', env: { SSH_AUTH_SOCK: '/tmp/agent.sock' } });
+    expect(e.agent).toBe('/tmp/agent.sock');
+    expect(e.identity).toBeUndefined();
+    expect(e.defaultIdentities).toEqual([`${HOME}/.ssh/id_ed25519`, `${HOME}/.ssh/id_ecdsa`, `${HOME}/.ssh/id_rsa`]);
+    expect(resolve({ host: 'ssh://10.0.0.3', env: { SSH_AUTH_SOCK: '' } }).agent).toBeUndefined();
+  });
+});
+
+/** An OpenSSH private key file with this cipher (only the header matters to the check). */
+function opensshKey(cipher: string): Buffer {
+  const str = (t: string) => {
+    const b = Buffer.alloc(4 + t.length);
+    b.writeUInt32BE(t.length);
+    b.write(t, 4, 'latin1');
+    return b;
+  };
+  const blob = Buffer.concat([Buffer.from('openssh-key-v1\0', 'latin1'), str(cipher), str(cipher === 'none' ? 'none' : 'bcrypt'), str('')]);
+  const b64 = blob.toString('base64').replace(/(.{70})/g, '$1\n');
+  return Buffer.from(`-----BEGIN OPENSSH PRIVATE KEY-----\n${b64}\n-----END OPENSSH PRIVATE KEY-----\n`);
+}
+
+describe('sshKeyProblem', () => {
+  it.each([
+    ['an OpenSSH key without passphrase', opensshKey('none'), undefined],
+    ['an encrypted OpenSSH key', opensshKey('aes256-ctr'), 'it is encrypted (has a passphrase)'],
+    ['a PEM RSA key', Buffer.from('-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n'), undefined],
+    ['an encrypted PEM key', Buffer.from('-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nMIIE\n-----END RSA PRIVATE KEY-----\n'), 'it is encrypted (has a passphrase)'],
+    ['an encrypted PKCS#8 key', Buffer.from('-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIE\n-----END ENCRYPTED PRIVATE KEY-----\n'), 'it is encrypted (has a passphrase)'],
+    ['a public key', Buffer.from('ssh-ed25519 AAAAC3Nza me@host\n'), 'not a private key (OpenSSH or PEM)'],
+    ['a broken OpenSSH key', Buffer.from('-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n'), 'not a valid OpenSSH private key'],
+  ])('%s', (_name, key, expected) => {
+    expect(sshKeyProblem(key)).toBe(expected);
+  });
+});
+
+describe('readSshAuth', () => {
+  const good = opensshKey('none');
+  const encrypted = opensshKey('aes256-ctr');
+  const files = (map: Record<string, Buffer>) => (path: string): Buffer => {
+    const f = map[path];
+    if (f === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+    return f;
+  };
+  const ssh = (opts: Partial<ResolveOptions>) => resolve({ host: 'ssh://root@10.0.0.3', fromHosts: true, baseDir: '/p', ...opts });
+
+  it('not ssh: nothing', () => {
+    expect(readSshAuth(resolve({ host: 'tcp://10.0.0.3:2375' }), files({}))).toBeUndefined();
+  });
+
+  it('the named key, with the agent when there is one', () => {
+    const e = ssh({ ssh: { identity: 'id' }, env: { SSH_AUTH_SOCK: '/a.sock' } });
+    expect(readSshAuth(e, files({ '/p/id': good }))).toEqual({ privateKey: good, keyFile: '/p/id', agent: '/a.sock' });
+  });
+
+  it('a named key that cannot be read or used: an error naming the file', () => {
+    const e = ssh({ ssh: { identity: 'id' }, env: {} });
+    expect(() => readSshAuth(e, files({}))).toThrow('cannot read the ssh key /p/id for ssh://root@10.0.0.3: no such file (ENOENT)');
+    expect(() => readSshAuth(e, files({ '/p/id': encrypted }))).toThrow(/^cannot use the ssh key \/p\/id for ssh:\/\/root@10\.0\.0\.3: it is encrypted .*ssh-add/);
+    expect(() => readSshAuth(e, files({ '/p/id': encrypted }))).toThrow(TsfigError);
+  });
+
+  it('no key named: the first usable default key file (missing and encrypted ones are passed over)', () => {
+    const e = ssh({ env: {} });
+    const ecdsa = opensshKey('none');
+    const auth = readSshAuth(e, files({ [`${HOME}/.ssh/id_ed25519`]: encrypted, [`${HOME}/.ssh/id_ecdsa`]: ecdsa, [`${HOME}/.ssh/id_rsa`]: good }));
+    expect(auth).toEqual({ privateKey: ecdsa, keyFile: `${HOME}/.ssh/id_ecdsa` });
+  });
+
+  it('no key named and none usable: the agent alone, or an error that says what to do', () => {
+    expect(readSshAuth(ssh({ env: { SSH_AUTH_SOCK: '/a.sock' } }), files({}))).toEqual({ agent: '/a.sock' });
+    expect(() => readSshAuth(ssh({ env: {} }), files({ [`${HOME}/.ssh/id_rsa`]: encrypted }))).toThrow(
+      `no ssh key for ssh://root@10.0.0.3: name one in the hosts: entry (ssh: {identity: PATH}), or start an ssh agent (SSH_AUTH_SOCK); not usable: ${HOME}/.ssh/id_rsa (it is encrypted (has a passphrase))`,
+    );
+  });
+});
+
 describe('readTlsMaterial', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsfig-tls-'));
   writeFileSync(join(dir, 'ca.pem'), 'CA');
@@ -196,7 +287,7 @@ describe('readTlsMaterial', () => {
   it('files named by a hosts: entry must exist', () => {
     const e = resolve({ host: 'tcp://h:2376', fromHosts: true, tls: { ca: join(dir, 'missing.pem') }, env: {} });
     expect(() => readTlsMaterial(e)).toThrow(TsfigError);
-    expect(() => readTlsMaterial(e)).toThrow(`cannot read the TLS CA certificate ${join(dir, 'missing.pem')} for tcp://h:2376: ENOENT`);
+    expect(() => readTlsMaterial(e)).toThrow(`cannot read the TLS CA certificate ${join(dir, 'missing.pem')} for tcp://h:2376: no such file (ENOENT)`);
   });
 
   it('a certificate without its key is an error', () => {
@@ -252,11 +343,59 @@ describe('mapEngineError', () => {
     expect((mapEngineError(bare, url, { kind: 'container', id: 'x' }) as Error).message).toBe('no such container x');
   });
 
+  it('says which side of a TLS handshake failed, in one line', () => {
+    const tcp = 'tcp://192.168.77.2:2376';
+    const untrusted = Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+    const a = mapEngineError(untrusted, tcp);
+    expect(a).toBeInstanceOf(EngineUnreachableError);
+    expect((a as Error).message).toBe(
+      `cannot reach the Docker engine at ${tcp}: TLS: the engine's certificate is not signed by the CA given (unable to verify the first certificate)`,
+    );
+    const alert = Object.assign(
+      new Error('80CCE7D7557F0000:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 42\n'),
+      { code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', library: 'SSL routines', reason: 'sslv3 alert bad certificate' },
+    );
+    const b = mapEngineError(alert, tcp);
+    expect(b).toBeInstanceOf(EngineUnreachableError);
+    expect((b as Error).message).toBe(
+      `cannot reach the Docker engine at ${tcp}: TLS: the engine refused the client certificate (sslv3 alert bad certificate): it needs one signed by a CA the engine trusts`,
+    );
+    const other = Object.assign(new Error('x:error:SSL alert number 70'), { code: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' });
+    expect((mapEngineError(other, tcp) as Error).message).toBe(`cannot reach the Docker engine at ${tcp}: TLS: protocol version`);
+  });
+
+  it('an ssh authentication failure says so', () => {
+    const err = Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' });
+    const mapped = mapEngineError(err, 'ssh://root@10.0.0.3');
+    expect(mapped).toBeInstanceOf(EngineUnreachableError);
+    expect((mapped as Error).message).toBe('cannot reach the Docker engine at ssh://root@10.0.0.3: ssh: the server refused the key (All configured authentication methods failed)');
+  });
+
   it('keeps AbortErrors and TsfigErrors as they are', () => {
     const abort = new DOMException('This operation was aborted', 'AbortError');
     expect(mapEngineError(abort, url)).toBe(abort);
     const own = new TsfigError('x');
     expect(mapEngineError(own, url)).toBe(own);
+  });
+});
+
+describe('jsonClient (plain GETs)', () => {
+  it('over tcp, sends the address as Host (TLS checks the engine certificate against that name, not "docker")', async () => {
+    const seen: Array<string | undefined> = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.host);
+      res.setHeader('Content-Type', 'application/json');
+      res.end('{"ok":true}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const client = jsonClient(resolve({ host: `tcp://127.0.0.1:${port}` }));
+      expect(await client?.get('/_ping')).toEqual({ ok: true });
+      expect(seen).toEqual([`127.0.0.1:${port}`]);
+    } finally {
+      server.close();
+    }
   });
 });
 

@@ -249,7 +249,7 @@ hosts:
     mtu: 1500
     helper_image: busybox:latest
     x-rack: r1
-  b: {docker: "ssh://admin@10.0.0.3", mtu: "\${UNDERLAY_MTU}"}
+  b: {docker: "ssh://admin@10.0.0.3", mtu: "\${UNDERLAY_MTU}", ssh: {identity: keys/id_ed25519, x-note: kept}}
 services:
   web: {image: busybox, host: a}
 `],
@@ -532,6 +532,10 @@ hosts:
 hosts:
   a: {docker: "tcp://10.0.0.2:2376", tls: {ca: ca.pem, verify: true}}
 `, { keyword: 'additionalProperties', instancePath: '/hosts/a/tls', params: { additionalProperty: 'verify' } }],
+  ['an unknown ssh key', `
+hosts:
+  a: {docker: "ssh://10.0.0.3", ssh: {identity: id, password: x}}
+`, { keyword: 'additionalProperties', instancePath: '/hosts/a/ssh', params: { additionalProperty: 'password' } }],
   ['a bad develop.watch action', `
 services:
   web:
