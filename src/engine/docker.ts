@@ -14,7 +14,7 @@
  *   sends no body to attach (only exec start's JSON, which the engine reads before it hijacks).
  */
 import type { IncomingMessage } from 'node:http';
-import { PassThrough, Writable, type Duplex } from 'node:stream';
+import { PassThrough, Readable, Writable, type Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import type Dockerode from 'dockerode';
@@ -81,6 +81,19 @@ import { collectDemuxed, Demuxer, splitLines } from './streams.js';
 import type { BuildOptions, BuildProgress, BuildResult } from './engine.js';
 import { runBuild } from './docker-build.js';
 import { SshDialAgent } from './ssh.js';
+
+// ---------------------------------------------------------------- fast-client helpers
+
+/** Query values as the engine reads them; undefined ones left out. */
+function queryOf(q: Record<string, string | number | boolean | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) out[k] = String(v);
+  return out;
+}
+
+function signalOf(opts: { signal?: AbortSignal } | undefined): { signal?: AbortSignal } {
+  return opts?.signal !== undefined ? { signal: opts.signal } : {};
+}
 
 // ---------------------------------------------------------------- defensive readers
 
@@ -716,9 +729,10 @@ export class DockerEngine implements Engine {
   }
 
   async createContainer(name: string | undefined, body: ContainerCreateBody, opts: CreateContainerOptions = {}): Promise<CreatedContainer> {
+    const fast = this.fast;
     const data = obj(
       await this.call({ kind: 'container', ...(name !== undefined ? { id: name } : {}), action: 'create' }, () =>
-        this.dial({
+        fast ? fast.send('POST', '/containers/create', { query: queryOf({ name, platform: opts.platform }), body, ...signalOf(opts) }) : this.dial({
           path: '/containers/create',
           method: 'POST',
           query: { name, platform: opts.platform },
@@ -733,7 +747,8 @@ export class DockerEngine implements Engine {
 
   async startContainer(id: string, opts?: CallOptions): Promise<void> {
     try {
-      await this.container(id).start(signalOpt(opts));
+      if (this.fast) await this.fast.send('POST', `/containers/${encodeURIComponent(id)}/start`, signalOf(opts));
+      else await this.container(id).start(signalOpt(opts));
     } catch (err) {
       if (obj(err).statusCode === 304) return;
       this.fail(err, { kind: 'container', id, action: 'start' });
@@ -778,8 +793,11 @@ export class DockerEngine implements Engine {
   }
 
   async removeContainer(id: string, opts: RemoveContainerOptions = {}): Promise<void> {
+    const fast = this.fast;
     await this.call({ kind: 'container', id, action: 'remove' }, () =>
-      this.container(id).remove({ force: opts.force === true, v: opts.volumes === true, ...signalOpt(opts) }),
+      fast
+        ? fast.send('DELETE', `/containers/${encodeURIComponent(id)}`, { query: queryOf({ force: opts.force === true, v: opts.volumes === true }), ...signalOf(opts) })
+        : this.container(id).remove({ force: opts.force === true, v: opts.volumes === true, ...signalOpt(opts) }),
     );
   }
 
@@ -792,7 +810,9 @@ export class DockerEngine implements Engine {
   async waitContainer(id: string, opts: WaitOptions = {}): Promise<WaitResult> {
     const data = obj(
       await this.call({ kind: 'container', id, action: 'wait' }, () =>
-        this.container(id).wait({ ...defined({ condition: opts.condition }), ...signalOpt(opts) }),
+        this.fast
+          ? this.fast.send('POST', `/containers/${encodeURIComponent(id)}/wait`, { query: queryOf({ condition: opts.condition }), ...signalOf(opts) })
+          : this.container(id).wait({ ...defined({ condition: opts.condition }), ...signalOpt(opts) }),
       ),
     );
     const message = optStr(obj(data.Error).Message);
@@ -1039,6 +1059,15 @@ export class DockerEngine implements Engine {
   async logs(containerId: string, opts: LogsOptions = {}): Promise<NodeJS.ReadableStream> {
     const signal = opts.signal;
     if (signal?.aborted === true) throw signal.reason;
+    const fast = this.fast;
+    if (fast && opts.buffered === true && opts.follow !== true) {
+      // A small output (a helper's): one answer, no stream to manage.
+      const query = queryOf({ stdout: opts.stdout !== false, stderr: opts.stderr !== false, since: opts.since, until: opts.until, tail: opts.tail, timestamps: opts.timestamps === true });
+      const bytes = await this.call({ kind: 'container', id: containerId, action: 'logs' }, () =>
+        fast.send('GET', `/containers/${encodeURIComponent(containerId)}/logs`, { query, raw: true, ...signalOf(opts) }),
+      );
+      return Readable.from([bytes as Buffer]);
+    }
     // The signal is not handed to the request: aborting a response makes Node fail the stream
     // with ECONNRESET. Here an abort ends the returned stream cleanly instead.
     const res = (await this.call({ kind: 'container', id: containerId, action: 'logs' }, () =>

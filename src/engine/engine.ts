@@ -270,6 +270,8 @@ export interface LogsOptions extends CallOptions {
   /** Number of lines from the end, or 'all' (default). */
   tail?: number | 'all';
   timestamps?: boolean;
+  /** The output is small (a helper's): read it in one answer rather than as a stream. Ignored with `follow`. */
+  buffered?: boolean;
 }
 
 export interface EventsOptions extends CallOptions {

@@ -1,5 +1,6 @@
 /**
- * A small JSON-over-HTTP client for the engine's plain GET calls (lists, version, inspect).
+ * A small JSON-over-HTTP client for the engine's plain calls (lists, version, inspect, and the
+ * create/start/wait/logs/remove of short-lived helper containers).
  * Loading dockerode costs ~0.1-0.2 s of CPU (it pulls in grpc, protobufjs and ssh2), which is
  * most of a no-op `up`; these calls need none of it. Streams, hijacked connections and ssh
  * endpoints still go through dockerode, loaded on first use.
@@ -10,6 +11,8 @@ import type { Endpoint, TlsMaterial } from './connect.js';
 
 export interface JsonClient {
   get(path: string, query?: Record<string, string>, signal?: AbortSignal): Promise<unknown>;
+  /** Any method, an optional JSON body; the answer parsed as JSON (or its text), or as bytes with `raw`. */
+  send(method: string, path: string, opts?: { query?: Record<string, string>; body?: unknown; signal?: AbortSignal; raw?: boolean }): Promise<unknown>;
 }
 
 /** An error shaped like docker-modem's, so the same error mapping applies. */
@@ -38,36 +41,40 @@ export function jsonClient(endpoint: Endpoint, tls?: TlsMaterial): JsonClient | 
   // header of our own would replace that name (and fail every certificate but one for "docker").
   const headers: Record<string, string> =
     endpoint.protocol === 'unix' ? { Host: 'docker', Accept: 'application/json' } : { Accept: 'application/json' };
-  return {
-    get(path, query, signal) {
-      const qs = query && Object.keys(query).length ? `?${new URLSearchParams(query).toString()}` : '';
-      return new Promise((resolve, reject) => {
-        const req = send(
-          { ...base, path: `${path}${qs}`, method: 'GET', headers, ...(signal ? { signal } : {}) },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('error', reject);
-            res.on('end', () => {
-              const text = Buffer.concat(chunks).toString('utf8');
-              let json: unknown = text;
-              try {
-                json = text === '' ? undefined : JSON.parse(text);
-              } catch {
-                // plain text (e.g. /_ping answers "OK")
-              }
-              const status = res.statusCode ?? 0;
-              if (status >= 200 && status < 300) return resolve(json);
-              const err: HttpError = new Error(`(HTTP code ${status}) unexpected`);
-              err.statusCode = status;
-              err.json = json;
-              reject(err);
-            });
-          },
-        );
-        req.on('error', reject);
-        req.end();
+  const send_ = (method: string, path: string, opts: { query?: Record<string, string>; body?: unknown; signal?: AbortSignal; raw?: boolean } = {}): Promise<unknown> => {
+    const { query, signal } = opts;
+    const qs = query && Object.keys(query).length ? `?${new URLSearchParams(query).toString()}` : '';
+    const payload = opts.body !== undefined ? Buffer.from(JSON.stringify(opts.body), 'utf8') : undefined;
+    const h = payload ? { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : headers;
+    return new Promise((resolve, reject) => {
+      const req = send({ ...base, path: `${path}${qs}`, method, headers: h, ...(signal ? { signal } : {}) }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          const status = res.statusCode ?? 0;
+          if (opts.raw && status >= 200 && status < 300) return resolve(bytes);
+          const text = bytes.toString('utf8');
+          let json: unknown = text;
+          try {
+            json = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            // plain text (e.g. /_ping answers "OK")
+          }
+          if (status >= 200 && status < 300) return resolve(json);
+          const err: HttpError = new Error(`(HTTP code ${status}) unexpected`);
+          err.statusCode = status;
+          err.json = json;
+          reject(err);
+        });
       });
-    },
+      req.on('error', reject);
+      req.end(payload);
+    });
+  };
+  return {
+    get: (path, query, signal) => send_('GET', path, { ...(query ? { query } : {}), ...(signal ? { signal } : {}) }),
+    send: send_,
   };
 }

@@ -71,7 +71,7 @@ export async function runHelper(engine: Engine, opts: HelperOptions): Promise<He
         timer = setTimeout(() => reject(new Error(`the helper container did not finish within ${Math.round(timeout / 1000)}s`)), timeout);
       }),
     ]).finally(() => clearTimeout(timer));
-    const logs = await engine.logs(id, { stdout: true, stderr: true, ...call });
+    const logs = await engine.logs(id, { stdout: true, stderr: true, buffered: true, ...call });
     const out = await collectDemuxed(logs);
     return { exitCode: waited.statusCode, stdout: out.stdout.toString('utf8'), stderr: out.stderr.toString('utf8') };
   } finally {

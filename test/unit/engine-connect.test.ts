@@ -399,6 +399,38 @@ describe('jsonClient (plain GETs)', () => {
   });
 });
 
+describe('jsonClient.send (helper containers without dockerode)', () => {
+  it('sends a JSON body with its length, reads JSON, raw bytes, and errors shaped like docker-modem\'s', async () => {
+    const seen: Array<{ method?: string; url?: string; type?: string; length?: string; body: string }> = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ method: req.method, url: req.url, type: req.headers['content-type'], length: req.headers['content-length'], body: Buffer.concat(chunks).toString('utf8') });
+        if (req.url?.startsWith('/containers/create')) return res.end('{"Id":"abc","Warnings":[]}');
+        if (req.url?.startsWith('/containers/abc/logs')) return res.end(Buffer.from([1, 0, 0, 0, 0, 0, 0, 2, 0x68, 0x69]));
+        res.statusCode = 409;
+        res.end('{"message":"conflict"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const client = jsonClient(resolve({ host: `tcp://127.0.0.1:${port}` }))!;
+      expect(await client.send('POST', '/containers/create', { query: { name: 'h 1' }, body: { Image: 'busybox' } })).toEqual({ Id: 'abc', Warnings: [] });
+      expect(seen[0]).toEqual({ method: 'POST', url: '/containers/create?name=h+1', type: 'application/json', length: '19', body: '{"Image":"busybox"}' });
+      const raw = (await client.send('GET', '/containers/abc/logs', { raw: true })) as Buffer;
+      expect([...raw]).toEqual([1, 0, 0, 0, 0, 0, 0, 2, 0x68, 0x69]);
+      const err = (await client.send('DELETE', '/containers/abc').catch((e: unknown) => e)) as { statusCode?: number; json?: unknown };
+      expect(err.statusCode).toBe(409);
+      expect(err.json).toEqual({ message: 'conflict' });
+      expect(seen[2]).toMatchObject({ method: 'DELETE', body: '' });
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('splitRepoTag (pull, push, tag)', () => {
   it.each([
     ['busybox', { repo: 'busybox', tag: 'latest' }],
