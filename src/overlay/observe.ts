@@ -11,7 +11,7 @@ import type { ObservedOverlay } from './types.js';
 
 export interface ReadOverlayOptions {
   signal?: AbortSignal;
-  /** Also try to create a vxlan device (kernel support); doctor does. */
+  /** Also try to create a vxlan device (kernel support): doctor always; up and plan when the project has no device on the host yet. */
   probe?: boolean;
 }
 
@@ -22,7 +22,7 @@ export async function readOverlay(engine: Engine, project: Project, host: string
   const peers = Object.entries(project.hosts)
     .filter(([name, h]) => name !== host && h.address !== undefined && h.address !== own)
     .map(([, h]) => h.address!);
-  const script = readBackScript({ devicePrefix: `tsv${tag}`, chain, peers, ...(opts.probe ? { probe: true, probeName: `tsfp${tag}` } : {}) });
+  const script = readBackScript({ devicePrefix: `tsv${tag}`, chain, peers, probe: opts.probe ? true : 'if-missing', probeName: `tsfp${tag}` });
   try {
     // No signal on these calls: a read takes well under a second (and is bounded by the
     // helper's own timeout); Ctrl-C is honoured right after it.

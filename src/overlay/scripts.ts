@@ -7,6 +7,9 @@
 import { VXLAN_PORT } from './alloc.js';
 import type { FdbEntry, ObservedOverlay, ObservedVxlan } from './types.js';
 
+/** The VNI of the kernel-support probe device (the top of the 24-bit space, outside tsfig's range). */
+export const PROBE_VNI = 0xfffff0;
+
 /** Where `ip route get` looks when no peer address is known: the host's default route. */
 export const DEFAULT_ROUTE_TARGET = '1.1.1.1';
 
@@ -21,8 +24,8 @@ export interface ReadBackInput {
   chain: string;
   /** Underlay addresses of the other hosts: the first that routes gives this host's source address and MTU. */
   peers: string[];
-  /** Also try to create a vxlan device (kernel support). */
-  probe?: boolean;
+  /** Also try to create a vxlan device (kernel support): always, or only when the project has none on the host. */
+  probe?: boolean | 'if-missing';
   /** Name of the probe device (unique per project). */
   probeName?: string;
 }
@@ -51,9 +54,12 @@ export function readBackScript(input: ReadBackInput): string {
       `if r=$(ip -j route get ${q(p)} 2>/dev/null); then echo "@@route ${tag}"; echo "$r"; echo; dev=$(echo "$r" | sed -n 's/.*"dev":"\\([^"]*\\)".*/\\1/p'); if [ -n "$dev" ]; then echo "@@link"; ip -j link show dev "$dev"; echo; fi; fi`,
     );
   }
-  if (input.probe) {
+  if (input.probe !== undefined && input.probe !== false) {
+    // Kernel support: make a vxlan device and delete it (a device that exists already says yes).
+    // 'if-missing' (up, plan): only when the project has no device on the host yet.
     const name = q(input.probeName ?? 'tsfprobe');
-    lines.push(`echo @@probe; ip link del ${name} >/dev/null 2>&1; if out=$(ip link add ${name} type vxlan id 1 dstport ${VXLAN_PORT} 2>&1); then ip link del ${name}; else echo "$out"; fi`);
+    const probe = `ip link del ${name} >/dev/null 2>&1; if out=$(ip link add ${name} type vxlan id ${PROBE_VNI} dstport ${VXLAN_PORT} 2>&1); then ip link del ${name}; else case $out in *xists*) ;; *) echo "$out";; esac; fi`;
+    lines.push(input.probe === 'if-missing' ? `echo @@probe; if ! ip -o link show type vxlan | grep -q ': ${input.devicePrefix}'; then ${probe}; fi` : `echo @@probe; ${probe}`);
   }
   return lines.join('\n');
 }

@@ -407,10 +407,12 @@ describe('jsonClient.send (helper containers without dockerode)', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         seen.push({ method: req.method, url: req.url, type: req.headers['content-type'], length: req.headers['content-length'], body: Buffer.concat(chunks).toString('utf8') });
-        if (req.url?.startsWith('/containers/create')) return res.end('{"Id":"abc","Warnings":[]}');
-        if (req.url?.startsWith('/containers/abc/logs')) return res.end(Buffer.from([1, 0, 0, 0, 0, 0, 0, 2, 0x68, 0x69]));
-        res.statusCode = 409;
-        res.end('{"message":"conflict"}');
+        if (req.url?.startsWith('/containers/create')) res.end('{"Id":"abc","Warnings":[]}');
+        else if (req.url?.startsWith('/containers/abc/logs')) res.end(Buffer.from([1, 0, 0, 0, 0, 0, 0, 2, 0x68, 0x69]));
+        else {
+          res.statusCode = 409;
+          res.end('{"message":"conflict"}');
+        }
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { allocate, oneOffAddress, chainName, deviceNames, extraHostsFor, projectTag, VNI_BASE, VNI_SPAN } from '../../src/overlay/alloc.js';
 import { desiredHost, diffHost, ZERO_MAC } from '../../src/overlay/desired.js';
-import { applyScript, chooseUnderlay, DEFAULT_ROUTE_TARGET, parseReadBack, parseRoute, q, readBackScript } from '../../src/overlay/scripts.js';
+import { applyScript, chooseUnderlay, DEFAULT_ROUTE_TARGET, PROBE_VNI, parseReadBack, parseRoute, q, readBackScript } from '../../src/overlay/scripts.js';
 import type { ObservedOverlay } from '../../src/overlay/types.js';
 import { planDown } from '../../src/reconcile/lifecycle.js';
 import { oneOffSpec } from '../../src/reconcile/oneoff.js';
@@ -261,6 +261,22 @@ describe('overlay read-back and scripts', () => {
     expect(o.jump).toBe(true);
     expect(o.underlay).toEqual({ address: '192.168.77.1', via: 'peer', dev: 'eth0', mtu: 1500 });
     expect(parseReadBack('@@missing\nip\nbridge\n', 'X').missing).toEqual(['ip', 'bridge']);
+  });
+
+  it('up\'s read-back probes kernel vxlan support only while the project has no device on the host; a refusal is a named error', () => {
+    const up = readBackScript({ devicePrefix: 'tsvabcd', chain: 'TSFIG-abcd', peers: [], probe: 'if-missing', probeName: 'tsfpabcd' });
+    expect(up).toContain(`echo @@probe; if ! ip -o link show type vxlan | grep -q ': tsvabcd'; then ip link del tsfpabcd >/dev/null 2>&1; if out=$(ip link add tsfpabcd type vxlan id ${PROBE_VNI} dstport 4789 2>&1)`);
+    const doctor = readBackScript({ devicePrefix: 'tsvabcd', chain: 'TSFIG-abcd', peers: [], probe: true, probeName: 'tsfpabcd' });
+    expect(doctor).toContain('echo @@probe; ip link del tsfpabcd');
+    expect(readBackScript({ devicePrefix: 'tsvabcd', chain: 'TSFIG-abcd', peers: [] })).not.toContain('@@probe');
+    const o = parseReadBack('@@missing\n@@probe\nRTNETLINK answers: Operation not supported\n', 'X');
+    expect(o.vxlanError).toBe('RTNETLINK answers: Operation not supported');
+    expect(parseReadBack('@@missing\n@@probe\n', 'X').vxlanError).toBeUndefined();
+    const a = alloc();
+    const { state: d } = desiredHost(a, 'a', { a: '192.168.77.1', b: '192.168.77.2', c: '192.168.77.3' });
+    const diff = diffHost(d, { ...o, dockerUser: true }, { devicePrefix: `tsv${a.tag}`, chain: a.chain });
+    expect(diff.errors).toEqual(['host a: the kernel refused a vxlan device (RTNETLINK answers: Operation not supported): load the vxlan module (modprobe vxlan) or use a kernel with CONFIG_VXLAN']);
+    expect(diff.commands).toEqual([]);
   });
 
   it('scripts use the host shell with absolute tools, quote what needs it, and report every failure', () => {
