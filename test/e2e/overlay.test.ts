@@ -201,7 +201,8 @@ async function stopDockerd(n: number): Promise<void> {
 describe('overlay networks across hosts', () => {
   it('a service on host a reaches a service on host b by name and alias, and moves 1 MB; host c does not see that traffic; down leaves nothing', async () => {
     const s = scenario('basic');
-    await s.ok(['up', '-d']);
+    const first = await s.ok(['up', '-d']);
+    expect(first.stderr).not.toMatch(/gets no answer/);
     expect(await fetchOk(1, s.ctr('web'), 'http://api/')).toBe('hello-from-api\n');
     expect(await fetchOk(1, s.ctr('web'), 'http://api-alias/')).toBe('hello-from-api\n');
     // Back the other way, and from the bystander on c.
@@ -474,6 +475,13 @@ describe('overlay networks across hosts', () => {
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/FAIL a -> b: no answer/);
       expect(r.stdout).toMatch(/ok +a -> c/);
+      // An up that configures the overlay probes the pairs too, and names the one that drops VXLAN.
+      const s2 = scenario('basic');
+      const up = await s2.run(['up', '-d']);
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.stderr).toMatch(/warning: overlay network back: host a gets no answer from host b \(.*\) across it: check that UDP 4789 passes between 192\.168\.77\.1 and 192\.168\.77\.2 both ways/);
+      expect(up.stderr).not.toMatch(/host a gets no answer from host c/);
+      expect(up.stderr).not.toMatch(/host c gets no answer from host a/);
     } finally {
       await exec('nsenter', rule.map((x) => (x === '-I' ? '-D' : x)));
     }

@@ -11,6 +11,7 @@ import { applyScript, chooseUnderlay, DEFAULT_ROUTE_TARGET, PROBE_VNI, parseRead
 import type { ObservedOverlay } from '../../src/overlay/types.js';
 import { planDown } from '../../src/reconcile/lifecycle.js';
 import { oneOffSpec } from '../../src/reconcile/oneoff.js';
+import { probeScript } from '../../src/overlay/probe.js';
 import type { Op } from '../../src/reconcile/plan.js';
 import { hostOf, overlayPrior, reconcile, scaleOf } from '../../src/reconcile/reconcile.js';
 import { LABEL } from '../../src/model/labels.js';
@@ -277,6 +278,10 @@ describe('overlay read-back and scripts', () => {
     const diff = diffHost(d, { ...o, dockerUser: true }, { devicePrefix: `tsv${a.tag}`, chain: a.chain });
     expect(diff.errors).toEqual(['host a: the kernel refused a vxlan device (RTNETLINK answers: Operation not supported): load the vxlan module (modprobe vxlan) or use a kernel with CONFIG_VXLAN']);
     expect(diff.commands).toEqual([]);
+  });
+
+  it('the probe script pings each gateway once and says ok or fail per gateway', () => {
+    expect(probeScript(['10.1.2.1', '10.1.3.1'])).toBe('for t in 10.1.2.1 10.1.3.1; do if ping -c 1 -W 2 "$t" >/dev/null 2>&1; then echo "ok $t"; else echo "fail $t"; fi; done');
   });
 
   it('scripts use the host shell with absolute tools, quote what needs it, and report every failure', () => {

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
 import { allocate, hasOverlay, helperImage } from '../../overlay/alloc.js';
-import { runHelper } from '../../overlay/helper.js';
+import { probeOverlay } from '../../overlay/probe.js';
 import { readOverlay } from '../../overlay/observe.js';
 import { planOverlayHost, underlayAddresses } from '../../overlay/plan.js';
 import type { ObservedOverlay } from '../../overlay/types.js';
@@ -78,24 +78,21 @@ export function doctorCommand(io: IO): Command {
           else if (!p.errors.length) good('vxlan devices, FDB and firewall chain as desired');
         }
         if (alloc) {
+          const up = (key: string, h: string) => reachable.has(h) && (overlays[h]?.bridges.includes(alloc.networks[key]!.bridge) ?? false);
+          const engines = Object.fromEntries(s.hosts.map((h) => [h.name, h.engine]));
+          const probed = await probeOverlay(project, alloc, engines, Object.keys(alloc.networks), up);
           for (const net of Object.values(alloc.networks)) {
             io.stdout(`network ${net.key} (vni ${net.vni}, subnet ${net.subnet}, mtu ${net.mtu})\n`);
-            // One pair at a time: concurrent probes between the same hosts answered each other's
-            // pings on the rig (busybox ping as PID 1 always uses ICMP id 1), hiding a filtered pair.
-            const pairs = net.members.flatMap((a) => net.members.filter((b) => b !== a).map((b) => [a, b] as const));
-            const results: Array<[boolean, string]> = [];
-            for (const [a, b] of pairs) {
-              const ha = s.hosts.find((h) => h.name === a);
-              const gw = net.slices[b]?.gateway;
-              if (!ha || !gw || !reachable.has(a) || !reachable.has(b)) results.push([false, `${a} -> ${b}: not probed (a host does not answer)`]);
-              else if (!overlays[a]?.bridges.includes(net.bridge)) results.push([false, `${a} -> ${b}: the network is not up on ${a}: run tsfig up`]);
-              else {
-                const r = await runHelper(ha.engine, { project: project.name, image: helperImage(project, a), script: '', cmd: ['ping', '-c', '1', '-W', '3', gw], purpose: 'overlay-probe' });
-                if (r.exitCode === 0) results.push([true, `${a} -> ${b}: ${gw} answers across the overlay`]);
-                else results.push([false, `${a} -> ${b}: no answer from ${gw} across the overlay: check that UDP 4789 passes from ${addresses[a] ?? a} to ${addresses[b] ?? b} and back`]);
+            for (const a of net.members) {
+              for (const b of net.members) {
+                if (a === b) continue;
+                const r = probed.find((x) => x.network === net.key && x.from === a && x.to === b);
+                if (r?.ok) good(`${a} -> ${b}: ${r.gateway} answers across the overlay`);
+                else if (r) bad(`${a} -> ${b}: no answer from ${r.gateway} across the overlay: check that UDP 4789 passes from ${addresses[a] ?? a} to ${addresses[b] ?? b} and back`);
+                else if (!reachable.has(a) || !reachable.has(b)) bad(`${a} -> ${b}: not probed (a host does not answer)`);
+                else bad(`${a} -> ${b}: the network is not up on ${up(net.key, a) ? b : a}: run tsfig up`);
               }
             }
-            for (const [ok, line] of results) (ok ? good : bad)(line);
           }
         }
         io.stdout(problems ? `${problems} problem(s)\n` : 'no problems found\n');

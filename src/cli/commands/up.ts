@@ -1,14 +1,42 @@
 import { Command, Option } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import { acquireLock } from '../../lock.js';
-import { planImages, reconcile, type ReconcileOptions } from '../../reconcile/reconcile.js';
+import { hostOf, overlayPrior, planImages, reconcile, scaleOf, type ReconcileOptions } from '../../reconcile/reconcile.js';
+import type { Plan } from '../../reconcile/plan.js';
+import type { ObservedState } from '../../reconcile/state.js';
+import { allocate, hasOverlay } from '../../overlay/alloc.js';
+import { underlayAddresses } from '../../overlay/plan.js';
+import { probeOverlay } from '../../overlay/probe.js';
 import type { PullMode } from '../../reconcile/images.js';
 import { renderPlan } from '../../reconcile/plan.js';
 import { planWait } from '../../reconcile/lifecycle.js';
-import { openSession, observeSession, runPlan } from '../runtime.js';
+import { openSession, observeSession, runPlan, type Session } from '../runtime.js';
 import { collect, type IO } from '../context.js';
 import { attachAfterUp, checkAttachOptions } from '../attach.js';
 import { VERSION } from '../version.js';
+
+/**
+ * After an up that (re)configured overlay plumbing on some hosts: a probe across each pair of
+ * member hosts of those networks, so a path that drops VXLAN (UDP 4789 filtered between two
+ * hosts) is named now, not found later as services that cannot reach each other.
+ */
+async function checkOverlay(s: Session, plan: Plan, observed: ObservedState, options: ReconcileOptions): Promise<void> {
+  const configured = new Set(plan.nodes.filter((n) => n.op.type === 'host.script').map((n) => n.op.host));
+  if (!configured.size || !hasOverlay(s.project)) return;
+  const alloc = allocate(s.project, { scale: (svc) => scaleOf(svc, options), hostOf, prior: overlayPrior(s.project, observed) });
+  const networks = Object.values(alloc.networks).filter((n) => n.members.some((h) => configured.has(h)) && n.members.length > 1);
+  if (!networks.length) return;
+  const reachable = (_: string, h: string) => observed.hosts[h]?.reachable === true;
+  const engines = Object.fromEntries(s.hosts.map((h) => [h.name, h.engine]));
+  const results = await probeOverlay(s.project, alloc, engines, networks.map((n) => n.key), reachable);
+  const overlays = Object.fromEntries(Object.values(observed.hosts).map((h) => [h.name, h.overlay]));
+  const addresses = underlayAddresses(s.project, alloc, overlays);
+  for (const r of results.filter((x) => !x.ok)) {
+    s.io.stderr(
+      `warning: overlay network ${r.network}: host ${r.from} gets no answer from host ${r.to} (${r.gateway}) across it: check that UDP 4789 passes between ${addresses[r.from] ?? r.from} and ${addresses[r.to] ?? r.to} both ways (tsfig doctor probes every pair)\n`,
+    );
+  }
+}
 
 /** commander files `--no-attach X` under `attach` unless told otherwise. */
 class NoAttachOption extends Option {
@@ -178,6 +206,7 @@ export function upCommand(io: IO): Command {
       const sinceMs = Date.now();
       const code = await runPlan(s, plan, observed, { quietNoop: 'everything is up to date' });
       if (code !== 0) throw new ExitCode(code);
+      await checkOverlay(s, plan, observed, options);
       if (flags.wait) {
         const now = await observeSession(s);
         const scope = services.length ? services : Object.keys(s.project.services);
