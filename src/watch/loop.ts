@@ -26,6 +26,7 @@ import { converge, describeDone } from './converge.js';
 import { planBatch, type BatchPlan, type ServiceActions } from './plan.js';
 import { rebuildService } from './rebuild.js';
 import { canPrune, compileRules, isSyncAction, matchRule, projectRules, relativeTo, type CompiledRule } from './rules.js';
+import { containerOwner, type Owner } from './owner.js';
 import { applySync, collectSync, containerManifest, differs, syncArchive, walkRule, type SyncSet, type TargetContainer } from './sync.js';
 
 export interface DevLoopOptions {
@@ -160,6 +161,21 @@ export async function runDevLoop(o: DevLoopOptions): Promise<void> {
     return state.hosts.find((h) => h.name === host)?.engine;
   };
 
+  /** Who owns synced files, per container (its user does not change while it exists). */
+  const owners = new Map<string, Promise<Owner>>();
+  const ownerOf = (service: string, id: string, name: string, engine: Engine): Promise<Owner> => {
+    let p = owners.get(id);
+    if (!p) {
+      p = containerOwner(engine, id, o.signal).then((r) => {
+        if (r.problem) say(service, `files synced into ${name} are owned by root: ${r.problem}`);
+        return r.owner;
+      });
+      p.catch(() => owners.delete(id));
+      owners.set(id, p);
+    }
+    return p;
+  };
+
   /** The service's containers: running ones first; temporary replacements left out. */
   const containersOf = async (service: string): Promise<TargetContainer[]> => {
     const engine = engineOf(service);
@@ -168,7 +184,7 @@ export async function runDevLoop(o: DevLoopOptions): Promise<void> {
     return list
       .filter((c) => (c.labels[LABEL.oneoff] ?? '').toLowerCase() !== 'true' && !(c.state === 'created' && c.labels[LABEL.replace] !== undefined))
       .filter((c) => c.state !== 'removing' && c.state !== 'dead')
-      .map((c) => ({ id: c.id, name: c.names[0] ?? c.id, engine, running: c.state === 'running' }))
+      .map((c) => ({ id: c.id, name: c.names[0] ?? c.id, engine, running: c.state === 'running', owner: () => ownerOf(service, c.id, c.names[0] ?? c.id, engine) }))
       .sort((a, b) => Number(b.running) - Number(a.running));
   };
 
@@ -189,7 +205,7 @@ export async function runDevLoop(o: DevLoopOptions): Promise<void> {
       fail(a.service, `not synced: the service has no container (tsfig up ${a.service})`);
       return;
     }
-    const archive = set.entries.length ? await syncArchive(set) : undefined;
+    const archive = set.entries.length ? syncArchive(set) : undefined;
     const results = await Promise.allSettled(targets.map((c) => applySync(c, set, archive, o.signal)));
     const failed = results.map((r, i) => ({ r, c: targets[i]! })).filter((x) => x.r.status === 'rejected');
     const files = set.entries.filter((e) => e.type !== 'directory').length;
@@ -386,7 +402,7 @@ export async function runDevLoop(o: DevLoopOptions): Promise<void> {
       out.containers++;
       if (!todo.length) continue;
       const set = await collectSync(todo.map((f) => ({ hostPath: f.hostPath, containerPath: f.containerPath })));
-      await applySync(c, set, await syncArchive(set), o.signal);
+      await applySync(c, set, syncArchive(set), o.signal);
       out.sent += set.entries.length;
     }
     return out;

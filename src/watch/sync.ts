@@ -3,8 +3,9 @@
  * upload per container, no tools needed in the image), deletions through one `rm -rf` exec.
  *
  * - The tar carries each file's permission bits and modification time, so the container's copy
- *   has the host's mode and mtime (owner root, as `docker cp`); directories created on the host
- *   are created with their mode; symbolic links are copied as links, never followed.
+ *   has the host's mode and mtime, and the container's user as owner (owner.ts: root when it
+ *   runs as root); directories created on the host are created with their mode; symbolic links
+ *   are copied as links, never followed.
  * - What to send is decided when the batch is handled, from the file system as it is then: a
  *   path that no longer exists is deleted in the container, whatever events came before.
  * - The initial sync compares a manifest of the container's copy (names, sizes, modes, mtimes
@@ -20,6 +21,7 @@ import { readTar, writeTar, type TarInput } from '../engine/tar.js';
 import { EngineError } from '../errors.js';
 import type { SyncItem } from './plan.js';
 import { canPrune, matchRule, type CompiledRule } from './rules.js';
+import { ROOT, type Owner } from './owner.js';
 
 /** Files up to this size are read into memory when the batch is handled (the tar size is then exact). */
 const BUFFER_LIMIT = 8 * 1024 * 1024;
@@ -118,24 +120,34 @@ export function topmost(paths: string[]): string[] {
   return out;
 }
 
-function tarInputs(entries: SyncEntry[]): TarInput[] {
+function tarInputs(entries: SyncEntry[], owner: Owner): TarInput[] {
   return entries.map((e) => {
-    const header = { name: e.containerPath.replace(/^\/+/, ''), type: e.type, mode: e.mode, mtime: e.mtime, size: e.size, uid: 0, gid: 0, ...(e.linkname !== undefined ? { linkname: e.linkname } : {}) };
+    const header = { name: e.containerPath.replace(/^\/+/, ''), type: e.type, mode: e.mode, mtime: e.mtime, size: e.size, uid: owner.uid, gid: owner.gid, ...(e.linkname !== undefined ? { linkname: e.linkname } : {}) };
     if (e.type !== 'file') return { header };
     return { header, body: e.content ?? (createReadStream(e.hostPath) as AsyncIterable<Buffer>) };
   });
 }
 
-/** The upload archive: a buffer when small (sent to every container as is), else a fresh stream per call. */
-export async function syncArchive(set: SyncSet): Promise<() => Buffer | NodeJS.ReadableStream> {
+/** The upload archive for an owner: a buffer when small (built once per owner, sent to every container as is), else a fresh stream per call. */
+export type SyncArchive = (owner: Owner) => Promise<Buffer | NodeJS.ReadableStream>;
+
+export function syncArchive(set: SyncSet): SyncArchive {
   const total = set.entries.reduce((n, e) => n + e.size + 1024, 1024);
-  if (total <= ARCHIVE_BUFFER_LIMIT) {
-    const chunks: Buffer[] = [];
-    for await (const c of writeTar(tarInputs(set.entries))) chunks.push(c);
-    const buf = Buffer.concat(chunks);
-    return () => buf;
-  }
-  return () => Readable.from(writeTar(tarInputs(set.entries)));
+  const built = new Map<string, Promise<Buffer>>();
+  return async (owner) => {
+    if (total > ARCHIVE_BUFFER_LIMIT) return Readable.from(writeTar(tarInputs(set.entries, owner)));
+    const key = `${owner.uid}:${owner.gid}`;
+    let buf = built.get(key);
+    if (!buf) {
+      buf = (async () => {
+        const chunks: Buffer[] = [];
+        for await (const c of writeTar(tarInputs(set.entries, owner))) chunks.push(c);
+        return Buffer.concat(chunks);
+      })();
+      built.set(key, buf);
+    }
+    return buf;
+  };
 }
 
 export interface TargetContainer {
@@ -144,10 +156,12 @@ export interface TargetContainer {
   engine: Engine;
   /** Deletions need a running container (they are an exec); uploads do not. */
   running: boolean;
+  /** Who owns what is synced (default root). */
+  owner?: () => Promise<Owner>;
 }
 
 /** Apply a sync set to one container: deletions first, then one upload at `/`. */
-export async function applySync(c: TargetContainer, set: SyncSet, archive: (() => Buffer | NodeJS.ReadableStream) | undefined, signal?: AbortSignal): Promise<void> {
+export async function applySync(c: TargetContainer, set: SyncSet, archive: SyncArchive | undefined, signal?: AbortSignal): Promise<void> {
   if (set.deletes.length && c.running) {
     for (let i = 0; i < set.deletes.length; i += RM_CHUNK) {
       const chunk = set.deletes.slice(i, i + RM_CHUNK);
@@ -155,7 +169,7 @@ export async function applySync(c: TargetContainer, set: SyncSet, archive: (() =
       if (r.exitCode !== 0) throw new EngineError(`deleting ${chunk.length} ${chunk.length === 1 ? 'path' : 'paths'} in ${c.name}: rm exited ${r.exitCode}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`);
     }
   }
-  if (set.entries.length && archive) await c.engine.putArchive(c.id, '/', archive(), signal ? { signal } : {});
+  if (set.entries.length && archive) await c.engine.putArchive(c.id, '/', await archive(c.owner ? await c.owner() : ROOT), signal ? { signal } : {});
 }
 
 // ---------------------------------------------------------------- initial sync

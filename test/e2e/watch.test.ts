@@ -164,6 +164,29 @@ describe('watch: sync', () => {
     expect(loop.lines.join('\n')).not.toMatch(/failed/);
   });
 
+  it('synced files belong to the container\'s user, who can rewrite them', async () => {
+    const { project, dir } = scenario(
+      'owner',
+      `        - path: ./app
+          action: sync
+          target: /tmp/app
+`,
+      {},
+      '    user: nobody\n',
+    );
+    await ok(dir, project, ['up', '-d']);
+    const web = `${project}-web-1`;
+    const loop = await startLoop(dir, project);
+    writeFileSync(join(dir, 'app/index.txt'), 'two\n');
+    mkdirSync(join(dir, 'app/sub'));
+    writeFileSync(join(dir, 'app/sub/new.txt'), 'new\n');
+    await eventually(async () => expect(await sh(engine, web, 'stat -c %u:%g /tmp/app/index.txt /tmp/app/sub /tmp/app/sub/new.txt')).toBe('65534:65534\n65534:65534\n65534:65534\n'), { timeout: 15_000 });
+    // exec runs as the service's user (nobody): it may rewrite what was synced.
+    expect(await sh(engine, web, 'id -u; echo mine > /tmp/app/index.txt && echo mine > /tmp/app/sub/x && cat /tmp/app/index.txt')).toBe('65534\nmine\n');
+    await loop.stop();
+    expect(loop.lines.join('\n')).not.toMatch(/failed|owned by root/);
+  });
+
   it('a burst of 1000 files is one sync', async () => {
     const { project, dir } = scenario('burst', `        - path: ./app\n          action: sync\n          target: /srv/app\n`);
     await ok(dir, project, ['up', '-d']);

@@ -6,18 +6,18 @@ import type { Project } from '../../src/model/project.js';
 import { pollInterval } from '../../src/cli/commands/watch.js';
 import { compileRules } from '../../src/watch/rules.js';
 import { collectSync, differs, syncArchive, topmost, walkRule, type HostFile } from '../../src/watch/sync.js';
+import { needsLookup, resolveOwner, ROOT } from '../../src/watch/owner.js';
 import { projectDir, tsfig } from '../support/project.js';
 
-async function entriesOf(make: () => Buffer | NodeJS.ReadableStream) {
-  const out: Array<{ name: string; type: string; mode: number; mtime: number; body: string; linkname: string }> = [];
-  const src = make();
+async function entriesOf(src: Buffer | NodeJS.ReadableStream) {
+  const out: Array<{ name: string; type: string; mode: number; mtime: number; body: string; linkname: string; uid: number; gid: number }> = [];
   const iterable = Buffer.isBuffer(src) ? (async function* () {
     yield src;
   })() : (src as AsyncIterable<Buffer>);
   for await (const e of readTar(iterable)) {
     let body = '';
     for await (const c of e.body) body += c.toString('utf8');
-    out.push({ name: e.header.name, type: e.header.type, mode: e.header.mode, mtime: e.header.mtime, body, linkname: e.header.linkname });
+    out.push({ name: e.header.name, type: e.header.type, mode: e.header.mode, mtime: e.header.mtime, body, linkname: e.header.linkname, uid: e.header.uid, gid: e.header.gid });
   }
   return out;
 }
@@ -40,17 +40,48 @@ describe('the sync archive', () => {
       { hostPath: join(dir, 'gone/deeper.txt'), containerPath: '/app/gone/deeper.txt' },
     ]);
     expect(set.deletes.sort()).toEqual(['/app/gone.txt', '/app/gone/deeper.txt']);
-    const entries = await entriesOf(await syncArchive(set));
+    const archive = syncArchive(set);
+    const entries = await entriesOf(await archive(ROOT));
+    const root = { uid: 0, gid: 0 };
     expect(entries).toEqual([
-      { name: 'app/a.txt', type: 'file', mode: 0o640, mtime: 1_600_000_000, body: 'hello', linkname: '' },
-      { name: 'app/bin/run.sh', type: 'file', mode: 0o750, mtime: expect.any(Number) as number, body: '#!/bin/sh\n', linkname: '' },
-      { name: 'app/link', type: 'symlink', mode: expect.any(Number) as number, mtime: expect.any(Number) as number, body: '', linkname: 'a.txt' },
-      { name: 'app/newdir', type: 'directory', mode: 0o700, mtime: expect.any(Number) as number, body: '', linkname: '' },
+      { name: 'app/a.txt', type: 'file', mode: 0o640, mtime: 1_600_000_000, body: 'hello', linkname: '', ...root },
+      { name: 'app/bin/run.sh', type: 'file', mode: 0o750, mtime: expect.any(Number) as number, body: '#!/bin/sh\n', linkname: '', ...root },
+      { name: 'app/link', type: 'symlink', mode: expect.any(Number) as number, mtime: expect.any(Number) as number, body: '', linkname: 'a.txt', ...root },
+      { name: 'app/newdir', type: 'directory', mode: 0o700, mtime: expect.any(Number) as number, body: '', linkname: '', ...root },
     ]);
+    // Another owner: the same entries, owned by it; one archive per owner.
+    const owned = await entriesOf(await archive({ uid: 1000, gid: 50 }));
+    expect(owned.map((e) => [e.name, e.uid, e.gid])).toEqual(entries.map((e) => [e.name, 1000, 50]));
+    expect(await archive({ uid: 1000, gid: 50 })).toBe(await archive({ uid: 1000, gid: 50 }));
   });
 
   it('a deletion below another is covered by it', () => {
     expect(topmost(['/app/a/b', '/app/a', '/app/ab', '/app/a/c/d', '/app/a'])).toEqual(['/app/a', '/app/ab']);
+  });
+});
+
+describe('the owner of synced files (the container\'s user, as runc resolves it)', () => {
+  const passwd = 'root:x:0:0:root:/root:/bin/sh\n# comment\nnobody:x:65534:65534:nobody:/home:/bin/false\napp:x:1000:1001::/app:/bin/sh\n';
+  const group = 'root:x:0:\nstaff:x:50:app\napp:x:1001:\n';
+  it.each([
+    ['', { uid: 0, gid: 0 }],
+    ['app', { uid: 1000, gid: 1001 }],
+    ['app:staff', { uid: 1000, gid: 50 }],
+    ['app:7', { uid: 1000, gid: 7 }],
+    ['1000', { uid: 1000, gid: 1001 }],
+    ['4242', { uid: 4242, gid: 0 }],
+    ['4242:4343', { uid: 4242, gid: 4343 }],
+    ['nobody', { uid: 65534, gid: 65534 }],
+  ])('%j', (user, owner) => {
+    expect(resolveOwner(user, passwd, group)).toEqual(owner);
+  });
+
+  it('names what the container\'s files lack, and reads them only when needed', () => {
+    expect(resolveOwner('ghost', passwd, group)).toBe("no user ghost in the container's /etc/passwd");
+    expect(resolveOwner('app:ghosts', passwd, group)).toBe("no group ghosts in the container's /etc/group");
+    expect(needsLookup('4242:4343')).toEqual({ passwd: false, group: false });
+    expect(needsLookup('4242')).toEqual({ passwd: true, group: false });
+    expect(needsLookup('app:staff')).toEqual({ passwd: true, group: true });
   });
 });
 
