@@ -7,6 +7,8 @@
 #   bash scripts/hosts.sh tls        the directory of the TLS client files (ca.pem, cert.pem, key.pem)
 #   bash scripts/hosts.sh ssh        (after up) an sshd per host on 192.168.77.I:22, idempotent;
 #                                    prints the client key that root@192.168.77.I accepts
+#                                    (`key PATH`) and a known_hosts file with every host's
+#                                    host key (`known_hosts PATH`)
 #
 # Layout (root only):
 # - an underlay switch: network namespace `tsfig-ul` holding the bridge `ul0` (a namespace of
@@ -27,7 +29,9 @@
 # - with `ssh`: an sshd per host in its namespace (openssh-server, installed when missing), root
 #   login with the key $STATE/ssh/id_ed25519 only, `SetEnv DOCKER_HOST=unix:///run/tsfig-hostI.sock`
 #   so that `docker system dial-stdio` (what ssh:// clients run) reaches host I's engine; its
-#   own host key, config, pidfile ($RUN/hI/sshd.pid) and log.
+#   own config, pidfile ($RUN/hI/sshd.pid) and log, and the rig's host key
+#   ($STATE/ssh/host_ed25519_key); $STATE/ssh/known_hosts has a `192.168.77.I <host key>` line
+#   per host, for ssh clients that check host keys (tsfig does).
 #
 # `down` ends only the dockerds and sshds whose pidfiles this script wrote, and deletes only the
 # namespaces it named. Traffic stays inside these namespaces.
@@ -336,7 +340,13 @@ cmd_ssh() {
   [[ -n $n ]] || die "the rig is not up: bash scripts/hosts.sh up first"
   ssh_material
   for ((i = 1; i <= n; i++)); do start_sshd "$i"; done
+  # Every host's sshd shows the same host key. Written whole, then renamed: readers never see half a file.
+  local type blob _
+  read -r type blob _ <"$SSH/host_ed25519_key.pub"
+  for ((i = 1; i <= n; i++)); do printf '%s.%s %s %s\n' "$SUBNET" "$i" "$type" "$blob"; done >"$SSH/known_hosts.tmp"
+  mv -f "$SSH/known_hosts.tmp" "$SSH/known_hosts"
   printf 'key %s\n' "$SSH/id_ed25519"
+  printf 'known_hosts %s\n' "$SSH/known_hosts"
 }
 
 cmd_down() {

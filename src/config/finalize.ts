@@ -233,7 +233,9 @@ function hostsOf(v: unknown, dir: string, diagnostics: Diagnostic[]): Record<str
       }
     }
     if (isTree(cfg.ssh)) {
-      h.ssh = typeof cfg.ssh.identity === 'string' ? { identity: hostPath(dir, cfg.ssh.identity) } : {};
+      const ssh: NonNullable<HostConfig['ssh']> = {};
+      for (const k of ['identity', 'known_hosts'] as const) if (typeof cfg.ssh[k] === 'string') ssh[k] = hostPath(dir, cfg.ssh[k] as string);
+      h.ssh = ssh;
       if (scheme !== 'ssh') {
         diagnostics.push(diag('INVALID_VALUE', `host "${key}": ssh applies to ssh:// endpoints only; it is ignored for ${h.docker}`, keyLoc(cfg, 'ssh'), 'remove ssh: or use an ssh:// address', 'warning'));
       }

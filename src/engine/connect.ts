@@ -13,6 +13,7 @@
  *
  * ssh: the key of a `hosts:` entry's `ssh: {identity}`; without one, the agent of
  * `SSH_AUTH_SOCK` and the first usable (unencrypted) `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa`.
+ * The server's host key must be in `ssh: {known_hosts}` or else `~/.ssh/known_hosts` (ssh.ts).
  * The engine is reached by running `docker system dial-stdio` on the far side (as the docker
  * CLI does), so that side's `docker` must reach the engine (its DOCKER_HOST or default socket).
  *
@@ -51,6 +52,10 @@ export interface Endpoint {
   agent?: string;
   /** ssh only, without `identity`: key files tried in order, the first usable one is offered. */
   defaultIdentities?: string[];
+  /** ssh only: the known_hosts file the server's key must be in (absolute path). */
+  knownHosts?: string;
+  /** ssh only: how messages name that file (`~/.ssh/known_hosts` under the home). */
+  knownHostsLabel?: string;
   /** TLS files (paths); present means the connection uses TLS. */
   tls?: TlsPaths;
   /** TLS: verify the engine's certificate. */
@@ -66,8 +71,8 @@ export interface ResolveOptions {
   host?: string;
   /** TLS files of a `hosts:` entry (relative paths resolve against `baseDir`). */
   tls?: TlsPaths;
-  /** ssh settings of a `hosts:` entry (a relative identity resolves against `baseDir`). */
-  ssh?: { identity?: string };
+  /** ssh settings of a `hosts:` entry (relative paths resolve against `baseDir`). */
+  ssh?: { identity?: string; known_hosts?: string };
   /** The host comes from a `hosts:` entry: DOCKER_TLS_VERIFY / DOCKER_CERT_PATH do not apply. */
   fromHosts?: boolean;
   env: NodeJS.ProcessEnv;
@@ -277,6 +282,9 @@ export function resolveEndpoint(opts: ResolveOptions): Endpoint {
       const user = parsed.username !== undefined ? `${encodeURIComponent(parsed.username)}@` : '';
       const identity = opts.ssh?.identity !== undefined && opts.ssh.identity !== '' ? abs(opts.ssh.identity) : undefined;
       const agent = env.SSH_AUTH_SOCK !== undefined && env.SSH_AUTH_SOCK !== '' ? env.SSH_AUTH_SOCK : undefined;
+      const knownHosts = opts.ssh?.known_hosts !== undefined && opts.ssh.known_hosts !== '' ? abs(opts.ssh.known_hosts) : join(home, '.ssh', 'known_hosts');
+      const homePrefix = `${home.replace(/\/+$/, '')}/`;
+      const knownHostsLabel = homePrefix !== '/' && knownHosts.startsWith(homePrefix) ? `~/${knownHosts.slice(homePrefix.length)}` : knownHosts;
       return {
         url: `ssh://${user}${formatHost(host)}${port === 22 ? '' : `:${port}`}`,
         protocol: 'ssh',
@@ -285,6 +293,8 @@ export function resolveEndpoint(opts: ResolveOptions): Endpoint {
         ...(parsed.username !== undefined ? { username: parsed.username } : {}),
         ...(identity !== undefined ? { identity } : { defaultIdentities: DEFAULT_IDENTITIES.map((f) => join(home, '.ssh', f)) }),
         ...(agent !== undefined ? { agent } : {}),
+        knownHosts,
+        knownHostsLabel,
         verify: false,
         insecure: false,
         source,

@@ -612,6 +612,8 @@ export class DockerEngine implements Engine {
             username: endpoint.username ?? userInfo().username,
             ...(ssh?.privateKey !== undefined ? { privateKey: ssh.privateKey } : {}),
             ...(ssh?.agent !== undefined ? { agent: ssh.agent } : {}),
+            ...(endpoint.knownHosts !== undefined ? { knownHosts: endpoint.knownHosts } : {}),
+            ...(endpoint.knownHostsLabel !== undefined ? { knownHostsLabel: endpoint.knownHostsLabel } : {}),
           }),
         } as Dockerode.DockerOptions;
         break;

@@ -98,6 +98,8 @@ function isTransportError(err: ModemError): boolean {
   if (TRANSPORT_CODES.has(code)) return true;
   // TLS verification failures (DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID, ...).
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) return true;
+  // The ssh server's host key was refused (ssh.ts): its message says why and what to do.
+  if (code === 'ERR_SSH_HOST_KEY') return true;
   // ssh2 client errors carry a `level` (client-socket, client-authentication, ...).
   if (typeof err.level === 'string' && err.level.startsWith('client')) return true;
   return err.message === 'socket hang up';

@@ -167,8 +167,8 @@ export interface HostConfig {
   /** Engine endpoint: unix://, tcp://, ssh://. */
   docker: string;
   tls?: { ca?: string; cert?: string; key?: string };
-  /** ssh:// endpoints: the private key (absolute path, or `~/...`). */
-  ssh?: { identity?: string };
+  /** ssh:// endpoints: the private key and the known_hosts file (absolute paths, or `~/...`). */
+  ssh?: { identity?: string; known_hosts?: string };
   /** Underlay address for the overlay; detected when absent. */
   address?: string;
   mtu?: number;

@@ -2,14 +2,16 @@
  * `hosts:` endpoints other than unix sockets, on the multi-host rig (`bash scripts/hosts.sh up
  * 3`): each rig dockerd also serves tcp://192.168.77.I:2376 with --tlsverify (the rig's CA and
  * client certificate in `hosts.sh tls`), and `hosts.sh ssh` runs an sshd per host on
- * 192.168.77.I:22 whose sessions reach that host's engine (root, the rig's key). The suite
- * brings both up itself (idempotent) and fails when it cannot.
+ * 192.168.77.I:22 whose sessions reach that host's engine (root, the rig's key; the hosts' keys
+ * in the rig's known_hosts file). The suite brings both up itself (idempotent) and fails when
+ * it cannot.
  *
  * 192.168.77.0/24 exists only inside the rig, so tsfig (the built binary) runs in host 1's
  * network namespace (`nsenter --net=/var/run/netns/tsfig-h1`); unix sockets reach from there.
  * Checks read the engines' own state through the docker CLI on the rig's unix sockets.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +84,8 @@ async function inspect(i: number, name: string): Promise<{ id: string; running: 
 let tlsDir = '';
 /** The private key the rig's sshds accept for root. */
 let sshKey = '';
+/** The rig's known_hosts file: a `192.168.77.I <host key>` line per host. */
+let knownHosts = '';
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('the multi-host rig needs root (network namespaces, a dockerd per host)');
@@ -95,10 +99,12 @@ beforeAll(async () => {
   tlsDir = tls[1];
   const ssh = await exec('bash', [join(ROOT, 'scripts', 'hosts.sh'), 'ssh'], { timeout: 300_000 });
   const key = /^key (\S+)$/m.exec(ssh.stdout);
-  if (ssh.code !== 0 || !key?.[1]) {
+  const known = /^known_hosts (\S+)$/m.exec(ssh.stdout);
+  if (ssh.code !== 0 || !key?.[1] || !known?.[1]) {
     throw new Error(`the rig's sshds did not come up: ${ssh.stderr.trim().split('\n').slice(-3).join(' ')} (it needs openssh-server; see scripts/hosts.sh)`);
   }
   sshKey = key[1];
+  knownHosts = known[1];
 }, 300_000);
 
 interface Scenario {
@@ -174,14 +180,18 @@ function figYml(opts: { ca?: string; cert?: string | null; key?: string | null; 
 }
 
 /** A project file: host a = rig host 1 over its unix socket, host b = rig host 2 over ssh. */
-function sshFig(opts: { identity?: string; services: Array<[string, string]> }): string {
+function sshFig(opts: { identity?: string; knownHosts?: string; services: Array<[string, string]> }): string {
+  const ssh = [
+    ...(opts.identity !== undefined ? [`      identity: ${opts.identity}`] : []),
+    ...(opts.knownHosts !== undefined ? [`      known_hosts: ${opts.knownHosts}`] : []),
+  ];
   return [
     'hosts:',
     '  a:',
     `    docker: ${sock(1)}`,
     '  b:',
     '    docker: ssh://root@192.168.77.2',
-    ...(opts.identity !== undefined ? ['    ssh:', `      identity: ${opts.identity}`] : []),
+    ...(ssh.length > 0 ? ['    ssh:', ...ssh] : []),
     'services:',
     ...opts.services.map(([name, host]) => service(name, host)),
     '',
@@ -328,7 +338,8 @@ describe('hosts: over ssh', () => {
   it('a unix host and an ssh host (key named by the file): up, ps, exec, logs and down, over one ssh connection per command', async () => {
     const s = scenario('ssh');
     copyFileSync(sshKey, join(s.dir, 'rig_key'));
-    s.write('fig.yml', sshFig({ identity: 'rig_key', services: [['one', 'a'], ['two', 'b']] }));
+    copyFileSync(knownHosts, join(s.dir, 'rig_known_hosts'));
+    s.write('fig.yml', sshFig({ identity: 'rig_key', knownHosts: 'rig_known_hosts', services: [['one', 'a'], ['two', 'b']] }));
     const before = sshLogins();
     const up = await s.ok(['up', '-d']);
     // docker-modem's own ssh transport opened a connection per request (and printed a DEP0170 warning).
@@ -366,9 +377,11 @@ describe('hosts: over ssh', () => {
     }
   });
 
-  it('no key named: the ssh agent of SSH_AUTH_SOCK is used', async () => {
+  it('no key named: the ssh agent of SSH_AUTH_SOCK is used; no known_hosts named: ~/.ssh/known_hosts', async () => {
     const s = scenario('ssh-agent');
     s.write('fig.yml', sshFig({ services: [['two', 'b']] }));
+    mkdirSync(join(s.dir, '..', 'home', '.ssh'), { recursive: true });
+    copyFileSync(knownHosts, join(s.dir, '..', 'home', '.ssh', 'known_hosts'));
     const agentSock = join(s.dir, 'agent.sock');
     const agent: ChildProcess = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
     try {
@@ -388,13 +401,37 @@ describe('hosts: over ssh', () => {
     const s = scenario('ssh-badkey');
     const gen = await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(s.dir, 'other_key')]);
     expect(gen.code, gen.stderr).toBe(0);
-    s.write('fig.yml', sshFig({ identity: 'other_key', services: [['one', 'a'], ['two', 'b']] }));
+    s.write('fig.yml', sshFig({ identity: 'other_key', knownHosts, services: [['one', 'a'], ['two', 'b']] }));
     const r = await s.run(['up', '-d']);
     expect(r.code).toBe(1);
     const errors = errorLines(r);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^error: host b: .*ssh:\/\/root@192\.168\.77\.2.*refused the key/);
     expect(await names(1, s.project)).toEqual([`${s.project}-one-1`]);
+    expect(await names(2, s.project)).toEqual([]);
+  });
+
+  it('a known_hosts without host b: up fails with one line naming host b, the fix and the fingerprint; the key is never offered; host a converges', async () => {
+    const s = scenario('ssh-unknown');
+    copyFileSync(sshKey, join(s.dir, 'rig_key'));
+    const lines = readFileSync(knownHosts, 'utf8').split('\n').filter(Boolean);
+    const hostB = lines.find((l) => l.startsWith('192.168.77.2 '));
+    expect(hostB).toBeDefined();
+    s.write('known_hosts', `${lines.filter((l) => l !== hostB).join('\n')}\n`);
+    const fp = `SHA256:${createHash('sha256').update(Buffer.from(hostB!.split(' ')[2]!, 'base64')).digest('base64').replace(/=+$/, '')}`;
+    s.write('fig.yml', sshFig({ identity: 'rig_key', knownHosts: 'known_hosts', services: [['one', 'a'], ['two', 'b']] }));
+    const before = sshLogins();
+    const r = await s.run(['up', '-d']);
+    expect(r.code).toBe(1);
+    const errors = errorLines(r);
+    expect(errors).toHaveLength(1);
+    const file = join(s.dir, 'known_hosts');
+    expect(errors[0]).toBe(
+      `error: host b: cannot reach the Docker engine at ssh://root@192.168.77.2: ssh: the host key of 192.168.77.2 is not known: add it to ${file} (ssh-keyscan -t ed25519 192.168.77.2 >> ${file}, after checking its fingerprint ${fp})`,
+    );
+    expect(sshLogins() - before).toBe(0);
+    expect(await names(1, s.project)).toEqual([`${s.project}-one-1`]);
+    expect((await inspect(1, `${s.project}-one-1`)).running).toBe(true);
     expect(await names(2, s.project)).toEqual([]);
   });
 

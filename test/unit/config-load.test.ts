@@ -333,8 +333,9 @@ describe('normalization', () => {
       'fig.yml': [
         'hosts:',
         '  a: {docker: "tcp://10.0.0.2:2376", tls: {ca: certs/ca.pem, cert: /abs/cert.pem, key: ~/.docker/key.pem}}',
-        '  b: {docker: "ssh://root@10.0.0.3", ssh: {identity: keys/id_ed25519}}',
-        '  c: {docker: "ssh://10.0.0.4", ssh: {identity: ~/.ssh/deploy}}',
+        '  b: {docker: "ssh://root@10.0.0.3", ssh: {identity: keys/id_ed25519, known_hosts: keys/known_hosts}}',
+        '  c: {docker: "ssh://10.0.0.4", ssh: {identity: ~/.ssh/deploy, known_hosts: ~/.ssh/rig_hosts}}',
+        '  d: {docker: "ssh://10.0.0.5", ssh: {known_hosts: /etc/ssh/ssh_known_hosts}}',
         'services:',
         '  web: {image: busybox, host: a}',
         '',
@@ -344,8 +345,9 @@ describe('normalization', () => {
     expect(errorsOf(r)).toEqual([]);
     expect(r.diagnostics.filter((d) => d.severity === 'warning')).toEqual([]);
     expect(r.project!.hosts.a!.tls).toEqual({ ca: join(dir, 'certs/ca.pem'), cert: '/abs/cert.pem', key: '~/.docker/key.pem' });
-    expect(r.project!.hosts.b!.ssh).toEqual({ identity: join(dir, 'keys/id_ed25519') });
-    expect(r.project!.hosts.c!.ssh).toEqual({ identity: '~/.ssh/deploy' });
+    expect(r.project!.hosts.b!.ssh).toEqual({ identity: join(dir, 'keys/id_ed25519'), known_hosts: join(dir, 'keys/known_hosts') });
+    expect(r.project!.hosts.c!.ssh).toEqual({ identity: '~/.ssh/deploy', known_hosts: '~/.ssh/rig_hosts' });
+    expect(r.project!.hosts.d!.ssh).toEqual({ known_hosts: '/etc/ssh/ssh_known_hosts' });
   });
 
   it('warns about tls: on a host that is not tcp:// and ssh: on one that is not ssh://', () => {
@@ -353,7 +355,7 @@ describe('normalization', () => {
       'fig.yml': [
         'hosts:',
         '  a: {docker: "unix:///run/a.sock", tls: {ca: ca.pem}}',
-        '  b: {docker: "tcp://10.0.0.3:2376", ssh: {identity: id}}',
+        '  b: {docker: "tcp://10.0.0.3:2376", ssh: {known_hosts: kh}}',
         'services:',
         '  web: {image: busybox, host: a}',
         '',

@@ -17,6 +17,7 @@ import {
 import { splitRepoTag } from '../../src/engine/docker.js';
 import { jsonClient } from '../../src/engine/http.js';
 import { EngineUnreachableError, mapEngineError } from '../../src/engine/errors.js';
+import { SshHostKeyError } from '../../src/engine/ssh.js';
 import { EngineError, TsfigError } from '../../src/errors.js';
 
 const HOME = '/home/alice';
@@ -185,6 +186,16 @@ describe('ssh endpoints: which key', () => {
     expect(rel.defaultIdentities).toBeUndefined();
     const home = resolve({ host: 'ssh://10.0.0.3', fromHosts: true, ssh: { identity: '~/.ssh/deploy' }, env: {} });
     expect(home.identity).toBe(`${HOME}/.ssh/deploy`);
+  });
+
+  it('the known_hosts file: ~/.ssh/known_hosts of the home tsfig is given, or the hosts: entry\'s (relative to the project folder)', () => {
+    expect(resolve({ host: 'ssh://10.0.0.3', env: {} })).toMatchObject({ knownHosts: `${HOME}/.ssh/known_hosts`, knownHostsLabel: '~/.ssh/known_hosts' });
+    expect(resolveEndpoint({ host: 'ssh://10.0.0.3', env: { HOME: '/home/bob/' } })).toMatchObject({ knownHosts: '/home/bob/.ssh/known_hosts', knownHostsLabel: '~/.ssh/known_hosts' });
+    const rel = resolve({ host: 'ssh://10.0.0.3', fromHosts: true, ssh: { known_hosts: 'keys/known_hosts' }, baseDir: '/project', env: {} });
+    expect(rel).toMatchObject({ knownHosts: '/project/keys/known_hosts', knownHostsLabel: '/project/keys/known_hosts' });
+    const home = resolve({ host: 'ssh://10.0.0.3', fromHosts: true, ssh: { known_hosts: '~/.ssh/rig' }, baseDir: '/project', env: {} });
+    expect(home).toMatchObject({ knownHosts: `${HOME}/.ssh/rig`, knownHostsLabel: '~/.ssh/rig' });
+    expect(resolve({ host: 'tcp://10.0.0.3:2375', env: {} }).knownHosts).toBeUndefined();
   });
 
   it('without one: the agent of SSH_AUTH_SOCK and the default key files, as ssh tries them', () => {
@@ -369,6 +380,14 @@ describe('mapEngineError', () => {
     const mapped = mapEngineError(err, 'ssh://root@10.0.0.3');
     expect(mapped).toBeInstanceOf(EngineUnreachableError);
     expect((mapped as Error).message).toBe('cannot reach the Docker engine at ssh://root@10.0.0.3: ssh: the server refused the key (All configured authentication methods failed)');
+  });
+
+  it('a refused ssh host key: its own message, which says what to do', () => {
+    const err = new SshHostKeyError('ssh: the host key of 10.0.0.3 is not known: add it to ~/.ssh/known_hosts (...)');
+    const mapped = mapEngineError(err, 'ssh://root@10.0.0.3');
+    expect(mapped).toBeInstanceOf(EngineUnreachableError);
+    expect((mapped as Error).message).toBe('cannot reach the Docker engine at ssh://root@10.0.0.3: ssh: the host key of 10.0.0.3 is not known: add it to ~/.ssh/known_hosts (...)');
+    expect((mapped as EngineUnreachableError).code).toBe('ERR_SSH_HOST_KEY');
   });
 
   it('keeps AbortErrors and TsfigErrors as they are', () => {

@@ -249,7 +249,7 @@ hosts:
     mtu: 1500
     helper_image: busybox:latest
     x-rack: r1
-  b: {docker: "ssh://admin@10.0.0.3", mtu: "\${UNDERLAY_MTU}", ssh: {identity: keys/id_ed25519, x-note: kept}}
+  b: {docker: "ssh://admin@10.0.0.3", mtu: "\${UNDERLAY_MTU}", ssh: {identity: keys/id_ed25519, known_hosts: keys/known_hosts, x-note: kept}}
 services:
   web: {image: busybox, host: a}
 `],
@@ -536,6 +536,10 @@ hosts:
 hosts:
   a: {docker: "ssh://10.0.0.3", ssh: {identity: id, password: x}}
 `, { keyword: 'additionalProperties', instancePath: '/hosts/a/ssh', params: { additionalProperty: 'password' } }],
+  ['a known_hosts that is not a path (there is no switch to turn the host key check off)', `
+hosts:
+  a: {docker: "ssh://10.0.0.3", ssh: {known_hosts: false}}
+`, { keyword: 'type', instancePath: '/hosts/a/ssh/known_hosts' }],
   ['a bad develop.watch action', `
 services:
   web:
