@@ -272,7 +272,9 @@ describe('spec on the engine: the main container (full)', () => {
     expect((await sh('full', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes')).out).toBe(String(64 * MiB));
     expect((await sh('full', 'cat /sys/fs/cgroup/pids/pids.max')).out).toBe('100');
     expect((await sh('full', 'cat /sys/fs/cgroup/cpuset/cpuset.cpus')).out).toBe('0');
-    expect((await sh('full', 'ulimit -n; ulimit -Hn')).out.split('\n')).toEqual(['1024', '2048']);
+    // The main process's limits (an exec'd shell is no witness: Debian's runc 1.1.5, built with Go
+    // 1.19, races its own runtime raising the soft limit to the hard one in `runc exec`).
+    expect((await sh('full', "awk '/^Max open files/ {print $4, $5}' /proc/1/limits")).out).toBe('1024 2048');
     expect((await sh('full', 'cat /proc/1/oom_score_adj')).out).toBe('300');
     expect((await sh('full', "df -k /dev/shm | awk 'NR==2 {print $2}'")).out).toBe('8192');
   });
