@@ -6,6 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { isRemoteContext } from '../reconcile/images.js';
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
 import { envFileToMap, parseEnvFile } from './envfile.js';
 import {
@@ -283,10 +284,6 @@ function keyedCopy<T>(parsed: Record<string, T>, source: unknown, fallback: Loc 
     } else setLoc(t, k, fallback);
   }
   return t;
-}
-
-function isRemoteContext(ctxPath: string): boolean {
-  return /^[a-z]+:\/\//i.test(ctxPath) || ctxPath.startsWith('git@') || ctxPath.startsWith('github.com/');
 }
 
 function resolvePath(ctx: CanonContext, p: string): string {

@@ -1,6 +1,8 @@
 /**
  * `POST /build` over docker-modem (the classic builder, as the docker CLI without BuildKit):
- * the context archive is streamed as the request body, the answer is a stream of JSON
+ * the context archive is streamed as the request body, or, for a remote context (a git URL, a
+ * tarball's URL), the engine fetches it itself (`remote`, no body; it runs `git` on its own
+ * host and reads `dockerfile` relative to that context), the answer is a stream of JSON
  * messages: `{"stream": text}` (output, possibly several or partial lines), `{"status", "id",
  * "progressDetail"}` (a FROM image's pull), `{"aux": {"ID": "sha256:..."}}` (the image), and
  * `{"error", "errorDetail"}` (the build failed). A failure is reported with the step that
@@ -28,6 +30,7 @@ function optStr(v: unknown): string | undefined {
 export function buildQuery(opts: BuildOptions): Record<string, unknown> {
   // forcerm: a failed step's container goes too (the engine keeps it otherwise).
   const q: Record<string, unknown> = { t: opts.tags, rm: true, forcerm: true };
+  if (opts.remote !== undefined) q.remote = opts.remote;
   if (opts.dockerfile !== undefined) q.dockerfile = opts.dockerfile;
   if (opts.buildargs !== undefined && Object.keys(opts.buildargs).length > 0) q.buildargs = opts.buildargs;
   if (opts.target !== undefined) q.target = opts.target;
@@ -131,17 +134,21 @@ export async function runBuild(
   onProgress?: (p: BuildProgress) => void,
 ): Promise<BuildResult> {
   const ctx = { kind: 'image' as const, ...(opts.tags[0] !== undefined ? { id: opts.tags[0] } : {}), action: 'build' };
+  const remote = opts.remote !== undefined;
   // The context's own failure (an unreadable file) says more than the aborted request.
   let contextError: unknown;
-  context.on('error', (err) => {
-    contextError ??= err;
-  });
+  if (!remote) {
+    context.on('error', (err) => {
+      contextError ??= err;
+    });
+  }
   const registry = registryConfig(opts.registryConfig);
   const dial = {
     path: '/build?',
     method: 'POST',
-    file: context,
-    options: { _query: buildQuery(opts) },
+    // A remote context: no body (an empty `_body` keeps docker-modem from sending the options as JSON).
+    ...(remote ? {} : { file: context }),
+    options: { _query: buildQuery(opts), ...(remote ? { _body: {} } : {}) },
     isStream: true,
     statusCodes: { 200: true },
     ...(registry !== undefined ? { registryconfig: registry } : {}),

@@ -546,7 +546,13 @@ export interface RemoveImageOptions extends CallOptions {
 export interface BuildOptions extends CallOptions {
   /** Names to tag the image with (`repo[:tag]`). */
   tags: string[];
-  /** The Dockerfile's path inside the context archive (default `Dockerfile`). */
+  /**
+   * A remote context the engine fetches itself (the `remote` parameter): a git URL (`git://`,
+   * `git@`, `github.com/`, `http(s)://...git`, with `#ref:subdir`) or the URL of a tarball or a
+   * Dockerfile. No body is sent then: the context stream is ignored (pass an empty one).
+   */
+  remote?: string;
+  /** The Dockerfile's path inside the context (archive or remote; default `Dockerfile`). */
   dockerfile?: string;
   buildargs?: Record<string, string>;
   /** The stage to build. */

@@ -3,14 +3,16 @@
  * runs its one engine call inside a p-queue bounded by the parallel limit. The executor makes
  * no decisions: it runs what the plan says and reports progress as events.
  */
+import { Readable } from 'node:stream';
 import PQueue from 'p-queue';
 import { packContext } from '../build/context.js';
 import type { BuildOptions, Engine, ProgressMessage, RegistryAuth } from '../engine/engine.js';
-import { isAbortError } from '../engine/errors.js';
+import { EngineUnreachableError, isAbortError } from '../engine/errors.js';
 import { EngineError } from '../errors.js';
 import { LABEL } from '../model/labels.js';
 import { runHelperChecked } from '../overlay/helper.js';
 import type { ProgressEvent } from '../ui/events.js';
+import { isRemoteContext } from './images.js';
 import { VERBS, type Op, type Plan, type PlanGroup, type PlanNode } from './plan.js';
 
 export interface ExecuteOptions {
@@ -253,11 +255,15 @@ function reportLayers(verb: 'Downloading' | 'Pushing', report: Report): (m: Prog
 
 async function buildImage(engine: Engine, op: Extract<Op, { type: 'image.build' }>, opts: ExecuteOptions, report: Report): Promise<void> {
   const b = op.build;
-  const packed = await packContext({ context: b.context, ...(b.dockerfile !== undefined ? { dockerfile: b.dockerfile } : {}), ...(b.dockerfileInline !== undefined ? { dockerfileInline: b.dockerfileInline } : {}) });
+  // A remote context (git, tarball URL) is fetched by the engine: nothing is packed or sent, and
+  // the Dockerfile is named as written, relative to that context.
+  const remote = isRemoteContext(b.context);
+  const packed = remote ? undefined : await packContext({ context: b.context, ...(b.dockerfile !== undefined ? { dockerfile: b.dockerfile } : {}), ...(b.dockerfileInline !== undefined ? { dockerfileInline: b.dockerfileInline } : {}) });
+  const stream = packed?.stream ?? Readable.from([]);
   const registryConfig = opts.buildAuth ? await opts.buildAuth() : undefined;
   const body: BuildOptions = {
     tags: b.tags,
-    dockerfile: packed.dockerfile,
+    ...(packed !== undefined ? { dockerfile: packed.dockerfile } : { remote: b.context, ...(b.dockerfile !== undefined ? { dockerfile: b.dockerfile } : {}) }),
     buildargs: b.args,
     ...(b.target !== undefined ? { target: b.target } : {}),
     ...(b.labels !== undefined ? { labels: b.labels } : {}),
@@ -275,13 +281,20 @@ async function buildImage(engine: Engine, op: Extract<Op, { type: 'image.build' 
   const prefix = opts.buildPrefix ? opts.buildPrefix(op.service) : `${op.service} | `;
   const pulls = reportLayers('Downloading', report);
   try {
-    await engine.buildImage(packed.stream, body, (p) => {
+    await engine.buildImage(stream, body, (p) => {
       if (p.line !== undefined && p.line.trim() !== '') report.output(`${prefix}${p.line}`);
       if (p.pull) pulls(p.pull);
     });
+  } catch (err) {
+    // The engine's own words on a context it could not fetch, said of the service and the URL.
+    if (remote && err instanceof EngineError && !(err instanceof EngineUnreachableError)) {
+      const where = err.message.startsWith('build failed: ') ? '' : `build context ${b.context}: `;
+      throw new EngineError(`service ${op.service}: ${where}${err.message}`, err.statusCode);
+    }
+    throw err;
   } finally {
     // A build that failed before it read the whole context: let go of the files.
-    packed.stream.destroy();
+    stream.destroy();
   }
 }
 

@@ -8,6 +8,10 @@
  * error); `pull_policy: always` with an `image:` pulls it instead. A service without `build:`
  * follows its pull policy: `--pull` over `pull_policy` over `missing`. `if_not_present` is
  * `missing`; `refresh`, `daily`, `weekly` and `every_<duration>` are treated as `missing` too.
+ *
+ * A remote context (a git or tarball URL, `isRemoteContext`) is fetched by the engine itself
+ * (`POST /build?remote=`): tsfig cannot fingerprint it, so the same rules apply (built when
+ * missing, with `--build` or `pull_policy: build`), and `dockerfile_inline` cannot go with it.
  */
 import type { Service } from '../model/project.js';
 import type { BuildSpec } from './plan.js';
@@ -96,7 +100,28 @@ export function buildSpec(svc: Service, ref: string, opts: ImageOptions): BuildS
   return spec;
 }
 
-/** A build context given as a URL or git address: tsfig sends local folders only. */
+/**
+ * A build context given as a URL or git address (`https://host/repo.git#ref:dir`, `git://...`,
+ * `git@host:repo.git`, `github.com/owner/repo`, `http://host/ctx.tar.gz`): not a local folder,
+ * the engine fetches it. The one definition: the loader keeps these as written.
+ */
 export function isRemoteContext(context: string): boolean {
   return /^[a-z]+:\/\//i.test(context) || context.startsWith('git@') || context.startsWith('github.com/');
+}
+
+/**
+ * Why a service's remote build cannot be done, or undefined: the engine builds a remote context
+ * with a Dockerfile of that context only, so neither `dockerfile_inline` nor a local (absolute)
+ * Dockerfile can go with it.
+ */
+export function remoteBuildError(svc: Service): string | undefined {
+  const b = svc.build;
+  if (b === undefined || !isRemoteContext(b.context)) return undefined;
+  if (b.dockerfile_inline !== undefined) {
+    return `service ${svc.name}: build.dockerfile_inline cannot be used with the remote build context ${b.context} (the engine reads the Dockerfile from the fetched context): commit the Dockerfile there and name it with build.dockerfile`;
+  }
+  if (typeof b.dockerfile === 'string' && b.dockerfile.startsWith('/')) {
+    return `service ${svc.name}: build.dockerfile ${b.dockerfile} is a local file; with the remote build context ${b.context} it must be a path inside that context`;
+  }
+  return undefined;
 }

@@ -8,7 +8,7 @@ import type { ResourceRef } from '../ui/events.js';
 
 /** What an image build needs, decided by the planner (the executor packs the context). */
 export interface BuildSpec {
-  /** Absolute context directory. */
+  /** Absolute context directory, or a remote context's URL as written (`isRemoteContext`). */
   context: string;
   /** The Dockerfile as written (relative to the context, or absolute). */
   dockerfile?: string;

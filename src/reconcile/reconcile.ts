@@ -10,7 +10,7 @@ import { containerName, defaultImageName, isAnonymousVolume, replacementName } f
 import { redactedConfig, serviceConfigHash, sha256, stableJson } from '../model/hash.js';
 import type { Project, Service } from '../model/project.js';
 import { describeChange } from './causes.js';
-import { buildSpec, imageDecision, isRemoteContext, type ImageOptions } from './images.js';
+import { buildSpec, imageDecision, remoteBuildError, type ImageOptions } from './images.js';
 import { emptyPlan, type Op, type Plan, type PlanGroup, type PlanNode, type Verb } from './plan.js';
 import { containerSpec, SpecError } from './spec.js';
 import { allocate, hasOverlay, projectTag, type Allocation, type PriorAllocation } from '../overlay/alloc.js';
@@ -245,6 +245,13 @@ function planImageSteps(b: Builder, project: Project, observed: ObservedState, o
     const ref = normalizeRef(imageRef(project, svc));
     const id = `${host}/${ref}`;
     if (imageNode.has(id)) continue;
+    // A remote context that cannot be built as written: an error whether or not a build is due.
+    const remoteError = remoteBuildError(svc);
+    if (remoteError !== undefined) {
+      plan.errors.push(remoteError);
+      imageNode.set(id, '');
+      continue;
+    }
     const d = imageDecision(svc, ref, hs.images[ref] !== undefined, host, opts);
     if (d.action === 'none') continue;
     if (d.action === 'error') {
@@ -255,12 +262,6 @@ function planImageSteps(b: Builder, project: Project, observed: ObservedState, o
     if (d.action === 'pull') {
       const g = b.group({ kind: 'image', name: ref, ...hostRef(observed, host) }, 'pull', d.cause);
       imageNode.set(id, b.node(g, { type: 'image.pull', host, ref }, []));
-      continue;
-    }
-    const context = svc.build!.context;
-    if (isRemoteContext(context)) {
-      plan.errors.push(`service ${svc.name}: build context ${context} is a URL; tsfig builds from local folders only: clone it and point build.context at the folder`);
-      imageNode.set(id, '');
       continue;
     }
     const g = b.group({ kind: 'image', name: ref, ...hostRef(observed, host) }, 'build', `${d.cause}; service ${svc.name}`);

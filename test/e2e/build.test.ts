@@ -4,18 +4,24 @@
  * `bash scripts/engine.sh registry` in beforeAll (idempotent: nothing is started when they
  * answer). busybox is pushed to 127.0.0.1:5000/tsfig-e2e/<project>/bb:1 first.
  *
+ * Remote contexts: a git repository served by `git daemon` (a child of the test, ended by its
+ * pid) and a tarball served by a node http server, both on 127.0.0.1; the engine (on this
+ * host's network) fetches them itself.
+ *
  * Checks read the engine's state (images, containers, files inside images), never wording,
  * except where the wording is the feature (a failed build names its step).
  */
-import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { connect as connectTcp, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packContext } from '../../src/build/context.js';
 import type { Engine } from '../../src/engine/index.js';
 import { EngineError } from '../../src/errors.js';
-import { docker, engineFromEnv, requireEngine, uniqueProject } from './support/harness.js';
+import { docker, engineFromEnv, eventually, requireEngine, uniqueProject } from './support/harness.js';
 import { cleanupStack, containersOf, fixture, idsByName, ok, ROOT, run } from './support/stack.js';
 
 const REGISTRY = '127.0.0.1:5000';
@@ -378,5 +384,158 @@ describe('registry credentials (registry with a login on 127.0.0.1:5001)', () =>
       rmSync(bin, { recursive: true, force: true });
       rmSync(cfg, { recursive: true, force: true });
     }
+  });
+});
+
+describe('remote build contexts (the engine fetches them; servers on 127.0.0.1 only)', () => {
+  let tmp = '';
+  let daemon: ChildProcess | undefined;
+  let gitRepo = '';
+  let http: Server | undefined;
+  const httpGets: string[] = [];
+  let tarUrl = '';
+
+  /** A port nothing listens on (taken from the kernel, then let go). */
+  async function freePort(): Promise<number> {
+    const srv = createNetServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as AddressInfo).port;
+    await new Promise<void>((r) => srv.close(() => r()));
+    return port;
+  }
+
+  function canConnect(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const s = connectTcp({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+  }
+
+  /** git without the machine's or the user's config, with a fixed identity. */
+  const gitEnv = {
+    ...process.env,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_AUTHOR_NAME: 'tsfig e2e',
+    GIT_AUTHOR_EMAIL: 'e2e@tsfig.invalid',
+    GIT_COMMITTER_NAME: 'tsfig e2e',
+    GIT_COMMITTER_EMAIL: 'e2e@tsfig.invalid',
+  };
+  function git(cwd: string, ...args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile('git', args, { cwd, env: gitEnv, encoding: 'utf8' }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`git ${args.join(' ')}: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      });
+    });
+  }
+
+  beforeAll(async () => {
+    tmp = realpathSync(mkdtempSync(join(tmpdir(), 'tsfig-remote-')));
+    // The git repository: main, and a branch `release` that changes sub/.
+    const work = join(tmp, 'work');
+    mkdirSync(join(work, 'sub'), { recursive: true });
+    writeFileSync(join(work, 'Dockerfile'), 'FROM busybox\nRUN echo from-git > /v\n');
+    writeFileSync(join(work, 'sub', 'Dockerfile'), 'FROM busybox\nRUN echo from-main > /v\n');
+    await git(work, 'init', '-q', '-b', 'main');
+    await git(work, 'add', '-A');
+    await git(work, 'commit', '-q', '-m', 'main');
+    await git(work, 'checkout', '-q', '-b', 'release');
+    writeFileSync(join(work, 'sub', 'Dockerfile'), 'FROM busybox\nCOPY note.txt /note.txt\nRUN echo from-git-sub > /v\n');
+    writeFileSync(join(work, 'sub', 'note.txt'), 'in-sub\n');
+    writeFileSync(join(work, 'sub', 'Other.Dockerfile'), 'FROM busybox\nRUN echo from-other > /v\n');
+    await git(work, 'add', '-A');
+    await git(work, 'commit', '-q', '-m', 'release');
+    const served = join(tmp, 'served');
+    mkdirSync(served);
+    await git(tmp, 'clone', '-q', '--bare', work, join(served, 'repo.git'));
+
+    // git daemon, a child of this test on a free loopback port.
+    const execPath = (await git(tmp, '--exec-path')).trim();
+    if (!existsSync(join(execPath, 'git-daemon'))) throw new Error(`git daemon is not installed (no ${join(execPath, 'git-daemon')}): these tests serve a repository with it`);
+    const port = await freePort();
+    let stderr = '';
+    const child = spawn('git', ['daemon', '--export-all', `--base-path=${served}`, '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, served], { env: gitEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+    daemon = child;
+    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`git daemon exited (${code}): ${stderr}`))));
+    exited.catch(() => undefined);
+    await Promise.race([eventually(async () => expect(await canConnect(port)).toBe(true), { timeout: 15_000, message: 'git daemon on 127.0.0.1' }), exited]);
+    gitRepo = `git://127.0.0.1:${port}/repo.git`;
+
+    // The tarball, served by a node http server.
+    const ctx = join(tmp, 'tarctx');
+    mkdirSync(ctx);
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nCOPY payload.txt /payload.txt\n');
+    writeFileSync(join(ctx, 'payload.txt'), 'from-tarball\n');
+    await sh('tar', ['-czf', join(tmp, 'ctx.tar.gz'), '-C', ctx, 'Dockerfile', 'payload.txt']);
+    const tarball = readFileSync(join(tmp, 'ctx.tar.gz'));
+    http = createServer((req, res) => {
+      httpGets.push(`${req.method} ${req.url}`);
+      if (req.url === '/ctx.tar.gz') {
+        res.writeHead(200, { 'Content-Type': 'application/gzip', 'Content-Length': tarball.length });
+        res.end(tarball);
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => http!.listen(0, '127.0.0.1', r));
+    tarUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}/ctx.tar.gz`;
+  });
+
+  afterAll(async () => {
+    if (daemon?.pid !== undefined && daemon.exitCode === null && daemon.signalCode === null) {
+      const gone = new Promise((r) => daemon!.once('exit', r));
+      process.kill(daemon.pid, 'SIGTERM');
+      await gone;
+    }
+    if (http) await new Promise((r) => http!.close(r));
+    if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('a git URL with #branch:subdir: up builds from that branch and folder, dockerfile is relative to the repository; build and up --build too', async () => {
+    const { project, dir } = scenario('remote-git');
+    images.add(`${project}-alt:latest`);
+    const env = vars(project, { GIT_REPO: gitRepo });
+    await ok(dir, project, ['-f', 'fig.remote-git.yml', 'up', '-d'], env);
+    const ctrs = await containersOf(engine, project);
+    expect(ctrs.map((c) => `${c.service}:${c.state}`).sort()).toEqual(['alt:running', 'web:running']);
+    expect(await docker('exec', `${project}-web-1`, 'cat', '/v', '/note.txt')).toBe('from-git-sub\nin-sub\n');
+    expect(await docker('exec', `${project}-alt-1`, 'cat', '/v')).toBe('from-other\n');
+
+    await ok(dir, project, ['-f', 'fig.remote-git.yml', 'build', '-q', 'web'], env);
+    const again = await ok(dir, project, ['-f', 'fig.remote-git.yml', 'up', '-d', '--build', 'web'], env);
+    expect(again.stderr).toMatch(/Built/);
+    expect(await inImage(`${project}-web:latest`, 'cat', '/v')).toBe('from-git-sub\n');
+    expect(await docker('exec', `${project}-web-1`, 'cat', '/v')).toBe('from-git-sub\n');
+  });
+
+  it('a tarball URL: build downloads it (the engine does) and builds from its root', async () => {
+    const { project, dir } = scenario('remote-tar');
+    httpGets.length = 0;
+    await ok(dir, project, ['-f', 'fig.remote-tar.yml', 'build', '-q'], vars(project, { TAR_URL: tarUrl }));
+    expect(httpGets).toContain('GET /ctx.tar.gz');
+    expect(await inImage(`${project}-web:latest`, 'cat', '/payload.txt')).toBe('from-tarball\n');
+  });
+
+  it("an unreachable remote: exit 1, one error line naming the service and the engine's message; nothing created", async () => {
+    const { project, dir } = scenario('remote-gone');
+    images.add(`${project}-gone:latest`);
+    const url = `git://127.0.0.1:${await freePort()}/repo.git#main`;
+    const r = await run(dir, project, ['-f', 'fig.remote-gone.yml', 'up', '-d'], vars(project, { GONE_URL: url }));
+    expect(r.code).toBe(1);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`service gone: build context ${url}: `);
+    expect(errors[0]).toMatch(/git clone|unable to connect|connection refused/i);
+    // The engine's multi-line git output stays on the line that names the service.
+    expect(r.stderr.split('\n').filter((l) => /errno=|exit status \d+/.test(l) && !l.includes('service gone: '))).toEqual([]);
+    expect(await containersOf(engine, project)).toEqual([]);
+    expect(await engine.listNetworks({ labels: { 'io.tsfig.project': project } })).toEqual([]);
+    expect(await imageId(`${project}-gone:latest`)).toBeUndefined();
   });
 });

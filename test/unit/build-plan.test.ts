@@ -166,9 +166,11 @@ describe('plans with images', () => {
     expect(renderPlan(reconcile(p, state(p, h), opts()))).toBe('~ container shop-web-1: recreate (image shop-web changed)\n');
   });
 
-  it('a URL build context is refused with a hint', () => {
+  it('a URL build context is built by the engine: no refusal, the URL as the context', () => {
     const p = project(`services:\n  web:\n    build: https://example.invalid/repo.git\n`);
-    expect(reconcile(p, state(p, host('default', { images: {} })), opts()).errors[0]).toMatch(/is a URL; tsfig builds from local folders only/);
+    const plan = reconcile(p, state(p, host('default', { images: {} })), opts());
+    expect(plan.errors).toEqual([]);
+    expect(plan.nodes.find((n) => n.op.type === 'image.build')?.op).toMatchObject({ build: { context: 'https://example.invalid/repo.git' } });
   });
 });
 
