@@ -10,6 +10,7 @@ import { VERSION } from './version.js';
 const COMMANDS: Record<string, (io: IO) => Promise<Command>> = {
   up: async (io) => (await import('./commands/up.js')).upCommand(io),
   down: async (io) => (await import('./commands/down.js')).downCommand(io),
+  create: async (io) => (await import('./commands/create.js')).createCommand(io),
   ps: async (io) => (await import('./commands/ps.js')).psCommand(io),
   plan: async (io) => (await import('./commands/plan.js')).planCommand(io),
   start: async (io) => (await import('./commands/lifecycle.js')).startCommand(io),
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, (io: IO) => Promise<Command>> = {
   pause: async (io) => (await import('./commands/lifecycle.js')).pauseCommand(io),
   unpause: async (io) => (await import('./commands/lifecycle.js')).unpauseCommand(io),
   scale: async (io) => (await import('./commands/scale.js')).scaleCommand(io),
+  wait: async (io) => (await import('./commands/wait.js')).waitCommand(io),
   port: async (io) => (await import('./commands/port.js')).portCommand(io),
   ls: async (io) => (await import('./commands/ls.js')).lsCommand(io),
   run: async (io) => (await import('./commands/run.js')).runCommand(io),

@@ -139,6 +139,43 @@ export function addConvergeOptions(cmd: Command): Command {
     .option('--pull <policy>', "pull images: always, missing or never (over each service's pull_policy)");
 }
 
+/** The project's lock, saying on stderr when another tsfig holds it. */
+export function lockProject(s: Session): Promise<() => void> {
+  return acquireLock(`${s.project.name}`, { signal: s.signal, onWait: (pid) => s.io.stderr(`waiting for another tsfig (pid ${pid}) working on project ${s.project.name}\n`) });
+}
+
+/**
+ * up's planning path, shared with `create` (which is this with `noStart`): images first (pulls
+ * and builds), then the containers, networks and volumes, then the overlay check. The caller
+ * holds the project's lock (unless dry-run). With `dryRun`, prints the plan, changes nothing and
+ * returns undefined; else returns when the containers' plan began to run (for the logs that
+ * follow). A failed step throws `ExitCode`.
+ */
+export async function converge(s: Session, options: ReconcileOptions, opts: { dryRun?: boolean } = {}): Promise<{ sinceMs: number } | undefined> {
+  let observed = await observeSession(s, { forUp: true });
+  if (!opts.dryRun) {
+    // Images first (pulls and builds), so the containers' config hashes see the new image IDs.
+    const reachable = { ...observed, hosts: Object.fromEntries(Object.entries(observed.hosts).filter(([, h]) => h.reachable)) };
+    const images = planImages(s.project, reachable, options);
+    if (images.nodes.length > 0 || images.errors.length > 0) {
+      const built = await runPlan(s, images, reachable);
+      if (built !== 0) throw new ExitCode(built);
+      observed = await observeSession(s, { forUp: true });
+      options.imagesDone = true;
+    }
+  }
+  const plan = reconcile(s.project, observed, options);
+  if (opts.dryRun) {
+    s.io.stdout(renderPlan(plan));
+    return undefined;
+  }
+  const sinceMs = Date.now();
+  const code = await runPlan(s, plan, observed, { quietNoop: 'everything is up to date' });
+  if (code !== 0) throw new ExitCode(code);
+  await checkOverlay(s, plan, observed, options);
+  return { sinceMs };
+}
+
 export function upCommand(io: IO): Command {
   const cmd = new Command('up')
     .description('Create and start the stack, changing only what differs from the file')
@@ -184,29 +221,11 @@ export function upCommand(io: IO): Command {
     // The watch machinery (chokidar) is loaded only for --watch.
     const watch = flags.watch ? await import('./watch.js') : undefined;
     if (watch) watch.checkUpWatch(s, services, attached);
-    const release = flags.dryRun ? () => {} : await acquireLock(`${s.project.name}`, { signal: s.signal, onWait: (pid) => io.stderr(`waiting for another tsfig (pid ${pid}) working on project ${s.project.name}\n`) });
+    const release = flags.dryRun ? () => {} : await lockProject(s);
     try {
-      let observed = await observeSession(s, { forUp: true });
-      if (!flags.dryRun) {
-        // Images first (pulls and builds), so the containers' config hashes see the new image IDs.
-        const reachable = { ...observed, hosts: Object.fromEntries(Object.entries(observed.hosts).filter(([, h]) => h.reachable)) };
-        const images = planImages(s.project, reachable, options);
-        if (images.nodes.length > 0 || images.errors.length > 0) {
-          const built = await runPlan(s, images, reachable);
-          if (built !== 0) throw new ExitCode(built);
-          observed = await observeSession(s, { forUp: true });
-          options.imagesDone = true;
-        }
-      }
-      const plan = reconcile(s.project, observed, options);
-      if (flags.dryRun) {
-        io.stdout(renderPlan(plan));
-        return;
-      }
-      const sinceMs = Date.now();
-      const code = await runPlan(s, plan, observed, { quietNoop: 'everything is up to date' });
-      if (code !== 0) throw new ExitCode(code);
-      await checkOverlay(s, plan, observed, options);
+      const converged = await converge(s, options, { dryRun: Boolean(flags.dryRun) });
+      if (!converged) return;
+      const { sinceMs } = converged;
       if (flags.wait) {
         const now = await observeSession(s);
         const scope = services.length ? services : Object.keys(s.project.services);
