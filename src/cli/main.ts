@@ -27,6 +27,7 @@ const COMMANDS: Record<string, (io: IO) => Promise<Command>> = {
   run: async (io) => (await import('./commands/run.js')).runCommand(io),
   exec: async (io) => (await import('./commands/exec.js')).execCommand(io),
   top: async (io) => (await import('./commands/top.js')).topCommand(io),
+  stats: async (io) => (await import('./commands/stats.js')).statsCommand(io),
   events: async (io) => (await import('./commands/events.js')).eventsCommand(io),
   images: async (io) => (await import('./commands/images.js')).imagesCommand(io),
   cp: async (io) => (await import('./commands/cp.js')).cpCommand(io),

@@ -79,6 +79,7 @@ import { type ErrorContext, isAbortError, mapEngineError } from './errors.js';
 import { EngineError } from '../errors.js';
 import { collectDemuxed, Demuxer, splitLines } from './streams.js';
 import type { BuildOptions, BuildProgress, BuildResult } from './engine.js';
+import type { ContainerStats, StatsOptions, StatsStream } from './engine.js';
 import { runBuild } from './docker-build.js';
 import { SshDialAgent } from './ssh.js';
 
@@ -1340,5 +1341,65 @@ export class DockerEngine implements Engine {
       titles: strArr(data.Titles),
       processes: (Array.isArray(data.Processes) ? data.Processes : []).map((row) => strArr(row)),
     };
+  }
+
+  async stats(id: string, opts: StatsOptions = {}): Promise<StatsStream> {
+    const ctx: ErrorContext = { kind: 'container', id, action: 'stats' };
+    const path = `/containers/${encodeURIComponent(id)}/stats`;
+    if (opts.stream !== true) {
+      const query = queryOf({ stream: false, 'one-shot': opts.oneShot === true ? true : undefined });
+      const sample = await this.call(ctx, () =>
+        this.get_(path, query, opts, () => this.dial({ path, method: 'GET', query, ok: [200], ...(opts.signal ? { signal: opts.signal } : {}) })),
+      );
+      let closed = false;
+      return {
+        close: () => {
+          closed = true;
+        },
+        async *[Symbol.asyncIterator]() {
+          if (!closed) yield obj(sample) as ContainerStats;
+        },
+      };
+    }
+    const stream = (await this.call(ctx, () =>
+      this.dial({ path, method: 'GET', query: { stream: true }, isStream: true, ok: [200], ...(opts.signal ? { signal: opts.signal } : {}) }),
+    )) as IncomingMessage;
+    const state = { closed: false };
+    const iterator = this.iterateStats(stream, state, ctx, opts.signal);
+    return {
+      close: () => {
+        state.closed = true;
+        stream.destroy();
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+  }
+
+  /** One JSON document per line; ends when the engine ends the stream (the container stopped). */
+  private async *iterateStats(stream: IncomingMessage, state: { closed: boolean }, ctx: ErrorContext, signal: AbortSignal | undefined): AsyncGenerator<ContainerStats> {
+    const onAbort = (): void => {
+      state.closed = true;
+      stream.destroy();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const line of splitLines(stream)) {
+        if (state.closed) return;
+        if (line.trim() === '') continue;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        yield obj(parsed) as ContainerStats;
+      }
+    } catch (err) {
+      if (state.closed || signal?.aborted === true || isAbortError(err)) return;
+      this.fail(err, ctx);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (!stream.destroyed) stream.destroy();
+    }
   }
 }

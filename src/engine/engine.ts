@@ -385,6 +385,51 @@ export interface TopResult {
   processes: string[][];
 }
 
+export interface StatsOptions extends CallOptions {
+  /**
+   * Keep the connection open: a sample about every second (each with the previous one's CPU
+   * counters as `precpu_stats`) until closed, aborted, or the container stops. Default false:
+   * one sample; the engine then waits for a second reading so `precpu_stats` is filled (~1-2 s).
+   */
+  stream?: boolean;
+  /** Without `stream`: answer at once, without that second reading (API >= 1.41; no CPU %). */
+  oneShot?: boolean;
+}
+
+/** CPU counters of a stats sample (ns; `system_cpu_usage` is the host's, all CPUs). */
+export interface StatsCpu {
+  cpu_usage?: { total_usage?: number; percpu_usage?: number[] | null; usage_in_kernelmode?: number; usage_in_usermode?: number };
+  system_cpu_usage?: number;
+  online_cpus?: number;
+  throttling_data?: { periods?: number; throttled_periods?: number; throttled_time?: number };
+}
+
+/**
+ * One sample of `GET /containers/{id}/stats` in the engine's own JSON names (what `docker stats`
+ * computes from; see stats/compute.ts). Every field may be missing: a stopped container's
+ * sample is mostly empty, and cgroup v1 and v2 fill `memory_stats.stats` differently.
+ */
+export interface ContainerStats {
+  id?: string;
+  /** With the engine's leading `/`. */
+  name?: string;
+  read?: string;
+  preread?: string;
+  cpu_stats?: StatsCpu;
+  precpu_stats?: StatsCpu;
+  memory_stats?: { usage?: number; max_usage?: number; limit?: number; stats?: Record<string, number> };
+  /** Interface name -> counters. */
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number; rx_packets?: number; tx_packets?: number; [key: string]: unknown }>;
+  blkio_stats?: { io_service_bytes_recursive?: Array<{ major?: number; minor?: number; op?: string; value?: number }> | null; [key: string]: unknown };
+  pids_stats?: { current?: number; limit?: number };
+  [key: string]: unknown;
+}
+
+/** Stats samples as they arrive; one only without `stream`. `close()` ends the iteration. */
+export interface StatsStream extends AsyncIterable<ContainerStats> {
+  close(): void;
+}
+
 // ---------------------------------------------------------------- networks
 
 export interface IpamConfig {
@@ -668,4 +713,6 @@ export interface Engine {
   execDetached(containerId: string, opts: ExecOptions): Promise<string>;
   /** The processes running in a container. */
   top(id: string, opts?: TopOptions): Promise<TopResult>;
+  /** Resource usage samples of a container (`GET /containers/{id}/stats`). */
+  stats(id: string, opts?: StatsOptions): Promise<StatsStream>;
 }

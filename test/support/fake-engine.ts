@@ -11,7 +11,7 @@
  * - Calls honour their AbortSignal as the Engine interface says: an aborted call rejects with
  *   the signal's reason, unchanged (and changes no state).
  * - Streaming, exec and archive methods (exec, execInteractive, execDetached, attachContainer,
- *   logs, events, putArchive, getArchive, statArchive, pushImage) throw 'not supported by the fake'.
+ *   logs, events, putArchive, getArchive, statArchive, pushImage, stats) throw 'not supported by the fake'.
  */
 import { EngineError } from '../../src/errors.js';
 import type { Endpoint } from '../../src/engine/connect.js';
@@ -57,6 +57,8 @@ import type {
   RemoveContainerOptions,
   RemoveImageOptions,
   RemoveVolumeOptions,
+  StatsOptions,
+  StatsStream,
   TerminalSize,
   TopOptions,
   TopResult,
@@ -910,6 +912,12 @@ export class FakeEngine implements Engine {
       const c = this.mustFind(id);
       if (c.status !== 'running' && c.status !== 'paused') throw new EngineError(`Container ${c.id} is not running`, 409);
       return { titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], processes: [['root', '4242', '4200', '0', '00:00', '?', '00:00:00', [...(c.body.Entrypoint ?? []), ...(c.body.Cmd ?? ['sh'])].join(' ')]] };
+    });
+  }
+
+  stats(id: string, opts?: StatsOptions): Promise<StatsStream> {
+    return this.call('stats', id, [id, opts?.stream === true], opts, () => {
+      throw notSupported('stats');
     });
   }
 }
