@@ -36,7 +36,7 @@ export interface ConnectOptions {
   stdin: boolean;
   resize?: (size: TerminalSize) => Promise<void>;
   /** SIGINT, SIGTERM or SIGHUP while attached; `count` is 1 for the first, then 2, ... */
-  onInterrupt?: (count: number) => void;
+  onInterrupt?: (count: number, signal: NodeJS.Signals) => void;
 }
 
 const INTERRUPTS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -56,9 +56,9 @@ async function firstResize(resize: (size: TerminalSize) => Promise<void>, size: 
 /** Pump until the remote output has ended; the terminal is restored on the way out. */
 export async function connectTerminal(streams: AttachedStreams, term: Terminal, opts: ConnectOptions): Promise<void> {
   let interrupts = 0;
-  const onSignal = (): void => {
+  const onSignal = (signal: NodeJS.Signals): void => {
     interrupts += 1;
-    opts.onInterrupt?.(interrupts);
+    opts.onInterrupt?.(interrupts, signal);
   };
   for (const sig of INTERRUPTS) process.on(sig, onSignal);
   const resize = opts.resize;
@@ -71,7 +71,8 @@ export async function connectTerminal(streams: AttachedStreams, term: Terminal, 
     if (size !== undefined) void firstResize(resize, size);
     process.on('SIGWINCH', onWinch);
   }
-  const raw = opts.tty && term.stdin.isTTY === true && typeof term.stdin.setRawMode === 'function';
+  // Raw only when our keys go to the remote TTY (without stdin, Ctrl-C stays a signal here).
+  const raw = opts.tty && opts.stdin && term.stdin.isTTY === true && typeof term.stdin.setRawMode === 'function';
   if (raw) term.stdin.setRawMode(true);
   // A terminal that goes away (EIO, EPIPE) ends the session through the signals, not a crash.
   const ignore = (): void => undefined;

@@ -80,6 +80,7 @@ import { EngineError } from '../errors.js';
 import { collectDemuxed, Demuxer, splitLines } from './streams.js';
 import type { BuildOptions, BuildProgress, BuildResult } from './engine.js';
 import type { ContainerStats, StatsOptions, StatsStream } from './engine.js';
+import type { CommitOptions, CommitResult } from './engine.js';
 import { runBuild } from './docker-build.js';
 import { SshDialAgent } from './ssh.js';
 
@@ -1210,6 +1211,38 @@ export class DockerEngine implements Engine {
     }
   }
 
+  async exportContainer(containerId: string, opts?: CallOptions): Promise<NodeJS.ReadableStream> {
+    return (await this.call({ kind: 'container', id: containerId, action: 'export' }, () =>
+      this.dial({ path: `/containers/${encodeURIComponent(containerId)}/export`, method: 'GET', isStream: true, ok: [200], ...(opts?.signal ? { signal: opts.signal } : {}) }),
+    )) as IncomingMessage;
+  }
+
+  async commitContainer(containerId: string, opts: CommitOptions = {}): Promise<CommitResult> {
+    const data = obj(
+      await this.call({ kind: 'container', id: containerId, action: 'commit' }, () =>
+        this.dial({
+          path: '/commit',
+          method: 'POST',
+          query: {
+            container: containerId,
+            repo: opts.repo,
+            tag: opts.repo !== undefined ? opts.tag : undefined,
+            comment: opts.comment,
+            author: opts.author,
+            pause: opts.pause === false ? false : undefined,
+            // Repeated `changes=` parameters, one instruction each (as the docker CLI sends them).
+            changes: opts.changes !== undefined && opts.changes.length > 0 ? [...opts.changes] : undefined,
+          },
+          ok: [200, 201],
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        }),
+      ),
+    );
+    const id = optStr(data.Id);
+    if (id === undefined) throw new EngineError(`commit ${containerId}: the engine returned no image ID`);
+    return { id };
+  }
+
   // ------------------------------------------------------------ interactive sessions, top
 
   /** POST with `Connection: Upgrade`: the raw connection once the engine switched protocols. */
@@ -1259,6 +1292,7 @@ export class DockerEngine implements Engine {
         stdout: opts.stdout !== false,
         stderr: opts.stderr !== false,
         logs: opts.logs === true ? true : undefined,
+        detachKeys: opts.detachKeys,
       },
       undefined,
       opts.signal,

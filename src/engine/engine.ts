@@ -319,6 +319,26 @@ export interface Archive {
   stat?: ArchiveStat;
 }
 
+/** `POST /commit`: a container's filesystem and config as a new image. */
+export interface CommitOptions extends CallOptions {
+  /** Repository to tag the image with (no tag: the image is left untagged). */
+  repo?: string;
+  /** Tag (default `latest` when `repo` is given). */
+  tag?: string;
+  /** Commit message. */
+  comment?: string;
+  author?: string;
+  /** Pause the container during the commit. Default true, as the engine. */
+  pause?: boolean;
+  /** Dockerfile instructions applied to the image's config (`CMD ["sh"]`, `ENV A=1`, `LABEL k=v`, ...). */
+  changes?: string[];
+}
+
+export interface CommitResult {
+  /** The new image's ID (`sha256:...`). */
+  id: string;
+}
+
 // ---------------------------------------------------------------- interactive sessions, top
 
 /** A terminal size in rows (h) and columns (w). */
@@ -338,6 +358,11 @@ export interface AttachOptions extends CallOptions {
   tty?: boolean;
   /** Also replay the output so far. Default false. */
   logs?: boolean;
+  /**
+   * The keys that detach (the engine's format: `ctrl-p,ctrl-q`, its default); the engine acts on
+   * them only for a TTY container's stdin, then ends the attach and leaves the container running.
+   */
+  detachKeys?: string;
 }
 
 /**
@@ -699,6 +724,10 @@ export interface Engine {
   getArchive(containerId: string, path: string, opts?: CallOptions): Promise<Archive>;
   /** What `path` is inside the container, without its content; undefined when it does not exist. */
   statArchive(containerId: string, path: string, opts?: CallOptions): Promise<ArchiveStat | undefined>;
+  /** The container's whole filesystem as a tar stream (`GET /containers/{id}/export`). */
+  exportContainer(containerId: string, opts?: CallOptions): Promise<NodeJS.ReadableStream>;
+  /** A new image from the container (`POST /commit`). */
+  commitContainer(containerId: string, opts?: CommitOptions): Promise<CommitResult>;
 
   /**
    * Attach to a container's standard streams (a hijacked connection). Attach before starting

@@ -24,6 +24,8 @@ import type {
   BuildProgress,
   BuildResult,
   CallOptions,
+  CommitOptions,
+  CommitResult,
   ContainerCreateBody,
   ContainerInspect,
   ContainerSummary,
@@ -879,6 +881,18 @@ export class FakeEngine implements Engine {
   statArchive(containerId: string, path: string, opts?: CallOptions): Promise<ArchiveStat | undefined> {
     return this.call('statArchive', containerId, [containerId, path], opts, () => {
       throw notSupported('statArchive');
+    });
+  }
+
+  exportContainer(containerId: string, opts?: CallOptions): Promise<NodeJS.ReadableStream> {
+    return this.call('exportContainer', containerId, [containerId], opts, () => {
+      throw notSupported('exportContainer');
+    });
+  }
+
+  commitContainer(containerId: string, opts?: CommitOptions): Promise<CommitResult> {
+    return this.call('commitContainer', containerId, [containerId], opts, () => {
+      throw notSupported('commitContainer');
     });
   }
 

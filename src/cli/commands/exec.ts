@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import { EXIT, ExitCode, TsfigError, UsageError } from '../../errors.js';
 import type { ObservedContainer, ObservedState } from '../../reconcile/state.js';
 import { connectTerminal, processTerminal } from '../interactive.js';
-import { openSession, observeSession } from '../runtime.js';
+import type { Engine } from '../../engine/engine.js';
+import { openSession, observeSession, type Session } from '../runtime.js';
 import { collect, type IO } from '../context.js';
 
 export interface ExecFlags {
@@ -49,6 +50,24 @@ export function serviceContainer(observed: ObservedState, service: string, index
   return c;
 }
 
+/**
+ * Container `index` of `service` and the engine of the host it runs on (services can be placed
+ * on other hosts): what the commands acting on one container share (exec, attach, commit, export).
+ */
+export async function locateContainer(
+  s: Session,
+  service: string,
+  index: number,
+  opts: { running: boolean },
+): Promise<{ container: ObservedContainer; engine: Engine }> {
+  if (s.project.services[service] === undefined) throw new UsageError(`no such service: ${service}`);
+  const observed = await observeSession(s);
+  const container = serviceContainer(observed, service, index, opts);
+  const engine = s.engines[container.host];
+  if (engine === undefined) throw new TsfigError(`host ${container.host} is not connected`);
+  return { container, engine };
+}
+
 export function execCommand(io: IO): Command {
   return new Command('exec')
     .description('Run a command in the running container of a service')
@@ -68,11 +87,7 @@ export function execCommand(io: IO): Command {
       const env = execEnv(flags.env, io.env);
       const s = await openSession(this, io, { services: [service] });
       try {
-        if (s.project.services[service] === undefined) throw new UsageError(`no such service: ${service}`);
-        const observed = await observeSession(s);
-        const c = serviceContainer(observed, service, index, { running: true });
-        const engine = s.engines[c.host];
-        if (engine === undefined) throw new TsfigError(`host ${c.host} is not connected`);
+        const { container: c, engine } = await locateContainer(s, service, index, { running: true });
         const base = {
           cmd: command,
           ...(env.length > 0 ? { env } : {}),
