@@ -316,7 +316,16 @@ async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void
       try {
         await engine.removeNetwork(op.name, call);
       } catch (err) {
-        if (!(err instanceof EngineError && err.statusCode === 404)) throw err;
+        if (err instanceof EngineError && err.statusCode === 404) return;
+        if (!(err instanceof EngineError && /active endpoints/.test(err.message))) throw err;
+        // Endpoints of containers that no longer exist (dockerd 20.10 keeps some after many
+        // parallel removals, moby#42119) go; a live container still attached is named instead.
+        await dropStaleEndpoints(engine, op.name, call);
+        try {
+          await engine.removeNetwork(op.name, call);
+        } catch (again) {
+          if (!(again instanceof EngineError && again.statusCode === 404)) throw again;
+        }
       }
       return;
     case 'network.connect':
@@ -400,6 +409,32 @@ async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void
       return;
     case 'container.wait':
       return waitFor(engine, op, opts, progress);
+  }
+}
+
+/**
+ * A network that will not go for "active endpoints": disconnect (forced, by name, as `docker
+ * network disconnect -f` does) the endpoints whose container is gone; if a live container is
+ * still attached, fail naming it (not ours to disconnect).
+ */
+async function dropStaleEndpoints(engine: Engine, network: string, call: { signal?: AbortSignal }): Promise<void> {
+  const info = await engine.inspectNetwork(network, call);
+  const live: string[] = [];
+  for (const [id, ep] of Object.entries(info.containers)) {
+    let exists = !id.startsWith('ep-');
+    if (exists) {
+      try {
+        await engine.inspectContainer(id, call);
+      } catch (err) {
+        if (!(err instanceof EngineError && err.statusCode === 404)) throw err;
+        exists = false;
+      }
+    }
+    if (exists) live.push(ep.name || id.slice(0, 12));
+    else await engine.disconnectNetwork(network, ep.name || id, true, call).catch(() => undefined);
+  }
+  if (live.length) {
+    throw new EngineError(`network ${info.name} is still used by ${live.length === 1 ? 'container' : 'containers'} ${live.join(', ')}: disconnect or remove ${live.length === 1 ? 'it' : 'them'} first`, 403);
   }
 }
 

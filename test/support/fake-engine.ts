@@ -193,6 +193,8 @@ interface FakeNetwork {
   id: string;
   body: NetworkCreateBody;
   created: string;
+  /** Endpoint names whose container is gone (dockerd 20.10's stale endpoints): they block removal. */
+  stale?: Set<string>;
 }
 
 interface FakeVolume {
@@ -286,6 +288,18 @@ export class FakeEngine implements Engine {
   /** Set the health statuses a container reports from now on (in turn, the last repeats). */
   setHealth(nameOrId: string, statuses: string[]): void {
     this.mustFind(nameOrId).health = [...statuses];
+  }
+
+  /** Leave an endpoint named `name` on a network with no container behind it (moby#42119). */
+  staleEndpoint(network: string, name: string): void {
+    const n = this.mustFindNetwork(network);
+    (n.stale ??= new Set()).add(name);
+  }
+
+  /** Connect an existing container to a network (someone else's doing). */
+  attach(network: string, nameOrId: string): void {
+    const n = this.mustFindNetwork(network);
+    this.mustFind(nameOrId).networks.set(n.body.Name, {});
   }
 
   /** Make a running container exit by itself (a job finishing, a crash). */
@@ -699,6 +713,8 @@ export class FakeEngine implements Engine {
   disconnectNetwork(networkId: string, containerId: string, force?: boolean, opts?: CallOptions): Promise<void> {
     return this.call('disconnectNetwork', containerId, [networkId, containerId, force], opts, () => {
       const n = this.mustFindNetwork(networkId);
+      // As the engine: with force, an endpoint whose container is gone goes by its name.
+      if (force === true && !this.find(containerId) && n.stale?.delete(containerId)) return;
       const c = this.mustFind(containerId);
       if (!c.networks.delete(n.body.Name)) throw new EngineError(`container ${c.id} is not connected to network ${n.body.Name}`, 403);
     });
@@ -718,7 +734,10 @@ export class FakeEngine implements Engine {
       const members = [...this.containerMap.values()].filter((c) => c.networks.has(n.body.Name));
       return {
         ...this.networkSummary(n),
-        containers: Object.fromEntries(members.map((c) => [c.id, { name: c.name, endpointId: '', macAddress: '', ipv4Address: '', ipv6Address: '' }])),
+        containers: Object.fromEntries([
+          ...members.map((c) => [c.id, { name: c.name, endpointId: '', macAddress: '', ipv4Address: '', ipv6Address: '' }] as const),
+          ...[...(n.stale ?? [])].map((name, i) => [`ep-${i}${'0'.repeat(60)}`, { name, endpointId: '', macAddress: '', ipv4Address: '', ipv6Address: '' }] as const),
+        ]),
         raw: {},
       };
     });
@@ -736,7 +755,7 @@ export class FakeEngine implements Engine {
   removeNetwork(id: string, opts?: CallOptions): Promise<void> {
     return this.call('removeNetwork', id, [id], opts, () => {
       const n = this.mustFindNetwork(id);
-      if ([...this.containerMap.values()].some((c) => c.networks.has(n.body.Name))) {
+      if ([...this.containerMap.values()].some((c) => c.networks.has(n.body.Name)) || (n.stale?.size ?? 0) > 0) {
         throw new EngineError(`error while removing network: network ${n.body.Name} id ${n.id} has active endpoints`, 403);
       }
       this.networkMap.delete(n.id);

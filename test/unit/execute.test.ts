@@ -510,6 +510,33 @@ describe('execute: idempotence', () => {
   });
 });
 
+describe('execute: a network with active endpoints', () => {
+  const rm = (name: string): Op => ({ type: 'network.remove', host: H, name });
+
+  it('drops endpoints whose container is gone (dockerd 20.10 keeps some) and removes the network', async () => {
+    const fake = new FakeEngine();
+    await fake.createNetwork({ Name: 'p_default' });
+    fake.staleEndpoint('p_default', 'p-web-1');
+    const { result } = await run(mkPlan([node('net', rm('p_default'))]), fake);
+    clean(result);
+    expect(fake.networkNames()).toEqual([]);
+    const d = fake.callsOf('disconnectNetwork');
+    expect(d.map((c) => c.args)).toEqual([['p_default', 'p-web-1', true]]);
+  });
+
+  it('names a live container still attached and leaves it connected', async () => {
+    const fake = new FakeEngine();
+    await fake.createNetwork({ Name: 'p_default' });
+    fake.seedContainer({ name: 'someone-else' });
+    fake.attach('p_default', 'someone-else');
+    const { result } = await run(mkPlan([node('net', rm('p_default'))]), fake);
+    expect(result.failed.map((f) => f.message)).toEqual(['network p_default is still used by container someone-else: disconnect or remove it first']);
+    expect(fake.networkNames()).toEqual(['p_default']);
+    expect(fake.container('someone-else')!.networks).toEqual(['p_default']);
+    expect(fake.callsOf('disconnectNetwork')).toEqual([]);
+  });
+});
+
 describe('the fake engine', () => {
   it('rejects an aborted call with the signal reason and changes nothing', async () => {
     const fake = new FakeEngine();
