@@ -265,6 +265,9 @@ describe('commit', () => {
     expect(img?.id).toBe(r.stdout.trim());
     expect(img?.config.cmd).toEqual(['cat', '/committed.txt']);
     expect(img?.config.labels[SESSION_LABEL]).toBe(SESSION_ID);
+    // The container's tsfig labels are blanked: a container run from the image is nobody's replica.
+    expect(img?.config.labels['io.tsfig.project']).toBe('');
+    expect(img?.config.labels['io.tsfig.service']).toBe('');
     expect(img?.raw).toMatchObject({ Author: 'Tester <t@example.com>', Comment: 'from the test' });
     const run = await dockerResult('run', '--rm', ref);
     expect(run.exitCode, run.stderr).toBe(0);

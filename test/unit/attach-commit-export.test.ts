@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
 import { detachKeyBytes, detachScanner, parseBoolFlag } from '../../src/cli/commands/attach.js';
-import { commitOptions, parseRepository, type CommitFlags } from '../../src/cli/commands/commit.js';
+import { commitOptions, parseRepository, UNLABEL, type CommitFlags } from '../../src/cli/commands/commit.js';
 import { UsageError } from '../../src/errors.js';
 
 /** The arguments and options commander hands the command's action. */
@@ -78,16 +78,18 @@ describe('commit', () => {
     expect(() => parseRepository('img:')).toThrow(UsageError);
   });
 
-  it('the engine options: only what was given, pause always said', () => {
+  it('the engine options: only what was given, pause always said; tsfig\'s labels blanked before the user\'s changes', () => {
     const flags: CommitFlags = { pause: true, index: '1' };
-    expect(commitOptions(flags, undefined)).toEqual({ pause: true });
+    expect(commitOptions(flags, undefined)).toEqual({ pause: true, changes: [UNLABEL] });
+    expect(UNLABEL).toMatch(/^LABEL io\.tsfig\.project="" io\.tsfig\.service="" /);
+    expect(UNLABEL).toContain('io.tsfig.overlay.endpoints=""');
     expect(commitOptions({ ...flags, pause: false, author: 'a', message: 'm', change: ['LABEL x=y'] }, 'r:t')).toEqual({
       repo: 'r',
       tag: 't',
       comment: 'm',
       author: 'a',
       pause: false,
-      changes: ['LABEL x=y'],
+      changes: [UNLABEL, 'LABEL x=y'],
     });
   });
 });

@@ -2,6 +2,8 @@
 import { Command, Option } from 'commander';
 import type { CommitOptions } from '../../engine/engine.js';
 import { UsageError } from '../../errors.js';
+import { LABEL } from '../../model/labels.js';
+import { OVERLAY_LABEL } from '../../overlay/plan.js';
 import { openSession } from '../runtime.js';
 import { collect, type IO } from '../context.js';
 import { parseBoolFlag } from './attach.js';
@@ -37,9 +39,15 @@ export function commitOptions(flags: CommitFlags, repository: string | undefined
     ...(flags.message !== undefined ? { comment: flags.message } : {}),
     ...(flags.author !== undefined ? { author: flags.author } : {}),
     pause: flags.pause,
-    ...(flags.change !== undefined && flags.change.length > 0 ? { changes: flags.change } : {}),
+    // The container's tsfig labels would pass to the image, and from it to any container run
+    // from it, which `ps`, `up` and `down` would then take for one of the project's: blanked
+    // first (the engine cannot drop a label); the user's changes come after.
+    changes: [UNLABEL, ...(flags.change ?? [])],
   };
 }
+
+/** A LABEL change that blanks every label tsfig puts on a container. */
+export const UNLABEL = `LABEL ${[...Object.values(LABEL), OVERLAY_LABEL.endpoints].map((l) => `${l}=""`).join(' ')}`;
 
 export function commitCommand(io: IO): Command {
   return new Command('commit')
