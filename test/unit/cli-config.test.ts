@@ -29,6 +29,11 @@ describe('tsfig config', () => {
     expect((await tsfig(['config', '--volumes'], { cwd: dir })).stdout).toBe('v\n');
   });
 
+  it('--images prints each service\'s image; a built one without image: its default tag', async () => {
+    const dir = projectDir({ 'fig.yml': 'name: shop\nservices:\n  web:\n    build: .\n    depends_on: [db]\n  db:\n    image: postgres:16\n', Dockerfile: 'FROM busybox\n' });
+    expect((await tsfig(['config', '--images'], { cwd: dir })).stdout).toBe('postgres:16\nshop-web\n');
+  });
+
   it('--hash prints a stable hash that changes with the service', async () => {
     const a = projectDir({ 'fig.yml': 'services:\n  web:\n    image: busybox\n    command: echo a\n' });
     const b = projectDir({ 'fig.yml': 'services:\n  web:\n    image: busybox\n    command: echo b\n' });

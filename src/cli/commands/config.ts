@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { Graph } from '../../graph/graph.js';
 import { renderProject } from '../../config/output.js';
 import { serviceConfigHash } from '../../model/hash.js';
+import { defaultImageName } from '../../model/naming.js';
 import { UsageError } from '../../errors.js';
 import { globals, requireProject, type IO } from '../context.js';
 
@@ -13,12 +14,13 @@ export function configCommand(io: IO): Command {
     .option('--volumes', 'print the volume names, one per line')
     .option('--networks', 'print the network names, one per line')
     .option('--profiles', 'print the profile names, one per line')
+    .option('--images', 'print the image of each service, one per line (a built one: its tag)')
     .option('--hash <service>', 'print the config hash of a service ("*" for all)')
     .option('-q, --quiet', 'only validate; print nothing')
     .option('--show-secrets', 'show values that came from env_file or look like secrets')
     .argument('[services...]', 'services to include (enables their profiles)')
     .action(function (this: Command, services: string[]) {
-      const opts = this.opts<{ format: 'yaml' | 'json'; services?: boolean; volumes?: boolean; networks?: boolean; profiles?: boolean; hash?: string; quiet?: boolean; showSecrets?: boolean }>();
+      const opts = this.opts<{ format: 'yaml' | 'json'; services?: boolean; volumes?: boolean; networks?: boolean; profiles?: boolean; images?: boolean; hash?: string; quiet?: boolean; showSecrets?: boolean }>();
       const project = requireProject(globals(this), io, services);
       if (services.length) {
         const keep = new Set(services);
@@ -27,6 +29,10 @@ export function configCommand(io: IO): Command {
       if (opts.quiet) return;
       if (opts.services) {
         for (const name of new Graph(project.services).order()) io.stdout(name + '\n');
+        return;
+      }
+      if (opts.images) {
+        for (const name of new Graph(project.services).order()) io.stdout(`${project.services[name]!.image ?? defaultImageName(project.name, name)}\n`);
         return;
       }
       if (opts.volumes) {
