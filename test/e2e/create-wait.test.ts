@@ -3,10 +3,12 @@
  * what exists read with inspect and the engine's own lists. wait's streaming and Ctrl-C run the
  * built binary (npm run build first).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/index.js';
+import { connect, resolveEndpoint, type Engine } from '../../src/engine/index.js';
 import { engineFromEnv, eventually, requireEngine } from './support/harness.js';
-import { containersOf, idsByName, ok, run, scenarios, spawnTsfig } from './support/stack.js';
+import { containersOf, idsByName, ok, rigUp, run, scenarios, spawnTsfig } from './support/stack.js';
 
 let engine: Engine;
 const { scenario, cleanup } = scenarios('cw');
@@ -186,5 +188,45 @@ describe('wait', () => {
     expect(unknown.stderr).toContain('nope');
     // Nothing was changed by any of them.
     expect(await states(project)).toEqual({ [`${project}-app-1`]: 'running', [`${project}-slow-1`]: 'created' });
+  });
+});
+
+describe('wait on two engines', () => {
+  const RIG_HOST = 'unix:///run/tsfig-host1.sock';
+
+  it('waits on each container on its own engine and exits with the code of the last one to stop', async () => {
+    await rigUp(1);
+    const remote = connect(resolveEndpoint({ env: {}, host: RIG_HOST }));
+    const { project, dir } = scenario('create-wait');
+    writeFileSync(
+      join(dir, 'fig.yml'),
+      [
+        'hosts:',
+        `  rig: { docker: "${RIG_HOST}" }`,
+        'services:',
+        '  far:',
+        '    image: busybox',
+        '    host: rig',
+        '    command: ["sh", "-c", "sleep 3; exit 6"]',
+        '  near:',
+        '    image: busybox',
+        '    command: ["sh", "-c", "sleep 1; exit 2"]',
+        '',
+      ].join('\n'),
+    );
+    try {
+      await ok(dir, project, ['up', '-d']);
+      const farId = (await remote.inspectContainer(`${project}-far-1`)).id;
+      const nearId = (await engine.inspectContainer(`${project}-near-1`)).id;
+      const r = await run(dir, project, ['wait', 'far', 'near']);
+      expect(r.code, r.stderr).toBe(6);
+      expect(printed(r.stdout)).toEqual([
+        [nearId, 2],
+        [farId, 6],
+      ]);
+      expect((await remote.inspectContainer(farId)).state.exitCode).toBe(6);
+    } finally {
+      await ok(dir, project, ['down', '-t', '1']).catch(() => undefined);
+    }
   });
 });

@@ -5,13 +5,12 @@
  * binary (refreshes, containers starting and stopping meanwhile, Ctrl-C), and a project on two
  * engines (the multi-host rig's host 1), each container asked on its own engine.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, resolveEndpoint, type Engine } from '../../src/engine/index.js';
 import { docker, engineFromEnv, eventually, PROJECT_LABEL, requireEngine } from './support/harness.js';
-import { BIN, idsByName, ok, ROOT, run, scenarios, spawnTsfig, type Child } from './support/stack.js';
+import { BIN, idsByName, ok, rigUp, run, scenarios, spawnTsfig, type Child } from './support/stack.js';
 
 const MiB = 1024 * 1024;
 
@@ -199,13 +198,7 @@ describe('stats on two engines', () => {
   const RIG_HOST = 'unix:///run/tsfig-host1.sock';
 
   it('each container is asked on its own engine; a HOST column', async () => {
-    if (process.getuid?.() !== 0) throw new Error('the multi-host rig needs root (network namespaces, a dockerd per host)');
-    const rig = await new Promise<{ code: number; stderr: string }>((res) =>
-      execFile('bash', [join(ROOT, 'scripts', 'hosts.sh'), 'up', '1'], { timeout: 300_000, encoding: 'utf8' }, (err, _out, stderr) =>
-        res({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stderr }),
-      ),
-    );
-    if (rig.code !== 0) throw new Error(`the multi-host rig did not come up: ${rig.stderr.trim().split('\n').slice(-3).join(' ')} (see scripts/hosts.sh)`);
+    await rigUp(1);
     const remote = connect(resolveEndpoint({ env: {}, host: RIG_HOST }));
     const { project, dir } = scenario('stats');
     writeFileSync(

@@ -3,7 +3,7 @@
  * run in-process or as the built binary in a child process, the project's containers as the
  * engine sees them, and a recorder of the engine's events during one step.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -234,4 +234,18 @@ export function scenarios(prefix: string): { scenario: (name: string) => { proje
       }
     },
   };
+}
+
+/**
+ * The multi-host rig (`bash scripts/hosts.sh up N`: N dockerds in network namespaces, sockets
+ * unix:///run/tsfig-hostI.sock), brought up when it is not; fails (never skips) when it cannot.
+ */
+export async function rigUp(n: number): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the multi-host rig needs root (network namespaces, a dockerd per host)');
+  const rig = await new Promise<{ code: number; stderr: string }>((res) =>
+    execFile('bash', [join(ROOT, 'scripts', 'hosts.sh'), 'up', String(n)], { timeout: 300_000, encoding: 'utf8' }, (err, _out, stderr) =>
+      res({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stderr }),
+    ),
+  );
+  if (rig.code !== 0) throw new Error(`the multi-host rig did not come up: ${rig.stderr.trim().split('\n').slice(-3).join(' ')} (see scripts/hosts.sh)`);
 }
