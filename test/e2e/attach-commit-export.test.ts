@@ -5,7 +5,7 @@
  * inside `script` (util-linux) so tsfig's stdin is a terminal, as in run-exec.test.ts. Checks
  * read the engine's state (running or not, exit codes, image config, the archive's files).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createReadStream, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,10 +13,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, resolveEndpoint, type Engine } from '../../src/engine/index.js';
 import { readTar } from '../../src/engine/tar.js';
 import { projectDir, tsfig, type RunResult } from '../support/project.js';
+import { bin, binaryEnv, inTerminal } from './support/binary.js';
 import { cleanupProject, dockerResult, engineFromEnv, eventually, PROJECT_LABEL, requireEngine, SESSION_ID, SESSION_LABEL, uniqueProject } from './support/harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = resolve(ROOT, 'bin/tsfig.js');
 /** Host 1 of the multi-host rig (`bash scripts/hosts.sh up`). */
 const RIG_HOST = 'unix:///run/tsfig-host1.sock';
 
@@ -45,18 +45,10 @@ function scenario(prefix: string): { project: string; dir: string } {
   return { project, dir };
 }
 
-function env(): Record<string, string> {
-  const out: Record<string, string> = { TSFIG_PROGRESS: 'plain' };
-  for (const k of ['HOME', 'PATH', 'DOCKER_HOST'] as const) {
-    const v = process.env[k];
-    if (v !== undefined) out[k] = v;
-  }
-  return out;
-}
 
 /** In-process tsfig, for commands that do not read stdin or write binary. */
 function cli(dir: string, project: string, args: string[]): Promise<RunResult> {
-  return tsfig(['-p', project, ...args], { cwd: dir, env: env() });
+  return tsfig(['-p', project, ...args], { cwd: dir, env: binaryEnv() });
 }
 
 async function up(dir: string, project: string, service: string): Promise<void> {
@@ -64,38 +56,10 @@ async function up(dir: string, project: string, service: string): Promise<void> 
   expect(r.code, r.stderr).toBe(0);
 }
 
-interface Done {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: Buffer;
-  stderr: string;
-}
 
-interface Child {
-  proc: ChildProcess;
-  out: () => string;
-  done: Promise<Done>;
-}
 
-function watch(proc: ChildProcess): Child {
-  const stdout: Buffer[] = [];
-  let stderr = '';
-  proc.stdout?.on('data', (b: Buffer) => stdout.push(b));
-  proc.stderr?.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const done = new Promise<Done>((res) => proc.on('close', (code, signal) => res({ code, signal, stdout: Buffer.concat(stdout), stderr })));
-  return { proc, out: () => Buffer.concat(stdout).toString('utf8'), done };
-}
 
-/** The built binary: `node bin/tsfig.js -p PROJECT ARGS...`, stdin, stdout and stderr pipes. */
-function bin(dir: string, project: string, args: string[]): Child {
-  return watch(spawn(process.execPath, [BIN, '-p', project, ...args], { cwd: dir, env: env(), stdio: ['pipe', 'pipe', 'pipe'] }));
-}
 
-/** The binary inside `script`: its stdin and stdout are a pseudo-terminal (`before`: shell commands run first in it). */
-function inTerminal(dir: string, project: string, args: string[], before = ''): Child {
-  const line = [process.execPath, BIN, '-p', project, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  return watch(spawn('script', ['-qec', `${before}exec ${line}`, '/dev/null'], { cwd: dir, env: env(), stdio: ['pipe', 'pipe', 'pipe'] }));
-}
 
 async function state(name: string): Promise<{ status: string; exitCode: number }> {
   const i = await engine.inspectContainer(name);
@@ -205,7 +169,7 @@ describe('attach', () => {
     a.proc.kill('SIGTERM');
     const r = await a.done;
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stdout.toString()).toContain('bye\n');
+    expect(r.stdout).toContain('bye\n');
     expect(await state(`${project}-ticker-1`)).toEqual({ status: 'exited', exitCode: 3 });
   });
 
@@ -220,7 +184,7 @@ describe('attach', () => {
     await new Promise((r) => setTimeout(r, 200));
     t.proc.stdin?.write('\x11');
     const r = await t.done;
-    expect(r.code, r.stdout.toString() + r.stderr).toBe(0);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await state(name)).toMatchObject({ status: 'running' });
 
     // Other detach keys, typed in one go.
@@ -310,13 +274,13 @@ describe('export', () => {
     p.proc.stdin?.end();
     const d = await p.done;
     expect(d.code, d.stderr).toBe(0);
-    const piped = await tarFiles(Readable.from([d.stdout]));
+    const piped = await tarFiles(Readable.from([d.bytes]));
     expect(piped.get('srv/exported.txt')).toBe('exported-content\n');
 
     const t = inTerminal(dir, project, ['export', 'ticker']);
     const td = await t.done;
     expect(td.code).toBe(1);
-    expect(td.stdout.toString()).toContain('terminal');
+    expect(td.stdout).toContain('terminal');
     expect(td.stdout.length).toBeLessThan(400);
   });
 });

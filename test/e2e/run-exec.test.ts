@@ -8,7 +8,6 @@
  * the TTY sessions inside `script` (util-linux) so tsfig's stdin is a terminal. Checks read
  * the engine's state, not tsfig's wording.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -16,10 +15,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, EngineEvent } from '../../src/engine/index.js';
 import { EngineError } from '../../src/errors.js';
 import { projectDir, tsfig, type RunResult } from '../support/project.js';
+import { bin, binaryEnv, inTerminal, type Done } from './support/binary.js';
 import { cleanupProject, engineFromEnv, eventually, PROJECT_LABEL, requireEngine, uniqueProject } from './support/harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = resolve(ROOT, 'bin/tsfig.js');
 const IDLE = `["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait $$!; done"]`;
 
 const FIG = `services:
@@ -46,46 +45,15 @@ function scenario(prefix: string): { project: string; dir: string } {
   return { project, dir };
 }
 
-function env(): Record<string, string> {
-  const out: Record<string, string> = { TSFIG_PROGRESS: 'plain' };
-  for (const k of ['HOME', 'PATH', 'DOCKER_HOST'] as const) {
-    const v = process.env[k];
-    if (v !== undefined) out[k] = v;
-  }
-  return out;
-}
 
 /** In-process tsfig, for commands that do not read stdin. */
 function cli(dir: string, project: string, args: string[]): Promise<RunResult> {
-  return tsfig(['-p', project, ...args], { cwd: dir, env: env() });
+  return tsfig(['-p', project, ...args], { cwd: dir, env: binaryEnv() });
 }
 
-interface Done {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
-interface Child {
-  proc: ChildProcess;
-  out: () => string;
-  done: Promise<Done>;
-}
 
-function watch(proc: ChildProcess): Child {
-  let stdout = '';
-  let stderr = '';
-  proc.stdout?.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-  proc.stderr?.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const done = new Promise<Done>((res) => proc.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
-  return { proc, out: () => stdout, done };
-}
 
-/** The built binary: `node bin/tsfig.js -p PROJECT ARGS...`, stdin a pipe. */
-function bin(dir: string, project: string, args: string[]): Child {
-  return watch(spawn(process.execPath, [BIN, '-p', project, ...args], { cwd: dir, env: env(), stdio: ['pipe', 'pipe', 'pipe'] }));
-}
 
 /** The binary with `input` on stdin (then end of file). */
 async function binWith(dir: string, project: string, args: string[], input = ''): Promise<Done> {
@@ -94,11 +62,6 @@ async function binWith(dir: string, project: string, args: string[], input = '')
   return c.done;
 }
 
-/** The binary inside `script`: its stdin and stdout are a pseudo-terminal (`before`: shell commands run first in it). */
-function inTerminal(dir: string, project: string, args: string[], before = ''): Child {
-  const line = [process.execPath, BIN, '-p', project, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  return watch(spawn('script', ['-qec', `${before}exec ${line}`, '/dev/null'], { cwd: dir, env: env(), stdio: ['pipe', 'pipe', 'pipe'] }));
-}
 
 async function projectContainers(project: string) {
   return engine.listContainers({ all: true, labels: { [PROJECT_LABEL]: project } });
