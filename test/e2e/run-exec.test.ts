@@ -187,9 +187,16 @@ describe('run', () => {
     expect(after).toEqual([`${project}-app-1`, `${project}-custom`, `${project}-db-1`, name].sort());
     expect((await engine.inspectContainer(name)).state.running).toBe(true);
 
+    // down without -v leaves anonymous volumes, as docker compose does: this test removes them.
+    const anonymous = (await Promise.all((await projectContainers(project)).map((c) => engine.inspectContainer(c.id))))
+      .flatMap((c) => c.mounts)
+      .filter((m) => m.type === 'volume' && m.name !== undefined)
+      .map((m) => m.name!);
+    expect(anonymous.length).toBeGreaterThan(0);
     const down = await cli(dir, project, ['down']);
     expect(down.code, down.stderr).toBe(0);
     expect(await projectContainers(project)).toEqual([]);
+    for (const v of anonymous) await engine.removeVolume(v);
   });
 
   it('with a terminal: a TTY, the reply to a typed command, the exit code, and --rm', async () => {
