@@ -1138,7 +1138,7 @@ export class DockerEngine implements Engine {
       }),
     )) as IncomingMessage;
     const state = { closed: false };
-    const iterator = this.iterateEvents(stream, state, opts.signal);
+    const iterator = this.jsonLines(stream, state, { action: 'events' }, opts.signal, mapEvent);
     return {
       close: () => {
         state.closed = true;
@@ -1146,30 +1146,6 @@ export class DockerEngine implements Engine {
       },
       [Symbol.asyncIterator]: () => iterator,
     };
-  }
-
-  private async *iterateEvents(
-    stream: IncomingMessage,
-    state: { closed: boolean },
-    signal: AbortSignal | undefined,
-  ): AsyncGenerator<EngineEvent> {
-    try {
-      for await (const line of splitLines(stream)) {
-        if (line.trim() === '') continue;
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        yield mapEvent(parsed);
-      }
-    } catch (err) {
-      if (state.closed || signal?.aborted === true || isAbortError(err)) return;
-      this.fail(err, { action: 'events' });
-    } finally {
-      if (!stream.destroyed) stream.destroy();
-    }
   }
 
   async putArchive(containerId: string, path: string, tar: NodeJS.ReadableStream | Buffer, opts: PutArchiveOptions = {}): Promise<void> {
@@ -1399,7 +1375,7 @@ export class DockerEngine implements Engine {
       this.dial({ path, method: 'GET', query: { stream: true }, isStream: true, ok: [200], ...(opts.signal ? { signal: opts.signal } : {}) }),
     )) as IncomingMessage;
     const state = { closed: false };
-    const iterator = this.iterateStats(stream, state, ctx, opts.signal);
+    const iterator = this.jsonLines(stream, state, ctx, opts.signal, (v) => obj(v) as ContainerStats);
     return {
       close: () => {
         state.closed = true;
@@ -1409,8 +1385,11 @@ export class DockerEngine implements Engine {
     };
   }
 
-  /** One JSON document per line; ends when the engine ends the stream (the container stopped). */
-  private async *iterateStats(stream: IncomingMessage, state: { closed: boolean }, ctx: ErrorContext, signal: AbortSignal | undefined): AsyncGenerator<ContainerStats> {
+  /**
+   * One JSON document per line (events, streamed stats), each mapped; ends when the engine ends
+   * the stream, on `close()` (state.closed) or on abort. Unreadable lines are skipped.
+   */
+  private async *jsonLines<T>(stream: IncomingMessage, state: { closed: boolean }, ctx: ErrorContext, signal: AbortSignal | undefined, map: (v: unknown) => T): AsyncGenerator<T> {
     const onAbort = (): void => {
       state.closed = true;
       stream.destroy();
@@ -1426,7 +1405,7 @@ export class DockerEngine implements Engine {
         } catch {
           continue;
         }
-        yield obj(parsed) as ContainerStats;
+        yield map(parsed);
       }
     } catch (err) {
       if (state.closed || signal?.aborted === true || isAbortError(err)) return;
@@ -1436,4 +1415,5 @@ export class DockerEngine implements Engine {
       if (!stream.destroyed) stream.destroy();
     }
   }
+
 }

@@ -2,7 +2,8 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import type { Command } from 'commander';
+import { buildProgram, main } from '../../src/cli/main.js';
 import { loadProject, type LoadOptions } from '../../src/config/load.js';
 
 /** Write `files` (path -> content) under a fresh directory named `name`; returns its path. */
@@ -45,4 +46,16 @@ export async function tsfig(args: string[], opts: { cwd: string; env?: Record<st
     stderr: (s) => (stderr += s),
   });
   return { code, stdout, stderr };
+}
+
+/** Parse `tsfig -p x NAME ARGV...` with the real program; what the command's action received. */
+export async function parsedCommand(name: string, argv: string[]): Promise<{ args: unknown[]; opts: Record<string, unknown> }> {
+  const program = await buildProgram({ stdout: () => {}, stderr: () => {}, cwd: '/', env: {} });
+  const cmd = program.commands.find((c) => c.name() === name)!;
+  let got: { args: unknown[]; opts: Record<string, unknown> } | undefined;
+  cmd.action(function (this: Command, ...args: unknown[]) {
+    got = { args: args.slice(0, -2), opts: this.opts() };
+  });
+  await program.parseAsync(['node', 'tsfig', '-p', 'x', name, ...argv]);
+  return got!;
 }

@@ -1,22 +1,11 @@
 /** The pure parts of attach, commit and export: their command lines, detach keys, repository names. */
 import { describe, expect, it } from 'vitest';
-import type { Command } from 'commander';
-import { buildProgram } from '../../src/cli/main.js';
+import { parsedCommand } from '../support/project.js';
 import { detachKeyBytes, detachScanner, parseBoolFlag } from '../../src/cli/commands/attach.js';
 import { commitOptions, parseRepository, UNLABEL, type CommitFlags } from '../../src/cli/commands/commit.js';
 import { UsageError } from '../../src/errors.js';
 
-/** The arguments and options commander hands the command's action. */
-async function parsed(name: string, argv: string[]): Promise<{ args: unknown[]; opts: Record<string, unknown> }> {
-  const program = await buildProgram({ stdout: () => {}, stderr: () => {}, cwd: '/', env: {} });
-  const cmd = program.commands.find((c) => c.name() === name)!;
-  let got: { args: unknown[]; opts: Record<string, unknown> } | undefined;
-  cmd.action(function (this: Command, ...args: unknown[]) {
-    got = { args: args.slice(0, -2), opts: this.opts() };
-  });
-  await program.parseAsync(['node', 'tsfig', '-p', 'x', name, ...argv]);
-  return got!;
-}
+const parsed = parsedCommand;
 
 describe('attach', () => {
   it('command line: defaults, --no-stdin, --sig-proxy=false, --detach-keys, --index', async () => {

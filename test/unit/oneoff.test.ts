@@ -6,8 +6,6 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, mkdirSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Command } from 'commander';
-import { buildProgram } from '../../src/cli/main.js';
 import { execEnv, parseIndex, serviceContainer } from '../../src/cli/commands/exec.js';
 import { oneOffOptions, parseEntrypointFlag, parseEnvFlags, parsePublishFlags, parseVolumeFlags } from '../../src/cli/commands/run.js';
 import { parseCpArgs } from '../../src/cli/commands/cp.js';
@@ -18,7 +16,7 @@ import { readTar, writeTar } from '../../src/engine/tar.js';
 import { renderPlan } from '../../src/reconcile/plan.js';
 import { oneOffDependencies, oneOffService, oneOffSpec, type OneOffOptions } from '../../src/reconcile/oneoff.js';
 import { made, resources, state } from '../support/observed.js';
-import { load, projectDir } from '../support/project.js';
+import { load, parsedCommand, projectDir } from '../support/project.js';
 
 const stack = `name: shop
 services:
@@ -47,17 +45,7 @@ function project(text = stack) {
 
 const base: OneOffOptions = { id: 'abcdef012345', tty: false, stdin: true };
 
-/** Parse a command line with the real program; returns what the command's action received. */
-async function parsed(argv: string[], name: string): Promise<{ args: unknown[]; opts: Record<string, unknown> }> {
-  const program = await buildProgram({ stdout: () => {}, stderr: () => {}, cwd: '/', env: {} });
-  const cmd = program.commands.find((c) => c.name() === name)!;
-  let got: { args: unknown[]; opts: Record<string, unknown> } | undefined;
-  cmd.action(function (this: Command, ...args: unknown[]) {
-    got = { args: args.slice(0, -2), opts: this.opts() };
-  });
-  await program.parseAsync(['node', 'tsfig', '-p', 'x', name, ...argv]);
-  return got!;
-}
+const parsed = (argv: string[], name: string) => parsedCommand(name, argv);
 
 describe('command lines', () => {
   it('run: options before the service, everything after it is the command', async () => {
