@@ -206,8 +206,9 @@ export interface DownOptions {
 
 /**
  * down: the project's containers (one-offs too; orphans with --remove-orphans) stopped and
- * removed, dependents first; then its networks; with -v its named volumes (never external
- * ones, which carry no project label) and the containers' anonymous volumes.
+ * removed, dependents first; then its networks (never external ones); with -v the named
+ * volumes the file declares (never external ones, whatever their labels; a labelled volume the
+ * file no longer declares is kept, with a warning) and the containers' anonymous volumes.
  */
 export function planDown(project: Project, observed: ObservedState, opts: DownOptions): Plan {
   const s = new Steps();
@@ -233,15 +234,27 @@ export function planDown(project: Project, observed: ObservedState, opts: DownOp
   }
   const allContainers = [...oneoffs, ...orphanIds, ...[...removed.values()].flat()];
   const leftBehind = new Set(orphans.filter(() => !opts.removeOrphans).flatMap((o) => o.networks));
+  // What the file says now decides, not the labels: a network or volume the file declares
+  // external is never removed, even when tsfig made it under an earlier file (it then carries
+  // the project label); a named volume the file no longer declares is kept and named.
+  const externalNetworks = new Set(Object.values(project.networks).filter((n) => n.external).map((n) => n.name));
+  const volumeVerdicts = downVolumeVerdicts(project);
+  const kept = new Set<string>();
   for (const h of Object.values(observed.hosts)) {
     if (!h.reachable) continue;
     for (const n of h.networks) {
-      if (leftBehind.has(n.name)) continue;
+      if (leftBehind.has(n.name) || externalNetworks.has(n.name)) continue;
       const g = s.group({ name: n.name, host: h.name }, 'network', 'remove', 'down', multi(observed));
       s.node(g, { type: 'network.remove', host: h.name, name: n.id }, allContainers);
     }
     if (opts.volumes) {
       for (const v of h.volumes) {
+        const verdict = isAnonymousVolume(v.name) ? 'remove' : (volumeVerdicts.get(v.name) ?? 'undeclared');
+        if (verdict !== 'remove') {
+          if (!kept.has(v.name)) s.plan.warnings.push(verdict === 'external' ? `volume ${v.name} is external; kept` : `volume ${v.name} is no longer in the file; kept`);
+          kept.add(v.name);
+          continue;
+        }
         const g = s.group({ name: v.name, host: h.name }, 'volume', 'remove', 'down -v', multi(observed));
         s.node(g, { type: 'volume.remove', host: h.name, name: v.name }, allContainers);
       }
@@ -255,6 +268,20 @@ export function planDown(project: Project, observed: ObservedState, opts: DownOp
     s.node(g, { type: 'image.remove', host: img.host, ref: img.ref }, allContainers);
   }
   return s.plan;
+}
+
+/**
+ * Which of the project's labelled volumes `down -v` removes, by engine name: those the file
+ * declares (not external). An engine name declared both ways (two keys naming one volume) is
+ * external: keeping data is the safe side.
+ */
+function downVolumeVerdicts(project: Project): Map<string, 'remove' | 'external'> {
+  const out = new Map<string, 'remove' | 'external'>();
+  for (const v of Object.values(project.volumes)) {
+    if (v.external) out.set(v.name, 'external');
+    else if (!out.has(v.name)) out.set(v.name, 'remove');
+  }
+  return out;
 }
 
 /**

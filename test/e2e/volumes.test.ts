@@ -60,3 +60,42 @@ describe('a changed volume', () => {
     expect(again.stdout).toBe('nothing to do: everything is up to date\n');
   });
 });
+
+describe('down -v', () => {
+  const downProject = uniqueProject('voldown');
+  afterAll(async () => {
+    await cleanupProject(engine, downProject);
+  });
+
+  const service = (volumes: string) => `services:
+  db:
+    image: busybox
+    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait $$!; done"]
+    volumes: [${volumes}]
+`;
+
+  it('keeps a volume the file now declares external, and one it no longer declares, with their data', async () => {
+    const dir = projectDir({ 'fig.yml': `${service('data:/data, old:/old')}volumes:\n  data: {}\n  old: {}\n` });
+    const env = { HOME: '/root', PATH: process.env.PATH };
+    const run = async (...args: string[]) => tsfig(['-p', downProject, '--progress', 'plain', ...args], { cwd: dir, env });
+    expect((await run('up', '-d')).code).toBe(0);
+    const name = `${downProject}-db-1`;
+    await engine.exec(name, { cmd: ['sh', '-c', 'echo kept > /data/file; echo old > /old/file'] });
+
+    // The same volume, now declared external under its engine name; `old` is gone from the
+    // file; `scratch` is new and declared, so down -v removes it.
+    writeFileSync(join(dir, 'fig.yml'), `${service('data:/data, scratch:/scratch')}volumes:\n  data: {external: true, name: ${downProject}_data}\n  scratch: {}\n`);
+    expect((await run('up', '-d')).code).toBe(0);
+    const down = await run('down', '-v', '-t', '1');
+    expect(down.code).toBe(0);
+    expect(down.stderr).toContain(`volume ${downProject}_data is external; kept`);
+    expect(down.stderr).toContain(`volume ${downProject}_old is no longer in the file; kept`);
+    const left = (await engine.listVolumes({ labels: { 'io.tsfig.project': downProject } })).map((v) => v.name).sort();
+    expect(left).toEqual([`${downProject}_data`, `${downProject}_old`]);
+
+    // The data is still there: bring the stack up again on the kept volumes.
+    writeFileSync(join(dir, 'fig.yml'), `${service('data:/data, old:/old')}volumes:\n  data: {external: true, name: ${downProject}_data}\n  old: {}\n`);
+    expect((await run('up', '-d')).code).toBe(0);
+    expect((await engine.exec(name, { cmd: ['cat', '/data/file', '/old/file'] })).stdout).toBe('kept\nold\n');
+  });
+});

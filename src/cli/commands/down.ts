@@ -10,7 +10,7 @@ import { parseTimeout } from './up.js';
 export function downCommand(io: IO): Command {
   return new Command('down')
     .description('Stop and remove the containers and networks of the stack (-v: its volumes too)')
-    .option('-v, --volumes', 'remove the named volumes of the project and the anonymous volumes of its containers (never external ones)')
+    .option('-v, --volumes', 'remove the named volumes the file declares and the anonymous volumes of its containers (never external ones, never ones the file no longer declares)')
     .addOption(new Option('--rmi <which>', 'remove images: local (those without a custom tag) or all').choices(['local', 'all']))
     .option('--remove-orphans', 'remove containers of services no longer in the file')
     .option('-t, --timeout <seconds>', 'stop timeout')
