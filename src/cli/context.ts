@@ -12,6 +12,7 @@ export interface GlobalOptions {
   envFile?: string[];
   profile?: string[];
   host?: string;
+  context?: string;
   debug?: boolean;
 }
 

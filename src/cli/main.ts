@@ -80,7 +80,8 @@ export async function buildProgram(io: IO, argv: string[] = []): Promise<Command
     .option('--project-directory <dir>', 'project directory (default: the first file\'s directory)')
     .addOption(new Option('--env-file <path>', 'variables for interpolation, instead of .env (repeatable)').argParser(collect))
     .addOption(new Option('--profile <name>', 'enable a profile (repeatable; also TSFIG_PROFILES)').argParser(collect))
-    .option('-H, --host <url>', 'Docker engine to use (default: DOCKER_HOST, else the local socket)')
+    .option('-H, --host <url>', 'Docker engine to use (default: DOCKER_HOST, else the docker CLI\'s context, else the local socket)')
+    .option('-c, --context <name>', 'docker CLI context to use (default: DOCKER_CONTEXT, else the current one of `docker context use`)')
     .option('--debug', 'show stack traces of internal errors')
     .addOption(new Option('--progress <mode>', 'progress output on stderr (TSFIG_PROGRESS)').choices(['auto', 'tty', 'plain', 'json', 'quiet']))
     // Global options go before the command (as with docker compose), so `down -v` is down's -v.

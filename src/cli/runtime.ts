@@ -31,14 +31,14 @@ export interface Session {
 }
 
 /** Connect to the default host and every `hosts:` entry (dockerode is loaded here, lazily). */
-export async function connectHosts(project: Project, flagHost: string | undefined, io: IO): Promise<HostEngine[]> {
-  const { connect, resolveEndpoint } = await import('../engine/connect.js');
+export async function connectHosts(project: Project, flags: { host?: string; context?: string }, io: IO): Promise<HostEngine[]> {
+  const { connect, resolveCliEndpoint, resolveEndpoint } = await import('../engine/connect.js');
   const hosts: HostEngine[] = [];
   const base = { env: io.env, ...(io.env.HOME ? { homeDir: io.env.HOME } : {}), baseDir: project.workingDir };
   const declared = project.hosts[DEFAULT_HOST];
   const def = declared
     ? named(DEFAULT_HOST, () => resolveEndpoint({ ...base, host: declared.docker, fromHosts: true, ...(declared.tls ? { tls: declared.tls } : {}), ...(declared.ssh ? { ssh: declared.ssh } : {}) }))
-    : resolveEndpoint({ ...base, ...(flagHost ? { host: flagHost } : {}) });
+    : resolveCliEndpoint({ ...base, ...(flags.host !== undefined ? { flagHost: flags.host } : {}), ...(flags.context !== undefined ? { flagContext: flags.context } : {}) });
   const needed = new Set(Object.values(project.services).map((s) => s.host ?? DEFAULT_HOST));
   needed.add(DEFAULT_HOST);
   if (def.insecure) io.stderr(`warning: ${def.url} is plain tcp to a non-loopback address: anyone on the path can drive that engine; use TLS\n`);
@@ -72,7 +72,7 @@ export interface SessionOptions {
 export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {}): Promise<Session> {
   const g = globals(cmd) as ReturnType<typeof globals> & { progress?: ProgressMode; parallel?: string };
   const project = requireProject(g, io, opts.services);
-  const hosts = await connectHosts(project, g.host, io);
+  const hosts = await connectHosts(project, g, io);
   const controller = new AbortController();
   // Every engine call in flight listens on this signal: several hosts make more than Node's default 10.
   setMaxListeners(1000, controller.signal);

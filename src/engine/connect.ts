@@ -25,6 +25,7 @@ import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { TsfigError } from '../errors.js';
 import type { Engine } from './engine.js';
 import { DockerEngine } from './docker.js';
+import { selectContext, type DockerContext } from './context.js';
 
 export type EndpointProtocol = 'unix' | 'tcp' | 'ssh' | 'npipe';
 
@@ -63,7 +64,9 @@ export interface Endpoint {
   /** Plain tcp to a non-loopback address: anyone on the path can drive the engine. */
   insecure: boolean;
   /** Where the endpoint came from. */
-  source: 'flag' | 'hosts' | 'env' | 'default';
+  source: 'flag' | 'hosts' | 'env' | 'context' | 'default';
+  /** The docker CLI context that named it (source `context`). */
+  context?: string;
 }
 
 export interface ResolveOptions {
@@ -75,6 +78,11 @@ export interface ResolveOptions {
   ssh?: { identity?: string; known_hosts?: string };
   /** The host comes from a `hosts:` entry: DOCKER_TLS_VERIFY / DOCKER_CERT_PATH do not apply. */
   fromHosts?: boolean;
+  /**
+   * A docker CLI context (see context.ts), used when `host` is absent: its endpoint and TLS
+   * files, in place of DOCKER_HOST and DOCKER_TLS_VERIFY / DOCKER_CERT_PATH.
+   */
+  context?: DockerContext;
   env: NodeJS.ProcessEnv;
   /** For `~` and the default cert path; defaults to env.HOME, then the OS home. */
   homeDir?: string;
@@ -207,6 +215,9 @@ export function resolveEndpoint(opts: ResolveOptions): Endpoint {
   if (opts.host !== undefined && opts.host.trim() !== '') {
     raw = opts.host;
     source = opts.fromHosts === true ? 'hosts' : 'flag';
+  } else if (opts.context !== undefined) {
+    raw = opts.context.host;
+    source = 'context';
   } else if (env.DOCKER_HOST !== undefined && env.DOCKER_HOST.trim() !== '') {
     raw = env.DOCKER_HOST;
     source = 'env';
@@ -214,7 +225,9 @@ export function resolveEndpoint(opts: ResolveOptions): Endpoint {
     raw = DEFAULT_URL;
     source = 'default';
   }
-  const origin = source === 'flag' ? '--host' : source === 'hosts' ? 'hosts:' : source === 'env' ? 'DOCKER_HOST' : 'default';
+  const ctx = source === 'context' ? opts.context : undefined;
+  const origin =
+    source === 'flag' ? '--host' : source === 'hosts' ? 'hosts:' : source === 'env' ? 'DOCKER_HOST' : ctx !== undefined ? `context ${ctx.name}` : 'default';
   const parsed = parseHostUrl(raw, origin);
 
   const abs = (p: string): string => {
@@ -225,7 +238,12 @@ export function resolveEndpoint(opts: ResolveOptions): Endpoint {
   // TLS settings.
   let tls: TlsPaths | undefined;
   let verify = false;
-  if (source === 'hosts' || opts.tls !== undefined) {
+  if (ctx !== undefined) {
+    if (ctx.tls !== undefined) {
+      tls = ctx.tls;
+      verify = !ctx.skipTLSVerify;
+    }
+  } else if (source === 'hosts' || opts.tls !== undefined) {
     if (opts.tls !== undefined && (opts.tls.ca !== undefined || opts.tls.cert !== undefined || opts.tls.key !== undefined)) {
       tls = {
         ...(opts.tls.ca !== undefined ? { ca: abs(opts.tls.ca) } : {}),
@@ -301,6 +319,33 @@ export function resolveEndpoint(opts: ResolveOptions): Endpoint {
       };
     }
   }
+}
+
+export interface CliEndpointOptions extends Omit<ResolveOptions, 'host' | 'fromHosts' | 'context' | 'tls' | 'ssh'> {
+  /** `-H/--host`. */
+  flagHost?: string;
+  /** `-c/--context`. */
+  flagContext?: string;
+  /** For tests: reads the docker CLI's files (config.json, the context store). */
+  readFile?: (path: string) => string;
+}
+
+/**
+ * The endpoint of the command line, as the docker CLI picks it: `-H`, `--context`,
+ * `DOCKER_HOST`, `DOCKER_CONTEXT`, `currentContext` of config.json, the default socket.
+ */
+export function resolveCliEndpoint(opts: CliEndpointOptions): Endpoint {
+  const home = opts.homeDir ?? (opts.env.HOME !== undefined && opts.env.HOME !== '' ? opts.env.HOME : homedir());
+  const context = selectContext({
+    ...(opts.flagContext !== undefined ? { flag: opts.flagContext } : {}),
+    ...(opts.flagHost !== undefined ? { flagHost: opts.flagHost } : {}),
+    env: opts.env,
+    home,
+    ...(opts.readFile !== undefined ? { readFile: opts.readFile } : {}),
+  });
+  const { flagHost, flagContext: _flagContext, readFile: _readFile, ...rest } = opts;
+  const ep = resolveEndpoint({ ...rest, ...(flagHost !== undefined && flagHost.trim() !== '' ? { host: flagHost } : {}), ...(context !== undefined ? { context } : {}) });
+  return context !== undefined && ep.source === 'context' ? { ...ep, context: context.name } : ep;
 }
 
 /** A URL fit for messages: no credentials, no query. */

@@ -251,7 +251,7 @@ async function session(dir: string, project: string, controller: AbortController
   const loaded = loadProject({ cwd: dir, env, projectName: project });
   if (!loaded.project) throw new Error(JSON.stringify(loaded.diagnostics));
   const io = { stdout: (t: string) => void (out += t), stderr: (t: string) => void (err += t), cwd: dir, env, stdoutTTY: false, stderrTTY: false };
-  const hosts = await connectHosts(loaded.project, undefined, io);
+  const hosts = await connectHosts(loaded.project, {}, io);
   const s: Session = {
     project: loaded.project,
     hosts,

@@ -12,8 +12,9 @@ export function lsCommand(io: IO): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async function (this: Command) {
       const flags = this.opts<{ all?: boolean; quiet?: boolean; format: 'table' | 'json' }>();
-      const { connect, resolveEndpoint } = await import('../../engine/connect.js');
-      const engine = connect(resolveEndpoint({ env: io.env, ...(globals(this).host ? { host: globals(this).host } : {}) }));
+      const { connect, resolveCliEndpoint } = await import('../../engine/connect.js');
+      const g = globals(this);
+      const engine = connect(resolveCliEndpoint({ env: io.env, ...(g.host !== undefined ? { flagHost: g.host } : {}), ...(g.context !== undefined ? { flagContext: g.context } : {}) }));
       const containers = await engine.listContainers({ all: true, labels: { [LABEL.project]: true } });
       const projects = new Map<string, { states: Map<string, number>; files: string }>();
       for (const c of containers) {

@@ -24,10 +24,10 @@ export function versionCommand(io: IO): Command {
       const loaded = loadProject(loadOptions(g, io));
       const project = !hasErrors(loaded.diagnostics) && loaded.project ? loaded.project : undefined;
       const hosts = project
-        ? await connectHosts(project, g.host, io)
+        ? await connectHosts(project, g, io)
         : await (async () => {
-            const { connect, resolveEndpoint } = await import('../../engine/connect.js');
-            const ep = resolveEndpoint({ env: io.env, ...(g.host ? { host: g.host } : {}) });
+            const { connect, resolveCliEndpoint } = await import('../../engine/connect.js');
+            const ep = resolveCliEndpoint({ env: io.env, ...(g.host !== undefined ? { flagHost: g.host } : {}), ...(g.context !== undefined ? { flagContext: g.context } : {}) });
             return [{ name: 'default', endpoint: ep.url, engine: connect(ep) }];
           })();
       const results = await Promise.all(
