@@ -201,7 +201,7 @@ describe('run', () => {
 
   it('with a terminal: a TTY, the reply to a typed command, the exit code, and --rm', async () => {
     const { project, dir } = scenario('run-tty');
-    const t = inTerminal(dir, project, ['run', '--rm', 'app', 'sh'], 'stty rows 33 cols 77; ');
+    const t = inTerminal(dir, project, ['run', '--rm', '-it', 'app', 'sh'], 'stty rows 33 cols 77; ');
     t.proc.stdin?.write('tty && echo $((6*7))\n');
     await eventually(() => expect(t.out()).toMatch(/\/dev\/pts\/\d+\r*\n42\r*\n/), { timeout: 30_000 });
     t.proc.stdin?.write('stty size\n');
@@ -244,6 +244,9 @@ describe('exec', () => {
     expect(f.stdout).toBe('1 65534 /tmp\n');
     const i = await binWith(dir, project, ['exec', '-T', 'db', 'tr', 'a-z', 'A-Z'], 'shout\n');
     expect(i.stdout).toBe('SHOUT\n');
+    // Compose's -i (and -it) with a pipe: accepted, and no TTY since stdin is not a terminal.
+    const it2 = await binWith(dir, project, ['exec', '-i', 'db', 'tr', 'a-z', 'A-Z'], 'piped\n');
+    expect(it2.stdout, it2.stderr).toBe('PIPED\n');
     const d = await binWith(dir, project, ['exec', '-d', 'db', 'touch', '/tmp/detached']);
     expect(d.code, d.stderr).toBe(0);
     await eventually(async () => expect((await engine.exec(`${project}-db-1`, { cmd: ['ls', '/tmp/detached'] })).exitCode).toBe(0));
@@ -260,7 +263,7 @@ describe('exec', () => {
   it('a TTY session through a pseudo-terminal: type a command, read the reply', async () => {
     const { project, dir } = scenario('exec-tty');
     expect((await cli(dir, project, ['up', '-d', 'db'])).code).toBe(0);
-    const t = inTerminal(dir, project, ['exec', 'db', 'sh']);
+    const t = inTerminal(dir, project, ['exec', '-it', 'db', 'sh']);
     t.proc.stdin?.write('echo $((6*7))\n');
     await eventually(() => expect(t.out()).toMatch(/\n42\r*\n/), { timeout: 30_000 });
     t.proc.stdin?.write('exit\n');

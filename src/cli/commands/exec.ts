@@ -73,6 +73,9 @@ export function execCommand(io: IO): Command {
     .description('Run a command in the running container of a service')
     .option('-d, --detach', 'run the command in the background')
     .option('-T, --no-TTY', 'no pseudo-terminal, even when stdin is one')
+    // Compose's -i/-t (and -it): accepted; a TTY is used when stdin is a terminal, as compose does.
+    .option('-i, --interactive', 'keep stdin open (the default; accepted as in docker compose)')
+    .option('-t, --tty', 'a pseudo-terminal (the default when stdin is one; accepted as in docker compose)')
     .option('-u, --user <user>', 'run as this user (name or uid[:gid])')
     .option('-w, --workdir <dir>', 'working directory for the command')
     .addOption(new Option('-e, --env <KEY=VAL>', 'set an environment variable (repeatable; KEY alone takes it from here)').argParser(collect))

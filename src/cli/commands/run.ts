@@ -185,6 +185,9 @@ export function runCommand(io: IO): Command {
     .option('--service-ports', "publish the service's ports (not published by default)")
     .option('--no-deps', "don't start the services this one depends on")
     .option('-T, --no-TTY', 'no pseudo-terminal, even when stdin is one')
+    // Compose's -i/-t (and -it): accepted; a TTY is used when stdin is a terminal, as compose does.
+    .option('-i, --interactive', 'keep stdin open (the default; accepted as in docker compose)')
+    .option('-t, --tty', 'a pseudo-terminal (the default when stdin is one; accepted as in docker compose)')
     .addOption(new Option('-v, --volume <volume>', 'mount a volume, as in volumes: (repeatable)').argParser(collect))
     .argument('<service>', 'the service to run')
     .argument('[command...]', "the command (default: the service's)")
