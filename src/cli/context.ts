@@ -34,6 +34,8 @@ export interface IO {
   /** A promise while stdout's buffer is full (backpressure for streams of output), else undefined. */
   stdoutCongested?: () => Promise<void> | undefined;
   stderrTTY?: boolean;
+  /** stdin is a terminal: questions (rm's [yN]) can be asked. */
+  stdinTTY?: boolean;
   columns?: number;
 }
 

@@ -110,6 +110,7 @@ export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
     stdoutTTY: io?.stdoutTTY ?? (io?.stdout ? false : Boolean(process.stdout.isTTY)),
     ...(io?.stdout ? {} : { stdoutCongested: () => (process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => undefined) : undefined) }),
     stderrTTY: io?.stderrTTY ?? (io?.stderr ? false : Boolean(process.stderr.isTTY)),
+    stdinTTY: io?.stdinTTY ?? (io?.stdout ? false : Boolean(process.stdin.isTTY)),
     ...(process.stderr.columns ? { columns: process.stderr.columns } : {}),
   };
   const program = await buildProgram(full, argv);

@@ -5,8 +5,9 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/index.js';
-import { docker, engineFromEnv, requireEngine, SESSION_LABEL, SESSION_ID } from './support/harness.js';
-import { containersOf, expectConverged, idsByName, ok, scenarios, sh, volumeAt } from './support/stack.js';
+import { inTerminal } from './support/binary.js';
+import { docker, engineFromEnv, eventually, requireEngine, SESSION_LABEL, SESSION_ID } from './support/harness.js';
+import { containersOf, expectConverged, idsByName, ok, run, scenarios, sh, volumeAt } from './support/stack.js';
 
 let engine: Engine;
 const volumes: string[] = [];
@@ -86,13 +87,41 @@ describe('lifecycle commands', () => {
     // Still the same containers all along.
     expect(await idsByName(engine, project)).toEqual(ids);
 
-    // rm leaves running containers alone; rm of a stopped one removes it; rm -f removes the rest.
-    await ok(dir, project, ['rm']);
+    // rm as compose has it: running containers are left alone (even with -f); without a
+    // terminal to ask on, it refuses unless -f; -s stops them first.
+    expect((await ok(dir, project, ['rm'])).stderr).toBe('No stopped containers\n');
+    expect((await ok(dir, project, ['rm', '-f'])).stderr).toBe('No stopped containers\n');
     expect(await idsByName(engine, project)).toEqual(ids);
     await ok(dir, project, ['stop', '-t', '5', 'app']);
-    await ok(dir, project, ['rm', 'app']);
+    const refused = await run(dir, project, ['rm', 'app']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`^rm: not removing ${app} without asking.*add -f.*\n$`));
+    expect(await idsByName(engine, project)).toEqual(ids);
+    await ok(dir, project, ['rm', '-f', 'app']);
     expect(await idsByName(engine, project)).toEqual({ [backend]: ids[backend] });
-    await ok(dir, project, ['rm', '-f']);
+    await ok(dir, project, ['rm', '-f', '-s', '-t', '5']);
+    expect(await containersOf(engine, project)).toEqual([]);
+  });
+});
+
+describe('rm on a terminal', () => {
+  it('asks `Going to remove ... Are you sure? [yN]`: no keeps the containers, y removes them', async () => {
+    const { project, dir } = scenario('lifecycle');
+    await ok(dir, project, ['up', '-d']);
+    await ok(dir, project, ['stop', '-t', '5']);
+    const ids = await idsByName(engine, project);
+    const ask = async (answer: string) => {
+      const t = inTerminal(dir, project, ['rm']);
+      await eventually(() => expect(t.out()).toMatch(/Going to remove .*\. Are you sure\? \[yN\] /), { timeout: 30_000 });
+      t.proc.stdin?.write(answer);
+      return t.done;
+    };
+    const no = await ask('n\n');
+    expect(no.code, no.stdout).toBe(0);
+    expect(no.stdout).toContain(`Going to remove ${project}-app-1, ${project}-backend-1. Are you sure? [yN]`);
+    expect(await idsByName(engine, project)).toEqual(ids);
+    const yes = await ask('y\n');
+    expect(yes.code, yes.stdout).toBe(0);
     expect(await containersOf(engine, project)).toEqual([]);
   });
 });

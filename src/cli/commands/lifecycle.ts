@@ -1,12 +1,13 @@
 /** start, stop, restart, kill, rm, pause, unpause: one small command each, same wiring. */
 import { Command } from 'commander';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { planKill, planPause, planRestart, planRm, planStart, planStop, planUnpause } from '../../reconcile/lifecycle.js';
 import type { Plan } from '../../reconcile/plan.js';
 import type { ObservedState } from '../../reconcile/state.js';
 import type { Project } from '../../model/project.js';
 import { openSession, observeSession, runPlan } from '../runtime.js';
 import type { IO } from '../context.js';
+import { confirm } from '../prompt.js';
 import { parseTimeout } from './up.js';
 
 type Planner = (project: Project, observed: ObservedState, flags: Record<string, unknown>, services: string[]) => Plan;
@@ -27,7 +28,7 @@ function lifecycle(io: IO, name: string, description: string, planner: Planner, 
   });
 }
 
-const timeoutOf = (flags: Record<string, unknown>) => {
+const timeoutOf = (flags: { timeout?: unknown }) => {
   const t = parseTimeout(flags.timeout as string | undefined);
   return t !== undefined ? { timeout: t } : {};
 };
@@ -49,14 +50,44 @@ export const killCommand = (io: IO) =>
     c.option('-s, --signal <signal>', 'signal to send', 'SIGKILL'),
   );
 
+/**
+ * rm, as docker compose has it: stopped containers only (running ones too with -s, stopped
+ * first); `Going to remove ... Are you sure? [yN]` on a terminal, -f removes without asking;
+ * without a terminal and without -f it refuses, naming what it would remove.
+ */
 export const rmCommand = (io: IO) =>
-  lifecycle(
-    io,
-    'rm',
-    'Remove stopped containers',
-    (p, o, f, services) => planRm(p, o, { services, stop: Boolean(f.stop) || Boolean(f.force), volumes: Boolean(f.volumes), ...timeoutOf(f) }),
-    (c) => c.option('-f, --force', 'also stop and remove running containers, without asking').option('-s, --stop', 'stop running containers first').option('-v, --volumes', 'remove their anonymous volumes'),
-  );
+  new Command('rm')
+    .description('Remove stopped containers (asks first; -f: without asking; -s: stop running ones first)')
+    .argument('[services...]', 'services (default: all)')
+    .option('-f, --force', "don't ask to confirm the removal")
+    .option('-s, --stop', 'stop running containers first, then remove them')
+    .option('-v, --volumes', 'remove their anonymous volumes')
+    .option('-t, --timeout <seconds>', 'stop timeout (with -s)')
+    .action(async function (this: Command, services: string[]) {
+      const flags = this.opts<{ force?: boolean; stop?: boolean; volumes?: boolean; timeout?: string }>();
+      const s = await openSession(this, io, { services });
+      try {
+        const observed = await observeSession(s);
+        const plan = planRm(s.project, observed, { services, stop: flags.stop === true, volumes: flags.volumes === true, ...timeoutOf(flags) });
+        const names = plan.groups.filter((g) => g.resource.kind === 'container').map((g) => g.resource.name);
+        if (names.length === 0) {
+          for (const w of plan.warnings) io.stderr(`warning: ${w}\n`);
+          io.stderr('No stopped containers\n');
+          return;
+        }
+        const what = `Going to remove ${names.join(', ')}`;
+        if (flags.force !== true) {
+          if (io.stdinTTY !== true) throw new UsageError(`rm: not removing ${names.join(', ')} without asking, and there is no terminal to ask on: add -f to remove without asking`);
+          if (!(await confirm(`${what}. Are you sure?`, s.signal))) return;
+        } else {
+          io.stderr(`${what}\n`);
+        }
+        const code = await runPlan(s, plan, observed);
+        if (code !== 0) throw new ExitCode(code);
+      } finally {
+        s.dispose();
+      }
+    });
 
 export const pauseCommand = (io: IO) => lifecycle(io, 'pause', 'Pause running containers', (p, o, _f, services) => planPause(p, o, { services }));
 
