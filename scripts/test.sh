@@ -12,6 +12,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 bash scripts/engine.sh >&2
+# The ~/.ssh/config tests compare with OpenSSH's own reading (ssh -G).
+if ! command -v ssh >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssh-client >&2
+fi
 npm run -s build >&2
 
 status=0

@@ -19,13 +19,14 @@
  *
  * `resolveEndpoint` is pure (no file is read); `connect` reads the TLS files and builds the Engine.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { TsfigError } from '../errors.js';
 import type { Engine } from './engine.js';
 import { DockerEngine } from './docker.js';
 import { selectContext, type DockerContext } from './context.js';
+import { expandIdentityFile, lookupSshConfig, type SshConfigReader } from './sshconfig.js';
 
 export type EndpointProtocol = 'unix' | 'tcp' | 'ssh' | 'npipe';
 
@@ -57,6 +58,12 @@ export interface Endpoint {
   knownHosts?: string;
   /** ssh only: how messages name that file (`~/.ssh/known_hosts` under the home). */
   knownHostsLabel?: string;
+  /** ssh only: the engine's socket on the far side (`ssh://host/run/docker.sock`), else its default. */
+  remoteSocket?: string;
+  /** ssh only: the OpenSSH client configuration to apply (`~/.ssh/config`), read by `connect`. */
+  sshConfig?: string;
+  /** ssh only: the port was written in the URL (it wins over the ssh configuration's Port). */
+  portGiven?: boolean;
   /** TLS files (paths); present means the connection uses TLS. */
   tls?: TlsPaths;
   /** TLS: verify the engine's certificate. */
@@ -153,6 +160,8 @@ interface ParsedHost {
   host?: string;
   port?: number;
   username?: string;
+  /** ssh: the path after the authority (the far side's socket). */
+  path?: string;
   /** http:// / https:// force TLS off / on. */
   forceTls?: boolean;
 }
@@ -186,7 +195,9 @@ function parseHostUrl(raw: string, origin: string): ParsedHost {
       };
     }
     case 'ssh': {
-      const authority = rest.split('/')[0] ?? '';
+      const slash = rest.indexOf('/');
+      const authority = slash < 0 ? rest : rest.slice(0, slash);
+      const path = slash < 0 ? '' : rest.slice(slash).replace(/[?#].*$/, '');
       const at = authority.lastIndexOf('@');
       const userinfo = at >= 0 ? authority.slice(0, at) : '';
       if (userinfo.includes(':')) throw parseError(raw, origin, 'passwords in ssh:// addresses are not supported (use an ssh agent)');
@@ -195,8 +206,9 @@ function parseHostUrl(raw: string, origin: string): ParsedHost {
       return {
         protocol: 'ssh',
         host,
-        port: port ?? 22,
+        ...(port !== undefined ? { port } : {}),
         ...(userinfo !== '' ? { username: decodeURIComponent(userinfo) } : {}),
+        ...(path !== '' && path !== '/' ? { path } : {}),
       };
     }
     default:
@@ -304,10 +316,13 @@ export function resolveEndpoint(opts: ResolveOptions): Endpoint {
       const homePrefix = `${home.replace(/\/+$/, '')}/`;
       const knownHostsLabel = homePrefix !== '/' && knownHosts.startsWith(homePrefix) ? `~/${knownHosts.slice(homePrefix.length)}` : knownHosts;
       return {
-        url: `ssh://${user}${formatHost(host)}${port === 22 ? '' : `:${port}`}`,
+        url: `ssh://${user}${formatHost(host)}${port === 22 ? '' : `:${port}`}${parsed.path ?? ''}`,
         protocol: 'ssh',
         host,
         port,
+        ...(parsed.port !== undefined ? { portGiven: true } : {}),
+        ...(parsed.path !== undefined ? { remoteSocket: parsed.path } : {}),
+        sshConfig: join(home, '.ssh', 'config'),
         ...(parsed.username !== undefined ? { username: parsed.username } : {}),
         ...(identity !== undefined ? { identity } : { defaultIdentities: DEFAULT_IDENTITIES.map((f) => join(home, '.ssh', f)) }),
         ...(agent !== undefined ? { agent } : {}),
@@ -499,9 +514,48 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * An ssh endpoint as the OpenSSH client would reach it: `~/.ssh/config`'s HostName, User and
+ * Port for the host as written (a Host alias), where the URL does not say; its IdentityFiles
+ * in place of the default key files when no `hosts:` entry names a key. The URL stays as
+ * written, for messages.
+ */
+export function withSshConfig(endpoint: Endpoint, reader: SshConfigReader = fileReader, localUser: string = userInfo().username): Endpoint {
+  if (endpoint.protocol !== 'ssh' || endpoint.sshConfig === undefined || endpoint.host === undefined) return endpoint;
+  const home = dirname(dirname(endpoint.sshConfig));
+  const c = lookupSshConfig(endpoint.sshConfig, endpoint.host, { home, localUser, reader });
+  const out: Endpoint = { ...endpoint };
+  out.host = c.hostName;
+  if (c.user !== undefined && endpoint.username === undefined) out.username = c.user;
+  if (c.port !== undefined && endpoint.portGiven !== true) out.port = c.port;
+  if (c.identityFiles.length > 0 && endpoint.identity === undefined) {
+    const tokens = { home, localUser, host: out.host ?? endpoint.host, remoteUser: out.username ?? localUser };
+    out.defaultIdentities = c.identityFiles.map((f) => expandIdentityFile(f, tokens));
+  }
+  return out;
+}
+
+const fileReader: SshConfigReader = {
+  read: (p) => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  list: (d) => {
+    try {
+      return readdirSync(d);
+    } catch {
+      return [];
+    }
+  },
+};
+
 /** Build an Engine for the endpoint. No request is made: the first call reaches the engine. */
 export function connect(endpoint: Endpoint): Engine {
-  return new DockerEngine(endpoint, readTlsMaterial(endpoint), readSshAuth(endpoint));
+  const ep = withSshConfig(endpoint);
+  return new DockerEngine(ep, readTlsMaterial(ep), readSshAuth(ep));
 }
 
 /** `resolveEndpoint` then `connect`, for the common case. */

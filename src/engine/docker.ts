@@ -616,6 +616,7 @@ export class DockerEngine implements Engine {
             ...(ssh?.agent !== undefined ? { agent: ssh.agent } : {}),
             ...(endpoint.knownHosts !== undefined ? { knownHosts: endpoint.knownHosts } : {}),
             ...(endpoint.knownHostsLabel !== undefined ? { knownHostsLabel: endpoint.knownHostsLabel } : {}),
+            ...(endpoint.remoteSocket !== undefined ? { remoteSocket: endpoint.remoteSocket } : {}),
           }),
         } as Dockerode.DockerOptions;
         break;

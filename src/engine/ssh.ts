@@ -34,6 +34,8 @@ export interface SshTarget {
   privateKey?: Buffer;
   /** ssh agent socket. */
   agent?: string;
+  /** The engine's socket on the far side (`ssh://host/path`): `docker --host unix://PATH system dial-stdio`. */
+  remoteSocket?: string;
   /** ms to wait for the key exchange and authentication. */
   readyTimeout?: number;
   /** The known_hosts file the server's key is checked against; default `~/.ssh/known_hosts`. */
@@ -248,6 +250,11 @@ export const CHANNELS_PER_CONNECTION = 8;
 const IDLE_MS = 5_000;
 const DIAL = 'docker system dial-stdio';
 
+/** The far side's command, as the docker CLI's ssh helper runs it (cli/connhelper). */
+export function dialCommand(remoteSocket?: string): string {
+  return remoteSocket === undefined ? DIAL : `docker --host ${shellWord(`unix://${remoteSocket}`)} system dial-stdio`;
+}
+
 interface Conn {
   client: Ssh2Client;
   sock: Socket;
@@ -351,7 +358,7 @@ export class SshDialAgent extends Agent {
     try {
       await conn.ready;
       return await new Promise<Duplex>((resolve, reject) => {
-        conn.client.exec(DIAL, (err, stream) => {
+        conn.client.exec(dialCommand(this.target.remoteSocket), (err, stream) => {
           if (err) return reject(err);
           let released = false;
           const release = () => {

@@ -397,6 +397,26 @@ describe('hosts: over ssh', () => {
     }
   });
 
+  it('~/.ssh/config: a Host alias with HostName, User and IdentityFile; a socket path in the URL is dialled there', async () => {
+    const s = scenario('ssh-config');
+    const home = join(s.dir, '..', 'home');
+    mkdirSync(join(home, '.ssh'), { recursive: true });
+    copyFileSync(knownHosts, join(home, '.ssh', 'known_hosts'));
+    copyFileSync(sshKey, join(home, '.ssh', 'rig_key'));
+    writeFileSync(join(home, '.ssh', 'config'), 'Host righost2\n  HostName 192.168.77.2\n  User root\n  IdentityFile ~/.ssh/rig_key\n');
+    // The far side's engine named by path: host 2's socket (`docker --host unix://... system dial-stdio`).
+    s.write('fig.yml', ['hosts:', '  b:', `    docker: ssh://righost2${sock(2).slice('unix://'.length)}`, 'services:', service('two', 'b'), ''].join('\n'));
+    await s.ok(['up', '-d']);
+    expect(await names(2, s.project)).toEqual([`${s.project}-two-1`]);
+    await s.ok(['down', '-t', '1']);
+    expect(await names(2, s.project)).toEqual([]);
+    // A socket path that does not exist on the far side: the error names the endpoint with its path.
+    s.write('fig.yml', ['hosts:', '  b:', '    docker: ssh://righost2/run/no-such-engine.sock', 'services:', service('two', 'b'), ''].join('\n'));
+    const bad = await s.run(['up', '-d']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('ssh://righost2/run/no-such-engine.sock');
+  });
+
   it('a key the server does not accept: up fails with one line naming host b, and host a still converges', async () => {
     const s = scenario('ssh-badkey');
     const gen = await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(s.dir, 'other_key')]);
