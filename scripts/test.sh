@@ -12,9 +12,14 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 bash scripts/engine.sh >&2
-# The ~/.ssh/config tests compare with OpenSSH's own reading (ssh -G).
-if ! command -v ssh >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssh-client >&2
+# The ~/.ssh/config tests compare with OpenSSH's own reading (ssh -G); graph --format svg
+# runs Graphviz's dot.
+missing=()
+command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
+  echo "tsfig test: installing ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2
 fi
 npm run -s build >&2
 

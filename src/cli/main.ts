@@ -41,11 +41,15 @@ const COMMANDS: Record<string, (io: IO) => Promise<Command>> = {
   watch: async (io) => (await import('./commands/watch.js')).watchCommand(io),
   doctor: async (io) => (await import('./commands/doctor.js')).doctorCommand(io),
   config: async (io) => (await import('./commands/config.js')).configCommand(io),
+  graph: async (io) => (await import('./commands/graph.js')).graphCommand(io),
   version: async (io) => (await import('./commands/version.js')).versionCommand(io),
 };
 
+/** Other names of commands (commander aliases), so the right module loads. */
+const ALIASES: Record<string, string> = { viz: 'graph' };
+
 /** Global options that take a value (the token after them is not the command). */
-const VALUED = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '-H', '--host', '--progress']);
+const VALUED = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '-H', '--host', '-c', '--context', '--progress']);
 
 /** The command named on the command line, if any (global options come before it). */
 export function commandName(argv: string[]): string | undefined {
@@ -66,7 +70,9 @@ export function commandName(argv: string[]): string | undefined {
 async function loadCommands(io: IO, argv: string[]): Promise<Command[]> {
   const name = commandName(argv);
   if (name === undefined && (argv.includes('-v') || argv.includes('--version'))) return [];
-  const load = name !== undefined ? COMMANDS[name] : undefined;
+  // Own keys only: `tsfig constructor` is an unknown command, not Object's constructor.
+  const key = name !== undefined && Object.hasOwn(ALIASES, name) ? ALIASES[name] : name;
+  const load = key !== undefined && Object.hasOwn(COMMANDS, key) ? COMMANDS[key] : undefined;
   if (load) return [await load(io)];
   return Promise.all(Object.values(COMMANDS).map((l) => l(io)));
 }
