@@ -13,8 +13,10 @@ fi
 
 bash scripts/engine.sh >&2
 # The ~/.ssh/config tests compare with OpenSSH's own reading (ssh -G); graph --format svg
-# runs Graphviz's dot.
+# runs Graphviz's dot; the completion scripts run in bash, zsh and fish.
 missing=()
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+command -v fish >/dev/null 2>&1 || missing+=(fish)
 command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then

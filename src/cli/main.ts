@@ -42,6 +42,7 @@ const COMMANDS: Record<string, (io: IO) => Promise<Command>> = {
   doctor: async (io) => (await import('./commands/doctor.js')).doctorCommand(io),
   config: async (io) => (await import('./commands/config.js')).configCommand(io),
   graph: async (io) => (await import('./commands/graph.js')).graphCommand(io),
+  completion: async (io) => (await import('./commands/completion.js')).completionCommand(io, () => buildProgram(io, [])),
   version: async (io) => (await import('./commands/version.js')).versionCommand(io),
 };
 
