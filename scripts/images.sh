@@ -111,7 +111,8 @@ mirror() {
 }
 
 if ! command -v mmdebstrap >/dev/null 2>&1; then
-  [[ $(id -u) -eq 0 ]] || die "mmdebstrap is missing: apt-get install mmdebstrap (as root), then run again"
+  [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1 ||
+    die "mmdebstrap is missing: apt-get install mmdebstrap as root on Debian, or use the official images (examples/*/README.md)"
   log "installing mmdebstrap"
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -q -o Dpkg::Use-Pty=0 mmdebstrap >&2 ||
