@@ -4,6 +4,9 @@
 #
 #   bash scripts/images.sh          build when missing or out of date, else nothing
 #   bash scripts/images.sh --print  print the image's stable tag and exit
+#   bash scripts/images.sh ENGINE...  also copy it into each engine (a DOCKER_HOST URL, e.g. the
+#                                     rig's unix:///run/tsfig-host1.sock) that lacks it
+#                                     (docker save | docker load; for examples/web-api-db-multihost)
 #
 # No image registry is needed: `mmdebstrap` (a Debian package, installed when missing) makes a
 # bookworm root file system with the packages below already installed, and `docker import`
@@ -70,7 +73,9 @@ if [[ ${1:-} == --print ]]; then
   printf '%s\n' "$STABLE_TAG"
   exit 0
 fi
-[[ $# -eq 0 ]] || die "usage: bash scripts/images.sh [--print]"
+for e in "$@"; do
+  [[ $e == unix://* || $e == tcp://* || $e == ssh://* ]] || die "usage: bash scripts/images.sh [--print | ENGINE-URL...]"
+done
 
 command -v docker >/dev/null 2>&1 || die "no docker CLI: run bash scripts/engine.sh first"
 timeout 15 docker info >/dev/null 2>&1 || die "no Docker engine answers: run bash scripts/engine.sh first"
@@ -85,12 +90,28 @@ fi
 
 image_hash() { docker image inspect -f "{{ index .Config.Labels \"$HASH_LABEL\" }}" "$1" 2>/dev/null || true; }
 
+# Copy the image into the engines named on the command line that lack it (by its hashed tag).
+copy_to_engines() {
+  local e
+  for e in "$@"; do
+    if [[ $(DOCKER_HOST=$e image_hash "$HASHED_TAG") != "$hash" ]]; then
+      log "copying $HASHED_TAG to $e"
+      docker save "$HASHED_TAG" | DOCKER_HOST=$e docker load >/dev/null || die "copying $HASHED_TAG to $e failed"
+    fi
+    if [[ $(DOCKER_HOST=$e image_hash "$STABLE_TAG") != "$hash" ]]; then
+      DOCKER_HOST=$e docker tag "$HASHED_TAG" "$STABLE_TAG" || die "tagging $STABLE_TAG on $e failed"
+    fi
+    log "$STABLE_TAG up to date on $e"
+  done
+}
+
 if [[ $(image_hash "$HASHED_TAG") == "$hash" ]]; then
   if [[ $(image_hash "$STABLE_TAG") != "$hash" ]]; then
     docker tag "$HASHED_TAG" "$STABLE_TAG"
   fi
   size=$(docker image inspect -f '{{ .Size }}' "$HASHED_TAG")
   log "$STABLE_TAG up to date ($HASHED_TAG, $((size / 1000000)) MB)"
+  copy_to_engines "$@"
   exit 0
 fi
 
@@ -138,3 +159,4 @@ rm -f "$work/rootfs.tar"
 docker tag "$HASHED_TAG" "$STABLE_TAG"
 size=$(docker image inspect -f '{{ .Size }}' "$HASHED_TAG")
 log "built $HASHED_TAG (also $STABLE_TAG) in $((SECONDS - start)) s, $((size / 1000000)) MB"
+copy_to_engines "$@"

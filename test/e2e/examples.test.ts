@@ -1,8 +1,9 @@
 /**
  * The example stacks with real software (examples/fig-counter, web-api-db, reverse-proxy,
- * counter-watch), each brought up from a copy of its folder under a unique project name, checked
+ * counter-watch, web-api-db-multihost), each brought up from a copy of its folder under a unique project name, checked
  * through its real interface (HTTP on a loopback port the test chose) and the engine's state,
- * and taken down. beforeAll runs `bash scripts/images.sh` (idempotent: it builds the Debian
+ * and taken down (web-api-db-multihost runs on the multi-host rig, `bash scripts/hosts.sh up 3`,
+ * and is checked from inside its web container on rig host 1). beforeAll runs `bash scripts/images.sh` (idempotent: it builds the Debian
  * base image tsfig.local/examples-base:bookworm once per machine, minutes; then seconds).
  * afterAll removes what the examples made, by project label, and the images they built.
  */
@@ -12,9 +13,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/index.js';
+import { connect, resolveEndpoint, type Engine } from '../../src/engine/index.js';
 import { engineFromEnv, eventually, PROJECT_LABEL, requireEngine, uniqueProject } from './support/harness.js';
-import { cleanupStack, containersOf, ok, ROOT, spawnTsfig } from './support/stack.js';
+import { cleanupStack, containersOf, ok, rigUp, ROOT, spawnTsfig } from './support/stack.js';
 
 const BASE_IMAGE = 'tsfig.local/examples-base:bookworm';
 let engine: Engine;
@@ -25,12 +26,7 @@ const extraImages = new Set<string>();
 beforeAll(async () => {
   engine = engineFromEnv();
   await requireEngine(engine);
-  await new Promise<void>((resolve, reject) => {
-    execFile('bash', [join(ROOT, 'scripts', 'images.sh')], { cwd: ROOT, encoding: 'utf8', timeout: 1_500_000 }, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`bash scripts/images.sh failed: ${err.message}\n${stderr}`));
-      else resolve();
-    });
-  });
+  await images();
   expect((await engine.inspectImage(BASE_IMAGE))?.id).toMatch(/^sha256:/);
 }, 1_600_000);
 
@@ -44,11 +40,22 @@ afterAll(async () => {
   for (const id of extraImages) await engine.removeImage(id, { force: true }).catch(() => undefined);
 }, 300_000);
 
-/** A copy of examples/<name> in a temp folder, and a unique project name for it. */
-function example(name: string, services: string[]): { project: string; dir: string } {
+/** `bash scripts/images.sh [ENGINE...]`: the example base image, built or copied when missing. */
+function images(...engines: string[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    execFile('bash', [join(ROOT, 'scripts', 'images.sh'), ...engines], { cwd: ROOT, encoding: 'utf8', timeout: 1_500_000 }, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`bash scripts/images.sh failed: ${err.message}\n${stderr}`));
+      else resolve();
+    });
+  });
+}
+
+/** A copy of examples/<name> (and of the examples it builds from) in a temp folder, and a unique project name for it. */
+function example(name: string, services: string[], siblings: string[] = []): { project: string; dir: string } {
   const project = uniqueProject(`ex-${name}`);
-  const dir = join(mkdtempSync(join(tmpdir(), 'tsfig-examples-')), name);
-  cpSync(join(ROOT, 'examples', name), dir, { recursive: true });
+  const root = mkdtempSync(join(tmpdir(), 'tsfig-examples-'));
+  const dir = join(root, name);
+  for (const n of [name, ...siblings]) cpSync(join(ROOT, 'examples', n), join(root, n), { recursive: true });
   made.push({ project, dir, services });
   return { project, dir };
 }
@@ -229,5 +236,56 @@ describe('examples/counter-watch: the dev loop under tsfig watch', () => {
     } finally {
       if (child.proc.exitCode === null) child.proc.kill('SIGKILL');
     }
+  }, 900_000);
+});
+
+describe('examples/web-api-db-multihost: example 2 across three hosts over an overlay network', () => {
+  const sock = (i: number): string => `unix:///run/tsfig-host${i}.sock`;
+  let hosts: Engine[] = [];
+  let stack: { project: string; dir: string } | undefined;
+
+  beforeAll(async () => {
+    await rigUp(3);
+    await images(sock(1), sock(2), sock(3));
+    hosts = [1, 2, 3].map((i) => connect(resolveEndpoint({ env: { DOCKER_HOST: sock(i) } })));
+  }, 1_600_000);
+
+  afterAll(async () => {
+    if (stack === undefined) return;
+    const { project, dir } = stack;
+    await ok(dir, project, ['down', '-v', '--rmi', 'local', '-t', '1']).catch(() => undefined);
+    for (const h of hosts) {
+      await cleanupStack(h, project);
+      for (const s of ['web', 'api', 'db']) await h.removeImage(`${project}-${s}`, { force: true }).catch(() => undefined);
+    }
+  }, 300_000);
+
+  it('the app answers through web on host a; a note written there survives a recreate of every container', async () => {
+    stack = example('web-api-db-multihost', [], ['web-api-db']);
+    const { project, dir } = stack;
+    const [a, , c] = hosts as [Engine, Engine, Engine];
+    await ok(dir, project, ['up', '-d']);
+    // Each service on its host: web on a, api on b, db and cache on c.
+    for (const [i, services] of [[0, ['web']], [1, ['api']], [2, ['cache', 'db']]] as const) {
+      expect((await containersOf(hosts[i]!, project)).map((x) => x.service).sort()).toEqual(services);
+    }
+    const web = `${project}-web-1`;
+    const curl = async (...args: string[]): Promise<string> => {
+      const r = await a.exec(web, { cmd: ['curl', '-sSf', '--max-time', '5', ...args] });
+      if (r.exitCode !== 0) throw new Error(`curl ${args.join(' ')}: ${r.exitCode} ${r.stderr}`);
+      return r.stdout;
+    };
+    const list = async (): Promise<Array<{ id: number; text: string }>> => (JSON.parse(await curl('http://127.0.0.1/api/notes')) as { notes: Array<{ id: number; text: string }> }).notes;
+
+    const text = `across hosts ${project}`;
+    const posted = JSON.parse(
+      await eventually(() => curl('-X', 'POST', '-H', 'content-type: application/json', '-d', JSON.stringify({ text }), 'http://127.0.0.1/api/notes'), { timeout: 60_000, interval: 500 }),
+    ) as { id: number; text: string };
+    expect(await list()).toEqual([{ id: posted.id, text }]);
+
+    const db = (await c.inspectContainer(`${project}-db-1`)).id;
+    await ok(dir, project, ['up', '-d', '--force-recreate']);
+    expect((await c.inspectContainer(`${project}-db-1`)).id).not.toBe(db);
+    expect(await eventually(list, { timeout: 60_000, interval: 500 })).toEqual([{ id: posted.id, text }]);
   }, 900_000);
 });
