@@ -18,7 +18,8 @@
 #                                                 list, mmdebstrap options, image config)
 #   tsfig.local/examples-base:bookworm          (the stable tag the examples use)
 # The hash is stored as the label io.tsfig.examples-base.hash too. When the recipe changes, the
-# next run builds a new image; otherwise the run only re-points the stable tag when needed.
+# next run builds a new image and removes the earlier one (unless something still uses it);
+# otherwise the run only re-points the stable tag when needed.
 #
 # Debian mirror: TSFIG_DEBIAN_MIRROR, else the first deb.debian.org-style `debian` URI of this
 # machine's apt sources, else http://deb.debian.org/debian. Progress: one line per image on
@@ -105,12 +106,23 @@ copy_to_engines() {
   done
 }
 
+# The images of earlier recipes go, unless a container or an image built on them still needs
+# them (docker then refuses, and they stay).
+prune_old() {
+  local ref
+  while IFS= read -r ref; do
+    [[ $ref != "$HASHED_TAG" ]] || continue
+    if docker image rm "$ref" >/dev/null 2>&1; then log "removed $ref (an earlier recipe)"; fi
+  done < <(docker image ls --format '{{.Repository}}:{{.Tag}}' "$REPO" | grep -E "^$REPO:$SUITE-[0-9a-f]{12}\$" || true)
+}
+
 if [[ $(image_hash "$HASHED_TAG") == "$hash" ]]; then
   if [[ $(image_hash "$STABLE_TAG") != "$hash" ]]; then
     docker tag "$HASHED_TAG" "$STABLE_TAG"
   fi
   size=$(docker image inspect -f '{{ .Size }}' "$HASHED_TAG")
   log "$STABLE_TAG up to date ($HASHED_TAG, $((size / 1000000)) MB)"
+  prune_old
   copy_to_engines "$@"
   exit 0
 fi
@@ -159,4 +171,5 @@ rm -f "$work/rootfs.tar"
 docker tag "$HASHED_TAG" "$STABLE_TAG"
 size=$(docker image inspect -f '{{ .Size }}' "$HASHED_TAG")
 log "built $HASHED_TAG (also $STABLE_TAG) in $((SECONDS - start)) s, $((size / 1000000)) MB"
+prune_old
 copy_to_engines "$@"

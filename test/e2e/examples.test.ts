@@ -40,12 +40,12 @@ afterAll(async () => {
   for (const id of extraImages) await engine.removeImage(id, { force: true }).catch(() => undefined);
 }, 300_000);
 
-/** `bash scripts/images.sh [ENGINE...]`: the example base image, built or copied when missing. */
-function images(...engines: string[]): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+/** `bash scripts/images.sh [ENGINE...]`: the example base image, built or copied when missing; its progress lines. */
+function images(...engines: string[]): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     execFile('bash', [join(ROOT, 'scripts', 'images.sh'), ...engines], { cwd: ROOT, encoding: 'utf8', timeout: 1_500_000 }, (err, _stdout, stderr) => {
       if (err) reject(new Error(`bash scripts/images.sh failed: ${err.message}\n${stderr}`));
-      else resolve();
+      else resolve(stderr);
     });
   });
 }
@@ -91,6 +91,20 @@ async function containerOf(project: string, service: string, n = 1): Promise<{ i
 async function volumesOf(project: string): Promise<string[]> {
   return (await engine.listVolumes({ labels: { [PROJECT_LABEL]: project } })).map((v) => v.name).sort();
 }
+
+describe('scripts/images.sh', () => {
+  it('tags the base image in the tsfig.local namespace with its recipe hash (tag and label); a second run builds nothing', async () => {
+    const before = (await engine.inspectImage(BASE_IMAGE))!;
+    const hash = before.config.labels['io.tsfig.examples-base.hash'] ?? '';
+    expect(hash).toMatch(/^[0-9a-f]{12}$/);
+    expect((await engine.inspectImage(`tsfig.local/examples-base:bookworm-${hash}`))?.id).toBe(before.id);
+    const started = Date.now();
+    const progress = await images();
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(progress.trim().split('\n')).toHaveLength(1);
+    expect((await engine.inspectImage(BASE_IMAGE))?.id).toBe(before.id);
+  });
+});
 
 describe('examples/fig-counter: Fig 1.0 quick start (flat fig.yml, build, links, code volume)', () => {
   it('counts hits in Redis through links; an edit of the mounted code shows after tsfig up', async () => {
