@@ -33,6 +33,7 @@ const COMMANDS: Record<string, (io: IO) => Promise<Command>> = {
   stats: async (io) => (await import('./commands/stats.js')).statsCommand(io),
   events: async (io) => (await import('./commands/events.js')).eventsCommand(io),
   images: async (io) => (await import('./commands/images.js')).imagesCommand(io),
+  volumes: async (io) => (await import('./commands/volumes.js')).volumesCommand(io),
   cp: async (io) => (await import('./commands/cp.js')).cpCommand(io),
   build: async (io) => (await import('./commands/build.js')).buildCommand(io),
   pull: async (io) => (await import('./commands/pull.js')).pullCommand(io),

@@ -99,3 +99,49 @@ describe('down -v', () => {
     expect((await engine.exec(name, { cmd: ['cat', '/data/file', '/old/file'] })).stdout).toBe('kept\nold\n');
   });
 });
+
+describe('volumes', () => {
+  const listProject = uniqueProject('vols');
+  const ext = `${listProject}-ext`;
+  afterAll(async () => {
+    await cleanupProject(engine, listProject);
+    await engine.removeVolume(ext, { force: true }).catch(() => undefined);
+  });
+
+  it("lists the project's volumes and the declared external ones, by service with names given", async () => {
+    await engine.createVolume({ name: ext, labels: { 'io.tsfig.test-session': 'volumes-list' } });
+    const dir = projectDir({
+      'fig.yml': `services:
+  a:
+    image: busybox
+    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait $$!; done"]
+    volumes: [one:/one, ext:/ext]
+  b:
+    image: busybox
+    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait $$!; done"]
+    volumes: [two:/two]
+volumes:
+  one: {}
+  two: {}
+  ext: {external: true, name: ${ext}}
+`,
+    });
+    const env = { HOME: '/root', PATH: process.env.PATH };
+    const run = (...args: string[]) => tsfig(['-p', listProject, '--progress', 'plain', ...args], { cwd: dir, env });
+    expect((await run('up', '-d')).code).toBe(0);
+    const table = await run('volumes');
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/))).toEqual([
+      ['DRIVER', 'VOLUME', 'NAME'],
+      ['local', ext],
+      ['local', `${listProject}_one`],
+      ['local', `${listProject}_two`],
+    ]);
+    expect((await run('volumes', '-q', 'b')).stdout).toBe(`${listProject}_two\n`);
+    const json = (await run('volumes', '--format', 'json', 'a')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { Name: string; Driver: string });
+    expect(json.map((v) => [v.Driver, v.Name])).toEqual([
+      ['local', ext],
+      ['local', `${listProject}_one`],
+    ]);
+  });
+});
