@@ -96,11 +96,35 @@ export function planStop(project: Project, observed: ObservedState, opts: Lifecy
   });
 }
 
-export function planKill(project: Project, observed: ObservedState, opts: LifecycleOptions & { signal?: string }): Plan {
-  return reverseOrdered(project, observed, opts, (s, c) => {
-    if (c.state !== 'running' && c.state !== 'paused' && c.state !== 'restarting') return undefined;
-    return s.node(s.group(c, 'container', 'kill', `kill ${opts.signal ?? 'SIGKILL'}`, multi(observed)), { type: 'container.kill', host: c.host, name: c.id, ...(opts.signal ? { signal: opts.signal } : {}) }, []);
-  });
+export function planKill(project: Project, observed: ObservedState, opts: LifecycleOptions & { signal?: string; removeOrphans?: boolean }): Plan {
+  return reverseOrdered(
+    project,
+    observed,
+    opts,
+    (s, c) => {
+      if (c.state !== 'running' && c.state !== 'paused' && c.state !== 'restarting') return undefined;
+      return s.node(s.group(c, 'container', 'kill', `kill ${opts.signal ?? 'SIGKILL'}`, multi(observed)), { type: 'container.kill', host: c.host, name: c.id, ...(opts.signal ? { signal: opts.signal } : {}) }, []);
+    },
+    (s) => {
+      // Orphans (containers of services no longer in the file): named, or removed with
+      // --remove-orphans, as compose's kill does.
+      if (opts.services?.length) return;
+      const known = new Set([...Object.keys(project.services), ...Object.keys(project.disabledServices)]);
+      const orphans = Object.values(observed.hosts)
+        .filter((h) => h.reachable)
+        .flatMap((h) => h.containers)
+        .filter((c) => !c.oneoff && !known.has(c.service));
+      if (orphans.length === 0) return;
+      if (!opts.removeOrphans) {
+        s.plan.warnings.push(`found orphan containers (${orphans.map((o) => o.name).sort().join(', ')}) of services no longer in the project; run with --remove-orphans to remove them`);
+        return;
+      }
+      for (const c of orphans) {
+        const g = s.group(c, 'container', 'remove', `orphan: service ${c.service} is not in the project`, multi(observed));
+        s.node(g, { type: 'container.remove', host: c.host, name: c.id, volumes: false, force: true }, []);
+      }
+    },
+  );
 }
 
 export function planPause(project: Project, observed: ObservedState, opts: LifecycleOptions): Plan {
@@ -190,8 +214,30 @@ export function planStart(project: Project, observed: ObservedState, opts: Lifec
   });
 }
 
-export function planRestart(project: Project, observed: ObservedState, opts: LifecycleOptions): Plan {
-  return forwardOrdered(project, observed, opts, (s, c, deps) =>
+/**
+ * The services `restart` restarts, as docker compose picks them: the named ones and, unless
+ * `noDeps`, every service that depends on one of them with `restart: true` (transitively).
+ * No names: all of them.
+ */
+export function restartScope(project: Project, services: string[] | undefined, noDeps: boolean): string[] | undefined {
+  if (!services?.length || noDeps) return services;
+  const out = new Set(services);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const svc of Object.values(project.services)) {
+      if (out.has(svc.name)) continue;
+      if (Object.entries(svc.depends_on).some(([dep, d]) => d.restart === true && out.has(dep))) {
+        out.add(svc.name);
+        grew = true;
+      }
+    }
+  }
+  return [...out];
+}
+
+export function planRestart(project: Project, observed: ObservedState, opts: LifecycleOptions & { noDeps?: boolean }): Plan {
+  const services = restartScope(project, opts.services, opts.noDeps === true);
+  return forwardOrdered(project, observed, { ...opts, ...(services !== undefined ? { services } : {}) }, (s, c, deps) =>
     s.node(s.group(c, 'container', 'restart', 'restart requested', multi(observed)), { type: 'container.restart', host: c.host, name: c.id, ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) }, deps),
   );
 }

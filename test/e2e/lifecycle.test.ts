@@ -5,6 +5,9 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/index.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectDir } from '../support/project.js';
 import { inTerminal } from './support/binary.js';
 import { docker, engineFromEnv, eventually, requireEngine, SESSION_LABEL, SESSION_ID } from './support/harness.js';
 import { containersOf, expectConverged, idsByName, ok, run, scenarios, sh, volumeAt } from './support/stack.js';
@@ -101,6 +104,72 @@ describe('lifecycle commands', () => {
     expect(await idsByName(engine, project)).toEqual({ [backend]: ids[backend] });
     await ok(dir, project, ['rm', '-f', '-s', '-t', '5']);
     expect(await containersOf(engine, project)).toEqual([]);
+  });
+});
+
+describe('compose habits of the lifecycle commands', () => {
+  const idle = `image: busybox
+    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait $$!; done"]`;
+  const started = async (name: string) => (await engine.inspectContainer(name)).state.startedAt;
+
+  it('restart restarts the services that depend on the named one with restart: true, unless --no-deps', async () => {
+    const { project } = scenario('lifecycle');
+    const dir = projectDir({
+      'fig.yml': `services:
+  db:
+    ${idle}
+  api:
+    ${idle}
+    depends_on: {db: {condition: service_started, restart: true}}
+  report:
+    ${idle}
+    depends_on: [db]
+`,
+    });
+    await ok(dir, project, ['up', '-d']);
+    const before = { db: await started(`${project}-db-1`), api: await started(`${project}-api-1`), report: await started(`${project}-report-1`) };
+    await ok(dir, project, ['restart', '-t', '5', 'db']);
+    const mid = { db: await started(`${project}-db-1`), api: await started(`${project}-api-1`), report: await started(`${project}-report-1`) };
+    expect(mid.db).not.toBe(before.db);
+    expect(mid.api).not.toBe(before.api);
+    expect(mid.report).toBe(before.report);
+    await ok(dir, project, ['restart', '-t', '5', '--no-deps', 'db']);
+    expect(await started(`${project}-db-1`)).not.toBe(mid.db);
+    expect(await started(`${project}-api-1`)).toBe(mid.api);
+  });
+
+  it('start --wait returns once the containers are healthy', async () => {
+    const { project } = scenario('lifecycle');
+    const dir = projectDir({
+      'fig.yml': `services:
+  db:
+    ${idle}
+    healthcheck: {test: ["CMD-SHELL", "test -e /tmp/ready || (sleep 1; touch /tmp/ready; false)"], interval: 1s, retries: 30}
+`,
+    });
+    await ok(dir, project, ['up', '-d']);
+    await ok(dir, project, ['stop', '-t', '5']);
+    await ok(dir, project, ['start', '--wait', '--wait-timeout', '60']);
+    expect((await engine.inspectContainer(`${project}-db-1`)).state.health?.status).toBe('healthy');
+  });
+
+  it('kill --remove-orphans removes the containers of services no longer in the file', async () => {
+    const { project } = scenario('lifecycle');
+    const dir = projectDir({ 'fig.yml': `services:
+  a:
+    ${idle}
+  b:
+    ${idle}
+` });
+    await ok(dir, project, ['up', '-d']);
+    writeFileSync(join(dir, 'fig.yml'), `services:
+  a:
+    ${idle}
+`);
+    const named = await ok(dir, project, ['kill']);
+    expect(named.stderr).toContain(`found orphan containers (${project}-b-1)`);
+    await ok(dir, project, ['kill', '--remove-orphans']);
+    expect((await containersOf(engine, project)).map((c) => c.name)).toEqual([`${project}-a-1`]);
   });
 });
 

@@ -1,7 +1,7 @@
 /** start, stop, restart, kill, rm, pause, unpause: one small command each, same wiring. */
 import { Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
-import { planKill, planPause, planRestart, planRm, planStart, planStop, planUnpause } from '../../reconcile/lifecycle.js';
+import { planKill, planPause, planRestart, planRm, planStart, planStop, planUnpause, planWait } from '../../reconcile/lifecycle.js';
 import type { Plan } from '../../reconcile/plan.js';
 import type { ObservedState } from '../../reconcile/state.js';
 import type { Project } from '../../model/project.js';
@@ -33,7 +33,31 @@ const timeoutOf = (flags: { timeout?: unknown }) => {
   return t !== undefined ? { timeout: t } : {};
 };
 
-export const startCommand = (io: IO) => lifecycle(io, 'start', 'Start existing containers', (p, o, _f, services) => planStart(p, o, { services }));
+/** start, and with --wait: until its containers are running (healthy, when they have a healthcheck), as `up --wait`. */
+export const startCommand = (io: IO) =>
+  new Command('start')
+    .description('Start existing containers')
+    .argument('[services...]', 'services (default: all)')
+    .option('--wait', 'wait until the containers are running, and healthy when they have a healthcheck')
+    .option('--wait-timeout <seconds>', 'how long --wait may take (default 120)')
+    .action(async function (this: Command, services: string[]) {
+      const flags = this.opts<{ wait?: boolean; waitTimeout?: string }>();
+      const timeout = parseTimeout(flags.waitTimeout);
+      const s = await openSession(this, io, { services });
+      try {
+        const observed = await observeSession(s);
+        const code = await runPlan(s, planStart(s.project, observed, { services }), observed);
+        if (code !== 0) throw new ExitCode(code);
+        if (flags.wait === true) {
+          const now = await observeSession(s);
+          const scope = services.length ? services : Object.keys(s.project.services);
+          const waited = await runPlan(s, planWait(s.project, now, scope, (timeout ?? 120) * 1000), now);
+          if (waited !== 0) throw new ExitCode(waited);
+        }
+      } finally {
+        s.dispose();
+      }
+    });
 
 export const stopCommand = (io: IO) =>
   lifecycle(io, 'stop', 'Stop running containers without removing them', (p, o, f, services) => planStop(p, o, { services, ...timeoutOf(f) }), (c) =>
@@ -41,13 +65,13 @@ export const stopCommand = (io: IO) =>
   );
 
 export const restartCommand = (io: IO) =>
-  lifecycle(io, 'restart', 'Restart containers', (p, o, f, services) => planRestart(p, o, { services, ...timeoutOf(f) }), (c) =>
-    c.option('-t, --timeout <seconds>', 'seconds to wait before killing'),
+  lifecycle(io, 'restart', 'Restart containers (and, as compose, the services that depend on them with restart: true)', (p, o, f, services) => planRestart(p, o, { services, noDeps: f.deps === false, ...timeoutOf(f) }), (c) =>
+    c.option('-t, --timeout <seconds>', 'seconds to wait before killing').option('--no-deps', "don't restart the services that depend on the named ones"),
   );
 
 export const killCommand = (io: IO) =>
-  lifecycle(io, 'kill', 'Kill containers (SIGKILL unless -s)', (p, o, f, services) => planKill(p, o, { services, ...(f.signal ? { signal: String(f.signal) } : {}) }), (c) =>
-    c.option('-s, --signal <signal>', 'signal to send', 'SIGKILL'),
+  lifecycle(io, 'kill', 'Kill containers (SIGKILL unless -s)', (p, o, f, services) => planKill(p, o, { services, removeOrphans: f.removeOrphans === true, ...(f.signal ? { signal: String(f.signal) } : {}) }), (c) =>
+    c.option('-s, --signal <signal>', 'signal to send', 'SIGKILL').option('--remove-orphans', 'remove containers of services no longer in the file'),
   );
 
 /**
