@@ -41,7 +41,7 @@ describe('the tsfig binary', () => {
   });
 
   it('talks to the engine: tsfig version names the engine and its API version', async () => {
-    const r = await run(['version', '--format', 'json']);
+    const r = await run(['version', '-f', 'json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const v = JSON.parse(r.stdout);

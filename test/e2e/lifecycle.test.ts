@@ -173,6 +173,25 @@ describe('compose habits of the lifecycle commands', () => {
   });
 });
 
+describe('ls', () => {
+  it('lists running projects, --all stopped ones too, --filter name= by name, -q names only', async () => {
+    const one = scenario('lifecycle');
+    const two = scenario('lifecycle');
+    await ok(one.dir, one.project, ['up', '-d']);
+    await ok(two.dir, two.project, ['up', '-d']);
+    await ok(two.dir, two.project, ['stop', '-t', '5']);
+    const q = (await ok(one.dir, one.project, ['ls', '-q', '--filter', `name=${one.project}`])).stdout;
+    expect(q).toBe(`${one.project}\n`);
+    expect((await ok(one.dir, one.project, ['ls', '-q', '--filter', `name=${two.project}`])).stdout).toBe('');
+    expect((await ok(one.dir, one.project, ['ls', '-a', '-q', '--filter', `name=${two.project}`])).stdout).toBe(`${two.project}\n`);
+    const rows = JSON.parse((await ok(one.dir, one.project, ['ls', '-a', '--format', 'json', '--filter', `name=${one.project}`, '--filter', `name=${two.project}`])).stdout) as Array<{ Name: string; Status: string }>;
+    expect(rows.map((r) => [r.Name, r.Status]).sort()).toEqual([[one.project, 'running(2)'], [two.project, 'exited(2)']].sort());
+    const bad = await run(one.dir, one.project, ['ls', '--filter', 'status=running']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/the one filter is name=TEXT/);
+  });
+});
+
 describe('rm on a terminal', () => {
   it('asks `Going to remove ... Are you sure? [yN]`: no keeps the containers, y removes them', async () => {
     const { project, dir } = scenario('lifecycle');

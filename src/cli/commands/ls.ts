@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { LABEL } from '../../model/labels.js';
 import { formatTable } from '../../ui/table.js';
-import { globals, type IO } from '../context.js';
+import { UsageError } from '../../errors.js';
+import { collect, globals, type IO } from '../context.js';
 
 /** The projects found on the engine, with their status; needs no project file. */
 export function lsCommand(io: IO): Command {
@@ -10,8 +11,14 @@ export function lsCommand(io: IO): Command {
     .option('-a, --all', 'also projects whose containers are all stopped')
     .option('-q, --quiet', 'only project names')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('--filter <filter>', 'only projects whose name contains this: name=TEXT (repeatable: any of them)').argParser(collect))
     .action(async function (this: Command) {
-      const flags = this.opts<{ all?: boolean; quiet?: boolean; format: 'table' | 'json' }>();
+      const flags = this.opts<{ all?: boolean; quiet?: boolean; format: 'table' | 'json'; filter?: string[] }>();
+      const names = (flags.filter ?? []).map((f) => {
+        const m = /^name=(.*)$/.exec(f);
+        if (m === null) throw new UsageError(`ls: unsupported filter ${JSON.stringify(f)}: the one filter is name=TEXT`);
+        return m[1] ?? '';
+      });
       const { connect, resolveCliEndpoint } = await import('../../engine/connect.js');
       const g = globals(this);
       const engine = connect(resolveCliEndpoint({ env: io.env, ...(g.host !== undefined ? { flagHost: g.host } : {}), ...(g.context !== undefined ? { flagContext: g.context } : {}) }));
@@ -25,6 +32,7 @@ export function lsCommand(io: IO): Command {
       }
       const rows = [...projects.entries()]
         .filter(([, p]) => flags.all || p.states.has('running'))
+        .filter(([name]) => names.length === 0 || names.some((n) => name.includes(n)))
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([name, p]) => ({
           Name: name,

@@ -9,7 +9,7 @@ import { VERSION } from '../version.js';
 export function versionCommand(io: IO): Command {
   return new Command('version')
     .description("Print tsfig's version and each engine's version and API version")
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--short', 'print only the tsfig version, without asking the engine')
     .action(async function (this: Command) {
       const opts = this.opts<{ format: 'text' | 'json'; short?: boolean }>();
