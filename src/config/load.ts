@@ -2,7 +2,6 @@
  * The loader: files -> positioned trees -> interpolated -> validated -> canonical services
  * -> include and extends -> merged -> a Project, or every diagnostic found on the way.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import type { Project } from '../model/project.js';
@@ -12,6 +11,7 @@ import { discover, type DiscoverOptions } from './discover.js';
 import { envFileToMap, parseEnvFile } from './envfile.js';
 import { finalizeProject } from './finalize.js';
 import { interpolate } from './interpolate.js';
+import { DIRECTORY, readDiagnostic, readRegularFile, readStdin } from './readfile.js';
 import { mergeFiles, mergeService } from './merge.js';
 import { suggest } from './suggest.js';
 import { copyLoc, isTree, keyLoc, newTree, parseYaml, put, selfLoc, setSelfLoc, valueLoc, type Tree } from './tree.js';
@@ -58,18 +58,16 @@ class Loader {
   ) {}
 
   /** Read one file (cached per file and base directory). */
-  load(file: string, baseDir: string, vars: Record<string, string | undefined>, includeStack: string[], at?: Loc): FileModel | undefined {
+  load(file: string, baseDir: string, vars: Record<string, string | undefined>, includeStack: string[], at?: Loc, what = 'project file'): FileModel | undefined {
     const cacheKey = `${file}\u0000${baseDir}`;
     if (this.cache.has(cacheKey)) return this.cache.get(cacheKey) ?? undefined;
     this.cache.set(cacheKey, null);
-    let text: string;
-    try {
-      text = file === '-' ? (this.stdin?.() ?? readFileSync(0, 'utf8')) : readFileSync(file, 'utf8');
-    } catch (e) {
-      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message;
-      this.diagnostics.push(diag('FILE_NOT_FOUND', `cannot read ${file}: ${reason}`, at, 'check the path'));
+    const read = file === '-' ? (this.stdin ? { ok: true as const, text: this.stdin() } : readStdin()) : readRegularFile(file);
+    if (!read.ok) {
+      this.diagnostics.push(readDiagnostic(read, what, file === '-' ? '<stdin>' : file, at));
       return undefined;
     }
+    const text = read.text;
     const displayName = file === '-' ? '<stdin>' : file;
     const parsed = parseYaml(text, displayName);
     this.diagnostics.push(...parsed.diagnostics);
@@ -133,7 +131,7 @@ class Loader {
       const at = valueLoc(inc, i);
       const paths = isTree(entry) ? ([] as unknown[]).concat(entry.path) : [entry];
       const projectDir = isTree(entry) && typeof entry.project_directory === 'string' ? resolve(dir, entry.project_directory) : undefined;
-      const envFiles = isTree(entry) && entry.env_file !== undefined ? ([] as unknown[]).concat(entry.env_file).map((f) => resolve(dir, String(f))) : undefined;
+      const envFiles = isTree(entry) && entry.env_file !== undefined ? includeEnvFiles(entry, dir) : undefined;
       for (const p of paths) {
         const file = resolve(dir, String(p));
         if (stack.includes(file)) {
@@ -141,8 +139,8 @@ class Loader {
           continue;
         }
         const baseDir = projectDir ?? dirname(file);
-        const vars = this.includeVars(baseDir, envFiles, model.vars);
-        const included = this.load(file, baseDir, vars, stack, at);
+        const vars = this.includeVars(baseDir, envFiles, model.vars, at);
+        const included = this.load(file, baseDir, vars, stack, at, 'included file');
         if (!included) continue;
         this.mergeIncluded(model, included, at);
       }
@@ -150,14 +148,18 @@ class Loader {
     delete model.tree.include;
   }
 
-  private includeVars(dir: string, envFiles: string[] | undefined, parent: Record<string, string | undefined>): Record<string, string | undefined> {
+  private includeVars(dir: string, envFiles: EnvFileRef[] | undefined, parent: Record<string, string | undefined>, at: Loc | undefined): Record<string, string | undefined> {
     const out: Record<string, string | undefined> = { ...parent };
-    for (const f of envFiles ?? [resolve(dir, '.env')]) {
-      try {
-        Object.assign(out, envFileToMap(parseEnvFile(readFileSync(f, 'utf8'), (k) => this.shellEnv[k])));
-      } catch {
-        // an absent .env is normal
+    for (const { path: f, loc } of envFiles ?? [{ path: resolve(dir, '.env'), loc: at }]) {
+      const read = readRegularFile(f);
+      if (!read.ok) {
+        // An absent .env is normal (and a folder named .env is not one), as is an absent
+        // env_file of an include; anything else named there is reported.
+        const skip = read.problem === 'missing' || (envFiles === undefined && read.kind === DIRECTORY);
+        if (!skip) this.diagnostics.push(readDiagnostic(read, envFiles ? 'env_file of the include' : 'env file of the included project', f, loc));
+        continue;
       }
+      Object.assign(out, envFileToMap(parseEnvFile(read.text, (k) => this.shellEnv[k])));
     }
     for (const [k, v] of Object.entries(this.shellEnv)) if (v !== undefined) out[k] = v;
     return out;
@@ -215,7 +217,7 @@ class Loader {
       const dir = model.file === '<stdin>' ? model.baseDir : dirname(model.file);
       const file = resolve(dir, baseFile);
       if (file === model.file) baseModel = model;
-      else baseModel = this.load(file, dirname(file), model.vars, [], at);
+      else baseModel = this.load(file, dirname(file), model.vars, [], isTree(ext) ? (valueLoc(ext, 'file') ?? at) : at, 'extends file');
       if (!baseModel) return undefined;
     }
     const baseServices = baseModel.tree.services;
@@ -256,6 +258,18 @@ class Loader {
     model.resolved.add(name);
     return merged;
   }
+}
+
+interface EnvFileRef {
+  path: string;
+  loc: Loc | undefined;
+}
+
+/** An include entry's `env_file` (one or a list), absolute, each with the position that names it. */
+function includeEnvFiles(entry: Tree, dir: string): EnvFileRef[] {
+  const v = entry.env_file;
+  if (Array.isArray(v)) return v.map((f, i) => ({ path: resolve(dir, String(f)), loc: valueLoc(v, i) ?? valueLoc(entry, 'env_file') }));
+  return [{ path: resolve(dir, String(v)), loc: valueLoc(entry, 'env_file') }];
 }
 
 /**
