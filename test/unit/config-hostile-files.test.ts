@@ -171,3 +171,12 @@ describe('hostile files named by the project', () => {
     expect(r.diagnostics[0]!.message).toContain('not found');
   });
 });
+
+describe('hostile interpolation', () => {
+  it('${U:-${U:-...}} 2,000 deep loads, as compose accepts it', () => {
+    const image = '${U:-'.repeat(2000) + 'busybox' + '}'.repeat(2000);
+    const r = load(projectDir({ 'fig.yml': `services:\n  web:\n    image: "${image}"\n` }));
+    expect(errorsOf(r)).toEqual([]);
+    expect(r.project!.services.web!.image).toBe('busybox');
+  });
+});
