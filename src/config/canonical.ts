@@ -227,7 +227,10 @@ export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext):
   }
   if (raw.dockerfile !== undefined) {
     const b = isTree(out.build) ? out.build : undefined;
-    if (b && b.dockerfile === undefined) put(b, 'dockerfile', raw.dockerfile);
+    if (b && b.dockerfile === undefined) {
+      put(b, 'dockerfile', raw.dockerfile);
+      copyLoc(raw, 'dockerfile', b, 'dockerfile');
+    }
   }
   put(out, 'name', name);
   return out;

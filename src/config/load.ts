@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import type { Project } from '../model/project.js';
+import { checkBuildContexts } from './buildcheck.js';
 import { canonicalizeServices } from './canonical.js';
 import { diag, hasErrors, sortDiagnostics, warning, type Diagnostic, type Loc } from './diagnostics.js';
 import { discover, type DiscoverOptions } from './discover.js';
@@ -27,6 +28,8 @@ export interface LoadOptions extends DiscoverOptions {
   homeDir?: string;
   /** Read stdin for `-f -`. */
   stdin?: () => string;
+  /** Check local build contexts and Dockerfiles (commands that may build; not `down`, `ps`, ...). */
+  checkBuildContexts?: boolean;
 }
 
 export interface LoadResult {
@@ -354,5 +357,9 @@ function loadUnsorted(opts: LoadOptions): LoadResult {
   });
   diagnostics.push(...fin.diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
+  if (opts.checkBuildContexts && fin.project) {
+    diagnostics.push(...checkBuildContexts(tree, fin.project));
+    if (hasErrors(diagnostics)) return { diagnostics };
+  }
   return { project: fin.project, diagnostics };
 }
