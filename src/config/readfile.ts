@@ -138,8 +138,13 @@ export function readRegularFile(path: string, max = maxFileBytes()): ReadResult 
 
 /** Read standard input (`-f -`) within the size limit. */
 export function readStdin(max = maxFileBytes()): ReadResult {
+  return readDescriptor(0, max);
+}
+
+/** Read an open descriptor (a pipe, a terminal, a device) to its end, within the size limit. */
+export function readDescriptor(fd: number, max = maxFileBytes()): ReadResult {
   try {
-    const data = readBounded(0, max);
+    const data = readBounded(fd, max);
     if (!data) return tooLarge(undefined, max);
     return { ok: true, text: data.toString('utf8') };
   } catch (err) {

@@ -6,10 +6,11 @@
  * (and fail the assertions) instead of blocking the test forever.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoadOptions } from '../../src/config/load.js';
+import { readDescriptor } from '../../src/config/readfile.js';
 import { LIMITS } from '../../src/config/tree.js';
 import { errorsOf, load, projectDir } from '../support/project.js';
 
@@ -178,5 +179,31 @@ describe('hostile interpolation', () => {
     const r = load(projectDir({ 'fig.yml': `services:\n  web:\n    image: "${image}"\n` }));
     expect(errorsOf(r)).toEqual([]);
     expect(r.project!.services.web!.image).toBe('busybox');
+  });
+});
+
+describe('standard input (-f -)', () => {
+  it('a stream without end (/dev/zero) stops at the limit', { timeout: 20_000 }, () => {
+    const fd = openSync('/dev/zero', 'r');
+    try {
+      const rss = process.memoryUsage().rss;
+      const started = performance.now();
+      const r = readDescriptor(fd);
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(process.memoryUsage().rss - rss).toBeLessThan(100 * 1024 * 1024);
+      expect(r).toMatchObject({ ok: false, problem: 'too-large' });
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('a stream within the limit is read whole', () => {
+    const dir = projectDir({ 'in.yml': 'services:\n  web:\n    image: busybox\n' });
+    const fd = openSync(join(dir, 'in.yml'), 'r');
+    try {
+      expect(readDescriptor(fd)).toEqual({ ok: true, text: 'services:\n  web:\n    image: busybox\n' });
+    } finally {
+      closeSync(fd);
+    }
   });
 });
