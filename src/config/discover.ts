@@ -70,18 +70,23 @@ function splitList(v: string | undefined): string[] {
   return v ? v.split(delimiter).filter(Boolean) : [];
 }
 
-function isFile(p: string): boolean {
+/**
+ * A default name is taken when something is there (a symlink loop too): a directory, FIFO or
+ * device under that name is then named for what it is when read, not skipped for a parent's file.
+ */
+function present(p: string): boolean {
   try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
+    statSync(p);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ELOOP';
   }
 }
 
 function findUp(start: string, diagnostics: Diagnostic[]): string | undefined {
   let dir = resolve(start);
   for (;;) {
-    const here = DEFAULT_FILES.map((n) => join(dir, n)).filter(isFile);
+    const here = DEFAULT_FILES.map((n) => join(dir, n)).filter(present);
     if (here.length > 1) {
       diagnostics.push(warning('CONFLICT', `found several project files in ${dir}: ${here.map((f) => basename(f)).join(', ')}; using ${basename(here[0]!)}`));
     }
@@ -96,7 +101,7 @@ function findUp(start: string, diagnostics: Diagnostic[]): string | undefined {
 function overrideFor(file: string, diagnostics: Diagnostic[]): string[] {
   const dir = dirname(file);
   const stem = basename(file).replace(/\.ya?ml$/, '');
-  const candidates = [`${stem}.override.yml`, `${stem}.override.yaml`].map((n) => join(dir, n)).filter(isFile);
+  const candidates = [`${stem}.override.yml`, `${stem}.override.yaml`].map((n) => join(dir, n)).filter(present);
   if (candidates.length > 1) {
     diagnostics.push(
       diag('DUPLICATE_OVERRIDE', `both ${basename(candidates[0]!)} and ${basename(candidates[1]!)} exist in ${dir}`, undefined, 'keep only one override file'),

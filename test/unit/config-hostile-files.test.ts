@@ -76,6 +76,9 @@ const svc = 'services:\n  web:\n    image: busybox\n';
 
 const references: Reference[] = [
   { name: '-f', files: {}, hostile: 'fig.yml', opts: (p) => ({ files: [p] }), what: 'project file' },
+  // Found by its default name, not skipped for the parent directory's file.
+  { name: 'the default fig.yml', files: { '../fig.yml': svc }, hostile: 'fig.yml', what: 'project file' },
+  { name: 'the override file', files: { 'fig.yml': svc }, hostile: 'fig.override.yml', what: 'project file' },
   {
     name: 'extends.file',
     files: { 'fig.yml': 'services:\n  web:\n    image: busybox\n    extends:\n      file: HOSTILE\n      service: base\n' },
