@@ -57,6 +57,7 @@ class Loader {
   constructor(
     private readonly homeDir: string,
     private readonly shellEnv: Record<string, string | undefined>,
+    private readonly substitutions: Substitutions,
     private readonly stdin?: () => string,
   ) {}
 
@@ -103,12 +104,19 @@ class Loader {
   }
 
   private interpolateTree(node: object, vars: Record<string, string | undefined>): void {
-    const lookup = (k: string) => vars[k];
+    let used: Array<[string, string]> = [];
+    const lookup = (k: string) => {
+      const value = vars[k];
+      if (value) used.push([k, value]);
+      return value;
+    };
     const entries: Array<[string, unknown]> = Array.isArray(node) ? node.map((v, i) => [String(i), v]) : Object.entries(node);
     for (const [k, v] of entries) {
       if (typeof v === 'string' && v.includes('$')) {
+        used = [];
         const r = interpolate(v, lookup);
         const loc = valueLoc(node, k);
+        if (loc && used.length) this.substitutions.note(loc, v, r.value, used);
         for (const e of r.errors) {
           this.diagnostics.push(diag(e.kind === 'required' ? 'INTERP_REQUIRED' : 'INTERP_SYNTAX', e.message, loc, e.kind === 'required' ? `set ${e.variable ?? 'the variable'} in the environment or in .env` : 'write $$ for a literal $'));
         }
@@ -327,15 +335,51 @@ function renameNet(svc: Tree, diagnostics: Diagnostic[]): Tree {
 
 /** Load the project the options describe. Never throws for bad input. Diagnostics come sorted by position. */
 export function loadProject(opts: LoadOptions): LoadResult {
-  const r = loadUnsorted(opts);
-  return { ...r, diagnostics: sortDiagnostics(r.diagnostics) };
+  const substitutions = new Substitutions();
+  const r = loadUnsorted(opts, substitutions);
+  return { ...r, diagnostics: sortDiagnostics(r.diagnostics.map((d) => substitutions.redact(d))) };
 }
 
-function loadUnsorted(opts: LoadOptions): LoadResult {
+/**
+ * What interpolation put into each value, by the position of the value: a later error about
+ * that value (a bad port, size, policy, name, ...) would quote it with the variable's value
+ * in it, a secret from .env as often as not. Such a message shows the value as written
+ * (`${DB_PASSWORD}`) instead.
+ */
+class Substitutions {
+  private readonly byLine = new Map<string, Array<{ written: string; value: string; used: Array<[string, string]> }>>();
+
+  note(loc: Loc, written: string, value: string, used: Array<[string, string]>): void {
+    const key = `${loc.file}\u0000${loc.line}`;
+    const list = this.byLine.get(key) ?? [];
+    list.push({ written, value, used });
+    this.byLine.set(key, list);
+  }
+
+  redact(d: Diagnostic): Diagnostic {
+    const list = d.loc ? this.byLine.get(`${d.loc.file}\u0000${d.loc.line}`) : undefined;
+    if (!list) return d;
+    const clean = (text: string): string => {
+      let out = text;
+      for (const { written, value, used } of list) {
+        if (value) out = out.split(JSON.stringify(value)).join(JSON.stringify(written)).split(value).join(written);
+        // What is left of a value (a part of it quoted): each variable's value by its name.
+        // Values of one or two characters are left alone: they would match everywhere.
+        for (const [name, v] of used) if (v.length > 2) out = out.split(v).join('${' + name + '}');
+      }
+      return out;
+    };
+    const out: Diagnostic = { ...d, message: clean(d.message) };
+    if (d.hint !== undefined) out.hint = clean(d.hint);
+    return out;
+  }
+}
+
+function loadUnsorted(opts: LoadOptions, substitutions: Substitutions): LoadResult {
   const found = discover(opts);
   const diagnostics = [...found.diagnostics];
   if (hasErrors(diagnostics)) return { diagnostics };
-  const loader = new Loader(opts.homeDir ?? homedir(), opts.env, opts.stdin);
+  const loader = new Loader(opts.homeDir ?? homedir(), opts.env, substitutions, opts.stdin);
   const models: FileModel[] = [];
   for (const f of found.files) {
     const m = loader.load(f, found.projectDir, found.vars, []);

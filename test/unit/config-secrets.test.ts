@@ -76,4 +76,36 @@ describe('interpolation errors never print a value', () => {
     expect(out.stderr).toMatch(/\.env:1:12: /);
     expect(out.stderr + out.stdout).not.toContain(CANARY);
   });
+
+  it('a later error about an interpolated value shows it as written, not the .env value', async () => {
+    const dir = projectDir({
+      '.env': `SECRET=${CANARY}\n`,
+      'fig.yml':
+        'services:\n  web:\n    image: busybox\n    ports: ["8080:${SECRET}"]\n    mem_limit: ${SECRET}\n    restart: "${SECRET}"\n' +
+        '    healthcheck: {interval: "1${SECRET}"}\n    cpus: ${SECRET}\n    depends_on: ["${SECRET}"]\n',
+    });
+    const r = load(dir);
+    expect(errorsOf(r)).toEqual([
+      { code: 'INVALID_PORT', line: 4, col: 13 },
+      { code: 'INVALID_SIZE', line: 5, col: 16 },
+      { code: 'INVALID_VALUE', line: 6, col: 14 },
+      { code: 'INVALID_DURATION', line: 7, col: 18 },
+      { code: 'INVALID_VALUE', line: 8, col: 11 },
+    ]);
+    expect(JSON.stringify(r.diagnostics)).not.toContain(CANARY.slice(0, 8));
+    expect(r.diagnostics[1]!.message).toContain('${SECRET}');
+    const out = await tsfig(['config', '-q'], { cwd: dir });
+    expect(out.code).toBe(1);
+    expect(out.stderr).not.toContain(CANARY.slice(0, 8));
+  });
+
+  it('a cross-reference error (finalize) about an interpolated name shows it as written', () => {
+    const dir = projectDir({
+      '.env': `SECRET=${CANARY}\n`,
+      'fig.yml': 'services:\n  web:\n    image: busybox\n    depends_on: ["${SECRET}"]\n    networks: ["${SECRET}"]\n',
+    });
+    const r = load(dir);
+    expect(errorsOf(r).map((e) => e.code).sort()).toEqual(['UNKNOWN_NETWORK', 'UNKNOWN_SERVICE']);
+    expect(JSON.stringify(r.diagnostics)).not.toContain(CANARY.slice(0, 8));
+  });
 });
