@@ -11,7 +11,8 @@ import { errorsOf, load, projectDir, tsfig } from '../support/project.js';
 const check = { checkBuildContexts: true };
 const web = (build: string) => `services:\n  web:\n    image: app\n${build}`;
 
-describe('build context checks', () => {
+// The first load compiles the schema: seconds on a busy machine.
+describe('build context checks', { timeout: 30_000 }, () => {
   it('a missing context (short form) is reported at the build value', () => {
     const dir = projectDir({ 'fig.yml': web('    build: ./nosuchdir\n') });
     const r = load(dir, check);

@@ -10,7 +10,7 @@ import { errorsOf, load, projectDir, tsfig } from '../support/project.js';
 
 const CANARY = 'CANARY-7f3a9c51e2';
 
-describe('env file errors never print a value', () => {
+describe('env file errors never print a value', { timeout: 30_000 }, () => {
   const vectors: Array<{ name: string; text: string; at: [number, number] }> = [
     { name: 'a line without = (key, space, value)', text: `A=1\nAPP_SETTING ${CANARY}\n`, at: [2, 12] },
     { name: 'a line that is only a pasted token', text: `${CANARY}+xyz\n`, at: [1, 18] },
@@ -32,7 +32,7 @@ describe('env file errors never print a value', () => {
   }
 });
 
-describe('interpolation errors never print a value', () => {
+describe('interpolation errors never print a value', { timeout: 30_000 }, () => {
   it('${MISSING:?$SECRET_TOKEN} names SECRET_TOKEN, not its value', () => {
     const r = interpolate('${MISSING:?$SECRET_TOKEN}', (n) => (n === 'SECRET_TOKEN' ? CANARY : undefined));
     expect(r.errors).toHaveLength(1);
