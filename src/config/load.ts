@@ -170,7 +170,9 @@ class Loader {
         if (!skip) this.diagnostics.push(readDiagnostic(read, envFiles ? 'env_file of the include' : 'env file of the included project', f, loc));
         continue;
       }
-      Object.assign(out, envFileToMap(parseEnvFile(read.text, (k) => this.shellEnv[k])));
+      const parsed = parseEnvFile(read.text, (k) => this.shellEnv[k]);
+      for (const e of parsed.errors) this.diagnostics.push(diag('ENV_FILE_SYNTAX', e.message, { file: f, line: e.line, col: e.col }));
+      Object.assign(out, envFileToMap(parsed));
     }
     for (const [k, v] of Object.entries(this.shellEnv)) if (v !== undefined) out[k] = v;
     return out;

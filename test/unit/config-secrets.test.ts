@@ -3,6 +3,7 @@
  * the line and the variable, interpolation errors quote the project file as written, never
  * a variable's value.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEnvFile } from '../../src/config/envfile.js';
 import { interpolate } from '../../src/config/interpolate.js';
@@ -107,5 +108,22 @@ describe('interpolation errors never print a value', { timeout: 30_000 }, () => 
     const r = load(dir);
     expect(errorsOf(r).map((e) => e.code).sort()).toEqual(['UNKNOWN_NETWORK', 'UNKNOWN_SERVICE']);
     expect(JSON.stringify(r.diagnostics)).not.toContain(CANARY.slice(0, 8));
+  });
+
+  it("an include's env files are parsed with their errors reported, without values", () => {
+    for (const [entry, envName] of [
+      ['  - path: sub/fig.yml\n    env_file: sub/vars.env\n', 'sub/vars.env'],
+      ['  - sub/fig.yml\n', 'sub/.env'],
+    ] as const) {
+      const dir = projectDir({
+        'fig.yml': `include:\n${entry}`,
+        'sub/fig.yml': 'services:\n  web:\n    image: busybox\n',
+        [envName]: `OK=1\nAPP_SETTING ${CANARY}\n`,
+      });
+      const r = load(dir);
+      expect(errorsOf(r)).toEqual([{ code: 'ENV_FILE_SYNTAX', line: 2, col: 12 }]);
+      expect(r.diagnostics[0]!.loc!.file).toBe(join(dir, envName));
+      expect(JSON.stringify(r.diagnostics)).not.toContain(CANARY.slice(0, 8));
+    }
   });
 });
