@@ -51,9 +51,12 @@ export function loadOptions(g: GlobalOptions, io: IO, services?: string[]): Load
   return o;
 }
 
-/** Load the project; warnings go to stderr, errors throw a ConfigError holding all of them. */
-export function requireProject(g: GlobalOptions, io: IO, services?: string[]): Project {
-  const r = loadProject(loadOptions(g, io, services));
+/**
+ * Load the project; warnings go to stderr, errors throw a ConfigError holding all of them.
+ * `checkBuild`: commands that may build check local build contexts and Dockerfiles too.
+ */
+export function requireProject(g: GlobalOptions, io: IO, services?: string[], extra: { checkBuild?: boolean } = {}): Project {
+  const r = loadProject({ ...loadOptions(g, io, services), ...(extra.checkBuild ? { checkBuildContexts: true } : {}) });
   if (hasErrors(r.diagnostics) || !r.project) {
     throw new ConfigError(r.diagnostics.filter((d) => d.severity === 'error'), io.cwd);
   }

@@ -67,11 +67,13 @@ export interface SessionOptions {
   parallel?: number;
   /** The command reports Ctrl-C itself (logs -f). */
   quietInterrupt?: boolean;
+  /** The command may build: local build contexts and Dockerfiles are checked when loading. */
+  checkBuild?: boolean;
 }
 
 export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {}): Promise<Session> {
   const g = globals(cmd) as ReturnType<typeof globals> & { progress?: ProgressMode; parallel?: string };
-  const project = requireProject(g, io, opts.services);
+  const project = requireProject(g, io, opts.services, { checkBuild: opts.checkBuild });
   const hosts = await connectHosts(project, g, io);
   const controller = new AbortController();
   // Every engine call in flight listens on this signal: several hosts make more than Node's default 10.

@@ -4,11 +4,11 @@
  * directory. Runs per file, before files are merged, so every path is resolved against the
  * right directory and every error points at the right line.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { isRemoteContext } from '../reconcile/images.js';
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
 import { envFileToMap, parseEnvFile } from './envfile.js';
+import { readDiagnostic, readRegularFile } from './readfile.js';
 import {
   parseBytes,
   parseCommand,
@@ -227,7 +227,10 @@ export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext):
   }
   if (raw.dockerfile !== undefined) {
     const b = isTree(out.build) ? out.build : undefined;
-    if (b && b.dockerfile === undefined) put(b, 'dockerfile', raw.dockerfile);
+    if (b && b.dockerfile === undefined) {
+      put(b, 'dockerfile', raw.dockerfile);
+      copyLoc(raw, 'dockerfile', b, 'dockerfile');
+    }
   }
   put(out, 'name', name);
   return out;
@@ -359,17 +362,17 @@ function fileRefs(value: unknown, at: Loc | undefined): FileRef[] {
 
 function readKeyValueFile(ref: FileRef, ctx: CanonContext, what: string): Record<string, string | undefined> | undefined {
   const path = resolvePath(ctx, ref.path);
-  let text: string;
-  try {
-    if (!statSync(path).isFile()) throw new Error('not a file');
-    text = readFileSync(path, 'utf8');
-  } catch {
-    if (ref.required) {
-      ctx.diagnostics.push(diag('ENV_FILE_MISSING', `${what} ${path} not found`, ref.loc, `create the file, fix the path, or mark it optional with "required: false"`));
+  const read = readRegularFile(path);
+  if (!read.ok) {
+    if (read.problem !== 'missing') ctx.diagnostics.push(readDiagnostic(read, what, path, ref.loc));
+    else if (ref.required) {
+      ctx.diagnostics.push(
+        readDiagnostic(read, what, path, ref.loc, { missingCode: 'ENV_FILE_MISSING', hint: 'create the file, fix the path, or mark it optional with "required: false"' }),
+      );
     }
     return undefined;
   }
-  const parsed = parseEnvFile(text, ctx.lookup);
+  const parsed = parseEnvFile(read.text, ctx.lookup);
   for (const e of parsed.errors) ctx.diagnostics.push(diag('ENV_FILE_SYNTAX', e.message, { file: path, line: e.line, col: e.col }));
   return envFileToMap(parsed);
 }

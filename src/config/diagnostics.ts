@@ -15,6 +15,8 @@ export type DiagCode =
   // reading and YAML
   | 'FILE_NOT_FOUND'
   | 'FILE_TOO_LARGE'
+  | 'FILE_NOT_REGULAR'
+  | 'FILE_UNREADABLE'
   | 'EMPTY_FILE'
   | 'YAML_SYNTAX'
   | 'YAML_TAB'
@@ -50,6 +52,9 @@ export type DiagCode =
   | 'INCLUDE_CYCLE'
   | 'ENV_FILE_MISSING'
   | 'ENV_FILE_SYNTAX'
+  | 'BUILD_CONTEXT_NOT_FOUND'
+  | 'BUILD_CONTEXT_NOT_DIRECTORY'
+  | 'DOCKERFILE_NOT_FOUND'
   | 'CONFLICT'
   | 'DUPLICATE_OVERRIDE';
 

@@ -2,10 +2,11 @@
  * Which files make up the project, where its directory is, what it is called, and which
  * variables feed interpolation.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { diag, warning, type Diagnostic } from './diagnostics.js';
 import { envFileToMap, parseEnvFile } from './envfile.js';
+import { checkRegularFile, DIRECTORY, readDiagnostic, readRegularFile } from './readfile.js';
 
 /** Searched in this order in the current directory, then in each parent. */
 export const DEFAULT_FILES = [
@@ -41,7 +42,8 @@ export function discover(opts: DiscoverOptions): Discovered {
   if (explicit.length) {
     files = explicit.map((f) => (f === '-' ? f : resolve(opts.cwd, f)));
     for (const f of files) {
-      if (f !== '-' && !isFile(f)) diagnostics.push(diag('FILE_NOT_FOUND', `project file ${f} not found`, undefined, 'check the -f/--file path or TSFIG_FILE'));
+      const bad = f === '-' ? undefined : checkRegularFile(f);
+      if (bad) diagnostics.push(readDiagnostic(bad, 'project file', f, undefined, bad.problem === 'missing' ? { hint: 'check the -f/--file path or TSFIG_FILE' } : {}));
     }
   } else {
     const found = findUp(opts.cwd, diagnostics);
@@ -68,18 +70,23 @@ function splitList(v: string | undefined): string[] {
   return v ? v.split(delimiter).filter(Boolean) : [];
 }
 
-function isFile(p: string): boolean {
+/**
+ * A default name is taken when something is there (a symlink loop too): a directory, FIFO or
+ * device under that name is then named for what it is when read, not skipped for a parent's file.
+ */
+function present(p: string): boolean {
   try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
+    statSync(p);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ELOOP';
   }
 }
 
 function findUp(start: string, diagnostics: Diagnostic[]): string | undefined {
   let dir = resolve(start);
   for (;;) {
-    const here = DEFAULT_FILES.map((n) => join(dir, n)).filter(isFile);
+    const here = DEFAULT_FILES.map((n) => join(dir, n)).filter(present);
     if (here.length > 1) {
       diagnostics.push(warning('CONFLICT', `found several project files in ${dir}: ${here.map((f) => basename(f)).join(', ')}; using ${basename(here[0]!)}`));
     }
@@ -94,7 +101,7 @@ function findUp(start: string, diagnostics: Diagnostic[]): string | undefined {
 function overrideFor(file: string, diagnostics: Diagnostic[]): string[] {
   const dir = dirname(file);
   const stem = basename(file).replace(/\.ya?ml$/, '');
-  const candidates = [`${stem}.override.yml`, `${stem}.override.yaml`].map((n) => join(dir, n)).filter(isFile);
+  const candidates = [`${stem}.override.yml`, `${stem}.override.yaml`].map((n) => join(dir, n)).filter(present);
   if (candidates.length > 1) {
     diagnostics.push(
       diag('DUPLICATE_OVERRIDE', `both ${basename(candidates[0]!)} and ${basename(candidates[1]!)} exist in ${dir}`, undefined, 'keep only one override file'),
@@ -109,13 +116,18 @@ function loadVars(projectDir: string, opts: DiscoverOptions, diagnostics: Diagno
   const fromFiles: Record<string, string | undefined> = {};
   const explicit = Boolean(opts.envFiles?.length);
   for (const file of envFiles) {
-    if (!existsSync(file)) {
-      if (explicit) diagnostics.push(diag('ENV_FILE_MISSING', `env file ${file} not found`, undefined, 'check the --env-file path'));
+    const read = readRegularFile(file);
+    if (!read.ok) {
+      // An absent .env is normal, and a directory named .env is not ours to read.
+      if (explicit || (read.problem !== 'missing' && read.kind !== DIRECTORY)) {
+        diagnostics.push(
+          readDiagnostic(read, 'env file', file, undefined, read.problem === 'missing' ? { missingCode: 'ENV_FILE_MISSING', hint: 'check the --env-file path' } : {}),
+        );
+      }
       continue;
     }
-    if (!isFile(file)) continue; // a directory named .env is not ours to read
     const lookup = (k: string) => opts.env[k] ?? fromFiles[k];
-    const parsed = parseEnvFile(readFileSync(file, 'utf8'), lookup);
+    const parsed = parseEnvFile(read.text, lookup);
     for (const e of parsed.errors) diagnostics.push(diag('ENV_FILE_SYNTAX', e.message, { file, line: e.line, col: e.col }));
     Object.assign(fromFiles, envFileToMap(parsed));
   }

@@ -182,23 +182,25 @@ class Parser {
       );
       return false;
     }
+    // A bad key is never quoted: a line without `=` may be a value (a pasted token), and
+    // values never go into a message. The position names the line and the column.
+    const noSep = sep >= this.src.length || this.src[sep] === '\n';
+    const shape = noSep ? ' (a line is KEY=VALUE or a bare KEY)' : '';
     let k = 0;
     for (const ch of key) {
       if (WHITESPACE.test(ch)) {
-        this.error(start + k, `variable name ${JSON.stringify(key)} cannot contain whitespace`);
+        this.error(start + k, `a variable name cannot contain whitespace${shape}`);
         return false;
       }
       if (!KEY_CHAR.test(ch)) {
-        this.error(
-          start + k,
-          `unexpected character ${JSON.stringify(ch)} in variable name ${JSON.stringify(key)}`,
-        );
+        const shown = /^[\p{P}\p{S}]$/u.test(ch) ? ` ${JSON.stringify(ch)}` : '';
+        this.error(start + k, `unexpected character${shown} in a variable name${shape}`);
         return false;
       }
       k += ch.length;
     }
     if (DIGIT.test(key[0] ?? '')) {
-      this.error(start, `variable name ${JSON.stringify(key)} cannot start with a digit`);
+      this.error(start, `a variable name cannot start with a digit${shape}`);
       return false;
     }
     return true;
@@ -320,10 +322,15 @@ class Parser {
   /** Interpolate `raw`; problems are placed with `srcIndex(offset)`. */
   private expand(raw: string, srcIndex: (offset: number) => number): string | undefined {
     if (!raw.includes('$')) return raw;
-    const r = interpolate(raw, (name) => {
-      const v = this.lookup?.(name);
-      return v !== undefined ? v : this.vars.get(name);
-    });
+    // No excerpts: the text of an env file is values, and values never go into a message.
+    const r = interpolate(
+      raw,
+      (name) => {
+        const v = this.lookup?.(name);
+        return v !== undefined ? v : this.vars.get(name);
+      },
+      { excerpts: false },
+    );
     for (const e of r.errors) this.error(srcIndex(e.offset), e.message);
     return r.errors.length > 0 ? undefined : r.value;
   }

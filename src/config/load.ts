@@ -2,16 +2,17 @@
  * The loader: files -> positioned trees -> interpolated -> validated -> canonical services
  * -> include and extends -> merged -> a Project, or every diagnostic found on the way.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import type { Project } from '../model/project.js';
+import { checkBuildContexts } from './buildcheck.js';
 import { canonicalizeServices } from './canonical.js';
 import { diag, hasErrors, sortDiagnostics, warning, type Diagnostic, type Loc } from './diagnostics.js';
 import { discover, type DiscoverOptions } from './discover.js';
 import { envFileToMap, parseEnvFile } from './envfile.js';
 import { finalizeProject } from './finalize.js';
 import { interpolate } from './interpolate.js';
+import { DIRECTORY, readDiagnostic, readRegularFile, readStdin } from './readfile.js';
 import { mergeFiles, mergeService } from './merge.js';
 import { suggest } from './suggest.js';
 import { copyLoc, isTree, keyLoc, newTree, parseYaml, put, selfLoc, setSelfLoc, valueLoc, type Tree } from './tree.js';
@@ -27,6 +28,8 @@ export interface LoadOptions extends DiscoverOptions {
   homeDir?: string;
   /** Read stdin for `-f -`. */
   stdin?: () => string;
+  /** Check local build contexts and Dockerfiles (commands that may build; not `down`, `ps`, ...). */
+  checkBuildContexts?: boolean;
 }
 
 export interface LoadResult {
@@ -54,22 +57,21 @@ class Loader {
   constructor(
     private readonly homeDir: string,
     private readonly shellEnv: Record<string, string | undefined>,
+    private readonly substitutions: Substitutions,
     private readonly stdin?: () => string,
   ) {}
 
   /** Read one file (cached per file and base directory). */
-  load(file: string, baseDir: string, vars: Record<string, string | undefined>, includeStack: string[], at?: Loc): FileModel | undefined {
+  load(file: string, baseDir: string, vars: Record<string, string | undefined>, includeStack: string[], at?: Loc, what = 'project file'): FileModel | undefined {
     const cacheKey = `${file}\u0000${baseDir}`;
     if (this.cache.has(cacheKey)) return this.cache.get(cacheKey) ?? undefined;
     this.cache.set(cacheKey, null);
-    let text: string;
-    try {
-      text = file === '-' ? (this.stdin?.() ?? readFileSync(0, 'utf8')) : readFileSync(file, 'utf8');
-    } catch (e) {
-      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message;
-      this.diagnostics.push(diag('FILE_NOT_FOUND', `cannot read ${file}: ${reason}`, at, 'check the path'));
+    const read = file === '-' ? (this.stdin ? { ok: true as const, text: this.stdin() } : readStdin()) : readRegularFile(file);
+    if (!read.ok) {
+      this.diagnostics.push(readDiagnostic(read, what, file === '-' ? '<stdin>' : file, at));
       return undefined;
     }
+    const text = read.text;
     const displayName = file === '-' ? '<stdin>' : file;
     const parsed = parseYaml(text, displayName);
     this.diagnostics.push(...parsed.diagnostics);
@@ -102,12 +104,19 @@ class Loader {
   }
 
   private interpolateTree(node: object, vars: Record<string, string | undefined>): void {
-    const lookup = (k: string) => vars[k];
+    let used: Array<[string, string]> = [];
+    const lookup = (k: string) => {
+      const value = vars[k];
+      if (value) used.push([k, value]);
+      return value;
+    };
     const entries: Array<[string, unknown]> = Array.isArray(node) ? node.map((v, i) => [String(i), v]) : Object.entries(node);
     for (const [k, v] of entries) {
       if (typeof v === 'string' && v.includes('$')) {
+        used = [];
         const r = interpolate(v, lookup);
         const loc = valueLoc(node, k);
+        if (loc && used.length) this.substitutions.note(loc, v, r.value, used);
         for (const e of r.errors) {
           this.diagnostics.push(diag(e.kind === 'required' ? 'INTERP_REQUIRED' : 'INTERP_SYNTAX', e.message, loc, e.kind === 'required' ? `set ${e.variable ?? 'the variable'} in the environment or in .env` : 'write $$ for a literal $'));
         }
@@ -133,7 +142,7 @@ class Loader {
       const at = valueLoc(inc, i);
       const paths = isTree(entry) ? ([] as unknown[]).concat(entry.path) : [entry];
       const projectDir = isTree(entry) && typeof entry.project_directory === 'string' ? resolve(dir, entry.project_directory) : undefined;
-      const envFiles = isTree(entry) && entry.env_file !== undefined ? ([] as unknown[]).concat(entry.env_file).map((f) => resolve(dir, String(f))) : undefined;
+      const envFiles = isTree(entry) && entry.env_file !== undefined ? includeEnvFiles(entry, dir) : undefined;
       for (const p of paths) {
         const file = resolve(dir, String(p));
         if (stack.includes(file)) {
@@ -141,8 +150,8 @@ class Loader {
           continue;
         }
         const baseDir = projectDir ?? dirname(file);
-        const vars = this.includeVars(baseDir, envFiles, model.vars);
-        const included = this.load(file, baseDir, vars, stack, at);
+        const vars = this.includeVars(baseDir, envFiles, model.vars, at);
+        const included = this.load(file, baseDir, vars, stack, at, 'included file');
         if (!included) continue;
         this.mergeIncluded(model, included, at);
       }
@@ -150,14 +159,20 @@ class Loader {
     delete model.tree.include;
   }
 
-  private includeVars(dir: string, envFiles: string[] | undefined, parent: Record<string, string | undefined>): Record<string, string | undefined> {
+  private includeVars(dir: string, envFiles: EnvFileRef[] | undefined, parent: Record<string, string | undefined>, at: Loc | undefined): Record<string, string | undefined> {
     const out: Record<string, string | undefined> = { ...parent };
-    for (const f of envFiles ?? [resolve(dir, '.env')]) {
-      try {
-        Object.assign(out, envFileToMap(parseEnvFile(readFileSync(f, 'utf8'), (k) => this.shellEnv[k])));
-      } catch {
-        // an absent .env is normal
+    for (const { path: f, loc } of envFiles ?? [{ path: resolve(dir, '.env'), loc: at }]) {
+      const read = readRegularFile(f);
+      if (!read.ok) {
+        // An absent .env is normal (and a folder named .env is not one), as is an absent
+        // env_file of an include; anything else named there is reported.
+        const skip = read.problem === 'missing' || (envFiles === undefined && read.kind === DIRECTORY);
+        if (!skip) this.diagnostics.push(readDiagnostic(read, envFiles ? 'env_file of the include' : 'env file of the included project', f, loc));
+        continue;
       }
+      const parsed = parseEnvFile(read.text, (k) => this.shellEnv[k]);
+      for (const e of parsed.errors) this.diagnostics.push(diag('ENV_FILE_SYNTAX', e.message, { file: f, line: e.line, col: e.col }));
+      Object.assign(out, envFileToMap(parsed));
     }
     for (const [k, v] of Object.entries(this.shellEnv)) if (v !== undefined) out[k] = v;
     return out;
@@ -215,7 +230,7 @@ class Loader {
       const dir = model.file === '<stdin>' ? model.baseDir : dirname(model.file);
       const file = resolve(dir, baseFile);
       if (file === model.file) baseModel = model;
-      else baseModel = this.load(file, dirname(file), model.vars, [], at);
+      else baseModel = this.load(file, dirname(file), model.vars, [], isTree(ext) ? (valueLoc(ext, 'file') ?? at) : at, 'extends file');
       if (!baseModel) return undefined;
     }
     const baseServices = baseModel.tree.services;
@@ -256,6 +271,18 @@ class Loader {
     model.resolved.add(name);
     return merged;
   }
+}
+
+interface EnvFileRef {
+  path: string;
+  loc: Loc | undefined;
+}
+
+/** An include entry's `env_file` (one or a list), absolute, each with the position that names it. */
+function includeEnvFiles(entry: Tree, dir: string): EnvFileRef[] {
+  const v = entry.env_file;
+  if (Array.isArray(v)) return v.map((f, i) => ({ path: resolve(dir, String(f)), loc: valueLoc(v, i) ?? valueLoc(entry, 'env_file') }));
+  return [{ path: resolve(dir, String(v)), loc: valueLoc(entry, 'env_file') }];
 }
 
 /**
@@ -310,15 +337,51 @@ function renameNet(svc: Tree, diagnostics: Diagnostic[]): Tree {
 
 /** Load the project the options describe. Never throws for bad input. Diagnostics come sorted by position. */
 export function loadProject(opts: LoadOptions): LoadResult {
-  const r = loadUnsorted(opts);
-  return { ...r, diagnostics: sortDiagnostics(r.diagnostics) };
+  const substitutions = new Substitutions();
+  const r = loadUnsorted(opts, substitutions);
+  return { ...r, diagnostics: sortDiagnostics(r.diagnostics.map((d) => substitutions.redact(d))) };
 }
 
-function loadUnsorted(opts: LoadOptions): LoadResult {
+/**
+ * What interpolation put into each value, by the position of the value: a later error about
+ * that value (a bad port, size, policy, name, ...) would quote it with the variable's value
+ * in it, a secret from .env as often as not. Such a message shows the value as written
+ * (`${DB_PASSWORD}`) instead.
+ */
+class Substitutions {
+  private readonly byLine = new Map<string, Array<{ written: string; value: string; used: Array<[string, string]> }>>();
+
+  note(loc: Loc, written: string, value: string, used: Array<[string, string]>): void {
+    const key = `${loc.file}\u0000${loc.line}`;
+    const list = this.byLine.get(key) ?? [];
+    list.push({ written, value, used });
+    this.byLine.set(key, list);
+  }
+
+  redact(d: Diagnostic): Diagnostic {
+    const list = d.loc ? this.byLine.get(`${d.loc.file}\u0000${d.loc.line}`) : undefined;
+    if (!list) return d;
+    const clean = (text: string): string => {
+      let out = text;
+      for (const { written, value, used } of list) {
+        if (value) out = out.split(JSON.stringify(value)).join(JSON.stringify(written)).split(value).join(written);
+        // What is left of a value (a part of it quoted): each variable's value by its name.
+        // Values of one or two characters are left alone: they would match everywhere.
+        for (const [name, v] of used) if (v.length > 2) out = out.split(v).join('${' + name + '}');
+      }
+      return out;
+    };
+    const out: Diagnostic = { ...d, message: clean(d.message) };
+    if (d.hint !== undefined) out.hint = clean(d.hint);
+    return out;
+  }
+}
+
+function loadUnsorted(opts: LoadOptions, substitutions: Substitutions): LoadResult {
   const found = discover(opts);
   const diagnostics = [...found.diagnostics];
   if (hasErrors(diagnostics)) return { diagnostics };
-  const loader = new Loader(opts.homeDir ?? homedir(), opts.env, opts.stdin);
+  const loader = new Loader(opts.homeDir ?? homedir(), opts.env, substitutions, opts.stdin);
   const models: FileModel[] = [];
   for (const f of found.files) {
     const m = loader.load(f, found.projectDir, found.vars, []);
@@ -340,5 +403,9 @@ function loadUnsorted(opts: LoadOptions): LoadResult {
   });
   diagnostics.push(...fin.diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
+  if (opts.checkBuildContexts && fin.project) {
+    diagnostics.push(...checkBuildContexts(tree, fin.project));
+    if (hasErrors(diagnostics)) return { diagnostics };
+  }
   return { project: fin.project, diagnostics };
 }

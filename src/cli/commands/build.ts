@@ -25,7 +25,7 @@ export function buildCommand(io: IO): Command {
     .argument('[services...]', 'services to build (default: every service with build:)')
     .action(async function (this: Command, services: string[]) {
       const flags = this.opts<BuildFlags>();
-      const s = await openSession(this, io, { services });
+      const s = await openSession(this, io, { services, checkBuild: true });
       if (flags.quiet) s.progress = 'quiet';
       try {
         const project = s.project;

@@ -21,7 +21,7 @@ export function configCommand(io: IO): Command {
     .argument('[services...]', 'services to include (enables their profiles)')
     .action(function (this: Command, services: string[]) {
       const opts = this.opts<{ format: 'yaml' | 'json'; services?: boolean; volumes?: boolean; networks?: boolean; profiles?: boolean; images?: boolean; hash?: string; quiet?: boolean; showSecrets?: boolean }>();
-      const project = requireProject(globals(this), io, services);
+      const project = requireProject(globals(this), io, services, { checkBuild: true });
       if (services.length) {
         const keep = new Set(services);
         for (const name of Object.keys(project.services)) if (!keep.has(name)) delete project.services[name];

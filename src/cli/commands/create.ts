@@ -17,7 +17,7 @@ export function createCommand(io: IO): Command {
     .argument('[services...]', 'services to create (and their dependencies)')
     .action(async function (this: Command, services: string[]) {
       const options = reconcileOptions({ ...this.opts<UpFlags>(), start: false }, services, io.env);
-      const s = await openSession(this, io, { services });
+      const s = await openSession(this, io, { services, checkBuild: true });
       const release = await lockProject(s);
       try {
         await converge(s, options);

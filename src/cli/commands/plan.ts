@@ -13,7 +13,7 @@ export function planCommand(io: IO): Command {
   addConvergeOptions(cmd);
   return cmd.action(async function (this: Command, services: string[]) {
     const options = reconcileOptions(this.opts<UpFlags>(), services, io.env);
-    const s = await openSession(this, io, { services });
+    const s = await openSession(this, io, { services, checkBuild: true });
     try {
       const observed = await observeSession(s, { forUp: true });
       const plan = reconcile(s.project, observed, options);

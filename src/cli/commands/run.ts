@@ -194,7 +194,7 @@ export function runCommand(io: IO): Command {
     .passThroughOptions()
     .action(async function (this: Command, service: string, command: string[]) {
       const flags = this.opts<RunFlags>();
-      const s = await openSession(this, io, { services: [service] });
+      const s = await openSession(this, io, { services: [service], checkBuild: true });
       let release: (() => void) | undefined;
       try {
         const svc = s.project.services[service];

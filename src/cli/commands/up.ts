@@ -203,7 +203,7 @@ export function upCommand(io: IO): Command {
     if (!attached && (flags.abortOnContainerExit || flags.abortOnContainerFailure || flags.exitCodeFrom || flags.attach || flags.noAttach)) {
       throw new UsageError('--abort-on-container-exit, --exit-code-from, --attach and --no-attach follow the logs: they cannot be used with -d');
     }
-    const s = await openSession(this, io, { services });
+    const s = await openSession(this, io, { services, checkBuild: true });
     const attachOptions = {
       services,
       noDeps: Boolean(flags.noDeps),
