@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TsfigError } from '../errors.js';
 import { collect, type IO } from './context.js';
 import { VERSION } from './version.js';
+import { Screen } from '../ui/screen.js';
 
 
 /** Each command's module, loaded only when that command runs (start-up stays near bare node). */
@@ -101,9 +102,14 @@ export async function buildProgram(io: IO, argv: string[] = []): Promise<Command
 }
 
 export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
+  // On a terminal, one owner of it: lines written while a progress frame is live go above the frame.
+  const screen = !io?.stderr && process.stderr.isTTY
+    ? new Screen({ out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) }, { columns: () => process.stderr.columns, stdoutOnTerminal: Boolean(process.stdout.isTTY) })
+    : undefined;
   const full: IO = {
-    stdout: io?.stdout ?? ((s) => void process.stdout.write(s)),
-    stderr: io?.stderr ?? ((s) => void process.stderr.write(s)),
+    stdout: io?.stdout ?? screen?.out ?? ((s) => void process.stdout.write(s)),
+    stderr: io?.stderr ?? screen?.err ?? ((s) => void process.stderr.write(s)),
+    ...(screen ? { screen } : {}),
     cwd: io?.cwd ?? process.cwd(),
     env: io?.env ?? process.env,
     stdoutTTY: io?.stdoutTTY ?? (io?.stdout ? false : Boolean(process.stdout.isTTY)),

@@ -100,7 +100,7 @@ export async function followWithWatch(cmd: Command, s: Session, services: string
 /** `up -d` for the services to watch, with the session's progress output. */
 async function upBeforeWatch(s: Session, services: string[]): Promise<void> {
   const out = { write: (t: string) => s.io.stderr(t), isTTY: Boolean(s.io.stderrTTY), ...(s.io.columns ? { columns: s.io.columns } : {}) };
-  const renderer = createRenderer(s.progress, out, s.io.env);
+  const renderer = createRenderer(s.progress, out, s.io.env, s.io.screen ? { screen: s.io.screen } : {});
   let r;
   try {
     r = await converge({

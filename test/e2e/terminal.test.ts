@@ -1,0 +1,181 @@
+/**
+ * The live display as the user sees it: the built binary on a pseudo-terminal (`script`), its
+ * bytes replayed through a terminal emulator (test/e2e/support/terminal.ts), assertions on the
+ * final screen. Ctrl-C is typed on the terminal (the line discipline signals the foreground
+ * process group). Real engine, busybox, unique project names.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/index.js';
+import { projectDir } from '../support/project.js';
+import { cleanupProject, engineFromEnv, eventually, requireEngine, uniqueProject } from './support/harness.js';
+import { frameRows, inTerminalOf, lastFrameStart, type TerminalChild } from './support/terminal.js';
+
+/** Prints `<word> 1`, `<word> 2`, ... every 0.2 s; exits 0 on SIGTERM (or ignores it: `trap ''`). */
+function counter(word: string, onTerm = 'exit 0'): string {
+  return `["sh", "-c", "trap '${onTerm}' TERM; i=0; while true; do i=$$((i+1)); echo ${word} $$i; sleep 0.2; done"]`;
+}
+
+const LONG = 'service-with-a-longer-name-01';
+
+let engine: Engine;
+const made: string[] = [];
+
+function scenario(prefix: string, yml: string): { project: string; dir: string } {
+  const project = uniqueProject(prefix);
+  made.push(project);
+  return { project, dir: projectDir({ 'fig.yml': yml }, 'proj') };
+}
+
+beforeAll(async () => {
+  engine = engineFromEnv();
+  await requireEngine(engine);
+});
+
+afterAll(async () => {
+  for (const p of made) await cleanupProject(engine, p);
+});
+
+const HEADER = /^\[\+\] Running \d+\/\d+$/;
+/** A frame row with a final status: ✔ done, or ✘ failed. */
+const FINAL_ROW = /^ [✔✘] /;
+
+/** Every line of the screen that is a frame header. */
+function headers(lines: string[]): string[] {
+  return lines.filter((l) => HEADER.test(l));
+}
+
+/** The numbers a counter printed, in screen order (`<prefix> | tick 3` -> 3). */
+function counted(lines: string[], word: string): number[] {
+  return lines.flatMap((l) => {
+    const m = new RegExp(`\\| ${word} (\\d+)$`).exec(l);
+    return m ? [Number(m[1])] : [];
+  });
+}
+
+async function ctrlCWhenScreenShows(t: TerminalChild, what: RegExp): Promise<void> {
+  await eventually(async () => expect((await t.screen()).some((l) => what.test(l))).toBe(true), { timeout: 60_000, message: `screen never showed ${what}` });
+  t.ctrlC();
+}
+
+describe('attached up on a 60-column terminal', () => {
+  it('Ctrl-C: one message, log lines and exits above the frames, each frame once and final, names shortened not statuses', async () => {
+    const { project, dir } = scenario('term-ctrlc', `services:\n  app:\n    image: busybox\n    command: ${counter('tick')}\n  ${LONG}:\n    image: busybox\n    command: ${counter('tock')}\n`);
+    const t = inTerminalOf(dir, project, ['up'], { size: { cols: 60, rows: 30 } });
+    await eventually(async () => {
+      const lines = await t.screen();
+      expect(counted(lines, 'tick').length).toBeGreaterThanOrEqual(3);
+      expect(counted(lines, 'tock').length).toBeGreaterThanOrEqual(3);
+    }, { timeout: 60_000 });
+    t.ctrlC();
+    const done = await t.done;
+    expect(done.code).toBe(130);
+    const lines = await t.screen();
+
+    // One message for the one Ctrl-C.
+    expect(lines.filter((l) => l.includes('Gracefully stopping')).length).toBe(1);
+    expect(lines.filter((l) => l.includes('cancelling:')).length).toBe(0);
+    // `Attaching to ...` as docker compose prints it: sorted, without the project prefix.
+    expect(lines).toContain(`Attaching to app-1, ${LONG}-1`);
+
+    // Two frames (up's, then the stop's), each drawn once: no header left behind by a redraw.
+    const hs = headers(lines);
+    expect(hs).toEqual(['[+] Running 3/3', '[+] Running 2/2']);
+    expect(new Set(lines.filter((l) => l.startsWith('[+]'))).size).toBe(lines.filter((l) => l.startsWith('[+]')).length);
+
+    // Every frame row ends with a final status, the stop's rows are Stopped, each fits 60 columns
+    // (a wrapped row would be joined into a longer line) and keeps its status and time.
+    const stopFrame = lastFrameStart(lines);
+    const upFrame = lines.indexOf('[+] Running 3/3');
+    for (const [start, status, n] of [[upFrame, /(Created|Started)/, 3], [stopFrame, /Stopped/, 2]] as const) {
+      const rows = frameRows(lines, start);
+      expect(rows).toHaveLength(n);
+      for (const r of rows) {
+        expect(r).toMatch(FINAL_ROW);
+        expect(r.length).toBeLessThanOrEqual(60);
+        expect(r).toMatch(/ {2}\d+\.\ds$/);
+      }
+      expect(rows.filter((r) => r.includes('Container')).every((r) => status.test(r))).toBe(true);
+    }
+    const longRow = frameRows(lines, stopFrame).find((r) => r.includes('…'));
+    expect(longRow).toMatch(new RegExp(`^ ✔ Container ${project.slice(0, 6)}.*….*-01-1 +Stopped +\\d+\\.\\ds$`));
+
+    // Container output: every line once, in order, all above the stop's final frame; each exit once.
+    for (const word of ['tick', 'tock']) {
+      const seen = counted(lines, word);
+      expect(seen).toEqual(seen.map((_, i) => i + 1));
+      const last = lines.findLastIndex((l) => l.endsWith(`| ${word} ${seen.length}`));
+      expect(last).toBeLessThan(stopFrame);
+    }
+    for (const name of [`${project}-app-1`, `${project}-${LONG}-1`]) {
+      expect(lines.filter((l) => l === `${name} exited with code 0`)).toHaveLength(1);
+      const c = await engine.inspectContainer(name);
+      expect(c.state.running).toBe(false);
+      expect(c.state.exitCode).toBe(0);
+    }
+    // Nothing of a frame is left between the log lines: the only frame rows are the two frames'.
+    const rowLines = lines.filter((l) => /^ (✔|✘|[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]) /.test(l));
+    expect(rowLines).toHaveLength(5);
+  });
+
+  it('a second Ctrl-C kills: one message each, and the stop frame ends with a final row', async () => {
+    // The container ignores SIGTERM: the graceful stop would wait its whole timeout.
+    const { project, dir } = scenario('term-kill', `services:\n  app:\n    image: busybox\n    stop_grace_period: 60s\n    command: ${counter('tick', '')}\n`);
+    const t = inTerminalOf(dir, project, ['up'], { size: { cols: 80, rows: 30 } });
+    await eventually(async () => expect(counted(await t.screen(), 'tick').length).toBeGreaterThanOrEqual(2), { timeout: 60_000 });
+    t.ctrlC();
+    await ctrlCWhenScreenShows(t, /Container .*-app-1 +Stopping/);
+    const done = await t.done;
+    expect(done.code).toBe(130);
+    const lines = await t.screen();
+    expect(lines.filter((l) => l.includes('Gracefully stopping')).length).toBe(1);
+    expect(lines.filter((l) => l.includes('Killing the containers')).length).toBe(1);
+    expect(headers(lines)).toEqual(['[+] Running 2/2', '[+] Running 1/1']);
+    const rows = frameRows(lines, lastFrameStart(lines));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(new RegExp(`^ ✔ Container ${project}-app-1  Stopped  \\d+\\.\\ds$`));
+    // Nothing was left below the final frame but the exit line.
+    expect(lines.slice(lastFrameStart(lines) + 2)).toEqual([`${project}-app-1 exited with code 137`]);
+    const c = await engine.inspectContainer(`${project}-app-1`);
+    expect(c.state.running).toBe(false);
+    expect(c.state.exitCode).toBe(137);
+  });
+});
+
+describe('up -d', () => {
+  it('Ctrl-C while waiting on a health check: the cancel line stays above the final frame; the wait row names the container', async () => {
+    const { project, dir } = scenario(
+      'term-wait',
+      `services:
+  db:
+    image: busybox
+    command: ${counter('tick')}
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 1s
+      retries: 1000
+  web:
+    image: busybox
+    depends_on:
+      db:
+        condition: service_healthy
+    command: ${counter('tock')}
+`,
+    );
+    const t = inTerminalOf(dir, project, ['up', '-d'], { size: { cols: 80, rows: 30 } });
+    await ctrlCWhenScreenShows(t, new RegExp(`Container ${project}-db-1 +Waiting`));
+    const done = await t.done;
+    expect(done.code).toBe(130);
+    const lines = await t.screen();
+    const cancel = lines.filter((l) => l.includes('cancelling: finishing the steps in flight'));
+    expect(cancel).toHaveLength(1);
+    const start = lastFrameStart(lines);
+    expect(lines.indexOf(cancel[0]!)).toBeLessThan(start);
+    expect(headers(lines)).toHaveLength(1);
+    const rows = frameRows(lines, start);
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    for (const r of rows) expect(r).toMatch(FINAL_ROW);
+    expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^ ✘ Container ${project}-db-1 +Error: cancelled$`)));
+    // Nothing after the frame.
+    expect(lines.length).toBe(start + 1 + rows.length);
+  });
+});
