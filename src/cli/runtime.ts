@@ -12,7 +12,7 @@ import { execute, imageLimits, parallelLimit } from '../reconcile/execute.js';
 import { observe, type HostEngine, type ObserveOptions } from '../reconcile/observe.js';
 import { isNoop, renderPlan, type Plan } from '../reconcile/plan.js';
 import { DEFAULT_HOST, type ObservedState } from '../reconcile/state.js';
-import { createRenderer } from '../ui/render.js';
+import { createRenderer, resolveProgressMode } from '../ui/render.js';
 import type { ProgressMode } from '../ui/events.js';
 import { globals, requireProject, type IO } from './context.js';
 
@@ -182,8 +182,12 @@ export async function runPlan(s: Session, plan: Plan, observed: ObservedState, o
   for (const d of down) s.io.stderr(`error: ${d}\n`);
   if (result.aborted || s.signal.aborted) return EXIT.interrupted;
   if (result.failed.length) {
-    const level = opts.ignoreFailures ? 'warning' : 'error';
-    for (const f of result.failed) s.io.stderr(`${level}: ${f.group.resource.kind} ${f.group.resource.name}: ${f.message}\n`);
+    // Once, where the user looks: the progress output showed each failure (the frame's row, the
+    // plain line, the JSON event); only with quiet progress do they need a line of their own.
+    if (resolveProgressMode(s.progress, out, s.io.env) === 'quiet') {
+      const level = opts.ignoreFailures ? 'warning' : 'error';
+      for (const f of result.failed) s.io.stderr(`${level}: ${f.group.resource.kind} ${f.group.resource.name}: ${f.message}\n`);
+    }
     if (!opts.ignoreFailures) return EXIT.failure;
   }
   return down.length ? EXIT.failure : EXIT.ok;

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/index.js';
 import { projectDir } from '../support/project.js';
+import { bin } from './support/binary.js';
 import { cleanupProject, engineFromEnv, eventually, requireEngine, uniqueProject } from './support/harness.js';
 import { frameRows, inTerminalOf, lastFrameStart, type TerminalChild } from './support/terminal.js';
 
@@ -177,5 +178,36 @@ describe('up -d', () => {
     expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^ ✘ Container ${project}-db-1 +Error: cancelled$`)));
     // Nothing after the frame.
     expect(lines.length).toBe(start + 1 + rows.length);
+  });
+});
+
+describe('a failed step is reported once', () => {
+  const FAILING = `services:\n  bad:\n    image: busybox\n    command: ["/no/such/program"]\n`;
+
+  it('on a terminal: in the frame, with the whole message, and nowhere else', async () => {
+    const { project, dir } = scenario('term-fail', FAILING);
+    const t = inTerminalOf(dir, project, ['up', '-d'], { size: { cols: 60, rows: 30 } });
+    const done = await t.done;
+    expect(done.code).toBe(1);
+    const lines = await t.screen();
+    const rows = frameRows(lines, lastFrameStart(lines));
+    const failed = rows.filter((r) => r.startsWith(' ✘ '));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(new RegExp(`^ ✘ Container ${project}-bad-1 +Error: .*/no/such/program`));
+    expect(lines.filter((l) => l.includes('/no/such/program'))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('error:'))).toEqual([]);
+  });
+
+  it.each([
+    ['plain', (l: string) => l.includes('Error:')],
+    ['json', (l: string) => l.includes('"type":"error"')],
+    ['quiet', (l: string) => l.startsWith('error: container')],
+  ] as const)('--progress %s: once, exit 1', async (mode, isReport) => {
+    const { project, dir } = scenario(`fail-${mode}`, FAILING);
+    const r = await bin(dir, project, ['--progress', mode, 'up', '-d']).done;
+    expect(r.code).toBe(1);
+    const mentions = r.stderr.split('\n').filter((l) => l.includes('/no/such/program'));
+    expect(mentions).toHaveLength(1);
+    expect(isReport(mentions[0]!)).toBe(true);
   });
 });
