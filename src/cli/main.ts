@@ -45,6 +45,28 @@ const COMMANDS: Record<string, (io: IO) => Promise<Command>> = {
   version: async (io) => (await import('./commands/version.js')).versionCommand(io),
 };
 
+/** The environment variables tsfig reads, for the top-level --help. */
+export const ENVIRONMENT_HELP = `
+Environment:
+  TSFIG_FILE                  project files, as -f (several separated by ':')
+  TSFIG_PROJECT_NAME          project name, as -p
+  TSFIG_PROFILES              profiles to enable, comma-separated, as --profile
+  TSFIG_PROGRESS              progress output: auto, tty, plain, json or quiet, as --progress
+  TSFIG_PARALLEL_LIMIT        engine operations in flight at most (default 8), as --parallel
+  TSFIG_PULL_PARALLEL_LIMIT   image pulls at once (default 4)
+  TSFIG_BUILD_PARALLEL_LIMIT  image builds at once (default 4)
+  TSFIG_REMOVE_ORPHANS        1 or true: as --remove-orphans
+  TSFIG_WATCH_POLL            watch: poll the files (1/true, or every N ms), as --poll
+  TSFIG_WATCH_DEBOUNCE_MS     watch: quiet time before a batch of changes runs (default 300)
+  DOCKER_HOST                 the Docker engine (unix://, tcp://, ssh://), as -H
+  DOCKER_TLS_VERIFY           1: TLS to a tcp:// engine, with the certificates of DOCKER_CERT_PATH
+  DOCKER_CERT_PATH            folder of ca.pem, cert.pem, key.pem (default DOCKER_CONFIG, else ~/.docker)
+  DOCKER_CONFIG               folder of config.json, the registry credentials (default ~/.docker)
+  SSH_AUTH_SOCK               the ssh agent, for ssh:// engines
+  NO_COLOR, FORCE_COLOR       no colours / colours even when not on a terminal
+  TERM                        dumb: no live progress display, no colours
+`;
+
 /** Global options that take a value (the token after them is not the command). */
 const VALUED = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '-H', '--host', '--progress']);
 
@@ -87,6 +109,7 @@ export async function buildProgram(io: IO, argv: string[] = []): Promise<Command
     // Global options go before the command (as with docker compose), so `down -v` is down's -v.
     .enablePositionalOptions()
     .showHelpAfterError('(run tsfig help for usage)')
+    .addHelpText('after', ENVIRONMENT_HELP)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout(s),
