@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/index.js';
 import { projectDir } from '../support/project.js';
 import { bin } from './support/binary.js';
-import { cleanupProject, engineFromEnv, eventually, requireEngine, uniqueProject } from './support/harness.js';
+import { cleanupProject, engineFromEnv, eventually, requireEngine, SESSION_ID, SESSION_LABEL, uniqueProject } from './support/harness.js';
 import { frameRows, inTerminalOf, lastFrameStart, type TerminalChild } from './support/terminal.js';
 
 /** Prints `<word> 1`, `<word> 2`, ... every 0.2 s; exits 0 on SIGTERM (or ignores it: `trap ''`). */
@@ -33,7 +33,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const p of made) await cleanupProject(engine, p);
+  for (const p of made) {
+    await cleanupProject(engine, p);
+    // Images a scenario built carry the session label and the project.
+    const images = await engine.listImages({ all: true, labels: { [SESSION_LABEL]: SESSION_ID, 'io.tsfig.test-project': p } });
+    for (const i of images) await engine.removeImage(i.id, { force: true }).catch(() => undefined);
+  }
 });
 
 const HEADER = /^\[\+\] Running \d+\/\d+$/;
@@ -209,5 +214,42 @@ describe('a failed step is reported once', () => {
     const mentions = r.stderr.split('\n').filter((l) => l.includes('/no/such/program'));
     expect(mentions).toHaveLength(1);
     expect(isReport(mentions[0]!)).toBe(true);
+  });
+});
+
+describe('watch on a terminal', () => {
+  it('the image built first keeps its own row: the network row says Network, not Image', async () => {
+    const project = uniqueProject('term-watch');
+    made.push(project);
+    const dir = projectDir(
+      {
+        'fig.yml': `services:
+  web:
+    build:
+      context: .
+      labels:
+        ${SESSION_LABEL}: "${SESSION_ID}"
+        io.tsfig.test-project: "${project}"
+    command: ${counter('tick')}
+    develop:
+      watch:
+        - path: ./app
+          action: sync
+          target: /srv/app
+`,
+        Dockerfile: 'FROM busybox\n',
+        'app/index.txt': 'one\n',
+      },
+      'proj',
+    );
+    const t = inTerminalOf(dir, project, ['watch'], { size: { cols: 100, rows: 30 } });
+    await ctrlCWhenScreenShows(t, /watching 1 rule/);
+    expect((await t.done).code).toBe(130);
+    const lines = await t.screen();
+    const rows = lines.flatMap((l, i) => (HEADER.test(l) ? frameRows(lines, i) : []));
+    expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^ ✔ Image ${project}-web(:latest)? +Built +\\d+\\.\\ds$`)));
+    expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^ ✔ Network ${project}_default +Created +\\d+\\.\\ds$`)));
+    expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^ ✔ Container ${project}-web-1 +Started +\\d+\\.\\ds$`)));
+    expect(rows.filter((r) => r.includes(' Image ') && !/ Built /.test(r))).toEqual([]);
   });
 });
