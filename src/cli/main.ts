@@ -127,7 +127,7 @@ export async function buildProgram(io: IO, argv: string[] = []): Promise<Command
 export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
   // On a terminal, one owner of it: lines written while a progress frame is live go above the frame.
   const screen = !io?.stderr && process.stderr.isTTY
-    ? new Screen({ out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) }, { columns: () => process.stderr.columns, stdoutOnTerminal: Boolean(process.stdout.isTTY) })
+    ? new Screen({ out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) }, { columns: () => process.stderr.columns, rows: () => process.stderr.rows, stdoutOnTerminal: Boolean(process.stdout.isTTY) })
     : undefined;
   const full: IO = {
     stdout: io?.stdout ?? screen?.out ?? ((s) => void process.stdout.write(s)),

@@ -28,6 +28,8 @@ export interface ScreenWriters {
 export interface ScreenOptions {
   /** Terminal width, read at every draw (so resizes apply). */
   columns?: () => number | undefined;
+  /** Terminal height: a live frame taller than the screen could not be moved over, so it is cut to fit. */
+  rows?: () => number | undefined;
   /** stdout goes to the same terminal as the frame (else stdout lines need no erasing). */
   stdoutOnTerminal?: boolean;
 }
@@ -135,16 +137,33 @@ export class Screen {
     return n > 0 ? `\r${ESC}${n}A${ESC}J` : '';
   }
 
-  /** Bytes that draw every live frame from the cursor down, leaving the cursor under them. */
+  /**
+   * Bytes that draw every live frame from the cursor down, leaving the cursor under them. A
+   * frame taller than the terminal shows its first line (the header) and as many of its last
+   * lines as fit: the cursor cannot move up past the top of the screen, so more would leave
+   * copies behind in the scrollback. (The final frame, written once by `hide`, is whole.)
+   */
   private draw(): string {
     const width = this.columns;
+    const height = this.opts.rows?.();
+    let lines = this.frames.flatMap((f) => f.lines(width));
+    if (height !== undefined && height > 2) {
+      const budget = height - 1;
+      const rows = lines.map((l) => rowsOf(l, width));
+      if (rows.reduce((a, b) => a + b, 0) > budget) {
+        const [first, ...rest] = lines;
+        let used = rowsOf(first ?? '', width);
+        let keep = rest.length;
+        while (keep > 0 && used + rowsOf(rest[keep - 1]!, width) <= budget) used += rowsOf(rest[--keep]!, width);
+        lines = [first ?? '', ...rest.slice(keep)];
+        if (used > budget) lines = [];
+      }
+    }
     let buf = '';
     let rows = 0;
-    for (const f of this.frames) {
-      for (const line of f.lines(width)) {
-        buf += `${line}\n`;
-        rows += rowsOf(line, width);
-      }
+    for (const line of lines) {
+      buf += `${line}\n`;
+      rows += rowsOf(line, width);
     }
     this.drawnRows = rows;
     return buf;

@@ -436,4 +436,27 @@ describe('screen: one owner of the terminal', () => {
     r.close();
     expect(tty.chunks.length).toBe(n);
   });
+
+  it('cuts a live frame taller than the terminal to fit (header and last rows), and ends with the whole frame', async () => {
+    const cols = 60;
+    const tty = new FakeStream(true, cols);
+    const s = new Screen({ out: (t) => tty.write(t), err: (t) => tty.write(t) }, { columns: () => cols, rows: () => 6 });
+    const r = createRenderer('tty', { write: s.err, isTTY: true }, { NO_COLOR: '1' }, { now: () => 0, screen: s });
+    const ref = (i: number): ResourceRef => ({ kind: 'container', name: `p-svc${i}-1` });
+    for (let i = 1; i <= 9; i++) {
+      r.emit({ type: 'start', id: `c${i}`, resource: ref(i), action: 'Starting', at: 0 });
+      s.out(`log ${i}\n`);
+    }
+    // While live, the frame on screen is at most 5 rows (one row stays for the cursor).
+    const live = await emulate(tty.text, { cols, rows: 6 }, { convertEol: true });
+    expect(live.slice(-5)).toEqual(['[+] Running 0/9', ...[6, 7, 8, 9].map((i) => ` ⠋ Container p-svc${i}-1  Starting  0.0s`)]);
+    for (let i = 1; i <= 9; i++) r.emit({ type: 'done', id: `c${i}`, resource: ref(i), action: 'Started', at: 0, elapsedMs: 100 });
+    r.close();
+    const lines = await emulate(tty.text, { cols, rows: 6 }, { convertEol: true });
+    expect(lines).toEqual([
+      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `log ${i}`),
+      '[+] Running 9/9',
+      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => ` ✔ Container p-svc${i}-1  Started  0.1s`),
+    ]);
+  });
 });
