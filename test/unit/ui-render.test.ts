@@ -102,6 +102,13 @@ describe('text helpers', () => {
     expect(truncateVisible('abcdef', 3)).toBe('ab…');
     expect(truncateVisible('abc', 0)).toBe('');
   });
+
+  it('counts wide characters as two columns and combining marks as none, as a terminal shows them', () => {
+    expect(visibleWidth('ab日本')).toBe(6);
+    expect(visibleWidth('e\u0301')).toBe(1);
+    expect(truncateVisible('日本語のテキスト', 7)).toBe('日本語…');
+    expect(visibleWidth(truncateVisible('日本語のテキスト', 7))).toBe(7);
+  });
 });
 
 describe('resolveProgressMode', () => {
@@ -457,6 +464,27 @@ describe('screen: one owner of the terminal', () => {
       ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `log ${i}`),
       '[+] Running 9/9',
       ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => ` ✔ Container p-svc${i}-1  Started  0.1s`),
+    ]);
+  });
+
+  it('redraws cleanly over an error row holding wide characters that wraps', async () => {
+    const cols = 40;
+    const out = new FakeStream(true, cols);
+    const s = new Screen({ out: (t) => out.write(t), err: (t) => out.write(t) }, { columns: () => cols });
+    const r = createRenderer('tty', { write: s.err, isTTY: true }, { NO_COLOR: '1' }, { now: () => 0, screen: s });
+    const message = 'ファイルが見つかりません: /データ/設定/アプリケーション.yml';
+    r.emit({ type: 'error', id: 'x', resource: web, message, at: 0, elapsedMs: 1 });
+    r.emit({ type: 'start', id: 'y', resource: db, action: 'Creating', at: 0 });
+    s.err('a line above\n');
+    r.emit({ type: 'done', id: 'y', resource: db, action: 'Created', at: 0, elapsedMs: 300 });
+    r.close();
+    const lines = await emulate(out.text, { cols, rows: 30 }, { convertEol: true });
+    expect(lines[0]).toBe('a line above');
+    expect(lines.filter((l) => l.startsWith('[+] Running'))).toEqual(['[+] Running 2/2']);
+    expect(lines.slice(1).map((l) => l.replace(/\s+/g, ' '))).toEqual([
+      '[+] Running 2/2',
+      ` ✘ Container tsfigd…web-1 Error: ${message.replace(/\s+/g, ' ')}`,
+      ' ✔ Container tsfigd…-db-1 Created 0.3s',
     ]);
   });
 });
