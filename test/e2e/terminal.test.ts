@@ -139,8 +139,13 @@ describe('attached up on a 60-column terminal', () => {
     const rows = frameRows(lines, lastFrameStart(lines));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatch(new RegExp(`^ ✔ Container ${project}-app-1  Stopped  \\d+\\.\\ds$`));
-    // Nothing was left below the final frame but the exit line.
-    expect(lines.slice(lastFrameStart(lines) + 2)).toEqual([`${project}-app-1 exited with code 137`]);
+    // Below the final frame only what the logs still delivered after the kill: the exit line
+    // (once), maybe the last output lines in flight; no frame leftovers.
+    const after = lines.slice(lastFrameStart(lines) + 2);
+    expect(after.filter((l) => l === `${project}-app-1 exited with code 137`)).toHaveLength(1);
+    expect(after.filter((l) => l !== `${project}-app-1 exited with code 137` && !/\| tick \d+$/.test(l))).toEqual([]);
+    const ticks = counted(lines, 'tick');
+    expect(ticks).toEqual(ticks.map((_, i) => i + 1));
     const c = await engine.inspectContainer(`${project}-app-1`);
     expect(c.state.running).toBe(false);
     expect(c.state.exitCode).toBe(137);
