@@ -9,7 +9,7 @@ import type { Engine } from '../../src/engine/index.js';
 import { projectDir } from '../support/project.js';
 import { bin } from './support/binary.js';
 import { cleanupProject, engineFromEnv, eventually, requireEngine, SESSION_ID, SESSION_LABEL, uniqueProject } from './support/harness.js';
-import { frameRows, inTerminalOf, lastFrameStart, type TerminalChild } from './support/terminal.js';
+import { frameRows, inTerminalOf as spawnInTerminal, lastFrameStart, type TerminalChild } from './support/terminal.js';
 
 /** Prints `<word> 1`, `<word> 2`, ... every 0.2 s; exits 0 on SIGTERM (or ignores it: `trap ''`). */
 function counter(word: string, onTerm = 'exit 0'): string {
@@ -20,6 +20,14 @@ const LONG = 'service-with-a-longer-name-01';
 
 let engine: Engine;
 const made: string[] = [];
+const children: TerminalChild[] = [];
+
+/** The binary on a pseudo-terminal; ended (the terminal closed) after the tests if still running. */
+function inTerminalOf(...args: Parameters<typeof spawnInTerminal>): TerminalChild {
+  const t = spawnInTerminal(...args);
+  children.push(t);
+  return t;
+}
 
 function scenario(prefix: string, yml: string): { project: string; dir: string } {
   const project = uniqueProject(prefix);
@@ -33,6 +41,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const t of children) if (t.proc.exitCode === null && t.proc.signalCode === null) t.proc.kill('SIGKILL');
+  await Promise.all(children.map((t) => t.done));
   for (const p of made) {
     await cleanupProject(engine, p);
     // Images a scenario built carry the session label and the project.
