@@ -62,6 +62,19 @@ export async function attachAfterUp(s: Session, opts: AttachOptions): Promise<nu
   const shown = (opts.attach?.length ? opts.attach : opts.services.length ? opts.services : all).filter((n) => !noAttach.has(n));
   const abortOnExit = opts.abortOnContainerExit === true || opts.exitCodeFrom !== undefined;
 
+  // `Attaching to web-1, db-1` (as docker compose: the followed containers, sorted, without the project prefix).
+  const present = await observeSession(s).catch(() => undefined);
+  if (present) {
+    const names = Object.values(present.hosts)
+      .flatMap((h) => h.containers)
+      .filter((c) => !c.oneoff && shown.includes(c.service))
+      .map((c) => (c.name.startsWith(`${s.project.name}-`) ? c.name.slice(s.project.name.length + 1) : c.name))
+      .sort();
+    if (names.length > 0) s.io.stdout(`Attaching to ${names.join(', ')}\n`);
+  }
+
+  // Ctrl-C while following says `Gracefully stopping...`, and only that.
+  s.announcesInterrupt = true;
   // Our own signal: Ctrl-C aborts the session's, yet the logs must go on while stopping.
   const hard = new AbortController();
   let settle!: (o: Outcome) => void;
@@ -172,6 +185,7 @@ export async function attachAfterUp(s: Session, opts: AttachOptions): Promise<nu
     } else if (o.kind === 'interrupt') {
       s.io.stderr('Gracefully stopping... (press Ctrl-C again to kill the containers)\n');
       s.hardStop = async () => {
+        s.io.stderr('Killing the containers... (press Ctrl-C again to exit at once)\n');
         const killer: Session = { ...s, signal: new AbortController().signal, progress: 'quiet' };
         const observed = await observeSession(killer);
         await runPlan(killer, planKill(s.project, observed, { services: [...started] }), observed);

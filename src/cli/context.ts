@@ -4,6 +4,7 @@ import { loadProject, type LoadOptions } from '../config/load.js';
 import { formatDiagnostic, hasErrors } from '../config/diagnostics.js';
 import type { Project } from '../model/project.js';
 import { ConfigError } from '../errors.js';
+import type { Screen } from '../ui/screen.js';
 
 export interface GlobalOptions {
   file?: string[];
@@ -37,6 +38,8 @@ export interface IO {
   /** stdin is a terminal: questions (rm's [yN]) can be asked. */
   stdinTTY?: boolean;
   columns?: number;
+  /** The terminal's owner when stderr is one: progress frames draw through it. */
+  screen?: Screen;
 }
 
 export function loadOptions(g: GlobalOptions, io: IO, services?: string[]): LoadOptions {

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TsfigError } from '../errors.js';
 import { collect, type IO } from './context.js';
 import { VERSION } from './version.js';
+import { Screen } from '../ui/screen.js';
 
 
 /** Each command's module, loaded only when that command runs (start-up stays near bare node). */
@@ -50,6 +51,29 @@ const COMMANDS: Record<string, (io: IO) => Promise<Command>> = {
 /** Other names of commands (commander aliases), so the right module loads. */
 const ALIASES: Record<string, string> = { viz: 'graph' };
 
+/** The environment variables tsfig reads, for the top-level --help. */
+export const ENVIRONMENT_HELP = `
+Environment:
+  TSFIG_FILE                  project files, as -f (several separated by ':')
+  TSFIG_PROJECT_NAME          project name, as -p
+  TSFIG_PROFILES              profiles to enable, comma-separated, as --profile
+  TSFIG_PROGRESS              progress output: auto, tty, plain, json or quiet, as --progress
+  TSFIG_PARALLEL_LIMIT        engine operations in flight at most (default 8), as --parallel
+  TSFIG_PULL_PARALLEL_LIMIT   image pulls at once (default 4)
+  TSFIG_BUILD_PARALLEL_LIMIT  image builds at once (default 4)
+  TSFIG_REMOVE_ORPHANS        1 or true: as --remove-orphans
+  TSFIG_WATCH_POLL            watch: poll the files (1/true, or every N ms), as --poll
+  TSFIG_WATCH_DEBOUNCE_MS     watch: quiet time before a batch of changes runs (default 300)
+  DOCKER_HOST                 the Docker engine (unix://, tcp://, ssh://), as -H
+  DOCKER_CONTEXT              the docker CLI context to use, as -c (else the one of docker context use)
+  DOCKER_TLS_VERIFY           1: TLS to a tcp:// engine, with the certificates of DOCKER_CERT_PATH
+  DOCKER_CERT_PATH            folder of ca.pem, cert.pem, key.pem (default DOCKER_CONFIG, else ~/.docker)
+  DOCKER_CONFIG               folder of config.json (registry credentials, current context) and contexts/ (default ~/.docker)
+  SSH_AUTH_SOCK               the ssh agent, for ssh:// engines
+  NO_COLOR, FORCE_COLOR       no colours / colours even when not on a terminal
+  TERM                        dumb: no live progress display, no colours
+`;
+
 /** Global options that take a value (the token after them is not the command). */
 const VALUED = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '-H', '--host', '-c', '--context', '--progress']);
 
@@ -95,6 +119,7 @@ export async function buildProgram(io: IO, argv: string[] = []): Promise<Command
     // Global options go before the command (as with docker compose), so `down -v` is down's -v.
     .enablePositionalOptions()
     .showHelpAfterError('(run tsfig help for usage)')
+    .addHelpText('after', ENVIRONMENT_HELP)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout(s),
@@ -110,9 +135,14 @@ export async function buildProgram(io: IO, argv: string[] = []): Promise<Command
 }
 
 export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
+  // On a terminal, one owner of it: lines written while a progress frame is live go above the frame.
+  const screen = !io?.stderr && process.stderr.isTTY
+    ? new Screen({ out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) }, { columns: () => process.stderr.columns, rows: () => process.stderr.rows, stdoutOnTerminal: Boolean(process.stdout.isTTY) })
+    : undefined;
   const full: IO = {
-    stdout: io?.stdout ?? ((s) => void process.stdout.write(s)),
-    stderr: io?.stderr ?? ((s) => void process.stderr.write(s)),
+    stdout: io?.stdout ?? screen?.out ?? ((s) => void process.stdout.write(s)),
+    stderr: io?.stderr ?? screen?.err ?? ((s) => void process.stderr.write(s)),
+    ...(screen ? { screen } : {}),
     cwd: io?.cwd ?? process.cwd(),
     env: io?.env ?? process.env,
     stdoutTTY: io?.stdoutTTY ?? (io?.stdout ? false : Boolean(process.stdout.isTTY)),

@@ -12,7 +12,7 @@ import { execute, imageLimits, parallelLimit } from '../reconcile/execute.js';
 import { observe, type HostEngine, type ObserveOptions } from '../reconcile/observe.js';
 import { isNoop, renderPlan, type Plan } from '../reconcile/plan.js';
 import { DEFAULT_HOST, type ObservedState } from '../reconcile/state.js';
-import { createRenderer } from '../ui/render.js';
+import { createRenderer, resolveProgressMode } from '../ui/render.js';
 import type { ProgressMode } from '../ui/events.js';
 import { globals, requireProject, type IO } from './context.js';
 
@@ -26,8 +26,10 @@ export interface Session {
   parallel: number;
   /** Undo the Ctrl-C handler. */
   dispose: () => void;
-  /** What a second Ctrl-C does before exiting (attached up: kill the containers). */
+  /** What a second Ctrl-C does (attached up: kill the containers); the command then ends by itself. */
   hardStop?: () => Promise<void>;
+  /** The command prints its own line on the first Ctrl-C (attached up), instead of `cancelling: ...`. */
+  announcesInterrupt?: boolean;
 }
 
 /** Connect to the default host and every `hosts:` entry (dockerode is loaded here, lazily). */
@@ -82,15 +84,24 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
   const current: { session?: Session } = {};
   const onSigint = () => {
     interrupts++;
+    // One message per Ctrl-C; while a progress frame is live it goes above the frame (io.stderr is the screen's).
     if (interrupts === 1) {
-      if (!opts.quietInterrupt) io.stderr('\ncancelling: finishing the steps in flight (Ctrl-C again to abort at once)\n');
+      if (!opts.quietInterrupt && !current.session?.announcesInterrupt) {
+        io.stderr(`${io.screen?.live ? '' : '\n'}cancelling: finishing the steps in flight (Ctrl-C again to abort at once)\n`);
+      }
       controller.abort(new TsfigError('cancelled', EXIT.interrupted));
-    } else {
-      const hard = current.session?.hardStop;
-      if (!hard) process.exit(EXIT.interrupted);
-      // Bounded: a hung engine must not keep the user waiting.
-      void Promise.race([hard(), new Promise((r) => setTimeout(r, 10_000))]).finally(() => process.exit(EXIT.interrupted));
+      return;
     }
+    // Leaving at once: the live frame is drawn a last time, with what was cut short marked so.
+    const exitNow = () => {
+      io.screen?.finish();
+      process.exit(EXIT.interrupted);
+    };
+    const hard = interrupts === 2 ? current.session?.hardStop : undefined;
+    if (!hard) return exitNow();
+    // The command ends by itself once the kill lands; bounded, so a hung engine does not keep the user waiting.
+    setTimeout(exitNow, 10_000).unref();
+    void hard().catch(() => exitNow());
   };
   process.on('SIGINT', onSigint);
   const progress = (g.progress ?? (io.env.TSFIG_PROGRESS as ProgressMode | undefined) ?? 'auto') as ProgressMode;
@@ -151,7 +162,7 @@ export async function runPlan(s: Session, plan: Plan, observed: ObservedState, o
     throw new TsfigError(plan.errors.join('\n'));
   }
   const out = { write: (t: string) => s.io.stderr(t), isTTY: Boolean(s.io.stderrTTY), ...(s.io.columns ? { columns: s.io.columns } : {}) };
-  const renderer = createRenderer(s.progress, out, s.io.env);
+  const renderer = createRenderer(s.progress, out, s.io.env, s.io.screen ? { screen: s.io.screen } : {});
   let result;
   try {
     const creds = credentialsOf(s);
@@ -173,8 +184,12 @@ export async function runPlan(s: Session, plan: Plan, observed: ObservedState, o
   for (const d of down) s.io.stderr(`error: ${d}\n`);
   if (result.aborted || s.signal.aborted) return EXIT.interrupted;
   if (result.failed.length) {
-    const level = opts.ignoreFailures ? 'warning' : 'error';
-    for (const f of result.failed) s.io.stderr(`${level}: ${f.group.resource.kind} ${f.group.resource.name}: ${f.message}\n`);
+    // Once, where the user looks: the progress output showed each failure (the frame's row, the
+    // plain line, the JSON event); only with quiet progress do they need a line of their own.
+    if (resolveProgressMode(s.progress, out, s.io.env) === 'quiet') {
+      const level = opts.ignoreFailures ? 'warning' : 'error';
+      for (const f of result.failed) s.io.stderr(`${level}: ${f.group.resource.kind} ${f.group.resource.name}: ${f.message}\n`);
+    }
     if (!opts.ignoreFailures) return EXIT.failure;
   }
   return down.length ? EXIT.failure : EXIT.ok;

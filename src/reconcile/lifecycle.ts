@@ -369,7 +369,7 @@ export function planWait(project: Project, observed: ObservedState, services: st
     const condition = completed.has(service) ? 'completed' : healthy ? 'healthy' : 'running';
     for (const host of new Set(containers.map((c) => c.host))) {
       const names = containers.filter((c) => c.host === host).map((c) => c.name).sort();
-      const g = s.group({ name: service, host }, 'container', 'wait', `--wait: ${condition}`, multi(observed));
+      const g = s.group({ name: names.join(', '), host }, 'container', 'wait', `--wait: ${condition}`, multi(observed));
       g.doneAs = condition === 'healthy' ? 'Healthy' : condition === 'completed' ? 'Exited' : 'Running';
       s.node(g, { type: 'container.wait', host, service, names, condition, timeoutMs }, []);
     }

@@ -507,7 +507,8 @@ function dependencyWaits(
     const depSvc = project.services[dep]!;
     const condition = cond.condition === 'service_healthy' ? 'healthy' : 'completed';
     const host = hostOf(depSvc);
-    const g = b.group({ kind: 'container', name: dep, ...hostRef(observed, host) }, 'wait', `${svc.name} depends on ${dep} being ${condition}`);
+    // The row names what is waited on: the dependency's containers, not the service.
+    const g = b.group({ kind: 'container', name: o.names.length > 0 ? o.names.join(', ') : dep, ...hostRef(observed, host) }, 'wait', `${svc.name} depends on ${dep} being ${condition}`);
     g.doneAs = condition === 'healthy' ? 'Healthy' : 'Exited';
     out.push(b.node(g, { type: 'container.wait', host, service: dep, names: o.names, condition, timeoutMs: opts.healthTimeoutMs ?? 120_000 }, o.ready));
   }

@@ -4,3 +4,4 @@ export * from './format.js';
 export * from './render.js';
 export * from './table.js';
 export * from './text.js';
+export * from './screen.js';

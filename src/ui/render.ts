@@ -2,8 +2,8 @@
  * Renderers: progress events in, bytes out (to stderr in the CLI; stdout carries only results).
  *
  * - `tty`: a live block, one line per resource in first-seen order under a `[+] Running n/m`
- *   header, redrawn in place (cursor-up + clear-line) on every event and on a 100 ms timer;
- *   `message` events are printed above the block.
+ *   header, redrawn in place (through `screen.ts`) on every event and on a 100 ms timer;
+ *   `message` events, and anything else written through the screen, are printed above it.
  * - `plain`: one line per event, no escape codes.
  * - `json`: one `JSON.stringify(event)` per line.
  * - `quiet`: nothing (failures are reported by the command's exit path).
@@ -12,6 +12,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { colorEnabled, paint, type Env, type Painter } from './color.js';
 import type { ProgressEvent, ProgressMode, Renderer, ResourceRef } from './events.js';
 import { formatDuration } from './format.js';
+import { Screen, type FrameSource } from './screen.js';
 import { oneLine, padEndVisible, padStartVisible, truncateVisible, visibleWidth } from './text.js';
 
 export interface RenderOutput {
@@ -26,6 +27,11 @@ export interface RendererOptions {
   color?: boolean;
   /** Clock for elapsed times of running work (ms, same clock as the events' `at`). Default `Date.now`. */
   now?: () => number;
+  /**
+   * The process's terminal owner: the live block is drawn through it, so lines others write
+   * meanwhile land above the block. Default: a screen of its own over `out`.
+   */
+  screen?: Screen;
 }
 
 /** The concrete mode `auto` stands for: `tty` on a terminal (unless `TERM=dumb`), else `plain`. */
@@ -37,7 +43,11 @@ export function resolveProgressMode(mode: ProgressMode, out: { isTTY?: boolean }
 export function createRenderer(mode: ProgressMode, out: RenderOutput, env: Env = process.env, opts: RendererOptions = {}): Renderer {
   switch (resolveProgressMode(mode, out, env)) {
     case 'tty':
-      return new TtyRenderer(out, paint(opts.color ?? colorEnabled(out, env)), opts.now ?? Date.now);
+      return new TtyRenderer(
+        opts.screen ?? new Screen({ out: (t) => out.write(t), err: (t) => out.write(t) }, { columns: () => out.columns }),
+        paint(opts.color ?? colorEnabled(out, env)),
+        opts.now ?? Date.now,
+      );
     case 'plain':
       return new PlainRenderer(out);
     case 'json':
@@ -122,10 +132,12 @@ class PlainRenderer implements Renderer {
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const TICK_MS = 100;
-const ESC = '\u001b[';
 
 interface Row {
-  label: string;
+  /** `Container`, `Network`, ... */
+  kind: string;
+  /** The resource's name, with its host when it has one. */
+  name: string;
   state: 'running' | 'done' | 'error';
   /** Present participle while running, past participle when done. */
   action: string;
@@ -139,6 +151,8 @@ interface Row {
 }
 
 const BAR_WIDTH = 20;
+/** Below this many columns for a resource's name, rows are cut at the end instead. */
+const MIN_NAME = 8;
 
 /** `[=======>            ]` for current of total. */
 export function progressBar(current: number, total: number, width = BAR_WIDTH): string {
@@ -148,16 +162,34 @@ export function progressBar(current: number, total: number, width = BAR_WIDTH): 
   return `[${'='.repeat(full)}>${' '.repeat(width - full - 1)}]`;
 }
 
-class TtyRenderer implements Renderer {
+/**
+ * `s` cut to `width` columns by replacing its middle with `…`: both ends of a resource name say
+ * the most (the project and the service's replica number).
+ */
+export function truncateMiddle(s: string, width: number): string {
+  const chars = [...s];
+  if (chars.length <= width) return s;
+  if (width <= 1) return width === 1 ? '…' : '';
+  const keep = width - 1;
+  const head = Math.ceil(keep / 2);
+  return chars.slice(0, head).join('') + '…' + chars.slice(chars.length - (keep - head)).join('');
+}
+
+/**
+ * The live block. It draws through a `Screen` (the process's, so other output goes above it; a
+ * private one over `out` otherwise). Rows fit the terminal width: on a narrow terminal the
+ * resource names are shortened and the progress text cut, so status and time stay; error rows
+ * keep their whole message and wrap (the block's height counts the wrapped rows).
+ */
+class TtyRenderer implements Renderer, FrameSource {
   private readonly rows = new Map<string, Row>();
-  /** Lines of the block currently on screen, right above the cursor. */
-  private drawn = 0;
   private frame = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  private shown = false;
 
   constructor(
-    private readonly out: RenderOutput,
+    private readonly screen: Screen,
     private readonly p: Painter,
     private readonly now: () => number,
   ) {}
@@ -166,13 +198,18 @@ class TtyRenderer implements Renderer {
     if (this.closed) return;
     if (event.type === 'message') {
       const text = stripVTControlCharacters(event.text);
-      const lines = event.level === 'warning' ? [`${this.p.yellow('warning:')} ${text}`] : [text];
-      this.draw(lines.flatMap((l) => l.split(/\r?\n/)));
+      const line = event.level === 'warning' ? `${this.p.yellow('warning:')} ${text}` : text;
+      this.screen.err(`${line}\n`);
       return;
     }
-    const row = this.rows.get(event.id);
+    // Ids are unique within one plan only: a display fed by several plans (watch) must not
+    // merge an image's row into a network's.
+    const key = `${event.id}\u0000${event.resource.kind}\u0000${event.resource.name}\u0000${event.resource.host ?? ''}`;
+    const row = this.rows.get(key);
+    const label = resourceLabel(event.resource);
     const base: Row = row ?? {
-      label: oneLine(resourceLabel(event.resource)),
+      kind: oneLine(label.slice(0, label.indexOf(' '))),
+      name: oneLine(label.slice(label.indexOf(' ') + 1)),
       state: 'running',
       action: '',
       startedAt: event.at,
@@ -195,8 +232,12 @@ class TtyRenderer implements Renderer {
         Object.assign(base, { state: 'error', elapsedMs: event.elapsedMs, detail: oneLine(event.message) });
         break;
     }
-    if (!row) this.rows.set(event.id, base);
-    this.draw([]);
+    if (!row) this.rows.set(key, base);
+    if (!this.shown) {
+      this.shown = true;
+      this.screen.show(this);
+    }
+    this.screen.redraw();
     this.syncTimer();
   }
 
@@ -204,12 +245,22 @@ class TtyRenderer implements Renderer {
     if (this.closed) return;
     this.closed = true;
     this.stopTimer();
-    if (this.rows.size > 0) this.draw([]);
+    if (this.shown) this.screen.hide(this);
+  }
+
+  /** The process exits at once: work still running is shown as interrupted. */
+  interrupt(): void {
+    this.stopTimer();
+    const now = this.now();
+    for (const r of this.rows.values()) {
+      if (r.state === 'running') Object.assign(r, { state: 'error', elapsedMs: Math.max(0, now - r.startedAt), detail: 'interrupted' });
+    }
+    this.closed = true;
   }
 
   private tick(): void {
     this.frame = (this.frame + 1) % SPINNER.length;
-    this.draw([]);
+    this.screen.redraw();
     this.syncTimer();
   }
 
@@ -228,42 +279,50 @@ class TtyRenderer implements Renderer {
     this.timer = undefined;
   }
 
-  /** Rewrites the block in one write, with `above` printed first as permanent lines. */
-  private draw(above: string[]): void {
-    const block = this.block();
-    const width = this.out.columns && this.out.columns > 0 ? this.out.columns : undefined;
-    let buf = this.drawn > 0 ? `${ESC}${this.drawn}A` : '';
-    for (const line of above) buf += `\r${ESC}2K${line}\n`;
-    for (const line of block) buf += `\r${ESC}2K${width ? truncateVisible(line, width) : line}\n`;
-    // Never happens while rows only grow, but keep the screen clean if the block ever shrinks.
-    if (above.length + block.length < this.drawn) buf += `${ESC}J`;
-    this.drawn = block.length;
-    if (buf !== '') this.out.write(buf);
-  }
-
-  private block(): string[] {
+  lines(width: number | undefined): string[] {
     if (this.rows.size === 0) return [];
     const { p } = this;
     const rows = [...this.rows.values()];
     const now = this.now();
     const finished = rows.filter((r) => r.state !== 'running').length;
     const elapsed = rows.map((r) => formatDuration(r.state === 'running' ? Math.max(0, now - r.startedAt) : r.elapsedMs));
-    const labelWidth = Math.max(...rows.map((r) => visibleWidth(r.label)));
+    const labelWidth = Math.max(...rows.map((r) => r.kind.length + 1 + [...r.name].length));
     const actionWidth = Math.max(0, ...rows.filter((r) => r.state !== 'error').map((r) => visibleWidth(r.action)));
     const elapsedWidth = Math.max(...elapsed.map((e) => e.length));
-    const lines = [p.bold(`[+] Running ${finished}/${rows.length}`)];
+    // ` ⠋ ` + label + `  ` + action + `  ` + time: what must stay whole on every row.
+    const fixed = 3 + 2 + actionWidth + 2 + elapsedWidth;
+    const nameRoom = width === undefined ? Infinity : width - fixed;
+    const fits = nameRoom >= MIN_NAME;
+    const labelOf = (r: Row) => {
+      const full = `${r.kind} ${r.name}`;
+      if (!fits || nameRoom >= labelWidth) return padEndVisible(full, fits ? labelWidth : 0);
+      const room = nameRoom - r.kind.length - 1;
+      return padEndVisible(room >= 4 ? `${r.kind} ${truncateMiddle(r.name, room)}` : truncateMiddle(full, nameRoom), nameRoom);
+    };
+    const fit = (line: string) => (width === undefined ? line : truncateVisible(line, width));
+    const lines = [fit(p.bold(`[+] Running ${finished}/${rows.length}`))];
     rows.forEach((r, i) => {
-      const label = padEndVisible(r.label, labelWidth);
+      const label = labelOf(r);
       if (r.state === 'error') {
+        // The whole message: it is the one place the user reads it. Long ones wrap.
         lines.push(p.red(` ✘ ${label}  Error: ${r.detail}`));
         return;
       }
       const time = padStartVisible(elapsed[i] ?? '', elapsedWidth);
       const icon = r.state === 'done' ? p.green('✔') : (SPINNER[this.frame] ?? '⠋');
       const action = padEndVisible(r.state === 'done' ? p.green(r.action) : r.action, actionWidth);
-      const bar = r.state === 'running' && r.current !== undefined && r.total !== undefined && r.total > 0 ? `${progressBar(r.current, r.total)} ` : '';
-      const detail = r.state === 'running' && r.detail !== '' ? `  ${bar}${p.dim(r.detail)}` : '';
-      lines.push(` ${icon} ${label}  ${action}  ${time}${detail}`);
+      const head = ` ${icon} ${label}  ${action}  ${time}`;
+      let detail = '';
+      if (r.state === 'running' && r.detail !== '') {
+        const bar = r.current !== undefined && r.total !== undefined && r.total > 0 ? `${progressBar(r.current, r.total)} ` : '';
+        detail = `  ${bar}${p.dim(r.detail)}`;
+        // Cut the progress text, never the status and time before it.
+        if (width !== undefined && fits) {
+          const room = width - visibleWidth(head);
+          detail = room >= 4 ? truncateVisible(detail, room) : '';
+        }
+      }
+      lines.push(fit(head + detail));
     });
     return lines;
   }

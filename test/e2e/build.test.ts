@@ -161,7 +161,8 @@ describe('build', () => {
     const { project, dir } = scenario('fail-run');
     const r = await run(dir, project, ['-f', 'fig.fail-run.yml', 'build'], vars(project));
     expect(r.code).toBe(1);
-    const error = r.stderr.split('\n').find((l) => l.startsWith('error: '));
+    // Reported once, by the progress output (plain here): `Image NAME  Error: ...`.
+    const error = r.stderr.split('\n').find((l) => l.includes('  Error: '));
     expect(error).toMatch(/Step 3\/3 : RUN echo about to fail >&2; exit 3: .*returned a non-zero code: 3/);
     // The build's own output came through too.
     expect(r.stderr).toMatch(/^broken \| about to fail$/m);
@@ -177,6 +178,7 @@ describe('build', () => {
     const { project, dir } = scenario('fail-copy');
     const r = await run(dir, project, ['-f', 'fig.fail-copy.yml', 'build', '-q'], vars(project));
     expect(r.code).toBe(1);
+    // -q: quiet progress, so the failure has a line of its own (once).
     expect(r.stderr).toMatch(/error: .*Step 2\/2 : COPY no-such-file\.txt \/x: .*no-such-file\.txt/);
   });
 
@@ -254,14 +256,14 @@ describe('pull and push (registry on 127.0.0.1:5000)', () => {
     const { project, dir } = scenario('pull-missing');
     const r = await run(dir, project, ['-f', 'fig.registry.yml', 'pull', 'missing', 'pulled'], vars(project));
     expect(r.code).toBe(1);
-    const line = r.stderr.split('\n').find((l) => l.startsWith('error: '));
+    const line = r.stderr.split('\n').find((l) => l.includes('  Error: '));
     expect(line).toContain(`${REPO}/bb:no-such-tag`);
     expect(line).toMatch(/not found/);
     // The other pull went through.
     expect(await imageId(`${REPO}/bb:1`)).toBe(busyboxId);
     const ignored = await run(dir, project, ['-f', 'fig.registry.yml', 'pull', '--ignore-pull-failures', 'missing'], vars(project));
     expect(ignored.code).toBe(0);
-    expect(ignored.stderr).toMatch(/^warning: image .*bb:no-such-tag: .*not found/m);
+    expect(ignored.stderr).toMatch(/^Image .*bb:no-such-tag {2}Error: .*not found/m);
     await docker('rmi', `${REPO}/bb:1`);
   });
 
@@ -296,7 +298,7 @@ describe('pull and push (registry on 127.0.0.1:5000)', () => {
     const { project, dir } = scenario('push-missing');
     const r = await run(dir, project, ['-f', 'fig.registry.yml', 'push', 'never'], vars(project));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`error: image ${REPO.replace(/\./g, '\\.')}/never:1: `));
+    expect(r.stderr).toMatch(new RegExp(`^Image ${REPO.replace(/\./g, '\\.')}/never:1 {2}Error: `, 'm'));
   });
 
   it('pull_policy: always pulls over a local image, never refuses to pull, build rebuilds every up', async () => {
@@ -346,7 +348,7 @@ describe('registry credentials (registry with a login on 127.0.0.1:5001)', () =>
       await ok(dir, project, ['-f', 'fig.auth.yml', 'build', '-q'], vars(project, { DOCKER_CONFIG: none }));
       const refused = await run(dir, project, ['-f', 'fig.auth.yml', 'push'], vars(project, { DOCKER_CONFIG: none }));
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/error: .*(no basic auth credentials|unauthorized|authentication required)/i);
+      expect(refused.stderr).toMatch(/ {2}Error: .*(no basic auth credentials|unauthorized|authentication required)/i);
       await ok(dir, project, ['-f', 'fig.auth.yml', 'push'], vars(project, { DOCKER_CONFIG: withAuth }));
       const built = await imageId(ref);
       await docker('rmi', ref);
@@ -528,7 +530,7 @@ describe('remote build contexts (the engine fetches them; servers on 127.0.0.1 o
     const url = `git://127.0.0.1:${await freePort()}/repo.git#main`;
     const r = await run(dir, project, ['-f', 'fig.remote-gone.yml', 'up', '-d'], vars(project, { GONE_URL: url }));
     expect(r.code).toBe(1);
-    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: ') || l.includes('  Error: '));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(`service gone: build context ${url}: `);
     expect(errors[0]).toMatch(/git clone|unable to connect|connection refused/i);

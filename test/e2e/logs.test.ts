@@ -324,7 +324,8 @@ describe('attached up (attachAfterUp)', () => {
     await ok(dir, project, ['up', '-d']);
     const r = await attach(dir, project, { noAttach: ['one'] });
     expect(r.code).toBe(0);
-    expect(linesOf(r.out)).toEqual([`${project}-two-1 | two`, `${project}-two-1 exited with code 0`]);
+    // `Attaching to` names only the containers whose logs are shown, as docker compose does.
+    expect(linesOf(r.out)).toEqual(['Attaching to two-1', `${project}-two-1 | two`, `${project}-two-1 exited with code 0`]);
   });
 
   it('Ctrl-C: the containers are stopped gracefully and the exit code is 130', async () => {

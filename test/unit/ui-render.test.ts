@@ -4,7 +4,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { colorEnabled, paint, SERVICE_PALETTE, serviceColor } from '../../src/ui/color.js';
 import type { ProgressEvent, ResourceRef } from '../../src/ui/events.js';
 import { createRenderer, resolveProgressMode } from '../../src/ui/render.js';
+import { Screen } from '../../src/ui/screen.js';
 import { truncateVisible, visibleWidth } from '../../src/ui/text.js';
+import { frameRows, lastFrameStart, screen as emulate } from '../support/screen.js';
 
 class FakeStream {
   chunks: string[] = [];
@@ -100,6 +102,13 @@ describe('text helpers', () => {
     expect(truncateVisible('abcdef', 3)).toBe('ab…');
     expect(truncateVisible('abc', 0)).toBe('');
   });
+
+  it('counts wide characters as two columns and combining marks as none, as a terminal shows them', () => {
+    expect(visibleWidth('ab日本')).toBe(6);
+    expect(visibleWidth('e\u0301')).toBe(1);
+    expect(truncateVisible('日本語のテキスト', 7)).toBe('日本語…');
+    expect(visibleWidth(truncateVisible('日本語のテキスト', 7))).toBe(7);
+  });
 });
 
 describe('resolveProgressMode', () => {
@@ -193,48 +202,32 @@ describe('tty renderer', () => {
   const now = (): number => clock;
 
   beforeEach(() => {
-    vi.useFakeTimers();
+    // Only the renderer's interval: the terminal emulator runs on real timeouts.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     clock = 0;
   });
   afterEach(() => {
     vi.useRealTimers();
   });
 
-  /** The screen as a terminal would show it: replays cursor-up and clear-line on a line buffer. */
-  function screen(text: string): string[] {
-    const lines: string[] = [];
-    let row = 0;
-    const re = /\u001b\[(\d*)([A-Za-z])|\r|\n|[^\u001b\r\n]+/g;
-    for (const m of text.matchAll(re)) {
-      const tok = m[0];
-      if (tok === '\n') row++;
-      else if (tok === '\r') continue;
-      else if (m[2] === 'A') row = Math.max(0, row - Number(m[1] || 1));
-      else if (m[2] === 'K') lines[row] = '';
-      else if (m[2] === 'J') lines.length = row;
-      else if (m[2] === 'm') lines[row] = (lines[row] ?? '') + tok;
-      else lines[row] = (lines[row] ?? '') + tok;
-    }
-    return lines.map((l) => stripVTControlCharacters(l)).slice(0, row);
+  /** The screen as a terminal of `cols` columns shows the bytes (xterm; bare \n as a terminal's output processing would send it). */
+  function screen(text: string, cols = 120): Promise<string[]> {
+    return emulate(text, { cols, rows: 30 }, { convertEol: true });
   }
 
-  it('draws a live block and redraws it in place', () => {
+  it('draws a live block and redraws it in place', async () => {
     const out = new FakeStream(true, 120);
     const r = createRenderer('auto', out, {}, { now });
     clock = 1000;
     r.emit(SCRIPT[0]!);
     expect(out.chunks).toHaveLength(1);
-    expect(out.chunks[0]).not.toContain('\u001b[1A');
+    expect(await screen(out.text)).toEqual(['[+] Running 0/1', ' ⠋ Network tsfigdemo_default  Creating  0.0s']);
     r.emit(SCRIPT[1]!);
-    // Second draw moves up over the two lines of the first block.
-    expect(out.chunks[1]!.startsWith('\u001b[2A')).toBe(true);
-    expect(out.chunks[1]).toContain('\u001b[2K');
-
     r.emit(SCRIPT[2]!);
     r.emit(SCRIPT[3]!);
     clock = 2300;
     r.emit(SCRIPT[4]!);
-    expect(screen(out.text)).toEqual([
+    expect(await screen(out.text)).toEqual([
       '[+] Running 1/3',
       ' ✔ Network tsfigdemo_default  Created   0.1s',
       ' ⠋ Container tsfigdemo-db-1   Creating  1.2s',
@@ -243,7 +236,7 @@ describe('tty renderer', () => {
     r.close();
   });
 
-  it('prints messages above the block, spins on a timer and finishes with close()', () => {
+  it('prints messages above the block, spins on a timer and finishes with close()', async () => {
     const out = new FakeStream(true, 120);
     const r = createRenderer('tty', out, { NO_COLOR: '1' }, { now });
     clock = 1100;
@@ -252,15 +245,13 @@ describe('tty renderer', () => {
     clock = 1600;
     vi.advanceTimersByTime(100);
     expect(out.chunks.length).toBe(before + 1);
-    expect(screen(out.text).at(-1)).toBe(' ⠙ Container tsfigdemo-web-1  Pulling   0.5s  [====================] Downloading 2/2');
+    expect((await screen(out.text)).at(-1)).toBe(' ⠙ Container tsfigdemo-web-1  Pulling   0.5s  [====================] Downloading 2/2');
     vi.advanceTimersByTime(300);
     expect(out.chunks.length).toBe(before + 4);
-    expect(out.chunks.at(-1)).toMatch(/^\u001b\[4A/);
 
     for (const e of SCRIPT.slice(8)) r.emit(e);
     r.close();
-    const lines = screen(out.text);
-    expect(lines).toEqual([
+    expect(await screen(out.text)).toEqual([
       'warning: found orphan containers',
       'done',
       '[+] Running 4/4',
@@ -310,14 +301,69 @@ describe('tty renderer', () => {
     expect(out.text).toContain('\u001b[32m');
   });
 
-  it('truncates lines to the terminal width', () => {
+  it('on a narrow terminal shortens the names and cuts the progress text, never the status and time', async () => {
+    const long: ResourceRef = { kind: 'container', name: 'uxp-20-service-with-a-longer-name-01-1' };
+    const out = new FakeStream(true, 60);
+    const r = createRenderer('tty', out, {}, { now });
+    r.emit({ type: 'start', id: 'a', resource: long, action: 'Starting', at: 0 });
+    r.emit({ type: 'start', id: 'b', resource: web, action: 'Pulling', at: 0 });
+    clock = 1500;
+    r.emit({ type: 'progress', id: 'b', resource: web, text: 'Downloading a great many layers', at: 1500, current: 1, total: 4 });
+    const live = await screen(out.text, 60);
+    expect(live).toEqual([
+      '[+] Running 0/2',
+      ' ⠋ Container uxp-20-service-…onger-name-01-1  Starting  1.5s',
+      ' ⠋ Container tsfigdemo-web-1                  Pulling   1.5s',
+    ]);
+    for (const l of live) expect(l.length).toBeLessThanOrEqual(60);
+    // Wider: the names fit, the progress text gets what is left.
+    const wide = new FakeStream(true, 80);
+    const w = createRenderer('tty', wide, {}, { now });
+    w.emit({ type: 'start', id: 'a', resource: long, action: 'Starting', at: 0 });
+    w.emit({ type: 'start', id: 'b', resource: web, action: 'Pulling', at: 0 });
+    w.emit({ type: 'progress', id: 'b', resource: web, text: 'Downloading a great many layers', at: 0, current: 1, total: 4 });
+    const row = (await screen(wide.text, 80)).at(-1)!;
+    expect(row).toMatch(/^ ⠋ Container tsfigdemo-web-1 +Pulling {3}1\.5s {2}\[=+>.*…$/);
+    expect(row).toHaveLength(80);
+    w.close();
+    r.emit({ type: 'done', id: 'a', resource: long, action: 'Started', at: 2000, elapsedMs: 2000 });
+    r.emit({ type: 'done', id: 'b', resource: web, action: 'Pulled', at: 2000, elapsedMs: 2000 });
+    r.close();
+    expect(await screen(out.text, 60)).toEqual([
+      '[+] Running 2/2',
+      ' ✔ Container uxp-20-service-w…onger-name-01-1  Started  2.0s',
+      ' ✔ Container tsfigdemo-web-1                   Pulled   2.0s',
+    ]);
+  });
+
+  it('keeps the whole error message, wrapped, and counts the wrapped rows when redrawing', async () => {
     const out = new FakeStream(true, 30);
     const r = createRenderer('tty', out, {}, { now });
-    r.emit({ type: 'error', id: 'x', resource: web, message: 'a very long error message that will not fit', at: 0, elapsedMs: 1 });
+    const message = 'a very long error message that will not fit on one line of thirty columns';
+    r.emit({ type: 'error', id: 'x', resource: web, message, at: 0, elapsedMs: 1 });
+    r.emit({ type: 'start', id: 'y', resource: db, action: 'Creating', at: 0 });
+    clock = 300;
+    vi.advanceTimersByTime(300);
+    r.emit({ type: 'done', id: 'y', resource: db, action: 'Created', at: 300, elapsedMs: 300 });
     r.close();
-    const lines = screen(out.text);
-    expect(lines).toEqual(['[+] Running 1/1', ' ✘ Container tsfigdemo-web-1 …']);
-    for (const l of lines) expect(visibleWidth(l)).toBeLessThanOrEqual(30);
+    const lines = await screen(out.text, 30);
+    expect(lines).toEqual(['[+] Running 2/2', ` ✘ Contai…web-1  Error: ${message}`, ' ✔ Contai…-db-1  Created  0.3s']);
+  });
+
+  it('keeps one row per resource when two plans share a display and reuse step ids (watch)', async () => {
+    const image: ResourceRef = { kind: 'image', name: 'uxpdev-web:latest' };
+    const out = new FakeStream(true, 80);
+    const r = createRenderer('tty', out, {}, { now });
+    r.emit({ type: 'start', id: 'g1', resource: image, action: 'Building', at: 0 });
+    r.emit({ type: 'done', id: 'g1', resource: image, action: 'Built', at: 100, elapsedMs: 100 });
+    r.emit({ type: 'start', id: 'g1', resource: net, action: 'Creating', at: 100 });
+    r.emit({ type: 'done', id: 'g1', resource: net, action: 'Created', at: 200, elapsedMs: 100 });
+    r.close();
+    expect(await screen(out.text)).toEqual([
+      '[+] Running 2/2',
+      ' ✔ Image uxpdev-web:latest    Built    0.1s',
+      ' ✔ Network tsfigdemo_default  Created  0.1s',
+    ]);
   });
 
   it('writes nothing on close when nothing happened', () => {
@@ -326,5 +372,119 @@ describe('tty renderer', () => {
     r.close();
     r.close();
     expect(out.chunks).toEqual([]);
+  });
+});
+
+describe('screen: one owner of the terminal', () => {
+  beforeEach(() => {
+    // Only the renderer's interval: the terminal emulator runs on real timeouts.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A terminal where stdout and stderr interleave as written. */
+  function terminal(cols = 80) {
+    const tty = new FakeStream(true, cols);
+    const s = new Screen({ out: (t) => tty.write(t), err: (t) => tty.write(t) }, { columns: () => cols });
+    return { tty, s, lines: () => emulate(tty.text, { cols, rows: 30 }, { convertEol: true }) };
+  }
+
+  it('puts every line written while a frame is live above it, once; partial lines wait for their end', async () => {
+    const { s, lines } = terminal();
+    let clock = 0;
+    const r = createRenderer('tty', { write: s.err, isTTY: true, columns: 80 }, { NO_COLOR: '1' }, { now: () => clock, screen: s });
+    r.emit({ type: 'start', id: 'a', resource: web, action: 'Stopping', at: 0 });
+    s.out('web-1 | tick 1\nweb-1 | ti');
+    clock = 100;
+    vi.advanceTimersByTime(100);
+    s.out('ck 2\n');
+    s.err('Gracefully stopping...\n');
+    r.emit({ type: 'start', id: 'b', resource: db, action: 'Stopping', at: 100 });
+    s.out('web-1 exited with code 0\n');
+    clock = 300;
+    r.emit({ type: 'done', id: 'a', resource: web, action: 'Stopped', at: 300, elapsedMs: 300 });
+    r.emit({ type: 'done', id: 'b', resource: db, action: 'Stopped', at: 300, elapsedMs: 200 });
+    r.close();
+    s.out('after\n');
+    expect(await lines()).toEqual([
+      'web-1 | tick 1',
+      'web-1 | tick 2',
+      'Gracefully stopping...',
+      'web-1 exited with code 0',
+      '[+] Running 2/2',
+      ' ✔ Container tsfigdemo-web-1  Stopped  0.3s',
+      ' ✔ Container tsfigdemo-db-1   Stopped  0.2s',
+      'after',
+    ]);
+  });
+
+  it('passes writes through when no frame is live, and finish() ends a live frame with every row final', async () => {
+    const { s, tty, lines } = terminal();
+    s.err('before\n');
+    expect(tty.chunks).toEqual(['before\n']);
+    let clock = 0;
+    const r = createRenderer('tty', { write: s.err, isTTY: true }, { NO_COLOR: '1' }, { now: () => clock, screen: s });
+    r.emit({ type: 'start', id: 'a', resource: web, action: 'Stopping', at: 0 });
+    r.emit({ type: 'start', id: 'b', resource: db, action: 'Stopping', at: 0 });
+    r.emit({ type: 'done', id: 'b', resource: db, action: 'Stopped', at: 100, elapsedMs: 100 });
+    clock = 1500;
+    s.finish();
+    expect(s.live).toBe(false);
+    const shown = await lines();
+    expect(shown).toEqual(['before', '[+] Running 2/2', ' ✘ Container tsfigdemo-web-1  Error: interrupted', ' ✔ Container tsfigdemo-db-1   Stopped  0.1s']);
+    const start = lastFrameStart(shown);
+    expect(frameRows(shown, start).every((row) => /^ [✔✘] /.test(row))).toBe(true);
+    // Nothing more from the renderer after that.
+    const n = tty.chunks.length;
+    vi.advanceTimersByTime(1000);
+    r.emit({ type: 'done', id: 'a', resource: web, action: 'Stopped', at: 2000, elapsedMs: 2000 });
+    r.close();
+    expect(tty.chunks.length).toBe(n);
+  });
+
+  it('cuts a live frame taller than the terminal to fit (header and last rows), and ends with the whole frame', async () => {
+    const cols = 60;
+    const tty = new FakeStream(true, cols);
+    const s = new Screen({ out: (t) => tty.write(t), err: (t) => tty.write(t) }, { columns: () => cols, rows: () => 6 });
+    const r = createRenderer('tty', { write: s.err, isTTY: true }, { NO_COLOR: '1' }, { now: () => 0, screen: s });
+    const ref = (i: number): ResourceRef => ({ kind: 'container', name: `p-svc${i}-1` });
+    for (let i = 1; i <= 9; i++) {
+      r.emit({ type: 'start', id: `c${i}`, resource: ref(i), action: 'Starting', at: 0 });
+      s.out(`log ${i}\n`);
+    }
+    // While live, the frame on screen is at most 5 rows (one row stays for the cursor).
+    const live = await emulate(tty.text, { cols, rows: 6 }, { convertEol: true });
+    expect(live.slice(-5)).toEqual(['[+] Running 0/9', ...[6, 7, 8, 9].map((i) => ` ⠋ Container p-svc${i}-1  Starting  0.0s`)]);
+    for (let i = 1; i <= 9; i++) r.emit({ type: 'done', id: `c${i}`, resource: ref(i), action: 'Started', at: 0, elapsedMs: 100 });
+    r.close();
+    const lines = await emulate(tty.text, { cols, rows: 6 }, { convertEol: true });
+    expect(lines).toEqual([
+      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `log ${i}`),
+      '[+] Running 9/9',
+      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => ` ✔ Container p-svc${i}-1  Started  0.1s`),
+    ]);
+  });
+
+  it('redraws cleanly over an error row holding wide characters that wraps', async () => {
+    const cols = 40;
+    const out = new FakeStream(true, cols);
+    const s = new Screen({ out: (t) => out.write(t), err: (t) => out.write(t) }, { columns: () => cols });
+    const r = createRenderer('tty', { write: s.err, isTTY: true }, { NO_COLOR: '1' }, { now: () => 0, screen: s });
+    const message = 'ファイルが見つかりません: /データ/設定/アプリケーション.yml';
+    r.emit({ type: 'error', id: 'x', resource: web, message, at: 0, elapsedMs: 1 });
+    r.emit({ type: 'start', id: 'y', resource: db, action: 'Creating', at: 0 });
+    s.err('a line above\n');
+    r.emit({ type: 'done', id: 'y', resource: db, action: 'Created', at: 0, elapsedMs: 300 });
+    r.close();
+    const lines = await emulate(out.text, { cols, rows: 30 }, { convertEol: true });
+    expect(lines[0]).toBe('a line above');
+    expect(lines.filter((l) => l.startsWith('[+] Running'))).toEqual(['[+] Running 2/2']);
+    expect(lines.slice(1).map((l) => l.replace(/\s+/g, ' '))).toEqual([
+      '[+] Running 2/2',
+      ` ✘ Container tsfigd…web-1 Error: ${message.replace(/\s+/g, ' ')}`,
+      ' ✔ Container tsfigd…-db-1 Created 0.3s',
+    ]);
   });
 });

@@ -9,7 +9,7 @@ export function portCommand(io: IO): Command {
     .argument('<service>')
     .argument('<private_port>')
     .addOption(new Option('--protocol <proto>', 'tcp or udp').choices(['tcp', 'udp', 'sctp']).default('tcp'))
-    .option('--index <n>', 'which container of the service (default 1)', '1')
+    .option('--index <n>', 'which container of the service', '1')
     .action(async function (this: Command, service: string, privatePort: string) {
       const flags = this.opts<{ protocol: string; index: string }>();
       const s = await openSession(this, io, { services: [service] });

@@ -132,7 +132,7 @@ export function addConvergeOptions(cmd: Command): Command {
     .addOption(new Option('--scale <service=n>', 'run N containers of a service (repeatable)').argParser(collect))
     .option('--remove-orphans', 'remove containers of services no longer in the file (TSFIG_REMOVE_ORPHANS)')
     .option('--force-recreate-volumes', 'make volumes whose definition changed anew: their data is deleted')
-    .option('-t, --timeout <seconds>', 'stop timeout when containers are replaced')
+    .option('-t, --timeout <seconds>', "seconds a container has to stop when replaced (and, attached, on Ctrl-C or abort) before it is killed (default: its stop_grace_period, else 10)")
     .option('--parallel <n>', 'operations in flight at most (TSFIG_PARALLEL_LIMIT, default 8)')
     .option('--build', 'build the images of services with build: before starting')
     .option('--no-build', "don't build images, even missing ones")

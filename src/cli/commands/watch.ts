@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { EXIT, ExitCode, TsfigError, UsageError } from '../../errors.js';
 import type { Project } from '../../model/project.js';
 import { colorEnabled } from '../../ui/color.js';
-import { createRenderer } from '../../ui/render.js';
+import { createRenderer, resolveProgressMode } from '../../ui/render.js';
 import { converge } from '../../watch/converge.js';
 import { rulesFor, runDevLoop } from '../../watch/loop.js';
 import { globals, requireProject, type IO } from '../context.js';
@@ -100,7 +100,7 @@ export async function followWithWatch(cmd: Command, s: Session, services: string
 /** `up -d` for the services to watch, with the session's progress output. */
 async function upBeforeWatch(s: Session, services: string[]): Promise<void> {
   const out = { write: (t: string) => s.io.stderr(t), isTTY: Boolean(s.io.stderrTTY), ...(s.io.columns ? { columns: s.io.columns } : {}) };
-  const renderer = createRenderer(s.progress, out, s.io.env);
+  const renderer = createRenderer(s.progress, out, s.io.env, s.io.screen ? { screen: s.io.screen } : {});
   let r;
   try {
     r = await converge({
@@ -119,7 +119,10 @@ async function upBeforeWatch(s: Session, services: string[]): Promise<void> {
   if (r.aborted || s.signal.aborted) throw new ExitCode(EXIT.interrupted);
   if (r.errors.length) throw new TsfigError(r.errors.join('\n'));
   if (r.failed.length) {
-    for (const f of r.failed) s.io.stderr(`error: ${f.group.resource.kind} ${f.group.resource.name}: ${f.message}\n`);
+    // Shown once: by the progress output, unless it is quiet.
+    if (resolveProgressMode(s.progress, out, s.io.env) === 'quiet') {
+      for (const f of r.failed) s.io.stderr(`error: ${f.group.resource.kind} ${f.group.resource.name}: ${f.message}\n`);
+    }
     throw new ExitCode(EXIT.failure);
   }
 }
