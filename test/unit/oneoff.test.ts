@@ -260,3 +260,11 @@ describe('cp on the host side', () => {
     }
   });
 });
+
+describe('watch --prune', () => {
+  it('is on by default, as in docker compose; --no-prune turns it off', async () => {
+    expect((await parsedCommand('watch', [])).opts.prune).toBe(true);
+    expect((await parsedCommand('watch', ['--prune'])).opts.prune).toBe(true);
+    expect((await parsedCommand('watch', ['--no-prune'])).opts.prune).toBe(false);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * `tsfig watch [--no-up] [--prune] [--quiet] [--poll [ms]] [SERVICE...]`, and what `up --watch`
+ * `tsfig watch [--no-up] [--no-prune] [--quiet] [--poll [ms]] [SERVICE...]`, and what `up --watch`
  * adds to attached up. Wiring only: the loop lives in watch/.
  */
 import { Command } from 'commander';
@@ -85,7 +85,7 @@ export async function followWithWatch(cmd: Command, s: Session, services: string
   if (s.signal.aborted) stop.abort();
   else s.signal.addEventListener('abort', onAbort, { once: true });
   const poll = pollInterval(undefined, s.io.env);
-  const loop = watchSession(cmd, s, services, { signal: stop.signal, ...(poll !== undefined ? { poll } : {}) }).catch((err: unknown) => {
+  const loop = watchSession(cmd, s, services, { prune: true, signal: stop.signal, ...(poll !== undefined ? { poll } : {}) }).catch((err: unknown) => {
     s.io.stderr(`watch stopped: ${err instanceof Error ? err.message : String(err)}\n`);
   });
   try {
@@ -131,7 +131,8 @@ export function watchCommand(io: IO): Command {
   return new Command('watch')
     .description('Bring the stack up, then follow file changes: sync files into containers, rebuild or restart services (develop.watch rules)')
     .option('--no-up', "don't bring the stack up first")
-    .option('--prune', 'after a rebuild, remove the image the service ran before')
+    .option('--prune', 'after a rebuild, remove the image the service ran before (the default, as docker compose)', true)
+    .option('--no-prune', 'keep the image the service ran before a rebuild')
     .option('--quiet', 'one line per action only: no build or command output')
     .option('--poll [ms]', `poll the file system instead of file events, every ms (default ${DEFAULT_POLL_MS}; TSFIG_WATCH_POLL): for network file systems and VMs`)
     .argument('[services...]', 'services to watch (default: every service with develop.watch rules)')
@@ -144,7 +145,7 @@ export function watchCommand(io: IO): Command {
         // No rules, or wrong ones: say so before anything changes.
         rulesFor(s.project, services);
         if (flags.up !== false) await upBeforeWatch(s, services);
-        await watchSession(this, s, services, { prune: flags.prune === true, quiet: flags.quiet === true, ...(poll !== undefined ? { poll } : {}) });
+        await watchSession(this, s, services, { prune: flags.prune !== false, quiet: flags.quiet === true, ...(poll !== undefined ? { poll } : {}) });
         if (s.signal.aborted) throw new ExitCode(EXIT.interrupted);
       } finally {
         s.dispose();
