@@ -351,6 +351,16 @@ describe('top, events, images', () => {
     c.proc.kill('SIGINT');
     const r = await c.done;
     expect(r.code).toBe(130);
+
+    // --since/--until: the past replayed, and the stream ends at --until by itself (exit 0).
+    const until = new Date(Date.parse(start.time as string) + 1).toISOString();
+    const past = await binWith(dir, project, ['events', '--json', '--since', '10m', '--until', until]);
+    expect(past.code, past.stderr).toBe(0);
+    const replayed = past.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(replayed.some((e) => e.action === 'start' && e.id === start.id && e.time === start.time)).toBe(true);
+    expect(replayed.every((e) => (e.time as string) <= until)).toBe(true);
+    const bad = await binWith(dir, project, ['events', '--since', 'soon']);
+    expect(bad.code).toBe(2);
   });
 
   it('images: one row per container, table and json', async () => {

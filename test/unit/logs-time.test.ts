@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareEngineTime, engineTime, parseDuration, parseEngineTime, parseRfc3339, parseTimeArg } from '../../src/logs/time.js';
-import { parseTail, parseTimeFlag } from '../../src/cli/commands/logs.js';
+import { parseTail } from '../../src/cli/commands/logs.js';
+import { parseTimeFlag } from '../../src/cli/flags.js';
 import { UsageError } from '../../src/errors.js';
 
 const S = 1_000_000_000n;

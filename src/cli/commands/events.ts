@@ -4,6 +4,7 @@ import { EXIT, ExitCode } from '../../errors.js';
 import { LABEL } from '../../model/labels.js';
 import { openSession } from '../runtime.js';
 import type { IO } from '../context.js';
+import { parseTimeFlag } from '../flags.js';
 
 /** Labels too long to repeat on every line (the whole redacted config). */
 const HIDDEN = new Set<string>([LABEL.config]);
@@ -43,6 +44,13 @@ export function projectEvent(e: EngineEvent, host?: string): ProjectEvent {
   };
 }
 
+/** Nanoseconds since the epoch as the engine's `since`/`until` take them: `SECONDS.NANOSECONDS`. */
+export function unixSeconds(ns: bigint): string {
+  const s = ns / 1_000_000_000n;
+  const frac = ns % 1_000_000_000n;
+  return `${s}.${frac.toString().padStart(9, '0')}`;
+}
+
 /** `TIME TYPE ACTION ID (key=value, ...)`, as `docker events` prints. */
 export function formatEvent(p: ProjectEvent): string {
   const attrs = Object.entries(p.attributes).map(([k, v]) => `${k}=${v}`);
@@ -53,9 +61,14 @@ export function eventsCommand(io: IO): Command {
   return new Command('events')
     .description("Stream the engine's events about the containers of the stack, until Ctrl-C")
     .option('--json', 'one JSON object per line: {time, type, action, id, service, attributes}')
+    .option('--since <time>', 'events since: RFC 3339, Unix seconds, or a duration back from now (10m, 1h30m); earlier events are replayed')
+    .option('--until <time>', 'events until: same forms; the stream ends there')
     .argument('[services...]', 'only these services')
     .action(async function (this: Command, services: string[]) {
-      const flags = this.opts<{ json?: boolean }>();
+      const flags = this.opts<{ json?: boolean; since?: string; until?: string }>();
+      const now = Date.now();
+      const since = parseTimeFlag('--since', flags.since, now);
+      const until = parseTimeFlag('--until', flags.until, now);
       const s = await openSession(this, io);
       // Ctrl-C ends the stream: no "cancelling" message, just stop.
       s.dispose();
@@ -71,7 +84,8 @@ export function eventsCommand(io: IO): Command {
       process.once('SIGTERM', stop);
       try {
         const filters = { label: [`${LABEL.project}=${s.project.name}`] };
-        for (const h of s.hosts) streams.push(await h.engine.events({ filters }));
+        const window = { ...(since !== undefined ? { since: unixSeconds(since) } : {}), ...(until !== undefined ? { until: unixSeconds(until) } : {}) };
+        for (const h of s.hosts) streams.push(await h.engine.events({ filters, ...window }));
         if (interrupted) stop();
         let failed = false;
         await Promise.all(

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { EXIT, ExitCode, UsageError } from '../../errors.js';
 import { followLogs } from '../../logs/follow.js';
-import { parseTimeArg } from '../../logs/time.js';
 import { colorEnabled } from '../../ui/color.js';
 import { openSession } from '../runtime.js';
 import type { IO } from '../context.js';
+import { parseTimeFlag } from '../flags.js';
 
 interface LogsFlags {
   follow?: boolean;
@@ -22,14 +22,6 @@ export function parseTail(v: string): number | 'all' {
   if (v === 'all' || v === '-1') return 'all';
   if (!/^\d+$/.test(v)) throw new UsageError(`invalid --tail "${v}": use a number of lines or "all"`);
   return Number(v);
-}
-
-/** `--since`/`--until`: RFC 3339, Unix seconds, or a duration back from now (`10m`, `1h30m`). */
-export function parseTimeFlag(flag: string, v: string | undefined, nowMs = Date.now()): bigint | undefined {
-  if (v === undefined) return undefined;
-  const t = parseTimeArg(v, nowMs);
-  if (t === undefined) throw new UsageError(`invalid ${flag} "${v}": use RFC 3339 (2024-05-01T10:00:00Z), Unix seconds, or a duration like 10m or 1h30m`);
-  return t;
 }
 
 export function logsCommand(io: IO): Command {

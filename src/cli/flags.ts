@@ -1,0 +1,11 @@
+/** Flag values shared by several commands, parsed into options (one line on a bad value). */
+import { UsageError } from '../errors.js';
+import { parseTimeArg } from '../logs/time.js';
+
+/** `--since`/`--until`: RFC 3339, Unix seconds, or a duration back from now (`10m`, `1h30m`). */
+export function parseTimeFlag(flag: string, v: string | undefined, nowMs = Date.now()): bigint | undefined {
+  if (v === undefined) return undefined;
+  const t = parseTimeArg(v, nowMs);
+  if (t === undefined) throw new UsageError(`invalid ${flag} "${v}": use RFC 3339 (2024-05-01T10:00:00Z), Unix seconds, or a duration like 10m or 1h30m`);
+  return t;
+}
