@@ -44,6 +44,10 @@ const COMMANDS: Record<string, (io: IO) => Promise<Command>> = {
   version: async (io) => (await import('./commands/version.js')).versionCommand(io),
 };
 
+function isAbort(err: unknown): boolean {
+  return err !== null && typeof err === 'object' && (err as { name?: unknown }).name === 'AbortError';
+}
+
 /** Global options that take a value (the token after them is not the command). */
 const VALUED = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '-H', '--host', '--progress']);
 
@@ -120,6 +124,8 @@ export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
       return EXIT.usage;
     }
+    // Ctrl-C while a call was in flight: the call rejects with an AbortError (the reason is ours).
+    if (isAbort(err)) return EXIT.interrupted;
     if (err instanceof TsfigError) {
       if (err.message) full.stderr(`${err.message}\n`);
       return err.exitCode;

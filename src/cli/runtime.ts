@@ -5,13 +5,14 @@
 import { setMaxListeners } from 'node:events';
 import type { Command } from 'commander';
 import type { Engine } from '../engine/engine.js';
-import { EXIT, TsfigError } from '../errors.js';
+import { EngineError, EXIT, TsfigError } from '../errors.js';
 import type { Project } from '../model/project.js';
 import { Credentials } from '../engine/credentials.js';
 import { execute, imageLimits, parallelLimit } from '../reconcile/execute.js';
 import { observe, type HostEngine, type ObserveOptions } from '../reconcile/observe.js';
 import { isNoop, renderPlan, type Plan } from '../reconcile/plan.js';
 import { DEFAULT_HOST, type ObservedState } from '../reconcile/state.js';
+import { httpTimeoutMs, progressMode } from '../settings.js';
 import { createRenderer } from '../ui/render.js';
 import type { ProgressMode } from '../ui/events.js';
 import { globals, requireProject, type IO } from './context.js';
@@ -32,9 +33,11 @@ export interface Session {
 
 /** Connect to the default host and every `hosts:` entry (dockerode is loaded here, lazily). */
 export async function connectHosts(project: Project, flagHost: string | undefined, io: IO): Promise<HostEngine[]> {
-  const { connect, resolveEndpoint } = await import('../engine/connect.js');
+  const { connect, resolveEndpoint: resolve } = await import('../engine/connect.js');
   const hosts: HostEngine[] = [];
   const base = { env: io.env, ...(io.env.HOME ? { homeDir: io.env.HOME } : {}), baseDir: project.workingDir };
+  const timeoutMs = httpTimeoutMs(io.env);
+  const resolveEndpoint = (o: Parameters<typeof resolve>[0]) => ({ ...resolve(o), timeoutMs });
   const declared = project.hosts[DEFAULT_HOST];
   const def = declared
     ? named(DEFAULT_HOST, () => resolveEndpoint({ ...base, host: declared.docker, fromHosts: true, ...(declared.tls ? { tls: declared.tls } : {}), ...(declared.ssh ? { ssh: declared.ssh } : {}) }))
@@ -71,6 +74,11 @@ export interface SessionOptions {
 
 export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {}): Promise<Session> {
   const g = globals(cmd) as ReturnType<typeof globals> & { progress?: ProgressMode; parallel?: string };
+  // Settings first: a bad one is a usage error before anything is read or changed.
+  const progress = progressMode(g.progress, io.env);
+  const parallel = parallelLimit(opts.parallel ?? g.parallel, io.env);
+  imageLimits(io.env);
+  httpTimeoutMs(io.env);
   const project = requireProject(g, io, opts.services);
   const hosts = await connectHosts(project, g.host, io);
   const controller = new AbortController();
@@ -91,7 +99,6 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
     }
   };
   process.on('SIGINT', onSigint);
-  const progress = (g.progress ?? (io.env.TSFIG_PROGRESS as ProgressMode | undefined) ?? 'auto') as ProgressMode;
   const session: Session = {
     project,
     hosts,
@@ -99,15 +106,21 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
     io,
     signal: controller.signal,
     progress,
-    parallel: parallelLimit(opts.parallel ?? (g.parallel !== undefined ? Number(g.parallel) : undefined), io.env),
+    parallel,
     dispose: () => process.off('SIGINT', onSigint),
   };
   current.session = session;
   return session;
 }
 
+/**
+ * What runs, per host. When no host answers there is nothing to report or converge: the command
+ * fails at once with one line per host (unknown is never absent: no "up to date", no empty table).
+ */
 export async function observeSession(s: Session, opts: Omit<ObserveOptions, 'signal'> = {}): Promise<ObservedState> {
-  return observe(s.project, s.hosts, { ...opts, signal: s.signal });
+  const observed = await observe(s.project, s.hosts, { ...opts, signal: s.signal });
+  if (Object.values(observed.hosts).every((h) => !h.reachable)) throw new EngineError(unreachable(observed).join('\n'));
+  return observed;
 }
 
 /**

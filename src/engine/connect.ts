@@ -64,6 +64,8 @@ export interface Endpoint {
   insecure: boolean;
   /** Where the endpoint came from. */
   source: 'flag' | 'hosts' | 'env' | 'default';
+  /** How long a plain read (list, inspect, version) may go unanswered (TSFIG_HTTP_TIMEOUT; default 60 s). */
+  timeoutMs?: number;
 }
 
 export interface ResolveOptions {

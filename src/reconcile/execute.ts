@@ -10,6 +10,7 @@ import type { BuildOptions, Engine, ProgressMessage, RegistryAuth } from '../eng
 import { EngineUnreachableError, isAbortError } from '../engine/errors.js';
 import { EngineError } from '../errors.js';
 import { LABEL } from '../model/labels.js';
+import { imageSettings, parallelSetting } from '../settings.js';
 import { runHelperChecked } from '../overlay/helper.js';
 import type { ProgressEvent } from '../ui/events.js';
 import { isRemoteContext } from './images.js';
@@ -61,21 +62,16 @@ function isWait(op: Op): boolean {
 
 export const DEFAULT_PARALLEL = 8;
 
-/** `--parallel` > TSFIG_PARALLEL_LIMIT > 8 (on small machines the engine serializes most of container start). */
-export function parallelLimit(flag: number | undefined, env: Record<string, string | undefined>): number {
-  const v = flag ?? (env.TSFIG_PARALLEL_LIMIT ? Number(env.TSFIG_PARALLEL_LIMIT) : undefined);
-  return v !== undefined && Number.isInteger(v) && v > 0 ? v : DEFAULT_PARALLEL;
+/** `--parallel` > TSFIG_PARALLEL_LIMIT > 8 (on small machines the engine serializes most of container start); a bad value is a usage error. */
+export function parallelLimit(flag: string | number | undefined, env: Record<string, string | undefined>): number {
+  return parallelSetting(flag, env, DEFAULT_PARALLEL);
 }
 
 export const DEFAULT_IMAGE_PARALLEL = 4;
 
-/** The pull and build limits: flags > TSFIG_PULL_PARALLEL_LIMIT / TSFIG_BUILD_PARALLEL_LIMIT > 4. */
+/** The pull and build limits: TSFIG_PULL_PARALLEL_LIMIT / TSFIG_BUILD_PARALLEL_LIMIT > 4; a bad value is a usage error. */
 export function imageLimits(env: Record<string, string | undefined>): { pullConcurrency: number; buildConcurrency: number } {
-  const read = (v: string | undefined) => {
-    const n = v ? Number(v) : NaN;
-    return Number.isInteger(n) && n > 0 ? n : DEFAULT_IMAGE_PARALLEL;
-  };
-  return { pullConcurrency: read(env.TSFIG_PULL_PARALLEL_LIMIT), buildConcurrency: read(env.TSFIG_BUILD_PARALLEL_LIMIT) };
+  return imageSettings(env, DEFAULT_IMAGE_PARALLEL);
 }
 
 export async function execute(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {

@@ -3,7 +3,7 @@ import { EXIT, ExitCode, UsageError } from '../../errors.js';
 import { followLogs } from '../../logs/follow.js';
 import { parseTimeArg } from '../../logs/time.js';
 import { colorEnabled } from '../../ui/color.js';
-import { openSession } from '../runtime.js';
+import { openSession, observeSession } from '../runtime.js';
 import type { IO } from '../context.js';
 
 interface LogsFlags {
@@ -57,6 +57,8 @@ export function logsCommand(io: IO): Command {
       }
       const s = await openSession(this, io, { services, quietInterrupt: true });
       try {
+        // No engine answers: one error line now, not a warning and retries.
+        await observeSession(s);
         const { done } = followLogs({
           hosts: s.hosts,
           project: s.project.name,

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { LABEL } from '../../model/labels.js';
+import { httpTimeoutMs } from '../../settings.js';
 import { formatTable } from '../../ui/table.js';
 import { globals, type IO } from '../context.js';
 
@@ -13,7 +14,7 @@ export function lsCommand(io: IO): Command {
     .action(async function (this: Command) {
       const flags = this.opts<{ all?: boolean; quiet?: boolean; format: 'table' | 'json' }>();
       const { connect, resolveEndpoint } = await import('../../engine/connect.js');
-      const engine = connect(resolveEndpoint({ env: io.env, ...(globals(this).host ? { host: globals(this).host } : {}) }));
+      const engine = connect({ ...resolveEndpoint({ env: io.env, ...(globals(this).host ? { host: globals(this).host } : {}) }), timeoutMs: httpTimeoutMs(io.env) });
       const containers = await engine.listContainers({ all: true, labels: { [LABEL.project]: true } });
       const projects = new Map<string, { states: Map<string, number>; files: string }>();
       for (const c of containers) {

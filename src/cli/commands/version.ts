@@ -27,7 +27,8 @@ export function versionCommand(io: IO): Command {
         ? await connectHosts(project, g.host, io)
         : await (async () => {
             const { connect, resolveEndpoint } = await import('../../engine/connect.js');
-            const ep = resolveEndpoint({ env: io.env, ...(g.host ? { host: g.host } : {}) });
+            const { httpTimeoutMs } = await import('../../settings.js');
+            const ep = { ...resolveEndpoint({ env: io.env, ...(g.host ? { host: g.host } : {}) }), timeoutMs: httpTimeoutMs(io.env) };
             return [{ name: 'default', endpoint: ep.url, engine: connect(ep) }];
           })();
       const results = await Promise.all(

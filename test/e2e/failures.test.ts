@@ -1,0 +1,249 @@
+/**
+ * Error paths of the engine and the CLI, with the built binary in a child process: an engine
+ * that is not there or never answers (every command: one line, nothing on stdout, non-zero),
+ * Ctrl-C while tsfig reads a hung engine (exit 130), bad TSFIG_* settings (usage error, exit 2;
+ * empty = unset, words in any case), closed output pipes (EPIPE), and `--remove-orphans` /
+ * `rm -v` / `down -v` when a container borrowed its volume through volumes_from.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/index.js';
+import { projectDir } from '../support/project.js';
+import { watchChild, type Child, type Done } from './support/binary.js';
+import { cleanupProject, engineFromEnv, PROJECT_LABEL, requireEngine, uniqueProject } from './support/harness.js';
+import { BIN } from './support/stack.js';
+
+const IDLE = `["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait $$!; done"]`;
+const ONE = `services:
+  web:
+    image: busybox:latest
+    command: ${IDLE}
+`;
+
+let engine: Engine;
+const projects: string[] = [];
+const tmp = mkdtempSync(join(tmpdir(), 'tsfig-failures-'));
+
+/** The binary with exactly this environment (plus PATH and HOME), in `dir`. */
+function tsfigChild(dir: string, project: string, args: string[], env: Record<string, string | undefined>, stdio: 'pipe' | 'ignore' = 'pipe'): Child {
+  const full: Record<string, string> = { TSFIG_PROGRESS: 'plain' };
+  for (const k of ['HOME', 'PATH', 'DOCKER_HOST'] as const) if (process.env[k] !== undefined) full[k] = process.env[k]!;
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete full[k];
+    else full[k] = v;
+  }
+  return watchChild(spawn(process.execPath, [BIN, '-p', project, ...args], { cwd: dir, env: full, stdio: [stdio, 'pipe', 'pipe'] }));
+}
+
+function runTsfig(dir: string, project: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Done> {
+  return tsfigChild(dir, project, args, env, 'ignore').done;
+}
+
+function scenario(prefix: string, fig = ONE): { project: string; dir: string } {
+  const project = uniqueProject(prefix);
+  projects.push(project);
+  return { project, dir: projectDir({ 'fig.yml': fig }, 'proj') };
+}
+
+/** A unix socket that accepts connections and never answers. */
+async function hungEngine(name: string): Promise<{ path: string; server: Server; connections: Socket[] }> {
+  const path = join(tmp, `${name}.sock`);
+  const connections: Socket[] = [];
+  const server = createServer((s) => {
+    connections.push(s);
+    s.on('error', () => {});
+  });
+  server.listen(path);
+  await once(server, 'listening');
+  return { path, server, connections };
+}
+
+function closeHung(h: { server: Server; connections: Socket[] }): Promise<void> {
+  for (const c of h.connections) c.destroy();
+  return new Promise((r) => h.server.close(() => r()));
+}
+
+/** Run `items` through `fn`, `width` at a time (the machine is shared). */
+async function pooled<T, R>(items: T[], width: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+beforeAll(async () => {
+  engine = engineFromEnv();
+  await requireEngine(engine);
+});
+
+afterAll(async () => {
+  for (const p of projects) await cleanupProject(engine, p);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Every command that talks to an engine, with arguments that would otherwise work. */
+const ENGINE_COMMANDS: string[][] = [
+  ['up', '-d'],
+  ['create'],
+  ['down'],
+  ['ps'],
+  ['plan'],
+  ['start'],
+  ['stop'],
+  ['restart'],
+  ['kill'],
+  ['rm', '-f'],
+  ['pause'],
+  ['unpause'],
+  ['scale', 'web=2'],
+  ['wait', 'web'],
+  ['port', 'web', '80'],
+  ['ls'],
+  ['run', '--rm', 'web', 'true'],
+  ['exec', '-T', 'web', 'true'],
+  ['attach', 'web'],
+  ['commit', 'web'],
+  ['export', 'web', '-o', 'x.tar'],
+  ['top'],
+  ['stats', '--no-stream'],
+  ['events', '--json'],
+  ['images'],
+  ['cp', 'web:/etc/hostname', 'copied'],
+  ['pull'],
+  ['push'],
+  ['logs'],
+  ['logs', '-f'],
+];
+// Left out on purpose: `version` prints the client's version on stdout before the engine's
+// error (as `docker version`), and `doctor` is a report on stdout whose FAIL line carries the
+// same message.
+
+describe('an engine that is not there or does not answer (issue 12 item 3)', () => {
+  const unreachable = (endpoint: string) =>
+    new RegExp(`^cannot reach the Docker engine at ${endpoint.replace(/[/.]/g, '\\$&')}: .+ Check DOCKER_HOST or -H\\n$`);
+
+  it('no socket: every command says so in one line, prints nothing on stdout, exits non-zero, changes nothing', async () => {
+    const { dir } = scenario('unreach');
+    const endpoint = 'unix:///nonexistent.sock';
+    // A project per command: the project lock must not make them wait for each other.
+    const results = await pooled(ENGINE_COMMANDS, 4, async (args) => ({ args, r: await runTsfig(dir, uniqueProject('unreach'), args, { DOCKER_HOST: endpoint }) }));
+    for (const { args, r } of results) {
+      expect({ args, stdout: r.stdout, code: r.code === 0 ? 0 : 'non-zero' }).toEqual({ args, stdout: '', code: 'non-zero' });
+      expect(r.stderr, args.join(' ')).toMatch(unreachable(endpoint));
+    }
+  });
+
+  it('a socket that accepts and never answers: the same, within a bounded wait (TSFIG_HTTP_TIMEOUT)', async () => {
+    const { dir } = scenario('hung');
+    const hung = await hungEngine('hung-all');
+    const endpoint = `unix://${hung.path}`;
+    try {
+      const results = await pooled(ENGINE_COMMANDS, 4, async (args) => {
+        const t0 = Date.now();
+        const r = await runTsfig(dir, uniqueProject('hung'), args, { DOCKER_HOST: endpoint, TSFIG_HTTP_TIMEOUT: '1' });
+        return { args, r, ms: Date.now() - t0 };
+      });
+      for (const { args, r, ms } of results) {
+        expect({ args, stdout: r.stdout, code: r.code === 0 ? 0 : 'non-zero' }).toEqual({ args, stdout: '', code: 'non-zero' });
+        expect(r.stderr, args.join(' ')).toMatch(unreachable(endpoint));
+        expect(r.stderr).toContain('no answer in 1 s (TSFIG_HTTP_TIMEOUT)');
+        // Generous: a 1 s timeout, start-up of node on a busy machine.
+        expect(ms, args.join(' ')).toBeLessThan(30_000);
+      }
+    } finally {
+      await closeHung(hung);
+    }
+  });
+
+  it('plan exits non-zero when the engine does not answer (a CI check on plan must not pass)', async () => {
+    const { project, dir } = scenario('unplan');
+    const r = await runTsfig(dir, project, ['plan'], { DOCKER_HOST: 'unix:///nonexistent.sock' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toContain('up to date');
+  });
+});
+
+describe('Ctrl-C while tsfig reads a hung engine (issue 12 item 12)', () => {
+  it.each([[['up', '-d']], [['ps']], [['down']]])('%j: exit 130, no internal error', async (args) => {
+    const { project, dir } = scenario('sigint');
+    const hung = await hungEngine(`sigint-${args[0]}`);
+    try {
+      const child = tsfigChild(dir, project, args, { DOCKER_HOST: `unix://${hung.path}` }, 'ignore');
+      // Synchronise on the engine side: tsfig has connected and waits for an answer.
+      await once(hung.server, 'connection');
+      child.proc.kill('SIGINT');
+      const r = await child.done;
+      expect(r.stderr).not.toContain('internal error');
+      expect(r.stderr).not.toContain('AbortError');
+      expect(r.code).toBe(130);
+      expect(r.stdout).toBe('');
+    } finally {
+      await closeHung(hung);
+    }
+  });
+});
+
+describe('TSFIG_* settings (issue 12 item 1)', () => {
+  const bad: Array<[string, string, string[]]> = [
+    ['TSFIG_PROGRESS', 'bogus', ['up', '-d']],
+    ['TSFIG_PROGRESS', 'bogus', ['down']],
+    ['TSFIG_PROGRESS', 'bogus', ['restart']],
+    ['TSFIG_PROGRESS', 'bogus', ['stop']],
+    ['TSFIG_PROGRESS', 'bogus', ['start']],
+    ['TSFIG_PARALLEL_LIMIT', 'abc', ['up', '-d']],
+    ['TSFIG_PARALLEL_LIMIT', '0', ['up', '-d']],
+    ['TSFIG_PARALLEL_LIMIT', '-1', ['down']],
+    ['TSFIG_PARALLEL_LIMIT', '2.5', ['up', '-d']],
+    ['TSFIG_PULL_PARALLEL_LIMIT', 'x', ['up', '-d']],
+    ['TSFIG_BUILD_PARALLEL_LIMIT', '0', ['up', '-d']],
+    ['TSFIG_HTTP_TIMEOUT', 'abc', ['ps']],
+    ['TSFIG_HTTP_TIMEOUT', '0', ['up', '-d']],
+    ['TSFIG_REMOVE_ORPHANS', 'maybe', ['up', '-d']],
+    ['TSFIG_WATCH_DEBOUNCE_MS', 'abc', ['watch']],
+    ['TSFIG_WATCH_POLL', 'abc', ['watch']],
+  ];
+
+  it('a value that means nothing: one usage line naming the variable, exit 2, nothing made', async () => {
+    const { project, dir } = scenario('badset');
+    const results = await pooled(bad, 4, async ([name, value, args]) => ({ name, value, args, r: await runTsfig(dir, project, args, { [name]: value }) }));
+    for (const { name, value, args, r } of results) {
+      const what = `${name}=${value} ${args.join(' ')}`;
+      expect({ what, code: r.code, stdout: r.stdout }).toEqual({ what, code: 2, stdout: '' });
+      expect(r.stderr, what).toMatch(new RegExp(`^invalid ${name} "${value.replace('.', '\\.')}": [^\\n]+\\n$`));
+    }
+    expect(await engine.listContainers({ all: true, labels: { [PROJECT_LABEL]: project } })).toEqual([]);
+  });
+
+  it('empty is unset, words in any case: up -d, stop, start, restart and down work', async () => {
+    const { project, dir } = scenario('okset');
+    const steps: Array<[Record<string, string>, string[]]> = [
+      [{ TSFIG_PROGRESS: '', TSFIG_PARALLEL_LIMIT: '', TSFIG_HTTP_TIMEOUT: '', TSFIG_REMOVE_ORPHANS: '' }, ['up', '-d']],
+      [{ TSFIG_PROGRESS: 'PLAIN', TSFIG_PARALLEL_LIMIT: '2' }, ['stop']],
+      [{ TSFIG_PROGRESS: 'Quiet', TSFIG_REMOVE_ORPHANS: 'TRUE' }, ['start']],
+      [{ TSFIG_PROGRESS: ' json ', TSFIG_HTTP_TIMEOUT: '30' }, ['restart']],
+    ];
+    for (const [env, args] of steps) {
+      const r = await runTsfig(dir, project, args, env);
+      expect({ args, env, code: r.code, stderr: r.code === 0 ? '' : r.stderr }).toEqual({ args, env, code: 0, stderr: '' });
+      expect(r.stderr).not.toContain('internal error');
+    }
+    const list = await engine.listContainers({ all: true, labels: { [PROJECT_LABEL]: project } });
+    expect(list.map((c) => c.state)).toEqual(['running']);
+    const down = await runTsfig(dir, project, ['down'], { TSFIG_PROGRESS: '' });
+    expect(down.code).toBe(0);
+    expect(await engine.listContainers({ all: true, labels: { [PROJECT_LABEL]: project } })).toEqual([]);
+  });
+});
