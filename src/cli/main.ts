@@ -104,10 +104,33 @@ export async function buildProgram(io: IO, argv: string[] = []): Promise<Command
   return program;
 }
 
+/**
+ * A closed output stream (`tsfig config | head -c 100`, `up -d 2>&1 | head -2`) is not a crash:
+ * stdout carries the result, so when its reader is gone tsfig exits quietly (exit 0, as the
+ * shell's reader asked for no more); stderr carries progress, so tsfig stops writing it and
+ * finishes the work. Any other error of a stream is treated the same way: nothing can be told
+ * on a stream that fails.
+ */
+function closedPipes(stdout: boolean, stderr: boolean): { stderrOpen: boolean } {
+  const state = { stderrOpen: true };
+  if (stderr) {
+    process.stderr.on('error', () => {
+      state.stderrOpen = false;
+    });
+  }
+  if (stdout) {
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      process.exit(err.code === 'EPIPE' ? EXIT.ok : EXIT.failure);
+    });
+  }
+  return state;
+}
+
 export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
+  const pipes = closedPipes(!io?.stdout, !io?.stderr);
   const full: IO = {
     stdout: io?.stdout ?? ((s) => void process.stdout.write(s)),
-    stderr: io?.stderr ?? ((s) => void process.stderr.write(s)),
+    stderr: io?.stderr ?? ((s) => void (pipes.stderrOpen && process.stderr.write(s))),
     cwd: io?.cwd ?? process.cwd(),
     env: io?.env ?? process.env,
     stdoutTTY: io?.stdoutTTY ?? (io?.stdout ? false : Boolean(process.stdout.isTTY)),

@@ -247,3 +247,32 @@ describe('TSFIG_* settings (issue 12 item 1)', () => {
     expect(await engine.listContainers({ all: true, labels: { [PROJECT_LABEL]: project } })).toEqual([]);
   });
 });
+
+/** `tsfig ARGS | TAIL` in bash; the exit code is tsfig's (PIPESTATUS), stderr is tsfig's unless `merge`. */
+function piped(dir: string, project: string, args: string[], tail: string, merge = false): Promise<Done> {
+  const quoted = [process.execPath, BIN, '-p', project, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const line = `${quoted} ${merge ? '2>&1 ' : ''}| ${tail} >/dev/null; exit \${PIPESTATUS[0]}`;
+  const env: Record<string, string> = { TSFIG_PROGRESS: 'plain' };
+  for (const k of ['HOME', 'PATH', 'DOCKER_HOST'] as const) if (process.env[k] !== undefined) env[k] = process.env[k]!;
+  return watchChild(spawn('bash', ['-c', line], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })).done;
+}
+
+describe('closed output pipes (issue 12 item 11, item D)', () => {
+  it('up -d 2>&1 | head -2: the progress reader is gone, the up finishes every container and exits 0', async () => {
+    const services = Array.from({ length: 8 }, (_, i) => `  s${i}:\n    image: busybox:latest\n    command: ${IDLE}\n`).join('');
+    const { project, dir } = scenario('epipe-up', `services:\n${services}`);
+    const r = await piped(dir, project, ['up', '-d'], 'head -2', true);
+    expect(r.code).toBe(0);
+    const list = await engine.listContainers({ all: true, labels: { [PROJECT_LABEL]: project } });
+    expect(list.map((c) => c.state)).toEqual(Array(8).fill('running'));
+  });
+
+  it('config | head -c 100: exits quietly (no EPIPE stack trace), exit 0', async () => {
+    // Far more than a pipe buffer (64 KiB), so writes go on after head has gone.
+    const services = Array.from({ length: 400 }, (_, i) => `  s${i}:\n    image: busybox:latest\n    environment:\n      LONG: "${'x'.repeat(200)}"\n`).join('');
+    const { project, dir } = scenario('epipe-config', `services:\n${services}`);
+    const r = await piped(dir, project, ['config'], 'head -c 100');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+});
