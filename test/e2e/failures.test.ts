@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -274,5 +274,66 @@ describe('closed output pipes (issue 12 item 11, item D)', () => {
     const r = await piped(dir, project, ['config'], 'head -c 100');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+  });
+});
+
+describe('a container that borrowed its volume through volumes_from (issue 12 item 13)', () => {
+  const SHARED = `services:
+  data:
+    image: busybox:latest
+    command: ${IDLE}
+    volumes: ["/data"]
+  app:
+    image: busybox:latest
+    command: ${IDLE}
+    volumes_from: [data]
+`;
+  const DATA_ONLY = `services:
+  data:
+    image: busybox:latest
+    command: ${IDLE}
+    volumes: ["/data"]
+`;
+
+  /** The anonymous volume data's container was created with. */
+  async function dataVolume(project: string): Promise<string> {
+    const [c] = await engine.listContainers({ all: true, labels: { [PROJECT_LABEL]: project, 'io.tsfig.service': 'data' } });
+    const m = c!.mounts.find((x) => x.destination === '/data');
+    return m!.name!;
+  }
+
+  async function volumeExists(name: string): Promise<boolean> {
+    return (await engine.listVolumes()).some((v) => v.name === name);
+  }
+
+  async function services(project: string): Promise<string[]> {
+    const list = await engine.listContainers({ all: true, labels: { [PROJECT_LABEL]: project } });
+    return list.map((c) => `${c.labels['io.tsfig.service']}:${c.state}`).sort();
+  }
+
+  it('up --remove-orphans removes the orphan, keeps the volume it borrowed, exits 0', async () => {
+    const { project, dir } = scenario('vfrom-orphan', SHARED);
+    expect((await runTsfig(dir, project, ['up', '-d'])).code).toBe(0);
+    const vol = await dataVolume(project);
+    writeFileSync(join(dir, 'fig.yml'), DATA_ONLY);
+    const r = await runTsfig(dir, project, ['up', '-d', '--remove-orphans']);
+    expect(r.stderr).not.toMatch(/^error:/m);
+    expect(r.code).toBe(0);
+    expect(await services(project)).toEqual(['data:running']);
+    expect(await volumeExists(vol)).toBe(true);
+    // down -v: the last holder is gone, the volume goes too.
+    expect((await runTsfig(dir, project, ['down', '-v'])).code).toBe(0);
+    expect(await volumeExists(vol)).toBe(false);
+  });
+
+  it('rm -s -f -v of the borrower keeps the lender\'s volume, exits 0', async () => {
+    const { project, dir } = scenario('vfrom-rm', SHARED);
+    expect((await runTsfig(dir, project, ['up', '-d'])).code).toBe(0);
+    const vol = await dataVolume(project);
+    const r = await runTsfig(dir, project, ['rm', '-s', '-f', '-v', 'app']);
+    expect(r.stderr).not.toMatch(/^error:/m);
+    expect(r.code).toBe(0);
+    expect(await services(project)).toEqual(['data:running']);
+    expect(await volumeExists(vol)).toBe(true);
   });
 });
