@@ -337,3 +337,27 @@ describe('a container that borrowed its volume through volumes_from (issue 12 it
     expect(await volumeExists(vol)).toBe(true);
   });
 });
+
+describe('run with an image that cannot be had (issue 12 item 10)', () => {
+  it('fails before making anything: no network, volume or container is left, as with up -d', async () => {
+    const fig = `services:
+  db:
+    image: busybox:latest
+    command: ${IDLE}
+  web:
+    image: tsfig-no-such-image-e2e:1
+    depends_on: [db]
+    volumes: [cache:/cache]
+volumes:
+  cache: {}
+`;
+    const { project, dir } = scenario('run-noimage', fig);
+    const r = await runTsfig(dir, project, ['run', '-T', 'web', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: image tsfig-no-such-image-e2e:1: /m);
+    const labels = { [PROJECT_LABEL]: project };
+    expect(await engine.listNetworks({ labels })).toEqual([]);
+    expect(await engine.listVolumes({ labels })).toEqual([]);
+    expect(await engine.listContainers({ all: true, labels })).toEqual([]);
+  });
+});
