@@ -294,6 +294,33 @@ async function buildImage(engine: Engine, op: Extract<Op, { type: 'image.build' 
   }
 }
 
+/**
+ * A start refused because a published port is taken, with who holds it when the engine can
+ * tell: a container of this engine publishing that port (named, with its project), else a
+ * process on the engine's host. Any other error is returned unchanged.
+ */
+export async function portConflict(engine: Engine, err: unknown): Promise<unknown> {
+  if (!(err instanceof EngineError)) return err;
+  const m = /Bind for (\S+):(\d+) failed: port is already allocated/.exec(err.message) ?? /listen (?:tcp|udp)[46]? (\S+):(\d+): bind: address already in use/.exec(err.message);
+  if (m === null) return err;
+  const [, ip, port] = m;
+  const where = `${ip}:${port}`;
+  let holder: string | undefined;
+  try {
+    const list = await engine.listContainers({ filters: { publish: [port!] } });
+    const c = list.find((x) => x.ports.some((p) => String(p.publicPort) === port));
+    if (c !== undefined) {
+      const name = (c.names[0] ?? c.id).replace(/^\//, '');
+      const project = c.labels[LABEL.project];
+      holder = `container ${name}${project !== undefined ? ` (project ${project})` : ''} holds ${where}`;
+    }
+  } catch {
+    // The engine's own message stays the answer.
+  }
+  holder ??= `a process on the engine's host (not a container) holds ${where}`;
+  return new EngineError(`${err.message}: ${holder}: stop it, or publish another port`, err.statusCode);
+}
+
 async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void> {
   const progress = report.progress;
   const engine = engineFor(opts, op.host);
@@ -378,7 +405,11 @@ async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void
       return;
     }
     case 'container.start':
-      return engine.startContainer(op.name, call);
+      try {
+        return await engine.startContainer(op.name, call);
+      } catch (err) {
+        throw await portConflict(engine, err);
+      }
     case 'container.stop':
       return engine.stopContainer(op.name, op.timeout, call);
     case 'container.kill':

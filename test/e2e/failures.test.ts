@@ -361,3 +361,47 @@ volumes:
     expect(await engine.listContainers({ all: true, labels })).toEqual([]);
   });
 });
+
+describe('a published port that is taken (issue 12 item 9)', () => {
+  /** A port free on 127.0.0.1 right now. */
+  async function freePort(): Promise<number> {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1');
+    await once(srv, 'listening');
+    const port = (srv.address() as { port: number }).port;
+    await new Promise((r) => srv.close(() => r(undefined)));
+    return port;
+  }
+
+  const wanting = (port: number) => `services:
+  web:
+    image: busybox:latest
+    command: ${IDLE}
+    ports: ["127.0.0.1:${port}:80"]
+`;
+
+  it('held by a container of another project: the error names that container', async () => {
+    const port = await freePort();
+    const holder = scenario('port-holder', wanting(port));
+    expect((await runTsfig(holder.dir, holder.project, ['up', '-d'])).code).toBe(0);
+    const { project, dir } = scenario('port-want', wanting(port));
+    const r = await runTsfig(dir, project, ['up', '-d']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`container ${holder.project}-web-1 (project ${holder.project}) holds 127.0.0.1:${port}`);
+  });
+
+  it('held by a process on this host: the error says so', async () => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1');
+    await once(srv, 'listening');
+    const port = (srv.address() as { port: number }).port;
+    try {
+      const { project, dir } = scenario('port-proc', wanting(port));
+      const r = await runTsfig(dir, project, ['up', '-d']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`a process on the engine's host (not a container) holds 127.0.0.1:${port}`);
+    } finally {
+      await new Promise((r) => srv.close(() => r(undefined)));
+    }
+  });
+});
