@@ -64,6 +64,7 @@ Environment:
   TSFIG_REMOVE_ORPHANS        1 or true: as --remove-orphans
   TSFIG_WATCH_POLL            watch: poll the files (1/true, or every N ms), as --poll
   TSFIG_WATCH_DEBOUNCE_MS     watch: quiet time before a batch of changes runs (default 300)
+  TSFIG_HTTP_TIMEOUT          seconds an engine read (list, inspect, version) may go unanswered (default 60)
   DOCKER_HOST                 the Docker engine (unix://, tcp://, ssh://), as -H
   DOCKER_CONTEXT              the docker CLI context to use, as -c (else the one of docker context use)
   DOCKER_TLS_VERIFY           1: TLS to a tcp:// engine, with the certificates of DOCKER_CERT_PATH
@@ -73,6 +74,10 @@ Environment:
   NO_COLOR, FORCE_COLOR       no colours / colours even when not on a terminal
   TERM                        dumb: no live progress display, no colours
 `;
+
+function isAbort(err: unknown): boolean {
+  return err !== null && typeof err === 'object' && (err as { name?: unknown }).name === 'AbortError';
+}
 
 /** Global options that take a value (the token after them is not the command). */
 const VALUED = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '-H', '--host', '-c', '--context', '--progress']);
@@ -134,14 +139,39 @@ export async function buildProgram(io: IO, argv: string[] = []): Promise<Command
   return program;
 }
 
+/**
+ * A closed output stream (`tsfig config | head -c 100`, `up -d 2>&1 | head -2`) is not a crash:
+ * stdout carries the result, so when its reader is gone tsfig exits quietly (exit 0, as the
+ * shell's reader asked for no more); stderr carries progress, so tsfig stops writing it and
+ * finishes the work. Any other error of a stream is treated the same way: nothing can be told
+ * on a stream that fails.
+ */
+function closedPipes(stdout: boolean, stderr: boolean): { stderrOpen: boolean } {
+  const state = { stderrOpen: true };
+  if (stderr) {
+    process.stderr.on('error', () => {
+      state.stderrOpen = false;
+    });
+  }
+  if (stdout) {
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      process.exit(err.code === 'EPIPE' ? EXIT.ok : EXIT.failure);
+    });
+  }
+  return state;
+}
+
 export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
+  const pipes = closedPipes(!io?.stdout, !io?.stderr);
+  const rawOut = (s: string): void => void process.stdout.write(s);
+  const rawErr = (s: string): void => void (pipes.stderrOpen && process.stderr.write(s));
   // On a terminal, one owner of it: lines written while a progress frame is live go above the frame.
   const screen = !io?.stderr && process.stderr.isTTY
-    ? new Screen({ out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) }, { columns: () => process.stderr.columns, rows: () => process.stderr.rows, stdoutOnTerminal: Boolean(process.stdout.isTTY) })
+    ? new Screen({ out: rawOut, err: rawErr }, { columns: () => process.stderr.columns, rows: () => process.stderr.rows, stdoutOnTerminal: Boolean(process.stdout.isTTY) })
     : undefined;
   const full: IO = {
-    stdout: io?.stdout ?? screen?.out ?? ((s) => void process.stdout.write(s)),
-    stderr: io?.stderr ?? screen?.err ?? ((s) => void process.stderr.write(s)),
+    stdout: io?.stdout ?? screen?.out ?? rawOut,
+    stderr: io?.stderr ?? screen?.err ?? rawErr,
     ...(screen ? { screen } : {}),
     cwd: io?.cwd ?? process.cwd(),
     env: io?.env ?? process.env,
@@ -160,6 +190,8 @@ export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
       return EXIT.usage;
     }
+    // Ctrl-C while a call was in flight: the call rejects with an AbortError (the reason is ours).
+    if (isAbort(err)) return EXIT.interrupted;
     if (err instanceof TsfigError) {
       if (err.message) full.stderr(`${err.message}\n`);
       return err.exitCode;

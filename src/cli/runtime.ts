@@ -5,13 +5,14 @@
 import { setMaxListeners } from 'node:events';
 import type { Command } from 'commander';
 import type { Engine } from '../engine/engine.js';
-import { EXIT, TsfigError } from '../errors.js';
+import { EngineError, EXIT, TsfigError } from '../errors.js';
 import type { Project } from '../model/project.js';
 import { Credentials } from '../engine/credentials.js';
 import { execute, imageLimits, parallelLimit } from '../reconcile/execute.js';
 import { observe, type HostEngine, type ObserveOptions } from '../reconcile/observe.js';
 import { isNoop, renderPlan, type Plan } from '../reconcile/plan.js';
 import { DEFAULT_HOST, type ObservedState } from '../reconcile/state.js';
+import { httpTimeoutMs, progressMode } from '../settings.js';
 import { createRenderer, resolveProgressMode } from '../ui/render.js';
 import type { ProgressMode } from '../ui/events.js';
 import { globals, requireProject, type IO } from './context.js';
@@ -34,13 +35,15 @@ export interface Session {
 
 /** Connect to the default host and every `hosts:` entry (dockerode is loaded here, lazily). */
 export async function connectHosts(project: Project, flags: { host?: string; context?: string }, io: IO): Promise<HostEngine[]> {
-  const { connect, resolveCliEndpoint, resolveEndpoint } = await import('../engine/connect.js');
+  const { connect, resolveCliEndpoint, resolveEndpoint: resolve } = await import('../engine/connect.js');
   const hosts: HostEngine[] = [];
   const base = { env: io.env, ...(io.env.HOME ? { homeDir: io.env.HOME } : {}), baseDir: project.workingDir };
+  const timeoutMs = httpTimeoutMs(io.env);
+  const resolveEndpoint = (o: Parameters<typeof resolve>[0]) => ({ ...resolve(o), timeoutMs });
   const declared = project.hosts[DEFAULT_HOST];
   const def = declared
     ? named(DEFAULT_HOST, () => resolveEndpoint({ ...base, host: declared.docker, fromHosts: true, ...(declared.tls ? { tls: declared.tls } : {}), ...(declared.ssh ? { ssh: declared.ssh } : {}) }))
-    : resolveCliEndpoint({ ...base, ...(flags.host !== undefined ? { flagHost: flags.host } : {}), ...(flags.context !== undefined ? { flagContext: flags.context } : {}) });
+    : { ...resolveCliEndpoint({ ...base, ...(flags.host !== undefined ? { flagHost: flags.host } : {}), ...(flags.context !== undefined ? { flagContext: flags.context } : {}) }), timeoutMs };
   const needed = new Set(Object.values(project.services).map((s) => s.host ?? DEFAULT_HOST));
   needed.add(DEFAULT_HOST);
   if (def.insecure) io.stderr(`warning: ${def.url} is plain tcp to a non-loopback address: anyone on the path can drive that engine; use TLS\n`);
@@ -75,6 +78,11 @@ export interface SessionOptions {
 
 export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {}): Promise<Session> {
   const g = globals(cmd) as ReturnType<typeof globals> & { progress?: ProgressMode; parallel?: string };
+  // Settings first: a bad one is a usage error before anything is read or changed.
+  const progress = progressMode(g.progress, io.env);
+  const parallel = parallelLimit(opts.parallel ?? g.parallel, io.env);
+  imageLimits(io.env);
+  httpTimeoutMs(io.env);
   const project = requireProject(g, io, opts.services, { checkBuild: opts.checkBuild });
   const hosts = await connectHosts(project, g, io);
   const controller = new AbortController();
@@ -104,7 +112,6 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
     void hard().catch(() => exitNow());
   };
   process.on('SIGINT', onSigint);
-  const progress = (g.progress ?? (io.env.TSFIG_PROGRESS as ProgressMode | undefined) ?? 'auto') as ProgressMode;
   const session: Session = {
     project,
     hosts,
@@ -112,15 +119,21 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
     io,
     signal: controller.signal,
     progress,
-    parallel: parallelLimit(opts.parallel ?? (g.parallel !== undefined ? Number(g.parallel) : undefined), io.env),
+    parallel,
     dispose: () => process.off('SIGINT', onSigint),
   };
   current.session = session;
   return session;
 }
 
+/**
+ * What runs, per host. When no host answers there is nothing to report or converge: the command
+ * fails at once with one line per host (unknown is never absent: no "up to date", no empty table).
+ */
 export async function observeSession(s: Session, opts: Omit<ObserveOptions, 'signal'> = {}): Promise<ObservedState> {
-  return observe(s.project, s.hosts, { ...opts, signal: s.signal });
+  const observed = await observe(s.project, s.hosts, { ...opts, signal: s.signal });
+  if (Object.values(observed.hosts).every((h) => !h.reachable)) throw new EngineError(unreachable(observed).join('\n'));
+  return observed;
 }
 
 /**

@@ -74,6 +74,8 @@ export interface Endpoint {
   source: 'flag' | 'hosts' | 'env' | 'context' | 'default';
   /** The docker CLI context that named it (source `context`). */
   context?: string;
+  /** How long a plain read (list, inspect, version) may go unanswered (TSFIG_HTTP_TIMEOUT; default 60 s). */
+  timeoutMs?: number;
 }
 
 export interface ResolveOptions {

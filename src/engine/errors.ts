@@ -3,13 +3,22 @@
  */
 import { EngineError, TsfigError } from '../errors.js';
 
+/** What to check, for the failures where the cause is usually on this side. */
+const UNREACHABLE_HINTS: Record<string, string> = {
+  ENOENT: 'is dockerd running? Check DOCKER_HOST or -H',
+  ECONNREFUSED: 'is dockerd running and listening there? Check DOCKER_HOST or -H',
+  ETIMEDOUT: 'is dockerd running and healthy? Check DOCKER_HOST or -H',
+  EACCES: 'permission denied: is your user in the docker group?',
+};
+
 /** The engine could not be reached at all (no socket, refused, TLS or ssh failure, ...). */
 export class EngineUnreachableError extends EngineError {
   readonly endpoint: string;
   /** The system error code (`ENOENT`, `ECONNREFUSED`, ...) when there is one. */
   readonly code: string | undefined;
   constructor(endpoint: string, reason: string, code?: string) {
-    super(`cannot reach the Docker engine at ${endpoint}: ${reason}`);
+    const hint = code !== undefined ? UNREACHABLE_HINTS[code] : undefined;
+    super(`cannot reach the Docker engine at ${endpoint}: ${reason}${hint !== undefined ? `: ${hint}` : ''}`);
     this.name = 'EngineUnreachableError';
     this.endpoint = endpoint;
     this.code = code;

@@ -15,6 +15,9 @@ export interface JsonClient {
   send(method: string, path: string, opts?: { query?: Record<string, string>; body?: unknown; signal?: AbortSignal; raw?: boolean }): Promise<unknown>;
 }
 
+/** A plain read may go unanswered this long (as compose's COMPOSE_HTTP_TIMEOUT). */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
 /** An error shaped like docker-modem's, so the same error mapping applies. */
 interface HttpError extends Error {
   statusCode?: number;
@@ -23,6 +26,7 @@ interface HttpError extends Error {
 
 /** A client for unix sockets and tcp (with TLS); undefined for ssh and named pipes. */
 export function jsonClient(endpoint: Endpoint, tls?: TlsMaterial): JsonClient | undefined {
+  const timeoutMs = endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (endpoint.protocol !== 'unix' && endpoint.protocol !== 'tcp') return undefined;
   const secure = endpoint.protocol === 'tcp' && endpoint.tls !== undefined;
   const base: RequestOptions =
@@ -41,7 +45,7 @@ export function jsonClient(endpoint: Endpoint, tls?: TlsMaterial): JsonClient | 
   // header of our own would replace that name (and fail every certificate but one for "docker").
   const headers: Record<string, string> =
     endpoint.protocol === 'unix' ? { Host: 'docker', Accept: 'application/json' } : { Accept: 'application/json' };
-  const send_ = (method: string, path: string, opts: { query?: Record<string, string>; body?: unknown; signal?: AbortSignal; raw?: boolean } = {}): Promise<unknown> => {
+  const send_ = (method: string, path: string, opts: { query?: Record<string, string>; body?: unknown; signal?: AbortSignal; raw?: boolean; timeoutMs?: number } = {}): Promise<unknown> => {
     const { query, signal } = opts;
     const qs = query && Object.keys(query).length ? `?${new URLSearchParams(query).toString()}` : '';
     const payload = opts.body !== undefined ? Buffer.from(JSON.stringify(opts.body), 'utf8') : undefined;
@@ -70,11 +74,19 @@ export function jsonClient(endpoint: Endpoint, tls?: TlsMaterial): JsonClient | 
         });
       });
       req.on('error', reject);
+      // An engine that accepts and never answers: the read fails as unreachable (ETIMEDOUT), not a hang.
+      const limit = opts.timeoutMs;
+      if (limit !== undefined) {
+        req.setTimeout(limit, () => {
+          const err = Object.assign(new Error(`no answer in ${limit / 1000} s (TSFIG_HTTP_TIMEOUT)`), { code: 'ETIMEDOUT' });
+          req.destroy(err);
+        });
+      }
       req.end(payload);
     });
   };
   return {
-    get: (path, query, signal) => send_('GET', path, { ...(query ? { query } : {}), ...(signal ? { signal } : {}) }),
+    get: (path, query, signal) => send_('GET', path, { ...(query ? { query } : {}), ...(signal ? { signal } : {}), timeoutMs }),
     send: send_,
   };
 }

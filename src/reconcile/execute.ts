@@ -10,6 +10,7 @@ import type { BuildOptions, Engine, ProgressMessage, RegistryAuth } from '../eng
 import { EngineUnreachableError, isAbortError } from '../engine/errors.js';
 import { EngineError } from '../errors.js';
 import { LABEL } from '../model/labels.js';
+import { imageSettings, parallelSetting } from '../settings.js';
 import { runHelperChecked } from '../overlay/helper.js';
 import type { ProgressEvent } from '../ui/events.js';
 import { isRemoteContext } from './images.js';
@@ -61,21 +62,16 @@ function isWait(op: Op): boolean {
 
 export const DEFAULT_PARALLEL = 8;
 
-/** `--parallel` > TSFIG_PARALLEL_LIMIT > 8 (on small machines the engine serializes most of container start). */
-export function parallelLimit(flag: number | undefined, env: Record<string, string | undefined>): number {
-  const v = flag ?? (env.TSFIG_PARALLEL_LIMIT ? Number(env.TSFIG_PARALLEL_LIMIT) : undefined);
-  return v !== undefined && Number.isInteger(v) && v > 0 ? v : DEFAULT_PARALLEL;
+/** `--parallel` > TSFIG_PARALLEL_LIMIT > 8 (on small machines the engine serializes most of container start); a bad value is a usage error. */
+export function parallelLimit(flag: string | number | undefined, env: Record<string, string | undefined>): number {
+  return parallelSetting(flag, env, DEFAULT_PARALLEL);
 }
 
 export const DEFAULT_IMAGE_PARALLEL = 4;
 
-/** The pull and build limits: flags > TSFIG_PULL_PARALLEL_LIMIT / TSFIG_BUILD_PARALLEL_LIMIT > 4. */
+/** The pull and build limits: TSFIG_PULL_PARALLEL_LIMIT / TSFIG_BUILD_PARALLEL_LIMIT > 4; a bad value is a usage error. */
 export function imageLimits(env: Record<string, string | undefined>): { pullConcurrency: number; buildConcurrency: number } {
-  const read = (v: string | undefined) => {
-    const n = v ? Number(v) : NaN;
-    return Number.isInteger(n) && n > 0 ? n : DEFAULT_IMAGE_PARALLEL;
-  };
-  return { pullConcurrency: read(env.TSFIG_PULL_PARALLEL_LIMIT), buildConcurrency: read(env.TSFIG_BUILD_PARALLEL_LIMIT) };
+  return imageSettings(env, DEFAULT_IMAGE_PARALLEL);
 }
 
 export async function execute(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
@@ -298,6 +294,33 @@ async function buildImage(engine: Engine, op: Extract<Op, { type: 'image.build' 
   }
 }
 
+/**
+ * A start refused because a published port is taken, with who holds it when the engine can
+ * tell: a container of this engine publishing that port (named, with its project), else a
+ * process on the engine's host. Any other error is returned unchanged.
+ */
+export async function portConflict(engine: Engine, err: unknown): Promise<unknown> {
+  if (!(err instanceof EngineError)) return err;
+  const m = /Bind for (\S+):(\d+) failed: port is already allocated/.exec(err.message) ?? /listen (?:tcp|udp)[46]? (\S+):(\d+): bind: address already in use/.exec(err.message);
+  if (m === null) return err;
+  const [, ip, port] = m;
+  const where = `${ip}:${port}`;
+  let holder: string | undefined;
+  try {
+    const list = await engine.listContainers({ filters: { publish: [port!] } });
+    const c = list.find((x) => x.ports.some((p) => String(p.publicPort) === port));
+    if (c !== undefined) {
+      const name = (c.names[0] ?? c.id).replace(/^\//, '');
+      const project = c.labels[LABEL.project];
+      holder = `container ${name}${project !== undefined ? ` (project ${project})` : ''} holds ${where}`;
+    }
+  } catch {
+    // The engine's own message stays the answer.
+  }
+  holder ??= `a process on the engine's host (not a container) holds ${where}`;
+  return new EngineError(`${err.message}: ${holder}: stop it, or publish another port`, err.statusCode);
+}
+
 async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void> {
   const progress = report.progress;
   const engine = engineFor(opts, op.host);
@@ -382,7 +405,11 @@ async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void
       return;
     }
     case 'container.start':
-      return engine.startContainer(op.name, call);
+      try {
+        return await engine.startContainer(op.name, call);
+      } catch (err) {
+        throw await portConflict(engine, err);
+      }
     case 'container.stop':
       return engine.stopContainer(op.name, op.timeout, call);
     case 'container.kill':

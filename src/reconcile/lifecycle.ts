@@ -7,7 +7,7 @@ import { Graph } from '../graph/graph.js';
 import { isAnonymousVolume } from '../model/naming.js';
 import type { Project } from '../model/project.js';
 import { emptyPlan, type Op, type Plan, type PlanGroup, type Verb } from './plan.js';
-import { DEFAULT_HOST, type ObservedContainer, type ObservedState } from './state.js';
+import { DEFAULT_HOST, mountedByOthers, type ObservedContainer, type ObservedState } from './state.js';
 import { allocate, type Allocation } from '../overlay/alloc.js';
 import { planOverlayHost } from '../overlay/plan.js';
 
@@ -179,6 +179,8 @@ function removeInherited(s: Steps, project: Project, observed: ObservedState): v
       for (const m of c.mounts) {
         if (m.type !== 'volume' || !isAnonymousVolume(m.name) || declared.has(m.name)) continue;
         if (seen.has(`${c.host}/${m.name}`)) continue;
+        // Borrowed through volumes_from from a container that stays: the engine refuses, and it is not ours.
+        if (mountedByOthers(m.name, c, h.containers.filter((o) => !removed.has(`${o.host}/${o.id}`)))) continue;
         seen.add(`${c.host}/${m.name}`);
         const g = s.group({ name: m.name, host: c.host }, 'volume', 'remove', `anonymous volume of ${c.name}`, multi(observed));
         s.node(g, { type: 'volume.remove', host: c.host, name: m.name }, removals.map((n) => n.id));

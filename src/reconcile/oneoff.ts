@@ -167,8 +167,8 @@ function oneOffOverlay(project: Project, observed: ObservedState, svc: Service, 
  * (unless `noDeps`) its dependencies up and their `depends_on` conditions met. It is the `up`
  * plan of the service, without the steps that concern the service's own containers.
  */
-export function oneOffDependencies(project: Project, observed: ObservedState, service: string, opts: { version: string; noDeps?: boolean }): Plan {
-  const plan = reconcile(project, observed, { version: opts.version, services: [service], noDeps: opts.noDeps === true });
+export function oneOffDependencies(project: Project, observed: ObservedState, service: string, opts: { version: string; noDeps?: boolean; imagesDone?: boolean }): Plan {
+  const plan = reconcile(project, observed, { version: opts.version, services: [service], noDeps: opts.noDeps === true, ...(opts.imagesDone ? { imagesDone: true } : {}) });
   const svc = project.services[service];
   if (svc === undefined) return plan;
   const mine = Object.values(observed.hosts)

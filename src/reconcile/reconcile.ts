@@ -15,7 +15,7 @@ import { emptyPlan, type Op, type Plan, type PlanGroup, type PlanNode, type Verb
 import { containerSpec, SpecError } from './spec.js';
 import { allocate, hasOverlay, projectTag, type Allocation, type PriorAllocation } from '../overlay/alloc.js';
 import { OVERLAY_LABEL, overlayConfig, overlayContainer, overlayHash, overlayNetworkBody, planOverlayHost, underlayAddresses, type OverlayContainer } from '../overlay/plan.js';
-import { DEFAULT_HOST, type ObservedContainer, type ObservedHost, type ObservedState } from './state.js';
+import { DEFAULT_HOST, mountedByOthers, type ObservedContainer, type ObservedHost, type ObservedState } from './state.js';
 import type { ResourceRef } from '../ui/events.js';
 
 export interface ReconcileOptions extends ImageOptions {
@@ -588,7 +588,8 @@ function planService(
     const g = b.group(res(c.name), 'remove', `scale ${svc.name} to ${scale}`);
     const s = c.state === 'running' || c.state === 'paused' ? b.node(g, { type: 'container.stop', host, name: c.id, timeout }, [prev]) : undefined;
     prev = b.node(g, { type: 'container.remove', host, name: c.id, volumes: true, force: true }, [s ?? prev]);
-    removeAnonymousVolumes(b, g, host, c, prev);
+    const removing = new Set(extra.map((x) => byNumber.get(x)!.id));
+    removeAnonymousVolumes(b, g, host, c, prev, hs.containers.filter((x) => !removing.has(x.id)));
   }
 
   for (let n = 1; n <= scale; n++) {
@@ -636,7 +637,7 @@ function planService(
       const cr = b.node(g, { type: 'container.create', host, service: svc.name, number: n, name: tmp, ...spec }, [...deps, c.renameNode, ...leftovers]);
       const st = b.node(g, { type: 'container.stop', host, name: c.id, timeout }, [cr]);
       const rm = b.node(g, { type: 'container.remove', host, name: c.id, volumes: Boolean(opts.renewAnonVolumes), force: true }, [st]);
-      if (opts.renewAnonVolumes) removeAnonymousVolumes(b, g, host, c, rm);
+      if (opts.renewAnonVolumes) removeAnonymousVolumes(b, g, host, c, rm, hs.containers);
       const rn = b.node(g, { type: 'container.rename', host, name: tmp, to: name }, [rm]);
       outcome.changed = true;
       if (opts.noStart) outcome.ready.push(rn);
@@ -731,7 +732,8 @@ function planMoved(b: Builder, project: Project, observed: ObservedState, order:
       for (const c of hs.containers.filter((x) => x.service === sname && !x.oneoff)) {
         const g = b.group({ kind: 'container', name: c.name, ...hostRef(observed, hs.name) }, 'remove', `service ${sname} moved to host ${host}`);
         const st = c.state === 'running' || c.state === 'paused' ? b.node(g, { type: 'container.stop', host: hs.name, name: c.id, timeout: stopTimeout(svc, opts) }, []) : undefined;
-        removeAnonymousVolumes(b, g, hs.name, c, b.node(g, { type: 'container.remove', host: hs.name, name: c.id, volumes: true, force: true }, [st]));
+        const staying = hs.containers.filter((x) => x.service !== sname || x.oneoff);
+        removeAnonymousVolumes(b, g, hs.name, c, b.node(g, { type: 'container.remove', host: hs.name, name: c.id, volumes: true, force: true }, [st]), staying);
       }
     }
   }
@@ -749,10 +751,11 @@ function planOrphans(b: Builder, project: Project, observed: ObservedState, opts
       );
       continue;
     }
+    const staying = hs.containers.filter((c) => !orphans.includes(c));
     for (const c of orphans) {
       const g = b.group({ kind: 'container', name: c.name, ...hostRef(observed, hs.name) }, 'remove', `orphan: service ${c.service} is not in the project`);
       const s = c.state === 'running' || c.state === 'paused' ? b.node(g, { type: 'container.stop', host: hs.name, name: c.id }, []) : undefined;
-      removeAnonymousVolumes(b, g, hs.name, c, b.node(g, { type: 'container.remove', host: hs.name, name: c.id, volumes: true, force: true }, [s]));
+      removeAnonymousVolumes(b, g, hs.name, c, b.node(g, { type: 'container.remove', host: hs.name, name: c.id, volumes: true, force: true }, [s]), staying);
     }
   }
 }
@@ -762,8 +765,12 @@ function planOrphans(b: Builder, project: Project, observed: ObservedState, opts
  * replacement inherited (mounted by name) stays. Remove them explicitly after the container
  * (a 404, already removed by `rm -v`, counts as done).
  */
-function removeAnonymousVolumes(b: Builder, g: PlanGroup, host: string, c: ObservedContainer, after: string): void {
+function removeAnonymousVolumes(b: Builder, g: PlanGroup, host: string, c: ObservedContainer, after: string, staying: ObservedContainer[]): void {
   for (const m of c.mounts) {
-    if (m.type === 'volume' && isAnonymousVolume(m.name)) b.node(g, { type: 'volume.remove', host, name: m.name }, [after]);
+    if (m.type !== 'volume' || !isAnonymousVolume(m.name)) continue;
+    // Borrowed through volumes_from (or lent to a container that stays): not this container's to remove.
+    if (mountedByOthers(m.name, c, staying)) continue;
+    b.node(g, { type: 'volume.remove', host, name: m.name }, [after]);
   }
 }
+

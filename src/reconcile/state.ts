@@ -78,3 +78,11 @@ export interface ObservedState {
 
 /** The name of the host services without `host:` run on. */
 export const DEFAULT_HOST = 'default';
+
+/**
+ * Whether a container other than `c` among `others` mounts the volume `name` (one `c` borrowed
+ * through volumes_from, or lent): an anonymous volume of `c` that is not `c`'s alone to remove.
+ */
+export function mountedByOthers(name: string, c: ObservedContainer, others: ObservedContainer[]): boolean {
+  return others.some((o) => o.id !== c.id && o.mounts.some((m) => m.type === 'volume' && m.name === name));
+}

@@ -189,7 +189,7 @@ describe('stats without an engine', () => {
       const r = await run(dir, project, args, { DOCKER_HOST: `unix://${join(dir, 'no-engine.sock')}` });
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: cannot reach the Docker engine at unix:\/\/.*no-engine\.sock/)]);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^cannot reach the Docker engine at unix:\/\/.*no-engine\.sock/)]);
     }
   });
 });

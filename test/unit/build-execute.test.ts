@@ -132,7 +132,10 @@ describe('execute: image steps', () => {
   it('limits from the environment', () => {
     expect(imageLimits({})).toEqual({ pullConcurrency: 4, buildConcurrency: 4 });
     expect(imageLimits({ TSFIG_PULL_PARALLEL_LIMIT: '2', TSFIG_BUILD_PARALLEL_LIMIT: '1' })).toEqual({ pullConcurrency: 2, buildConcurrency: 1 });
-    expect(imageLimits({ TSFIG_PULL_PARALLEL_LIMIT: 'x', TSFIG_BUILD_PARALLEL_LIMIT: '0' })).toEqual({ pullConcurrency: 4, buildConcurrency: 4 });
+    expect(imageLimits({ TSFIG_PULL_PARALLEL_LIMIT: '', TSFIG_BUILD_PARALLEL_LIMIT: ' ' })).toEqual({ pullConcurrency: 4, buildConcurrency: 4 });
+    // A value that means nothing is a usage error (exit 2), not silently the default.
+    expect(() => imageLimits({ TSFIG_PULL_PARALLEL_LIMIT: 'x' })).toThrow(expect.objectContaining({ exitCode: 2 }));
+    expect(() => imageLimits({ TSFIG_BUILD_PARALLEL_LIMIT: '0' })).toThrow(/TSFIG_BUILD_PARALLEL_LIMIT/);
   });
 });
 

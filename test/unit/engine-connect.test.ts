@@ -326,9 +326,9 @@ describe('mapEngineError', () => {
     const mapped = mapEngineError(sys, url);
     expect(mapped).toBeInstanceOf(EngineUnreachableError);
     expect(mapped).toBeInstanceOf(EngineError);
-    expect((mapped as Error).message).toBe('cannot reach the Docker engine at unix:///var/run/docker.sock: connect ENOENT /var/run/docker.sock');
+    expect((mapped as Error).message).toBe('cannot reach the Docker engine at unix:///var/run/docker.sock: connect ENOENT /var/run/docker.sock: is dockerd running? Check DOCKER_HOST or -H');
     const refused = mapEngineError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2375'), { code: 'ECONNREFUSED' }), 'tcp://127.0.0.1:2375');
-    expect((refused as Error).message).toBe('cannot reach the Docker engine at tcp://127.0.0.1:2375: connect ECONNREFUSED 127.0.0.1:2375');
+    expect((refused as Error).message).toBe('cannot reach the Docker engine at tcp://127.0.0.1:2375: connect ECONNREFUSED 127.0.0.1:2375: is dockerd running and listening there? Check DOCKER_HOST or -H');
     expect((refused as EngineUnreachableError).code).toBe('ECONNREFUSED');
   });
 

@@ -54,7 +54,7 @@ export function doctorCommand(io: IO): Command {
         for (const h of hosts) {
           io.stdout(`host ${h.name} (${h.endpoint})\n`);
           if (!reachable.has(h.name)) {
-            bad('the engine does not answer');
+            bad(`the engine does not answer: ${observed.hosts[h.name]?.error ?? 'no answer'}`);
             continue;
           }
           good('the engine answers');

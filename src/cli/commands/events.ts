@@ -76,13 +76,18 @@ export function eventsCommand(io: IO): Command {
       const multi = s.hosts.length > 1;
       const streams: EventStream[] = [];
       let interrupted = false;
+      const pinging = new AbortController();
       const stop = (): void => {
         interrupted = true;
+        pinging.abort(new ExitCode(EXIT.interrupted));
         for (const st of streams) st.close();
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
+        // An engine that is not there, or never answers, is an error now (the event stream
+        // itself would wait for ever): a ping is a plain read, bounded by TSFIG_HTTP_TIMEOUT.
+        await Promise.all(s.hosts.map((h) => h.engine.ping({ signal: pinging.signal })));
         const filters = { label: [`${LABEL.project}=${s.project.name}`] };
         const window = { ...(since !== undefined ? { since: unixSeconds(since) } : {}), ...(until !== undefined ? { until: unixSeconds(until) } : {}) };
         for (const h of s.hosts) streams.push(await h.engine.events({ filters, ...window }));

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { EXIT, ExitCode, UsageError } from '../../errors.js';
 import { followLogs } from '../../logs/follow.js';
 import { colorEnabled } from '../../ui/color.js';
-import { openSession } from '../runtime.js';
+import { openSession, observeSession } from '../runtime.js';
 import type { IO } from '../context.js';
 import { parseTimeFlag } from '../flags.js';
 
@@ -49,6 +49,8 @@ export function logsCommand(io: IO): Command {
       }
       const s = await openSession(this, io, { services, quietInterrupt: true });
       try {
+        // No engine answers: one error line now, not a warning and retries.
+        await observeSession(s);
         const { done } = followLogs({
           hosts: s.hosts,
           project: s.project.name,

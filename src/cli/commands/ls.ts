@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { LABEL } from '../../model/labels.js';
+import { httpTimeoutMs } from '../../settings.js';
 import { formatTable } from '../../ui/table.js';
 import { UsageError } from '../../errors.js';
 import { collect, globals, type IO } from '../context.js';
@@ -21,7 +22,7 @@ export function lsCommand(io: IO): Command {
       });
       const { connect, resolveCliEndpoint } = await import('../../engine/connect.js');
       const g = globals(this);
-      const engine = connect(resolveCliEndpoint({ env: io.env, ...(g.host !== undefined ? { flagHost: g.host } : {}), ...(g.context !== undefined ? { flagContext: g.context } : {}) }));
+      const engine = connect({ ...resolveCliEndpoint({ env: io.env, ...(g.host !== undefined ? { flagHost: g.host } : {}), ...(g.context !== undefined ? { flagContext: g.context } : {}) }), timeoutMs: httpTimeoutMs(io.env) });
       const containers = await engine.listContainers({ all: true, labels: { [LABEL.project]: true } });
       const projects = new Map<string, { states: Map<string, number>; files: string }>();
       for (const c of containers) {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { renderPlan } from '../../reconcile/plan.js';
 import { ExitCode } from '../../errors.js';
-import { openSession, observeSession } from '../runtime.js';
+import { openSession, observeSession, unreachable } from '../runtime.js';
 import type { IO } from '../context.js';
 import { addConvergeOptions, reconcileOptions, type UpFlags } from './up.js';
 
@@ -18,7 +18,10 @@ export function planCommand(io: IO): Command {
       const observed = await observeSession(s, { forUp: true });
       const plan = reconcile(s.project, observed, options);
       io.stdout(renderPlan(plan));
-      if (plan.errors.length) throw new ExitCode(1);
+      // A host that did not answer is unknown, not up to date: a CI check on `plan` must not pass.
+      const down = unreachable(observed);
+      for (const d of down) io.stderr(`error: ${d}\n`);
+      if (plan.errors.length || down.length) throw new ExitCode(1);
     } finally {
       s.dispose();
     }

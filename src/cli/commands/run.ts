@@ -6,6 +6,7 @@ import { EngineError, EXIT, ExitCode, TsfigError, UsageError } from '../../error
 import { acquireLock } from '../../lock.js';
 import type { PortConfig, ServiceVolume } from '../../model/project.js';
 import { oneOffDependencies, oneOffSpec, type OneOffOptions } from '../../reconcile/oneoff.js';
+import { planImages } from '../../reconcile/reconcile.js';
 import { SpecError } from '../../reconcile/spec.js';
 import { connectTerminal, processTerminal, type Terminal } from '../interactive.js';
 import { openSession, observeSession, runPlan } from '../runtime.js';
@@ -211,8 +212,19 @@ export function runCommand(io: IO): Command {
           signal: s.signal,
           onWait: (pid) => io.stderr(`waiting for another tsfig (pid ${pid}) working on project ${s.project.name}\n`),
         });
-        const observed = await observeSession(s, { forUp: true });
-        const code = await runPlan(s, oneOffDependencies(s.project, observed, service, { version: VERSION, noDeps: flags.deps === false }), observed);
+        let observed = await observeSession(s, { forUp: true });
+        // Images first, as up does: a missing image that cannot be pulled (or built) fails the
+        // run before any network, volume or dependency is made.
+        const reachable = { ...observed, hosts: Object.fromEntries(Object.entries(observed.hosts).filter(([, h]) => h.reachable)) };
+        const images = planImages(s.project, reachable, { version: VERSION, services: [service], noDeps: flags.deps === false });
+        let imagesDone = false;
+        if (images.nodes.length > 0 || images.errors.length > 0) {
+          const got = await runPlan(s, images, reachable);
+          if (got !== 0) throw new ExitCode(got);
+          observed = await observeSession(s, { forUp: true });
+          imagesDone = true;
+        }
+        const code = await runPlan(s, oneOffDependencies(s.project, observed, service, { version: VERSION, noDeps: flags.deps === false, imagesDone }), observed);
         if (code !== 0) throw new ExitCode(code);
         let spec;
         try {

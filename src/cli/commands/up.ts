@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
+import { boolSetting } from '../../settings.js';
 import { acquireLock } from '../../lock.js';
 import { hostOf, overlayPrior, planImages, reconcile, scaleOf, type ReconcileOptions } from '../../reconcile/reconcile.js';
 import type { Plan } from '../../reconcile/plan.js';
@@ -116,7 +117,7 @@ export function reconcileOptions(flags: UpFlags, services: string[], env: Record
     noStart: flags.start === false,
     renewAnonVolumes: Boolean(flags.renewAnonVolumes),
     recreateVolumes: Boolean(flags.forceRecreateVolumes),
-    removeOrphans: Boolean(flags.removeOrphans) || env.TSFIG_REMOVE_ORPHANS === '1' || env.TSFIG_REMOVE_ORPHANS === 'true',
+    removeOrphans: Boolean(flags.removeOrphans) || boolSetting(env, 'TSFIG_REMOVE_ORPHANS'),
     scale: parseScale(flags.scale),
     ...(timeout !== undefined ? { timeout } : {}),
   };

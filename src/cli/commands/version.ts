@@ -27,7 +27,8 @@ export function versionCommand(io: IO): Command {
         ? await connectHosts(project, g, io)
         : await (async () => {
             const { connect, resolveCliEndpoint } = await import('../../engine/connect.js');
-            const ep = resolveCliEndpoint({ env: io.env, ...(g.host !== undefined ? { flagHost: g.host } : {}), ...(g.context !== undefined ? { flagContext: g.context } : {}) });
+            const { httpTimeoutMs } = await import('../../settings.js');
+            const ep = { ...resolveCliEndpoint({ env: io.env, ...(g.host !== undefined ? { flagHost: g.host } : {}), ...(g.context !== undefined ? { flagContext: g.context } : {}) }), timeoutMs: httpTimeoutMs(io.env) };
             return [{ name: 'default', endpoint: ep.url, engine: connect(ep) }];
           })();
       const results = await Promise.all(

@@ -1,0 +1,72 @@
+/**
+ * The TSFIG_* settings (and the flags that override them) parsed in one place: an empty variable
+ * counts as unset (as compose treats empty variables), words are case-insensitive, and a value
+ * that means nothing is a one-line usage error (exit 2) naming the variable and what it takes.
+ */
+import { UsageError } from './errors.js';
+import type { ProgressMode } from './ui/events.js';
+
+type Env = Record<string, string | undefined>;
+
+export const PROGRESS_MODES: readonly ProgressMode[] = ['auto', 'tty', 'plain', 'json', 'quiet'];
+
+/** The variable's value, trimmed; undefined when unset or empty. */
+function value(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** `--progress` (commander checked it) > TSFIG_PROGRESS > auto. */
+export function progressMode(flag: string | undefined, env: Env): ProgressMode {
+  if (flag !== undefined) return flag as ProgressMode;
+  const v = value(env, 'TSFIG_PROGRESS');
+  if (v === undefined) return 'auto';
+  const mode = v.toLowerCase() as ProgressMode;
+  if (!PROGRESS_MODES.includes(mode)) throw new UsageError(`invalid TSFIG_PROGRESS "${v}": use one of ${PROGRESS_MODES.join(', ')} (or leave it unset)`);
+  return mode;
+}
+
+/** A whole number >= min from a flag or a variable, else `fallback`. */
+export function positiveInt(raw: string | undefined, what: string, fallback: number, min = 1): number {
+  const v = raw?.trim();
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!/^\+?\d+$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`invalid ${what} "${v}": use a whole number >= ${min}`);
+  return n;
+}
+
+/** `--parallel` > TSFIG_PARALLEL_LIMIT > `fallback`. */
+export function parallelSetting(flag: string | number | undefined, env: Env, fallback: number): number {
+  if (flag !== undefined) return positiveInt(String(flag), '--parallel', fallback);
+  return positiveInt(env.TSFIG_PARALLEL_LIMIT, 'TSFIG_PARALLEL_LIMIT', fallback);
+}
+
+/** TSFIG_PULL_PARALLEL_LIMIT / TSFIG_BUILD_PARALLEL_LIMIT > `fallback`. */
+export function imageSettings(env: Env, fallback: number): { pullConcurrency: number; buildConcurrency: number } {
+  return {
+    pullConcurrency: positiveInt(env.TSFIG_PULL_PARALLEL_LIMIT, 'TSFIG_PULL_PARALLEL_LIMIT', fallback),
+    buildConcurrency: positiveInt(env.TSFIG_BUILD_PARALLEL_LIMIT, 'TSFIG_BUILD_PARALLEL_LIMIT', fallback),
+  };
+}
+
+/** A yes/no variable: 1/true/yes/on, 0/false/no/off (any case); unset or empty is `fallback`. */
+export function boolSetting(env: Env, name: string, fallback = false): boolean {
+  const v = value(env, name);
+  if (v === undefined) return fallback;
+  const t = v.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(t)) return true;
+  if (['0', 'false', 'no', 'off'].includes(t)) return false;
+  throw new UsageError(`invalid ${name} "${v}": use 1 or true to turn it on, 0 or false to turn it off`);
+}
+
+/** Default answer time of the engine's plain reads (lists, inspect, version), as compose's COMPOSE_HTTP_TIMEOUT. */
+export const DEFAULT_HTTP_TIMEOUT_S = 60;
+
+/** TSFIG_HTTP_TIMEOUT (seconds) > 60: how long a read of the engine may go unanswered. */
+export function httpTimeoutMs(env: Env): number {
+  const v = value(env, 'TSFIG_HTTP_TIMEOUT');
+  if (v === undefined) return DEFAULT_HTTP_TIMEOUT_S * 1000;
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0) || n > 86_400) throw new UsageError(`invalid TSFIG_HTTP_TIMEOUT "${v}": use a number of seconds (> 0)`);
+  return Math.round(n * 1000);
+}
