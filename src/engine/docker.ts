@@ -571,8 +571,12 @@ export class DockerEngine implements Engine {
     return this.fast.get(path, query, opts?.signal);
   }
 
+  /** How messages name the engine: its URL, and the docker context that chose it. */
+  private readonly where: string;
+
   constructor(endpoint: Endpoint, tls?: TlsMaterial, ssh?: SshAuth) {
     this.endpoint = endpoint;
+    this.where = endpoint.context !== undefined ? `${endpoint.url} (docker context ${endpoint.context})` : endpoint.url;
     this.fast = jsonClient(endpoint, tls);
     const base: Dockerode.DockerOptions = {
       socketPath: undefined,
@@ -627,7 +631,7 @@ export class DockerEngine implements Engine {
   // ------------------------------------------------------------ plumbing
 
   private fail(err: unknown, ctx: ErrorContext): never {
-    throw mapEngineError(err, this.endpoint.url, ctx);
+    throw mapEngineError(err, this.where, ctx);
   }
 
   private async call<T>(ctx: ErrorContext, run: () => Promise<T>): Promise<T> {
@@ -1112,7 +1116,7 @@ export class DockerEngine implements Engine {
       if (ended) return;
       ended = true;
       signal?.removeEventListener('abort', finish);
-      out.destroy(mapEngineError(err, this.endpoint.url, { kind: 'container', id: containerId, action: 'logs' }) as Error);
+      out.destroy(mapEngineError(err, this.where, { kind: 'container', id: containerId, action: 'logs' }) as Error);
     });
     res.on('end', () => {
       ended = true;
@@ -1274,7 +1278,7 @@ export class DockerEngine implements Engine {
       undefined,
       opts.signal,
     );
-    return hijackedStreams(sock, { tty: opts.tty === true, stdin: opts.stdin === true, onError: (err) => mapEngineError(err, this.endpoint.url, ctx) });
+    return hijackedStreams(sock, { tty: opts.tty === true, stdin: opts.stdin === true, onError: (err) => mapEngineError(err, this.where, ctx) });
   }
 
   async resizeContainer(id: string, size: TerminalSize, opts?: CallOptions): Promise<void> {
@@ -1316,7 +1320,7 @@ export class DockerEngine implements Engine {
     const stdin = opts.stdin === true;
     const exec = await this.createExec(containerId, opts, stdin);
     const sock = await this.hijack(ctx, `/exec/${exec.id}/start`, undefined, { Detach: false, Tty: tty }, opts.signal);
-    const streams = hijackedStreams(sock, { tty, stdin, onError: (err) => mapEngineError(err, this.endpoint.url, ctx) });
+    const streams = hijackedStreams(sock, { tty, stdin, onError: (err) => mapEngineError(err, this.where, ctx) });
     const exitCode = streams.ended.then(
       () => this.execExitCode(exec, ctx, opts),
       () => this.execExitCode(exec, ctx, opts),
