@@ -29,6 +29,7 @@ import {
   type Parsed,
 } from './shortsyntax.js';
 import { copyLoc, isTree, newTree, put, rawText, setLoc, valueLoc, type Tree } from './tree.js';
+import { dict, hasKey } from '../model/dict.js';
 
 export interface CanonContext {
   /** Directory relative paths of this file resolve against. */
@@ -375,7 +376,7 @@ function readKeyValueFile(ref: FileRef, ctx: CanonContext, what: string): Record
 }
 
 function applyEnvFiles(raw: Tree, out: Tree, ctx: CanonContext): void {
-  const fromFiles: Record<string, string | undefined> = {};
+  const fromFiles: Record<string, string | undefined> = dict();
   for (const ref of fileRefs(raw.env_file, valueLoc(raw, 'env_file'))) {
     Object.assign(fromFiles, readKeyValueFile(ref, ctx, 'env_file'));
   }
@@ -392,10 +393,10 @@ function applyEnvFiles(raw: Tree, out: Tree, ctx: CanonContext): void {
 }
 
 function applyLabelFiles(raw: Tree, out: Tree, ctx: CanonContext): void {
-  const labels: Record<string, string> = isTree(out.labels) ? (out.labels as Record<string, string>) : {};
+  const labels: Record<string, string> = isTree(out.labels) ? (out.labels as Record<string, string>) : dict<string>();
   for (const ref of fileRefs(raw.label_file, valueLoc(raw, 'label_file'))) {
     const m = readKeyValueFile(ref, ctx, 'label_file') ?? {};
-    for (const [k, v] of Object.entries(m)) if (!(k in labels)) labels[k] = v ?? '';
+    for (const [k, v] of Object.entries(m)) if (!hasKey(labels, k)) labels[k] = v ?? '';
   }
   put(out, 'labels', labels);
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import type { Project } from '../model/project.js';
+import { hasKey } from '../model/dict.js';
 import { canonicalizeServices } from './canonical.js';
 import { diag, hasErrors, sortDiagnostics, warning, type Diagnostic, type Loc } from './diagnostics.js';
 import { discover, type DiscoverOptions } from './discover.js';
@@ -87,7 +88,7 @@ class Loader {
     canonicalizeServices(tree, {
       baseDir,
       homeDir: this.homeDir,
-      lookup: (k) => vars[k],
+      lookup: (k) => (hasKey(vars, k) ? vars[k] : undefined),
       diagnostics: this.diagnostics,
       file: displayName,
     });
@@ -102,7 +103,7 @@ class Loader {
   }
 
   private interpolateTree(node: object, vars: Record<string, string | undefined>): void {
-    const lookup = (k: string) => vars[k];
+    const lookup = (k: string) => (hasKey(vars, k) ? vars[k] : undefined);
     const entries: Array<[string, unknown]> = Array.isArray(node) ? node.map((v, i) => [String(i), v]) : Object.entries(node);
     for (const [k, v] of entries) {
       if (typeof v === 'string' && v.includes('$')) {

@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import type { Project, Service } from '../model/project.js';
 import { isSecretEnv } from '../model/hash.js';
 import { formatDuration } from './shortsyntax.js';
+import { dict } from '../model/dict.js';
 
 export const REDACTED = '********';
 
@@ -20,7 +21,7 @@ const INTERNAL = new Set(['name', 'envFromFile']);
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = dict();
     for (const k of Object.keys(v).sort()) {
       const val = (v as Record<string, unknown>)[k];
       if (val === undefined) continue;
@@ -48,7 +49,7 @@ export function serviceToCanonical(svc: Service, opts: OutputOptions = {}): Reco
     if (isEmpty(v)) continue;
     switch (k) {
       case 'environment': {
-        const env: Record<string, string | null> = {};
+        const env: Record<string, string | null> = dict();
         for (const [ek, ev] of Object.entries(svc.environment)) {
           env[ek] = !opts.showSecrets && ev !== null && isSecretEnv(svc, ek) ? REDACTED : ev;
         }
@@ -75,8 +76,8 @@ export function serviceToCanonical(svc: Service, opts: OutputOptions = {}): Reco
 }
 
 export function projectToCanonical(project: Project, opts: OutputOptions = {}): Record<string, unknown> {
-  const out: Record<string, unknown> = { name: project.name };
-  const services: Record<string, unknown> = {};
+  const out: Record<string, unknown> = dict([['name', project.name]]);
+  const services: Record<string, unknown> = dict();
   for (const name of Object.keys(project.services).sort()) services[name] = serviceToCanonical(project.services[name]!, opts);
   out.services = services;
   for (const section of ['networks', 'volumes', 'secrets', 'configs', 'hosts'] as const) {
@@ -88,7 +89,7 @@ export function projectToCanonical(project: Project, opts: OutputOptions = {}): 
 }
 
 function stripNames(hosts: Project['hosts']): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = dict();
   for (const [k, { name: _name, ...rest }] of Object.entries(hosts)) out[k] = rest;
   return out;
 }

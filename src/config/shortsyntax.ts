@@ -19,6 +19,7 @@ import type {
   ServiceVolume,
   VolumeType,
 } from '../model/project.js';
+import { dict, hasKey } from '../model/dict.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string; hint?: string };
 
@@ -735,7 +736,7 @@ export function parseEnvironment(
   lookup: (k: string) => string | undefined,
   rawText?: (key: string) => string | undefined,
 ): Parsed<Record<string, string | null>> {
-  const out: Record<string, string | null> = {};
+  const out: Record<string, string | null> = dict();
   if (env === undefined || env === null) return ok(out);
   const resolve = (key: string): string | null => lookup(key) ?? null;
   if (Array.isArray(env)) {
@@ -777,7 +778,7 @@ function parseStringMap(
   bareValue: (entry: string) => Parsed<string>,
   rawText?: (key: string) => string | undefined,
 ): Parsed<Record<string, string>> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = dict();
   if (v === undefined || v === null) return ok(out);
   if (Array.isArray(v)) {
     for (const item of v) {
@@ -857,14 +858,14 @@ const DEPENDS_KEYS = ['condition', 'restart', 'required'] as const;
  * mapping of name to `{condition (default service_started), restart, required (default true)}`.
  */
 export function parseDependsOn(v: unknown): Parsed<Record<string, DependsOn>> {
-  const out: Record<string, DependsOn> = {};
+  const out: Record<string, DependsOn> = dict();
   if (v === undefined || v === null) return ok(out);
   if (Array.isArray(v)) {
     for (const item of v) {
       if (typeof item !== 'string' || item === '') {
         return fail(`depends_on entry ${show(item)} is not a service name`, 'write a list of service names');
       }
-      if (item in out) return fail(`depends_on lists ${item} twice`, 'list each service once');
+      if (hasKey(out, item)) return fail(`depends_on lists ${item} twice`, 'list each service once');
       out[item] = { condition: 'service_started', required: true };
     }
     return ok(out);
@@ -1186,7 +1187,7 @@ function ulimitNumber(v: unknown, what: string): Parsed<number> {
 
 /** `ulimits`: a mapping of name to a number or `{soft, hard}` (soft must not exceed hard). */
 export function parseUlimits(v: unknown): Parsed<Record<string, Ulimit>> {
-  const out: Record<string, Ulimit> = {};
+  const out: Record<string, Ulimit> = dict();
   if (v === undefined || v === null) return ok(out);
   if (!isRecord(v)) return fail(`ulimits must be a mapping, not ${kind(v)}`, 'write e.g. nofile: {soft: 20000, hard: 40000}');
   for (const [name, value] of Object.entries(v)) {

@@ -9,6 +9,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
+import { dict } from '../model/dict.js';
 
 export type Tree = { [key: string]: unknown };
 
@@ -104,7 +105,7 @@ export function put(obj: Tree, key: string, value: unknown): void {
 
 /** A new empty map that inherits the container location of `like`. */
 export function newTree(like?: object): Tree {
-  const t: Tree = {};
+  const t: Tree = dict();
   const loc = like ? selfLoc(like) : undefined;
   if (loc) setSelfLoc(t, loc);
   return t;
@@ -246,7 +247,7 @@ class Converter {
       return arr;
     }
     if (isMap(node)) {
-      const obj: Tree = {};
+      const obj: Tree = dict();
       const e = ensure(obj, this.loc(node));
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
