@@ -7,7 +7,7 @@
  * Merge, extends and normalization copy positions with `copyLoc`, so an error found late
  * still points at the file, line and column that produced the value.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
 import { dict } from '../model/dict.js';
 
@@ -100,7 +100,10 @@ export function setLoc(obj: object, key: string | number, loc: Loc | undefined):
 
 /** Define a key without ever touching the prototype (a YAML key may be `__proto__`). */
 export function put(obj: Tree, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  // Only `__proto__` is special on assignment (an accessor of Object.prototype); defining
+  // every key would cost a slow path per key on maps of thousands of keys.
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** A new empty map that inherits the container location of `like`. */
@@ -148,12 +151,18 @@ export function parseYaml(text: string, file: string): ParsedFile {
     version: '1.2',
     schema: 'core',
     merge: true,
-    uniqueKeys: true,
+    // yaml's own check compares each key with every earlier one (quadratic in the keys of a
+    // map); duplicateKeys does the same check with a Set per map.
+    uniqueKeys: false,
     strict: true,
     prettyErrors: false,
   });
-  for (const e of [...doc.errors, ...doc.warnings]) {
-    const lp = lc.linePos(e.pos[0]);
+  const problems: Array<{ pos: number; code: string; message: string }> = [
+    ...[...doc.errors, ...doc.warnings].map((e) => ({ pos: e.pos[0], code: e.code, message: e.message })),
+    ...duplicateKeys(doc).map((pos) => ({ pos, code: 'DUPLICATE_KEY', message: 'Map keys must be unique' })),
+  ].sort((a, b) => a.pos - b.pos);
+  for (const e of problems) {
+    const lp = lc.linePos(e.pos);
     const code = yamlCodes[e.code] ?? 'YAML_SYNTAX';
     const msg = firstLine(e.message);
     diagnostics.push(diag(code, msg, { file, line: lp.line, col: lp.col }, yamlHint(e.code)));
@@ -168,6 +177,38 @@ export function parseYaml(text: string, file: string): ParsedFile {
   diagnostics.push(...conv.diagnostics);
   if (conv.diagnostics.length) return { file, value: undefined, diagnostics };
   return { file, value, diagnostics };
+}
+
+/**
+ * The offsets of the keys that repeat an earlier key of the same map, with the equality of
+ * yaml's `uniqueKeys` (two scalar keys are equal when their values are `===`: `1` and `1.0`
+ * are, `1` and `"1"` are not, NaN never is; other keys only when they are the same node), in
+ * linear time: one Set of typed values per map. Aliases are not followed, so each map is
+ * checked once.
+ */
+export function duplicateKeys(doc: Document): number[] {
+  const out: number[] = [];
+  const check = (map: YAMLMap) => {
+    const seen = new Set<unknown>();
+    const nodes = new Set<unknown>();
+    for (const pair of map.items) {
+      const k = pair.key as YamlNode | null;
+      let dup: boolean;
+      if (isScalar(k)) {
+        const v = k.value;
+        if (typeof v === 'number' && Number.isNaN(v)) continue;
+        // Set membership is SameValueZero: as === for everything but NaN (skipped above).
+        dup = seen.has(v);
+        seen.add(v);
+      } else {
+        dup = nodes.has(k);
+        nodes.add(k);
+      }
+      if (dup && k?.range) out.push(k.range[0]);
+    }
+  };
+  visit(doc, { Map: (_, map) => void check(map) });
+  return out.sort((a, b) => a - b);
 }
 
 function firstLine(s: string): string {
