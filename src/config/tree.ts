@@ -7,7 +7,7 @@
  * Merge, extends and normalization copy positions with `copyLoc`, so an error found late
  * still points at the file, line and column that produced the value.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, visit, YAMLParseError, type CST, type Document, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
 import { dict } from '../model/dict.js';
 
@@ -146,17 +146,13 @@ export function parseYaml(text: string, file: string): ParsedFile {
     diagnostics.push(diag('YAML_SYNTAX', 'file contains a NUL byte', { file, line: before.length, col: (before.at(-1)?.length ?? 0) + 1 }, 'a project file is text; check the encoding'));
     return { file, value: undefined, diagnostics };
   }
-  const doc = parseDocument(text, {
-    lineCounter: lc,
-    version: '1.2',
-    schema: 'core',
-    merge: true,
-    // yaml's own check compares each key with every earlier one (quadratic in the keys of a
-    // map); duplicateKeys does the same check with a Set per map.
-    uniqueKeys: false,
-    strict: true,
-    prettyErrors: false,
-  });
+  const composed = composeChecked(text, lc);
+  if (composed.tooDeep !== undefined) {
+    const lp = lc.linePos(composed.tooDeep);
+    diagnostics.push(diag('YAML_TOO_DEEP', `document is nested deeper than ${LIMITS.maxDepth} levels`, { file, line: lp.line, col: lp.col }, 'flatten the structure'));
+    return { file, value: undefined, diagnostics };
+  }
+  const doc = composed.doc;
   const problems: Array<{ pos: number; code: string; message: string }> = [
     ...[...doc.errors, ...doc.warnings].map((e) => ({ pos: e.pos[0], code: e.code, message: e.message })),
     ...duplicateKeys(doc).map((pos) => ({ pos, code: 'DUPLICATE_KEY', message: 'Map keys must be unique' })),
@@ -177,6 +173,66 @@ export function parseYaml(text: string, file: string): ParsedFile {
   diagnostics.push(...conv.diagnostics);
   if (conv.diagnostics.length) return { file, value: undefined, diagnostics };
   return { file, value, diagnostics };
+}
+
+/**
+ * yaml's parseDocument, with the nesting depth of each document checked on its syntax tree
+ * (iteratively) before the recursive composer sees it: 1,000 levels of `[` would otherwise
+ * overflow the JS stack. Returns the offset of the first value nested too deep, if any.
+ */
+function composeChecked(text: string, lc: LineCounter): { doc: Document; tooDeep?: undefined } | { doc?: undefined; tooDeep: number } {
+  let tooDeep: number | undefined;
+  function* checked(tokens: Generator<CST.Token>): Generator<CST.Token> {
+    for (const t of tokens) {
+      tooDeep = deepestOffset(t);
+      if (tooDeep !== undefined) return;
+      yield t;
+    }
+  }
+  const composer = new Composer({
+    version: '1.2',
+    schema: 'core',
+    merge: true,
+    // yaml's own check compares each key with every earlier one (quadratic in the keys of a
+    // map); duplicateKeys does the same check with a Set per map.
+    uniqueKeys: false,
+    strict: true,
+  });
+  let doc: Document | undefined;
+  for (const d of composer.compose(checked(new Parser(lc.addNewLine).parse(text)), true, text.length)) {
+    if (!doc) doc = d as Document;
+    else {
+      doc.errors.push(new YAMLParseError([d.range[0], d.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+      break;
+    }
+  }
+  if (tooDeep !== undefined) return { tooDeep };
+  return { doc: doc! };
+}
+
+/**
+ * The offset of the first value of a document token deeper than LIMITS.maxDepth, counted as
+ * the converter counts (the top value is level 0, an item of a level-n collection is at n+1;
+ * a key that is a collection counts as an item, so a deep key is caught too). Walks with an
+ * explicit stack.
+ */
+function deepestOffset(token: CST.Token): number | undefined {
+  if (token.type !== 'document' || !token.value) return undefined;
+  const stack: Array<[CST.Token, number]> = [[token.value, 0]];
+  while (stack.length) {
+    const [t, depth] = stack.pop()!;
+    if (depth > LIMITS.maxDepth) return t.offset;
+    if (t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection') {
+      // Pushed last item first, value before key: popped in document order.
+      const items = t.items as CST.CollectionItem[];
+      for (let i = items.length - 1; i >= 0; i--) {
+        const item = items[i]!;
+        if (item.value) stack.push([item.value, depth + 1]);
+        if (item.key && (item.key.type === 'block-map' || item.key.type === 'block-seq' || item.key.type === 'flow-collection')) stack.push([item.key, depth + 1]);
+      }
+    }
+  }
+  return undefined;
 }
 
 /**

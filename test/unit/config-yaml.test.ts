@@ -112,3 +112,30 @@ describe('duplicate keys', () => {
     expect(performance.now() - t).toBeLessThan(5000);
   });
 });
+
+describe('nesting depth', () => {
+  const deep = (n: number) => ({
+    'flow sequences': { text: `x-a: ${'['.repeat(n)}${']'.repeat(n)}\n`, at: (d: number) => [1, 5 + d] },
+    'flow mappings': { text: `x-a: ${'{a: '.repeat(n)}1${'}'.repeat(n)}\n`, at: (d: number) => [1, 6 + 4 * (d - 1)] },
+    'block sequences': { text: 'x-a:\n' + Array.from({ length: n }, (_, i) => ' '.repeat(2 * i + 2) + '-').join('\n') + ' x\n', at: (d: number) => [d + 1, 2 * d + 1] },
+    'block mappings': { text: 'x-a:\n' + Array.from({ length: n }, (_, i) => ' '.repeat(2 * i + 2) + 'a:').join('\n') + ' x\n', at: (d: number) => [d + 1, 2 * d + 1] },
+    'flow keys': { text: `x-a:\n  ? ${'['.repeat(n)}${']'.repeat(n)}\n  : 1\n`, at: (d: number) => [2, d + 3] },
+  });
+
+  it.each(Object.keys(deep(1)))('1,000 levels of %s: the depth limit at the first value too deep, not a stack overflow', (kind) => {
+    const c = deep(1000)[kind as keyof ReturnType<typeof deep>];
+    const r = parseYaml(c.text, 'f.yml');
+    const [line, col] = c.at(LIMITS.maxDepth + 1);
+    expect(r.diagnostics.map((d) => [d.code, d.loc?.line, d.loc?.col])).toEqual([['YAML_TOO_DEEP', line, col]]);
+    expect(r.diagnostics[0]!.message).not.toMatch(/stack/i);
+  });
+
+  it.each(Object.keys(deep(1)))('%s: 64 levels are accepted, 65 refused at level 65', (kind) => {
+    const ok = deep(LIMITS.maxDepth - 1)[kind as keyof ReturnType<typeof deep>];
+    // (A list as a key is refused later, as a key that is not plain.)
+    expect(parseYaml(ok.text, 'f.yml').diagnostics.map((d) => d.code)).toEqual(kind === 'flow keys' ? ['YAML_SYNTAX'] : []);
+    const bad = deep(LIMITS.maxDepth + 1)[kind as keyof ReturnType<typeof deep>];
+    const [line, col] = bad.at(LIMITS.maxDepth + 1);
+    expect(parseYaml(bad.text, 'f.yml').diagnostics.map((d) => [d.code, d.loc?.line, d.loc?.col])).toEqual([['YAML_TOO_DEEP', line, col]]);
+  });
+});
