@@ -29,8 +29,6 @@ export const LIMITS = {
   maxDepth: 64,
   /** Nodes one document may expand to through aliases (billion laughs). */
   maxNodes: 200_000,
-  /** Alias references in one document. */
-  maxAliases: 1000,
 };
 
 function entry(obj: object): ContainerLocs | undefined {
@@ -291,7 +289,6 @@ function yamlHint(code: string): string | undefined {
 class Converter {
   readonly diagnostics: Diagnostic[] = [];
   private nodes = 0;
-  private aliases = 0;
   private failed = false;
 
   constructor(
@@ -322,9 +319,8 @@ class Converter {
       return this.fail('YAML_TOO_DEEP', `document is nested deeper than ${LIMITS.maxDepth} levels`, this.loc(node), 'flatten the structure');
     }
     if (isAlias(node)) {
-      if (++this.aliases > LIMITS.maxAliases) {
-        return this.fail('YAML_ALIAS_LIMIT', `document uses more than ${LIMITS.maxAliases} aliases`, this.loc(node), 'write the values out instead of aliasing');
-      }
+      // What an alias expands to counts (every node of it, above), not how many aliases there
+      // are: 1,001 services sharing one `<<: *defaults` is fine, a billion laughs is not.
       const target = node.resolve(this.doc);
       if (!target) return this.fail('YAML_SYNTAX', `unresolved alias *${node.source}`, this.loc(node));
       return this.convert(target as YamlNode, depth + 1);
@@ -356,6 +352,14 @@ class Converter {
         if (k && !isScalar(k)) {
           this.fail('YAML_SYNTAX', 'a mapping key must be a plain value', this.loc(k), 'keys cannot be lists or maps');
           return obj;
+        }
+        if (k && typeof k.value !== 'string') {
+          // As compose: `1:`, `true:` or `null:` are not names; YAML reads them as a number, a
+          // boolean or null, and turning them back into text would not give what was written.
+          const text = k.range ? this.text.slice(k.range[0], k.range[1]).trim() : String(k.value);
+          if (text === '') this.diagnostics.push(diag('WRONG_TYPE', 'a key is missing before the colon', this.loc(k), 'write a name before the colon'));
+          else this.diagnostics.push(diag('WRONG_TYPE', `the key ${text} is ${k.value === null ? 'null' : `a ${typeof k.value}`}, not a string`, this.loc(k), `quote it: "${text.replace(/["\\]/g, '\\$&')}"`));
+          continue;
         }
         const key = k === null ? '' : String(k.value);
         const v = pair.value as YamlNode | null;

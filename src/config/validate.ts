@@ -33,8 +33,23 @@ function validator(): ValidateFunction {
 /** Validate a structured project tree; returns diagnostics positioned in the source. */
 export function validateTree(tree: unknown, file: string): Diagnostic[] {
   const validate = validator();
-  if (validate(tree)) return [];
+  if (validate(plainCopy(tree))) return [];
   return reduce(validate.errors ?? []).map((e) => toDiagnostic(e, tree, file));
+}
+
+/**
+ * The tree with ordinary objects for its maps: the loader's maps have no prototype (user names
+ * are keys), and ajv's deep equality (uniqueItems, enum) calls `valueOf` on them.
+ */
+function plainCopy(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plainCopy);
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: plainCopy(x), enumerable: true, writable: true, configurable: true });
+    else out[k] = plainCopy(x);
+  }
+  return out;
 }
 
 /** Walk a JSON pointer; returns the container holding the last segment and the key. */

@@ -139,3 +139,13 @@ describe('names of variables and command-line maps', () => {
     expect(own(parseScale(['web=2']), n)).toBe(false);
   });
 });
+
+describe('maps without a prototype through the schema', () => {
+  it('long-syntax ports (uniqueItems over maps) load, and a repeated one is reported, not an internal error', () => {
+    const ok = loadText('name: p\nservices:\n  web:\n    image: busybox\n    ports:\n      - {target: 80, published: 8080}\n      - {target: 81}\n');
+    expect(errorsOf(ok)).toEqual([]);
+    expect(ok.project!.services.web!.ports.map((p) => p.target)).toEqual([80, 81]);
+    const dup = loadText('name: p\nservices:\n  web:\n    image: busybox\n    ports:\n      - {target: 80}\n      - {target: 80}\n');
+    expect(errorsOf(dup).map((e) => e.code)).toEqual(['INVALID_VALUE']);
+  });
+});

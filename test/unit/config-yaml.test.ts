@@ -139,3 +139,53 @@ describe('nesting depth', () => {
     expect(parseYaml(bad.text, 'f.yml').diagnostics.map((d) => [d.code, d.loc?.line, d.loc?.col])).toEqual([['YAML_TOO_DEEP', line, col]]);
   });
 });
+
+describe('keys that are not strings', () => {
+  it.each([
+    ['a service named 1', 'services:\n  1:\n    image: busybox\n', 2, 3],
+    ['an environment key 2', 'services:\n  web:\n    image: busybox\n    environment:\n      2: x\n', 5, 7],
+    ['an environment key true', 'services:\n  web:\n    image: busybox\n    environment:\n      true: x\n', 5, 7],
+    ['an environment key null', 'services:\n  web:\n    image: busybox\n    environment:\n      null: x\n', 5, 7],
+    ['an environment key 1.10 in a flow map', 'services:\n  web:\n    image: busybox\n    environment: {A: 1, 1.10: x}\n', 4, 25],
+    ['a label key ~', 'services:\n  web:\n    image: busybox\n    labels:\n      ~: x\n', 5, 7],
+  ])('%s must be a quoted string', (_, text, line, col) => {
+    const r = load(projectDir({ 'fig.yml': text }));
+    expect(errorsOf(r)).toEqual([{ code: 'WRONG_TYPE', line, col }]);
+    expect(r.diagnostics[0]!.hint).toMatch(/^quote it: "/);
+  });
+
+  it('the same names quoted are accepted', () => {
+    const r = load(projectDir({ 'fig.yml': 'services:\n  "1":\n    image: busybox\n    environment:\n      "2": x\n      "true": y\n      "null": z\n' }));
+    expect(errorsOf(r)).toEqual([]);
+    expect(r.project!.services['1']!.environment).toEqual({ 2: 'x', true: 'y', null: 'z' });
+  });
+
+  it('reports every such key at once', () => {
+    const r = load(projectDir({ 'fig.yml': 'services:\n  1:\n    image: busybox\n  2:\n    image: busybox\n' }));
+    expect(errorsOf(r)).toEqual([{ code: 'WRONG_TYPE', line: 2, col: 3 }, { code: 'WRONG_TYPE', line: 4, col: 3 }]);
+  });
+});
+
+describe('aliases', () => {
+  it('1,001 services sharing one `<<: *defaults` load: what an alias expands to counts, not how many there are', () => {
+    let text = 'x-defaults: &defaults\n  image: busybox\n  restart: always\nservices:\n';
+    for (let i = 0; i < 1001; i++) text += `  s${i}:\n    <<: *defaults\n`;
+    const r = load(projectDir({ 'fig.yml': text }));
+    expect(errorsOf(r)).toEqual([]);
+    expect(Object.keys(r.project!.services)).toHaveLength(1001);
+    expect(r.project!.services.s1000!.restart).toBe('always');
+  }, 60_000);
+
+  it('an alias bomb is still refused, at the alias that goes over the limit', () => {
+    let text = 'x-a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n';
+    let prev = 'a';
+    for (const n of 'bcdefg') {
+      text += `x-${n}: &${n} [${Array(9).fill(`*${prev}`).join(', ')}]\n`;
+      prev = n;
+    }
+    text += 'services:\n  web:\n    image: busybox\n';
+    const t = performance.now();
+    expect(errorsOf(load(projectDir({ 'fig.yml': text }))).map((e) => e.code)).toEqual(['YAML_ALIAS_LIMIT']);
+    expect(performance.now() - t).toBeLessThan(5000);
+  });
+});
