@@ -15,7 +15,7 @@ import { finalizeProject } from './finalize.js';
 import { interpolate } from './interpolate.js';
 import { mergeFiles, mergeService } from './merge.js';
 import { suggest } from './suggest.js';
-import { copyLoc, isTree, keyLoc, newTree, parseYaml, put, selfLoc, setSelfLoc, valueLoc, type Tree } from './tree.js';
+import { copyLoc, decodeProjectFile, isTree, keyLoc, newTree, parseYaml, put, selfLoc, setSelfLoc, valueLoc, type Tree } from './tree.js';
 import { validateTree } from './validate.js';
 
 export interface LoadOptions extends DiscoverOptions {
@@ -64,14 +64,19 @@ class Loader {
     if (this.cache.has(cacheKey)) return this.cache.get(cacheKey) ?? undefined;
     this.cache.set(cacheKey, null);
     let text: string;
+    const displayName = file === '-' ? '<stdin>' : file;
     try {
-      text = file === '-' ? (this.stdin?.() ?? readFileSync(0, 'utf8')) : readFileSync(file, 'utf8');
+      const read = file === '-' && this.stdin ? { text: this.stdin() } : decodeProjectFile(readFileSync(file === '-' ? 0 : file), displayName);
+      if (read.text === undefined) {
+        this.diagnostics.push(read.diagnostic);
+        return undefined;
+      }
+      text = read.text;
     } catch (e) {
       const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message;
       this.diagnostics.push(diag('FILE_NOT_FOUND', `cannot read ${file}: ${reason}`, at, 'check the path'));
       return undefined;
     }
-    const displayName = file === '-' ? '<stdin>' : file;
     const parsed = parseYaml(text, displayName);
     this.diagnostics.push(...parsed.diagnostics);
     if (parsed.value === undefined) return undefined;

@@ -112,6 +112,95 @@ export function newTree(like?: object): Tree {
   return t;
 }
 
+/**
+ * Line and column of an offset in a text, the column counted in code points (an emoji is one
+ * column, as an editor shows it), not in UTF-16 units.
+ */
+export class Positions {
+  readonly lc = new LineCounter();
+  /** Offsets of the high surrogates (the first half of each character beyond U+FFFF). */
+  private readonly astral: number[] = [];
+
+  constructor(text: string) {
+    this.lc.addNewLine(0);
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lc.addNewLine(i + 1);
+    for (const m of text.matchAll(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)) this.astral.push(m.index);
+  }
+
+  at(offset: number): { line: number; col: number } {
+    const p = this.lc.linePos(offset);
+    if (!this.astral.length) return p;
+    const lineStart = offset - (p.col - 1);
+    return { line: p.line, col: p.col - (this.countBelow(offset) - this.countBelow(lineStart)) };
+  }
+
+  private countBelow(offset: number): number {
+    let lo = 0;
+    let hi = this.astral.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.astral[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/**
+ * The bytes of a project file as text: UTF-8 (a BOM is dropped), or UTF-16 LE/BE with a BOM.
+ * Invalid UTF-8 is refused at the line and column of its first bad byte.
+ */
+export function decodeProjectFile(bytes: Uint8Array, file: string): { text: string; diagnostic?: undefined } | { text?: undefined; diagnostic: Diagnostic } {
+  let text: string;
+  const b0 = bytes[0];
+  const b1 = bytes[1];
+  if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff)) {
+    const le = b0 === 0xff;
+    try {
+      text = new TextDecoder(le ? 'utf-16le' : 'utf-16be', { fatal: true, ignoreBOM: false }).decode(bytes);
+    } catch {
+      return { diagnostic: diag('YAML_SYNTAX', `file is not valid UTF-16 ${le ? 'LE' : 'BE'}`, { file, line: 1, col: 1 }, 'save the file as UTF-8') };
+    }
+  } else {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    } catch {
+      const bad = firstInvalidUtf8(bytes);
+      const before = new TextDecoder('utf-8').decode(bytes.subarray(0, bad)).replace(/\r\n?/g, '\n');
+      const lines = before.split('\n');
+      const col = [...(lines.at(-1) ?? '')].length + 1;
+      return { diagnostic: diag('YAML_SYNTAX', `file is not valid UTF-8 (byte 0x${bytes[bad]!.toString(16).padStart(2, '0')})`, { file, line: lines.length, col }, 'save the file as UTF-8') };
+    }
+  }
+  return { text };
+}
+
+/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    let n: number;
+    let min: number;
+    if (c < 0x80) {
+      i++;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) [n, min] = [1, 0x80];
+    else if (c >= 0xe0 && c <= 0xef) [n, min] = [2, 0x800];
+    else if (c >= 0xf0 && c <= 0xf4) [n, min] = [3, 0x10000];
+    else return i;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const x = b[i + k];
+      if (x === undefined || (x & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (x & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return i;
+}
+
 export interface ParsedFile {
   file: string;
   /** The document's top-level value; undefined when the file could not be read as one. */
@@ -136,17 +225,17 @@ export function parseYaml(text: string, file: string): ParsedFile {
     );
     return { file, value: undefined, diagnostics };
   }
+  // A bare CR is a line break (YAML 1.2, 5.4); as LF, offsets and columns do not move.
+  if (text.includes('\r')) text = text.replace(/\r(?!\n)/g, '\n');
   const nul = text.indexOf('\u0000');
-  const lc = new LineCounter();
+  const pos = new Positions(text);
   if (nul >= 0) {
-    // Count lines up to the NUL for an exact position.
-    const before = text.slice(0, nul).split('\n');
-    diagnostics.push(diag('YAML_SYNTAX', 'file contains a NUL byte', { file, line: before.length, col: (before.at(-1)?.length ?? 0) + 1 }, 'a project file is text; check the encoding'));
+    diagnostics.push(diag('YAML_SYNTAX', 'file contains a NUL byte', { file, ...pos.at(nul) }, 'a project file is text; check the encoding'));
     return { file, value: undefined, diagnostics };
   }
-  const composed = composeChecked(text, lc);
+  const composed = composeChecked(text);
   if (composed.tooDeep !== undefined) {
-    const lp = lc.linePos(composed.tooDeep);
+    const lp = pos.at(composed.tooDeep);
     diagnostics.push(diag('YAML_TOO_DEEP', `document is nested deeper than ${LIMITS.maxDepth} levels`, { file, line: lp.line, col: lp.col }, 'flatten the structure'));
     return { file, value: undefined, diagnostics };
   }
@@ -156,7 +245,7 @@ export function parseYaml(text: string, file: string): ParsedFile {
     ...duplicateKeys(doc).map((pos) => ({ pos, code: 'DUPLICATE_KEY', message: 'Map keys must be unique' })),
   ].sort((a, b) => a.pos - b.pos);
   for (const e of problems) {
-    const lp = lc.linePos(e.pos);
+    const lp = pos.at(e.pos);
     const code = yamlCodes[e.code] ?? 'YAML_SYNTAX';
     const msg = firstLine(e.message);
     diagnostics.push(diag(code, msg, { file, line: lp.line, col: lp.col }, yamlHint(e.code)));
@@ -166,7 +255,7 @@ export function parseYaml(text: string, file: string): ParsedFile {
     diagnostics.push(diag('EMPTY_FILE', 'empty project file', { file, line: 1, col: 1 }, 'define at least one service'));
     return { file, value: undefined, diagnostics };
   }
-  const conv = new Converter(doc, lc, file, text);
+  const conv = new Converter(doc, pos, file, text);
   const value = conv.convert(doc.contents as YamlNode, 0);
   diagnostics.push(...conv.diagnostics);
   if (conv.diagnostics.length) return { file, value: undefined, diagnostics };
@@ -178,7 +267,7 @@ export function parseYaml(text: string, file: string): ParsedFile {
  * (iteratively) before the recursive composer sees it: 1,000 levels of `[` would otherwise
  * overflow the JS stack. Returns the offset of the first value nested too deep, if any.
  */
-function composeChecked(text: string, lc: LineCounter): { doc: Document; tooDeep?: undefined } | { doc?: undefined; tooDeep: number } {
+function composeChecked(text: string): { doc: Document; tooDeep?: undefined } | { doc?: undefined; tooDeep: number } {
   let tooDeep: number | undefined;
   function* checked(tokens: Generator<CST.Token>): Generator<CST.Token> {
     for (const t of tokens) {
@@ -197,7 +286,7 @@ function composeChecked(text: string, lc: LineCounter): { doc: Document; tooDeep
     strict: true,
   });
   let doc: Document | undefined;
-  for (const d of composer.compose(checked(new Parser(lc.addNewLine).parse(text)), true, text.length)) {
+  for (const d of composer.compose(checked(new Parser().parse(text)), true, text.length)) {
     if (!doc) doc = d as Document;
     else {
       doc.errors.push(new YAMLParseError([d.range[0], d.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
@@ -293,14 +382,14 @@ class Converter {
 
   constructor(
     private readonly doc: Document,
-    private readonly lc: LineCounter,
+    private readonly pos: Positions,
     private readonly file: string,
     private readonly text: string,
   ) {}
 
   loc(node: { range?: [number, number, number] | null } | null | undefined): Loc | undefined {
     if (!node?.range) return undefined;
-    const p = this.lc.linePos(node.range[0]);
+    const p = this.pos.at(node.range[0]);
     return { file: this.file, line: p.line, col: p.col };
   }
 

@@ -3,6 +3,8 @@
  * limits, encodings, positions.
  */
 import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { duplicateKeys, LIMITS, parseYaml } from '../../src/config/tree.js';
 import { errorsOf, load, projectDir } from '../support/project.js';
@@ -187,5 +189,62 @@ describe('aliases', () => {
     const t = performance.now();
     expect(errorsOf(load(projectDir({ 'fig.yml': text }))).map((e) => e.code)).toEqual(['YAML_ALIAS_LIMIT']);
     expect(performance.now() - t).toBeLessThan(5000);
+  });
+});
+
+describe('encodings and line breaks', () => {
+  const loadBytes = (bytes: Buffer) => {
+    const dir = projectDir({});
+    writeFileSync(join(dir, 'fig.yml'), bytes);
+    return load(dir);
+  };
+
+  it('refuses invalid UTF-8 at the line and column of the first bad byte', () => {
+    const bytes = Buffer.concat([Buffer.from('services:\n  web:\n    image: busybox\n    environment:\n      A: "é😀'), Buffer.from([0xc3, 0x28]), Buffer.from('"\n')]);
+    const r = loadBytes(bytes);
+    // Column: 7 spaces/letters, `A: "` and two characters (é and the emoji count one each).
+    expect(errorsOf(r)).toEqual([{ code: 'YAML_SYNTAX', line: 5, col: 13 }]);
+  });
+
+  it.each([
+    ['overlong', [0xc0, 0xaf]],
+    ['a lone continuation byte', [0x80]],
+    ['a surrogate', [0xed, 0xa0, 0x80]],
+    ['a truncated sequence at the end', [0xe2, 0x82]],
+    ['above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+  ])('refuses %s', (_, bad) => {
+    const r = loadBytes(Buffer.concat([Buffer.from('services:\n  web:\n    image: x'), Buffer.from(bad)]));
+    expect(errorsOf(r)).toEqual([{ code: 'YAML_SYNTAX', line: 3, col: 13 }]);
+  });
+
+  it.each([
+    ['UTF-16 LE', 'utf16le', [0xff, 0xfe]],
+    ['UTF-16 BE', 'utf16be', [0xfe, 0xff]],
+    ['UTF-8 with a BOM', 'utf8', [0xef, 0xbb, 0xbf]],
+  ])('accepts %s, with positions right', (_, enc, bom) => {
+    const text = 'services:\n  web:\n    image: busybox\n    labels: {"é😀": x}\n    imagee: x\n';
+    const body = enc === 'utf16be' ? Buffer.from(text, 'utf16le').swap16() : Buffer.from(text, enc as BufferEncoding);
+    const r = loadBytes(Buffer.concat([Buffer.from(bom), body]));
+    expect(errorsOf(r)).toEqual([{ code: 'UNKNOWN_KEY', line: 5, col: 5 }]);
+    const good = text.replace('    imagee: x\n', '');
+    const goodBody = enc === 'utf16be' ? Buffer.from(good, 'utf16le').swap16() : Buffer.from(good, enc as BufferEncoding);
+    const ok = loadBytes(Buffer.concat([Buffer.from(bom), goodBody]));
+    expect(ok.project!.services.web!.labels).toEqual({ 'é😀': 'x' });
+  });
+
+  it('treats a bare CR as a line break, with positions right', () => {
+    const r = loadBytes(Buffer.from('services:\r  web:\r    image: busybox\r    imagee: x\r'));
+    expect(errorsOf(r)).toEqual([{ code: 'UNKNOWN_KEY', line: 4, col: 5 }]);
+    const ok = loadBytes(Buffer.from('services:\r  web:\r\n    image: busybox\r    command: echo hi\r'));
+    expect(errorsOf(ok)).toEqual([]);
+    expect(ok.project!.services.web!.command).toEqual(['echo', 'hi']);
+  });
+});
+
+describe('columns', () => {
+  it('count code points: an error after an emoji is one column per character', () => {
+    const r = load(projectDir({ 'fig.yml': 'services:\n  web:\n    image: busybox\n    labels: {"😀😀": a, "é": b, x: [1]}\n' }));
+    // `    labels: {"😀😀": a, "é": b, ` is 30 code points (34 UTF-16 units).
+    expect(errorsOf(r)).toEqual([{ code: 'WRONG_TYPE', line: 4, col: 34 }]);
   });
 });
