@@ -28,7 +28,7 @@ import {
   toStringList,
   type Parsed,
 } from './shortsyntax.js';
-import { copyLoc, isTree, newTree, put, rawText, setLoc, valueLoc, type Tree } from './tree.js';
+import { copyLoc, copyMarks, isTree, newTree, put, rawText, setLoc, valueLoc, type Tree } from './tree.js';
 import { dict, hasKey } from '../model/dict.js';
 
 export interface CanonContext {
@@ -80,6 +80,7 @@ function take<T>(ctx: CanonContext, code: Diagnostic['code'], r: Parsed<T>, at: 
 
 export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext): Tree {
   const out = newTree(raw);
+  copyMarks(raw, out);
   const at = (k: string) => valueLoc(raw, k);
   for (const [key, value] of Object.entries(raw)) {
     copyLoc(raw, key, out, key);
@@ -103,6 +104,7 @@ export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext):
         const v = take(ctx, 'INVALID_VALUE', parseEnvironment(value, ctx.lookup, (k) => (isTree(value) ? rawText(value, k) : undefined)), at(key));
         if (v) {
           const env = newTree(isTree(value) ? value : undefined);
+          if (isTree(value)) copyMarks(value, env);
           for (const [k, ev] of Object.entries(v)) {
             put(env, k, ev);
             if (isTree(value)) copyLoc(value, k, env, k);
@@ -116,6 +118,7 @@ export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext):
         break; // handled below, after environment
       case 'labels': {
         const v = take(ctx, 'INVALID_VALUE', parseLabels(value), at(key));
+        if (v && isTree(value)) copyMarks(value, v);
         if (v) put(out, key, v);
         break;
       }

@@ -15,7 +15,7 @@ import { finalizeProject } from './finalize.js';
 import { interpolate } from './interpolate.js';
 import { mergeFiles, mergeService } from './merge.js';
 import { suggest } from './suggest.js';
-import { copyLoc, decodeProjectFile, isTree, keyLoc, newTree, parseYaml, put, selfLoc, setSelfLoc, valueLoc, type Tree } from './tree.js';
+import { copyLoc, copyMarks, decodeProjectFile, isTree, keyLoc, newTree, parseYaml, put, selfLoc, setSelfLoc, valueLoc, type Tree } from './tree.js';
 import { validateTree } from './validate.js';
 
 export interface LoadOptions extends DiscoverOptions {
@@ -250,6 +250,7 @@ class Loader {
       }
     }
     const child = newTree(svc);
+    copyMarks(svc, child);
     for (const [k, v] of Object.entries(svc)) {
       if (k === 'extends') continue;
       put(child, k, v);

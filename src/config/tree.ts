@@ -18,6 +18,24 @@ interface ContainerLocs {
   keys: Map<string, Loc>;
   values: Map<string, Loc>;
   raw: Map<string, string>;
+  /** Keys tagged `!reset` (removed from the file, and from what earlier files gave) or `!override`. */
+  marks?: Map<string, MergeMark>;
+}
+
+/** docker compose 2.24+'s merge tags: `!reset` removes the value, `!override` replaces instead of merging. */
+export type MergeMark = 'reset' | 'override';
+
+/** The keys of a map tagged `!reset` or `!override`. */
+export function marksOf(obj: object): ReadonlyMap<string, MergeMark> {
+  return entry(obj)?.marks ?? new Map();
+}
+
+/** Copy the `!reset`/`!override` marks of the keys of `from` onto `to`. */
+export function copyMarks(from: object, to: object): void {
+  const m = entry(from)?.marks;
+  if (!m?.size) return;
+  const dst = ensure(to, selfLoc(from));
+  dst.marks = new Map([...(dst.marks ?? []), ...m]);
 }
 
 const table = new WeakMap<object, ContainerLocs>();
@@ -83,6 +101,8 @@ export function copyLoc(from: object, fromKey: string | number, to: object, toKe
   const k = src.keys.get(String(fromKey));
   const v = src.values.get(String(fromKey));
   const r = src.raw.get(String(fromKey));
+  const m = src.marks?.get(String(fromKey));
+  if (m) (dst.marks ??= new Map()).set(String(toKey), m);
   if (k) dst.keys.set(String(toKey), k);
   if (v) dst.values.set(String(toKey), v);
   if (r !== undefined) dst.raw.set(String(toKey), r);
@@ -241,7 +261,7 @@ export function parseYaml(text: string, file: string): ParsedFile {
   }
   const doc = composed.doc;
   const problems: Array<{ pos: number; code: string; message: string }> = [
-    ...[...doc.errors, ...doc.warnings].map((e) => ({ pos: e.pos[0], code: e.code, message: e.message })),
+    ...[...doc.errors, ...doc.warnings.filter((w) => !(w.code === 'TAG_RESOLVE_FAILED' && /^!(reset|override)(?![^\s,\]}])/.test(text.slice(w.pos[0], w.pos[0] + 10))))].map((e) => ({ pos: e.pos[0], code: e.code, message: e.message })),
     ...duplicateKeys(doc).map((pos) => ({ pos, code: 'DUPLICATE_KEY', message: 'Map keys must be unique' })),
   ].sort((a, b) => a.pos - b.pos);
   for (const e of problems) {
@@ -256,6 +276,11 @@ export function parseYaml(text: string, file: string): ParsedFile {
     return { file, value: undefined, diagnostics };
   }
   const conv = new Converter(doc, pos, file, text);
+  const over = conv.overExpanded(doc.contents as YamlNode);
+  if (over) {
+    diagnostics.push(diag('YAML_ALIAS_LIMIT', `document expands to more than ${LIMITS.maxNodes} nodes through aliases`, conv.loc(over), 'aliases that refer to aliases multiply; write the values out'));
+    return { file, value: undefined, diagnostics };
+  }
   const value = conv.convert(doc.contents as YamlNode, 0);
   diagnostics.push(...conv.diagnostics);
   if (conv.diagnostics.length) return { file, value: undefined, diagnostics };
@@ -375,6 +400,8 @@ function yamlHint(code: string): string | undefined {
   }
 }
 
+const MARK_TAGS: Record<string, MergeMark | undefined> = { '!reset': 'reset', '!override': 'override' };
+
 class Converter {
   readonly diagnostics: Diagnostic[] = [];
   private nodes = 0;
@@ -410,7 +437,7 @@ class Converter {
     if (isAlias(node)) {
       // What an alias expands to counts (every node of it, above), not how many aliases there
       // are: 1,001 services sharing one `<<: *defaults` is fine, a billion laughs is not.
-      const target = node.resolve(this.doc);
+      const target = this.target(node);
       if (!target) return this.fail('YAML_SYNTAX', `unresolved alias *${node.source}`, this.loc(node));
       return this.convert(target as YamlNode, depth + 1);
     }
@@ -418,8 +445,10 @@ class Converter {
     if (isSeq(node)) {
       const arr: unknown[] = [];
       const e = ensure(arr, this.loc(node));
-      node.items.forEach((item, i) => {
+      node.items.forEach((item) => {
         const it = item as YamlNode | null;
+        if (it && 'tag' in it && MARK_TAGS[String(it.tag)] === 'reset') return;
+        const i = arr.length;
         arr.push(this.convert(it, depth + 1));
         const l = this.loc(it) ?? e.self;
         e.keys.set(String(i), l);
@@ -452,6 +481,12 @@ class Converter {
         }
         const key = k === null ? '' : String(k.value);
         const v = pair.value as YamlNode | null;
+        const mark = v && 'tag' in v ? MARK_TAGS[String(v.tag)] : undefined;
+        if (mark) (e.marks ??= new Map()).set(key, mark);
+        if (mark === 'reset') {
+          e.keys.set(key, this.loc(k) ?? e.self);
+          continue;
+        }
         put(obj, key, this.convert(v, depth + 1));
         const kl = this.loc(k) ?? e.self;
         e.keys.set(key, kl);
@@ -467,6 +502,78 @@ class Converter {
     if (node && isScalar(node) && typeof node.value === 'number' && node.range) {
       e.raw.set(key, this.text.slice(node.range[0], node.range[1]).trim());
     }
+  }
+
+  private readonly sizes = new Map<object, number>();
+  private targets: Map<object, YamlNode | undefined> | undefined;
+
+  /**
+   * The node an alias refers to: the last node before it with that anchor. yaml's own
+   * `Alias.resolve` searches the whole document on every call (quadratic in the aliases), so
+   * every alias is resolved in one pass.
+   */
+  private target(alias: YamlNode): YamlNode | undefined {
+    if (!this.targets) {
+      const targets = new Map<object, YamlNode | undefined>();
+      const anchors = new Map<string, YamlNode>();
+      visit(this.doc, {
+        Node: (_, n) => {
+          if (isAlias(n)) targets.set(n, anchors.get(n.source));
+          else if (n.anchor) anchors.set(n.anchor, n);
+        },
+      });
+      this.targets = targets;
+    }
+    return this.targets.get(alias);
+  }
+
+  /** The children the converter visits under a node (an alias: its target). */
+  private children(node: YamlNode): Array<YamlNode | null> {
+    if (isAlias(node)) {
+      const t = this.target(node);
+      return t ? [t as YamlNode] : [];
+    }
+    if (isSeq(node)) return node.items as Array<YamlNode | null>;
+    if (isMap(node)) return node.items.filter(isPair).map((p) => p.value as YamlNode | null);
+    return [];
+  }
+
+  /** How many nodes the converter would visit under `node`, aliases expanded (memoized, capped). */
+  private size(node: YamlNode | null, depth: number): number {
+    if (node == null || depth > LIMITS.maxDepth) return 1;
+    const known = this.sizes.get(node);
+    if (known !== undefined) return known;
+    let n = 1;
+    for (const c of this.children(node)) {
+      n += this.size(c, depth + 1);
+      if (n > LIMITS.maxNodes) break;
+    }
+    this.sizes.set(node, n);
+    return n;
+  }
+
+  /**
+   * Before converting: the alias at which the document goes over LIMITS.maxNodes once aliases
+   * are expanded, in document order, or undefined. Linear in the document (sizes memoized),
+   * so an alias bomb is refused at once, and 1,001 services sharing one `<<: *defaults` pass.
+   */
+  overExpanded(root: YamlNode | null): YamlNode | undefined {
+    let count = 0;
+    const walk = (node: YamlNode | null, depth: number): YamlNode | undefined => {
+      const s = this.size(node, depth);
+      if (count + s <= LIMITS.maxNodes) {
+        count += s;
+        return undefined;
+      }
+      if (node == null || isAlias(node)) return node ?? undefined;
+      count += 1;
+      for (const c of this.children(node)) {
+        const at = walk(c, depth + 1);
+        if (at) return at;
+      }
+      return undefined;
+    };
+    return walk(root, 0);
   }
 
   private mergeInto(obj: Tree, src: YamlNode | null, depth: number): void {

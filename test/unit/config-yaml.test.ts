@@ -248,3 +248,55 @@ describe('columns', () => {
     expect(errorsOf(r)).toEqual([{ code: 'WRONG_TYPE', line: 4, col: 34 }]);
   });
 });
+
+describe('!reset and !override (docker compose 2.24+)', () => {
+  const base = 'services:\n  app:\n    image: myapp\n    ports:\n      - "8080:80"\n    environment:\n      FOO: BAR\n      KEEP: "1"\n    labels:\n      a: "1"\n      b: "2"\n    command: [sh, -c, "sleep 1"]\n';
+
+  it('!reset in an override file removes what the earlier file gave', () => {
+    const dir = projectDir({
+      'compose.yml': base,
+      'over.yml': 'services:\n  app:\n    ports: !reset []\n    environment:\n      FOO: !reset null\n    labels:\n      a: !reset\n    command: !reset null\n',
+    });
+    const r = load(dir, { files: ['compose.yml', 'over.yml'] });
+    expect(errorsOf(r)).toEqual([]);
+    const app = r.project!.services.app!;
+    expect(app.ports).toEqual([]);
+    expect(app.environment).toEqual({ KEEP: '1' });
+    expect(app.labels).toEqual({ b: '2' });
+    expect(app.command).toBeUndefined();
+  });
+
+  it('!override replaces instead of merging', () => {
+    const dir = projectDir({
+      'compose.yml': base,
+      'over.yml': 'services:\n  app:\n    ports: !override\n      - "8443:443"\n    environment: !override\n      NEW: x\n',
+    });
+    const r = load(dir, { files: ['compose.yml', 'over.yml'] });
+    expect(errorsOf(r)).toEqual([]);
+    const app = r.project!.services.app!;
+    expect(app.ports.map((p) => [p.published, p.target])).toEqual([['8443', 443]]);
+    expect(app.environment).toEqual({ NEW: 'x' });
+    // Without the tag, the lists are appended and the maps merged.
+    const plain = load(projectDir({ 'compose.yml': base, 'over.yml': 'services:\n  app:\n    ports:\n      - "8443:443"\n    environment:\n      NEW: x\n' }), { files: ['compose.yml', 'over.yml'] });
+    expect(plain.project!.services.app!.ports).toHaveLength(2);
+    expect(plain.project!.services.app!.environment).toEqual({ FOO: 'BAR', KEEP: '1', NEW: 'x' });
+  });
+
+  it('work on what extends gives', () => {
+    const dir = projectDir({ 'compose.yml': `${base}  child:\n    extends: app\n    ports: !reset []\n    environment: !override\n      ONLY: "1"\n` });
+    const r = load(dir);
+    expect(errorsOf(r)).toEqual([]);
+    const child = r.project!.services.child!;
+    expect(child.ports).toEqual([]);
+    expect(child.environment).toEqual({ ONLY: '1' });
+    expect(child.image).toBe('myapp');
+  });
+
+  it('a !reset value in a single file is simply absent; other unknown tags are still refused', () => {
+    const r = load(projectDir({ 'compose.yml': 'services:\n  app:\n    image: myapp\n    ports: !reset ["80:80"]\n' }));
+    expect(errorsOf(r)).toEqual([]);
+    expect(r.project!.services.app!.ports).toEqual([]);
+    const bad = load(projectDir({ 'compose.yml': 'services:\n  app:\n    image: !resetx myapp\n' }));
+    expect(errorsOf(bad)).toEqual([{ code: 'YAML_BAD_TAG', line: 3, col: 12 }]);
+  });
+});
