@@ -263,7 +263,10 @@ export function parseYaml(text: string, file: string): ParsedFile {
   const problems: Array<{ pos: number; code: string; message: string }> = [
     ...[...doc.errors, ...doc.warnings.filter((w) => !(w.code === 'TAG_RESOLVE_FAILED' && /^!(reset|override)(?![^\s,\]}])/.test(text.slice(w.pos[0], w.pos[0] + 10))))].map((e) => ({ pos: e.pos[0], code: e.code, message: e.message })),
     ...duplicateKeys(doc).map((pos) => ({ pos, code: 'DUPLICATE_KEY', message: 'Map keys must be unique' })),
-  ].sort((a, b) => a.pos - b.pos);
+  ]
+    .map(indentation(text))
+    .filter((e, i, all) => !(e.code === 'INDENT' && all.slice(0, i).some((o) => o.code === 'INDENT' && o.pos === e.pos)))
+    .sort((a, b) => a.pos - b.pos);
   for (const e of problems) {
     const lp = pos.at(e.pos);
     const code = yamlCodes[e.code] ?? 'YAML_SYNTAX';
@@ -379,6 +382,26 @@ export function duplicateKeys(doc: Document): number[] {
   return out.sort((a, b) => a - b);
 }
 
+/**
+ * yaml reports a line indented deeper than it should be (`command:` under `image: busybox`) at
+ * the value of the line above, as "Nested mappings are not allowed in compact mappings" and
+ * "Implicit keys need to be on a single line". Point at the first token of the line that is
+ * indented wrongly instead, and say so.
+ */
+function indentation(text: string): (e: { pos: number; code: string; message: string }) => { pos: number; code: string; message: string } {
+  return (e) => {
+    if (e.code !== 'BLOCK_AS_IMPLICIT_KEY' && e.code !== 'MULTILINE_IMPLICIT_KEY' && e.code !== 'BAD_INDENT') return e;
+    let at = e.pos;
+    if (e.code !== 'BAD_INDENT') {
+      const nl = text.indexOf('\n', e.pos);
+      if (nl < 0) return e;
+      at = nl + 1;
+    } else if (at > 0 && text[at - 1] !== '\n') return e;
+    while (text[at] === ' ') at++;
+    return { pos: at, code: 'INDENT', message: 'this line is indented differently from the keys above it' };
+  };
+}
+
 function firstLine(s: string): string {
   const line = s.split('\n')[0] ?? s;
   // yaml appends " at line L, column C" to some messages; we print positions ourselves.
@@ -389,6 +412,8 @@ function yamlHint(code: string): string | undefined {
   switch (code) {
     case 'TAB_AS_INDENT':
       return 'indent with spaces, not tabs';
+    case 'INDENT':
+      return 'check the indentation: keys of one map start in the same column';
     case 'DUPLICATE_KEY':
       return 'remove one of the two keys';
     case 'MULTIPLE_DOCS':

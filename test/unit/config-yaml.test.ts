@@ -302,3 +302,15 @@ describe('!reset and !override (docker compose 2.24+)', () => {
     expect(errorsOf(bad)).toEqual([{ code: 'YAML_BAD_TAG', line: 3, col: 12 }]);
   });
 });
+
+describe('indentation errors', () => {
+  it.each([
+    ['an over-indented key under a plain value', 'services:\n  web:\n    image: busybox\n      command: echo\n', 4, 7],
+    ['an over-indented key under a quoted value', 'services:\n  web:\n    image: "busybox"\n      command: echo\n', 4, 7],
+    ['an over-indented top-level key', 'name: p\n  services: {}\n', 2, 3],
+  ])('%s is reported at the offending line, saying to check the indentation', (_, text, line, col) => {
+    const r = parseYaml(text, 'f.yml');
+    expect(r.diagnostics.map((d) => [d.code, d.loc?.line, d.loc?.col])).toEqual([['YAML_SYNTAX', line, col]]);
+    expect(r.diagnostics[0]!.hint).toMatch(/check the indentation/);
+  });
+});
