@@ -3,7 +3,7 @@
  * sorted keys, empty collections omitted, durations as Go duration strings, and values
  * from env_file or named like secrets redacted unless asked.
  */
-import { stringify } from 'yaml';
+import { Document, parse, visit } from 'yaml';
 import type { Project, Service } from '../model/project.js';
 import { isSecretEnv } from '../model/hash.js';
 import { formatDuration } from './shortsyntax.js';
@@ -97,5 +97,32 @@ function stripNames(hosts: Project['hosts']): Record<string, unknown> {
 export function renderProject(project: Project, format: 'yaml' | 'json', opts: OutputOptions = {}): string {
   const canon = projectToCanonical(project, opts);
   if (format === 'json') return JSON.stringify(canon, null, 2) + '\n';
-  return stringify(canon, { lineWidth: 0, aliasDuplicateObjects: false });
+  const doc = new Document(canon, { aliasDuplicateObjects: false });
+  // Written plain, these would be read back as something else by a YAML 1.1 reader (PyYAML,
+  // older tools): `no` as false, `22:22` as 1342, `0777` as 511, `2001-12-14` as a date.
+  visit(doc, {
+    Scalar: (_, node) => {
+      if (typeof node.value === 'string' && misreadByYaml11(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
+const misread = new Map<string, boolean>();
+
+/** Would a YAML 1.1 reader take this string, written plain, for something other than itself? */
+export function misreadByYaml11(s: string): boolean {
+  // `<<` is a merge key to readers with merge keys on (tsfig among them), `=` the 1.1 value key.
+  if (s === '<<' || s === '=') return true;
+  if (s.length > 64 || !/^[-+.~0-9A-Za-z:]/.test(s)) return false;
+  let r = misread.get(s);
+  if (r === undefined) {
+    try {
+      r = parse(s, { version: '1.1', schema: 'yaml-1.1' }) !== s;
+    } catch {
+      r = true;
+    }
+    if (misread.size < 10_000) misread.set(s, r);
+  }
+  return r;
 }
