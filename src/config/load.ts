@@ -15,7 +15,7 @@ import { finalizeProject } from './finalize.js';
 import { interpolate } from './interpolate.js';
 import { mergeFiles, mergeService } from './merge.js';
 import { suggest } from './suggest.js';
-import { copyLoc, copyMarks, decodeProjectFile, isTree, keyLoc, newTree, parseYaml, put, selfLoc, setSelfLoc, valueLoc, type Tree } from './tree.js';
+import { copyLoc, copyMarks, decodeProjectFile, innerLoc, isTree, keyLoc, newTree, parseYaml, put, selfLoc, setSelfLoc, valueLoc, type Tree } from './tree.js';
 import { validateTree } from './validate.js';
 
 export interface LoadOptions extends DiscoverOptions {
@@ -115,7 +115,7 @@ class Loader {
         const r = interpolate(v, lookup);
         const loc = valueLoc(node, k);
         for (const e of r.errors) {
-          this.diagnostics.push(diag(e.kind === 'required' ? 'INTERP_REQUIRED' : 'INTERP_SYNTAX', e.message, loc, e.kind === 'required' ? `set ${e.variable ?? 'the variable'} in the environment or in .env` : 'write $$ for a literal $'));
+          this.diagnostics.push(diag(e.kind === 'required' ? 'INTERP_REQUIRED' : 'INTERP_SYNTAX', e.message, innerLoc(node, k, e.offset) ?? loc, e.kind === 'required' ? `set ${e.variable ?? 'the variable'} in the environment or in .env` : 'write $$ for a literal $'));
         }
         for (const w of r.warnings) {
           const name = w.variable ?? w.message;

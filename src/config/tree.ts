@@ -20,6 +20,13 @@ interface ContainerLocs {
   raw: Map<string, string>;
   /** Keys tagged `!reset` (removed from the file, and from what earlier files gave) or `!override`. */
   marks?: Map<string, MergeMark>;
+  /** For string values with a `$`: the position of an offset inside the value (in a `|` block, ...). */
+  inner?: Map<string, (offset: number) => Loc>;
+}
+
+/** Where the character at `offset` of the string value `obj[key]` was written, when known. */
+export function innerLoc(obj: object, key: string | number, offset: number): Loc | undefined {
+  return entry(obj)?.inner?.get(String(key))?.(offset);
 }
 
 /** docker compose 2.24+'s merge tags: `!reset` removes the value, `!override` replaces instead of merging. */
@@ -103,6 +110,8 @@ export function copyLoc(from: object, fromKey: string | number, to: object, toKe
   const r = src.raw.get(String(fromKey));
   const m = src.marks?.get(String(fromKey));
   if (m) (dst.marks ??= new Map()).set(String(toKey), m);
+  const inner = src.inner?.get(String(fromKey));
+  if (inner) (dst.inner ??= new Map()).set(String(toKey), inner);
   if (k) dst.keys.set(String(toKey), k);
   if (v) dst.values.set(String(toKey), v);
   if (r !== undefined) dst.raw.set(String(toKey), r);
@@ -527,6 +536,43 @@ class Converter {
     if (node && isScalar(node) && typeof node.value === 'number' && node.range) {
       e.raw.set(key, this.text.slice(node.range[0], node.range[1]).trim());
     }
+    if (node && isScalar(node) && typeof node.value === 'string' && node.value.includes('$') && node.range) {
+      const at = this.innerOffsets(node.type, node.range[0], node.range[1]);
+      const loc = (offset: number): Loc => ({ file: this.file, ...this.pos.at(at(offset)) });
+      (e.inner ??= new Map()).set(key, loc);
+    }
+  }
+
+  /**
+   * Value offset -> source offset for a string scalar. Exact for plain one-line scalars, quoted
+   * ones without escapes, and `|` blocks; in `>` blocks each folded line break counts as the
+   * one space it becomes.
+   */
+  private innerOffsets(type: string | undefined, start: number, end: number): (offset: number) => number {
+    if (type !== 'BLOCK_LITERAL' && type !== 'BLOCK_FOLDED') {
+      const quoted = type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE' ? 1 : 0;
+      return (offset) => Math.min(start + quoted + offset, end);
+    }
+    // Content lines after the header line (`|`, `>-`, ...), each with its indentation dropped.
+    const src = this.text.slice(start, end);
+    const firstNl = src.indexOf('\n');
+    if (firstNl < 0) return () => start;
+    const lines: Array<{ source: number; text: string }> = [];
+    let p = start + firstNl + 1;
+    for (const line of src.slice(firstNl + 1).split('\n')) {
+      lines.push({ source: p, text: line });
+      p += line.length + 1;
+    }
+    const indent = Math.min(...lines.filter((l) => l.text.trim() !== '').map((l) => l.text.length - l.text.trimStart().length));
+    return (offset) => {
+      let v = 0;
+      for (const l of lines) {
+        const content = l.text.length - indent;
+        if (offset <= v + Math.max(content, 0)) return l.source + indent + (offset - v);
+        v += Math.max(content, 0) + 1;
+      }
+      return start;
+    };
   }
 
   private readonly sizes = new Map<object, number>();

@@ -27,3 +27,14 @@ describe('positions of items', () => {
     expect(at('    sysctls:\n      - a=1\n      - b=2\n      - c\n')).toEqual([{ code: 'INVALID_VALUE', line: 7, col: 9 }]);
   });
 });
+
+describe('positions inside a value', () => {
+  it.each([
+    ['a | block', '    command: |\n      echo one\n      echo ${A\n', 6, 12],
+    ['a >- block', '    command: >-\n      echo one\n      echo two ${A\n', 6, 16],
+    ['a plain value', '    command: echo ${A\n', 4, 19],
+    ['a quoted value', '    command: "echo ${A"\n', 4, 20],
+  ])('an interpolation error in %s: at the ${ inside it, not at its start', (_, svc, line, col) => {
+    expect(at(svc)).toEqual([{ code: 'INTERP_SYNTAX', line, col }]);
+  });
+});
