@@ -288,7 +288,8 @@ export function parseYaml(text: string, file: string): ParsedFile {
     return { file, value: undefined, diagnostics };
   }
   const conv = new Converter(doc, pos, file, text);
-  const over = conv.overExpanded(doc.contents as YamlNode);
+  // Without a `*` there is no alias, and nothing to expand.
+  const over = text.includes('*') ? conv.overExpanded(doc.contents as YamlNode) : undefined;
   if (over) {
     diagnostics.push(diag('YAML_ALIAS_LIMIT', `document expands to more than ${LIMITS.maxNodes} nodes through aliases`, conv.loc(over), 'aliases that refer to aliases multiply; write the values out'));
     return { file, value: undefined, diagnostics };
