@@ -28,7 +28,8 @@ import {
   toStringList,
   type Parsed,
 } from './shortsyntax.js';
-import { copyLoc, isTree, newTree, put, rawText, setLoc, valueLoc, type Tree } from './tree.js';
+import { copyLoc, copyMarks, isTree, newTree, put, rawText, setLoc, valueLoc, type Tree } from './tree.js';
+import { dict, hasKey } from '../model/dict.js';
 
 export interface CanonContext {
   /** Directory relative paths of this file resolve against. */
@@ -77,8 +78,29 @@ function take<T>(ctx: CanonContext, code: Diagnostic['code'], r: Parsed<T>, at: 
   return undefined;
 }
 
+/**
+ * `take` for a parser of a whole list or map whose items are independent (environment,
+ * extra_hosts, ulimits, healthcheck, ...): on failure, the error is placed at the first item
+ * that fails on its own, not at the start of the list or map.
+ */
+function takeItems<T>(ctx: CanonContext, code: Diagnostic['code'], value: unknown, parse: (v: unknown) => Parsed<T>, at: Loc | undefined): T | undefined {
+  const r = parse(value);
+  if (r.ok) return r.value;
+  let loc = at;
+  if (Array.isArray(value)) {
+    const i = value.findIndex((item) => !parse([item]).ok);
+    if (i >= 0) loc = valueLoc(value, i) ?? at;
+  } else if (isTree(value)) {
+    const k = Object.keys(value).find((key) => !parse(dict([[key, value[key]]])).ok);
+    if (k !== undefined) loc = valueLoc(value, k) ?? at;
+  }
+  report(ctx, code, r, loc);
+  return undefined;
+}
+
 export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext): Tree {
   const out = newTree(raw);
+  copyMarks(raw, out);
   const at = (k: string) => valueLoc(raw, k);
   for (const [key, value] of Object.entries(raw)) {
     copyLoc(raw, key, out, key);
@@ -99,9 +121,10 @@ export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext):
         break;
       }
       case 'environment': {
-        const v = take(ctx, 'INVALID_VALUE', parseEnvironment(value, ctx.lookup, (k) => (isTree(value) ? rawText(value, k) : undefined)), at(key));
+        const v = takeItems(ctx, 'INVALID_VALUE', value, (x) => parseEnvironment(x, ctx.lookup, (k) => (isTree(value) ? rawText(value, k) : undefined)), at(key));
         if (v) {
           const env = newTree(isTree(value) ? value : undefined);
+          if (isTree(value)) copyMarks(value, env);
           for (const [k, ev] of Object.entries(v)) {
             put(env, k, ev);
             if (isTree(value)) copyLoc(value, k, env, k);
@@ -114,7 +137,8 @@ export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext):
       case 'env_file':
         break; // handled below, after environment
       case 'labels': {
-        const v = take(ctx, 'INVALID_VALUE', parseLabels(value), at(key));
+        const v = takeItems(ctx, 'INVALID_VALUE', value, (x) => parseLabels(x), at(key));
+        if (v && isTree(value)) copyMarks(value, v);
         if (v) put(out, key, v);
         break;
       }
@@ -168,23 +192,23 @@ export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext):
       }
       case 'healthcheck': {
         if (isTree(value)) {
-          const h = take(ctx, 'INVALID_DURATION', parseHealthcheck(value), at(key));
+          const h = takeItems(ctx, 'INVALID_DURATION', value, (x) => parseHealthcheck(x as Tree), at(key));
           if (h) put(out, key, h);
         }
         break;
       }
       case 'extra_hosts': {
-        const v = take(ctx, 'INVALID_VALUE', parseExtraHosts(value), at(key));
+        const v = takeItems(ctx, 'INVALID_VALUE', value, (x) => parseExtraHosts(x), at(key));
         if (v) put(out, key, v);
         break;
       }
       case 'ulimits': {
-        const v = take(ctx, 'INVALID_VALUE', parseUlimits(value), at(key));
+        const v = takeItems(ctx, 'INVALID_VALUE', value, (x) => parseUlimits(x), at(key));
         if (v) put(out, key, v);
         break;
       }
       case 'sysctls': {
-        const v = take(ctx, 'INVALID_VALUE', parseSysctls(value), at(key));
+        const v = takeItems(ctx, 'INVALID_VALUE', value, (x) => parseSysctls(x), at(key));
         if (v) put(out, key, v);
         break;
       }
@@ -378,7 +402,7 @@ function readKeyValueFile(ref: FileRef, ctx: CanonContext, what: string): Record
 }
 
 function applyEnvFiles(raw: Tree, out: Tree, ctx: CanonContext): void {
-  const fromFiles: Record<string, string | undefined> = {};
+  const fromFiles: Record<string, string | undefined> = dict();
   for (const ref of fileRefs(raw.env_file, valueLoc(raw, 'env_file'))) {
     Object.assign(fromFiles, readKeyValueFile(ref, ctx, 'env_file'));
   }
@@ -395,10 +419,10 @@ function applyEnvFiles(raw: Tree, out: Tree, ctx: CanonContext): void {
 }
 
 function applyLabelFiles(raw: Tree, out: Tree, ctx: CanonContext): void {
-  const labels: Record<string, string> = isTree(out.labels) ? (out.labels as Record<string, string>) : {};
+  const labels: Record<string, string> = isTree(out.labels) ? (out.labels as Record<string, string>) : dict<string>();
   for (const ref of fileRefs(raw.label_file, valueLoc(raw, 'label_file'))) {
     const m = readKeyValueFile(ref, ctx, 'label_file') ?? {};
-    for (const [k, v] of Object.entries(m)) if (!(k in labels)) labels[k] = v ?? '';
+    for (const [k, v] of Object.entries(m)) if (!hasKey(labels, k)) labels[k] = v ?? '';
   }
   put(out, 'labels', labels);
 }

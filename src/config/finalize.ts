@@ -9,6 +9,7 @@ import { diag, type Diagnostic, type Loc } from './diagnostics.js';
 import { isValidProjectName, normalizeProjectName } from './discover.js';
 import { suggest } from './suggest.js';
 import { isTree, keyLoc, selfLoc, valueLoc, type Tree } from './tree.js';
+import { dict } from '../model/dict.js';
 
 export interface FinalizeOptions {
   projectDir: string;
@@ -26,20 +27,20 @@ export function finalizeProject(tree: Tree, opts: FinalizeOptions): { project?: 
   const diagnostics: Diagnostic[] = [];
   const name = projectName(tree, opts, diagnostics);
   if (!name) return { diagnostics };
-  const services = isTree(tree.services) ? tree.services : {};
-  const rawNetworks = isTree(tree.networks) ? tree.networks : {};
-  const rawVolumes = isTree(tree.volumes) ? tree.volumes : {};
+  const services = isTree(tree.services) ? tree.services : dict();
+  const rawNetworks = isTree(tree.networks) ? tree.networks : dict();
+  const rawVolumes = isTree(tree.volumes) ? tree.volumes : dict();
 
-  const networks: Record<string, NetworkConfig> = {};
+  const networks: Record<string, NetworkConfig> = dict();
   for (const [key, cfg] of Object.entries(rawNetworks)) networks[key] = resource(name, key, cfg) as NetworkConfig;
-  const volumes: Record<string, VolumeConfig> = {};
+  const volumes: Record<string, VolumeConfig> = dict();
   for (const [key, cfg] of Object.entries(rawVolumes)) volumes[key] = resource(name, key, cfg) as VolumeConfig;
   const secrets = fileObjects(name, tree.secrets, opts.projectDir);
   const configs = fileObjects(name, tree.configs, opts.projectDir);
   const hosts = hostsOf(tree.hosts, opts.projectDir, diagnostics);
 
-  const all: Record<string, Service> = {};
-  const svcTrees: Record<string, Tree> = {};
+  const all: Record<string, Service> = dict();
+  const svcTrees: Record<string, Tree> = dict();
   for (const [sname, raw] of Object.entries(services)) {
     if (!isTree(raw)) continue;
     svcTrees[sname] = raw;
@@ -49,8 +50,8 @@ export function finalizeProject(tree: Tree, opts: FinalizeOptions): { project?: 
   // Profiles: a service with profiles runs only when one is active or it is named.
   const active = new Set([...(opts.profiles ?? []), ...(opts.vars.TSFIG_PROFILES ?? '').split(',').map((s) => s.trim()).filter(Boolean)]);
   const named = new Set(opts.services ?? []);
-  const enabled: Record<string, Service> = {};
-  const disabled: Record<string, Service> = {};
+  const enabled: Record<string, Service> = dict();
+  const disabled: Record<string, Service> = dict();
   for (const [sname, svc] of Object.entries(all)) {
     const on = svc.profiles.length === 0 || svc.profiles.includes('*') || svc.profiles.some((p) => active.has(p)) || named.has(sname);
     (on ? enabled : disabled)[sname] = svc;
@@ -77,7 +78,7 @@ export function finalizeProject(tree: Tree, opts: FinalizeOptions): { project?: 
     }
     if (svc.network_mode === undefined) {
       if (svc.networks === undefined || Object.keys(svc.networks).length === 0) {
-        svc.networks = { default: null };
+        svc.networks = dict([['default', null]]);
       }
       for (const net of Object.keys(svc.networks)) {
         if (net === 'default' && !networks.default) {
@@ -139,7 +140,7 @@ export function finalizeProject(tree: Tree, opts: FinalizeOptions): { project?: 
     diagnostics.push(diag('DEPENDENCY_CYCLE', `dependency cycle detected: ${cycle.join(' -> ')}`, raw && edge ? edgeLoc(raw, edge) : undefined, 'remove one of the dependencies'));
   }
 
-  const extensions: Record<string, unknown> = {};
+  const extensions: Record<string, unknown> = dict();
   for (const [k, v] of Object.entries(tree)) if (k.startsWith('x-')) extensions[k] = v;
 
   const project: Project = {
@@ -202,7 +203,7 @@ function resource(project: string, key: string, cfg: unknown): Record<string, un
 }
 
 function fileObjects(project: string, v: unknown, dir: string): Record<string, FileObjectConfig> {
-  const out: Record<string, FileObjectConfig> = {};
+  const out: Record<string, FileObjectConfig> = dict();
   if (!isTree(v)) return out;
   for (const [key, cfg] of Object.entries(v)) {
     const r = resource(project, key, cfg) as FileObjectConfig;
@@ -218,7 +219,7 @@ function hostPath(dir: string, p: string): string {
 }
 
 function hostsOf(v: unknown, dir: string, diagnostics: Diagnostic[]): Record<string, HostConfig> {
-  const out: Record<string, HostConfig> = {};
+  const out: Record<string, HostConfig> = dict();
   if (!isTree(v)) return out;
   for (const [key, cfg] of Object.entries(v)) {
     if (!isTree(cfg)) continue;

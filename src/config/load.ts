@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import type { Project } from '../model/project.js';
 import { checkBuildContexts } from './buildcheck.js';
+import { hasKey } from '../model/dict.js';
 import { canonicalizeServices } from './canonical.js';
 import { diag, hasErrors, sortDiagnostics, warning, type Diagnostic, type Loc } from './diagnostics.js';
 import { discover, type DiscoverOptions } from './discover.js';
@@ -15,7 +16,7 @@ import { interpolate } from './interpolate.js';
 import { DIRECTORY, readDiagnostic, readRegularFile, readStdin } from './readfile.js';
 import { mergeFiles, mergeService } from './merge.js';
 import { suggest } from './suggest.js';
-import { copyLoc, isTree, keyLoc, newTree, parseYaml, put, selfLoc, setSelfLoc, valueLoc, type Tree } from './tree.js';
+import { copyLoc, copyMarks, decodeProjectFile, innerLoc, isTree, keyLoc, newTree, parseYaml, put, selfLoc, setSelfLoc, valueLoc, type Tree } from './tree.js';
 import { validateTree } from './validate.js';
 
 export interface LoadOptions extends DiscoverOptions {
@@ -66,13 +67,19 @@ class Loader {
     const cacheKey = `${file}\u0000${baseDir}`;
     if (this.cache.has(cacheKey)) return this.cache.get(cacheKey) ?? undefined;
     this.cache.set(cacheKey, null);
+    const displayName = file === '-' ? '<stdin>' : file;
     const read = file === '-' ? (this.stdin ? { ok: true as const, text: this.stdin() } : readStdin()) : readRegularFile(file);
     if (!read.ok) {
-      this.diagnostics.push(readDiagnostic(read, what, file === '-' ? '<stdin>' : file, at));
+      this.diagnostics.push(readDiagnostic(read, what, displayName, at));
       return undefined;
     }
-    const text = read.text;
-    const displayName = file === '-' ? '<stdin>' : file;
+    // The bytes decode as UTF-8 or (with a BOM) UTF-16; invalid UTF-8 is refused at its position.
+    const decoded = read.bytes !== undefined ? decodeProjectFile(read.bytes, displayName) : { text: read.text };
+    if (decoded.text === undefined) {
+      this.diagnostics.push(decoded.diagnostic);
+      return undefined;
+    }
+    const text = decoded.text;
     const parsed = parseYaml(text, displayName);
     this.diagnostics.push(...parsed.diagnostics);
     if (parsed.value === undefined) return undefined;
@@ -89,7 +96,7 @@ class Loader {
     canonicalizeServices(tree, {
       baseDir,
       homeDir: this.homeDir,
-      lookup: (k) => vars[k],
+      lookup: (k) => (hasKey(vars, k) ? vars[k] : undefined),
       diagnostics: this.diagnostics,
       file: displayName,
     });
@@ -106,7 +113,7 @@ class Loader {
   private interpolateTree(node: object, vars: Record<string, string | undefined>): void {
     let used: Array<[string, string]> = [];
     const lookup = (k: string) => {
-      const value = vars[k];
+      const value = hasKey(vars, k) ? vars[k] : undefined;
       if (value) used.push([k, value]);
       return value;
     };
@@ -118,7 +125,7 @@ class Loader {
         const loc = valueLoc(node, k);
         if (loc && used.length) this.substitutions.note(loc, v, r.value, used);
         for (const e of r.errors) {
-          this.diagnostics.push(diag(e.kind === 'required' ? 'INTERP_REQUIRED' : 'INTERP_SYNTAX', e.message, loc, e.kind === 'required' ? `set ${e.variable ?? 'the variable'} in the environment or in .env` : 'write $$ for a literal $'));
+          this.diagnostics.push(diag(e.kind === 'required' ? 'INTERP_REQUIRED' : 'INTERP_SYNTAX', e.message, innerLoc(node, k, e.offset) ?? loc, e.kind === 'required' ? `set ${e.variable ?? 'the variable'} in the environment or in .env` : 'write $$ for a literal $'));
         }
         for (const w of r.warnings) {
           const name = w.variable ?? w.message;
@@ -259,6 +266,7 @@ class Loader {
       }
     }
     const child = newTree(svc);
+    copyMarks(svc, child);
     for (const [k, v] of Object.entries(svc)) {
       if (k === 'extends') continue;
       put(child, k, v);

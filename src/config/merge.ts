@@ -5,7 +5,7 @@
  * Positions travel with the values, so errors found after merging still point at the file
  * that wrote the value.
  */
-import { copyLoc, isTree, newTree, put, setLoc, valueLoc, type Tree } from './tree.js';
+import { copyLoc, isTree, marksOf, newTree, put, setLoc, valueLoc, type Tree } from './tree.js';
 
 /** Service lists that are appended, not replaced. */
 const APPENDED = new Set([
@@ -46,9 +46,19 @@ function shallowCopy(t: Tree): Tree {
   return out;
 }
 
+/**
+ * A copy of `base` without the keys `over` tags `!reset` or `!override` (docker compose 2.24+):
+ * a reset key is gone, an overridden one is then set by `over` as if `base` had not had it.
+ */
+function baseFor(base: Tree, over: Tree): Tree {
+  const out = shallowCopy(base);
+  for (const k of marksOf(over).keys()) delete out[k];
+  return out;
+}
+
 /** Merge two canonical services; `over` wins. */
 export function mergeService(base: Tree, over: Tree): Tree {
-  const out = shallowCopy(base);
+  const out = baseFor(base, over);
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     if (APPENDED.has(k) && Array.isArray(b) && Array.isArray(v)) {
@@ -69,7 +79,7 @@ export function mergeService(base: Tree, over: Tree): Tree {
 
 /** Deep merge of maps; lists inside are replaced. */
 export function mergeMaps(base: Tree, over: Tree): Tree {
-  const out = shallowCopy(base);
+  const out = baseFor(base, over);
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     if (isTree(b) && isTree(v)) put(out, k, mergeMaps(b, v));
@@ -117,11 +127,11 @@ function mergeKeyed(a: unknown[], b: unknown[], keyOf: (v: unknown) => string): 
 
 /** Merge whole structured files: services by name, other top-level maps deeply, scalars replaced. */
 export function mergeFiles(base: Tree, over: Tree): Tree {
-  const out = shallowCopy(base);
+  const out = baseFor(base, over);
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     if (k === 'services' && isTree(b) && isTree(v)) {
-      const services = shallowCopy(b);
+      const services = baseFor(b, v);
       for (const [name, s] of Object.entries(v)) {
         const prev = services[name];
         put(services, name, isTree(prev) && isTree(s) ? mergeService(prev, s) : s);

@@ -3,10 +3,11 @@
  * sorted keys, empty collections omitted, durations as Go duration strings, and values
  * from env_file or named like secrets redacted unless asked.
  */
-import { stringify } from 'yaml';
+import { Document, parse, visit } from 'yaml';
 import type { Project, Service } from '../model/project.js';
 import { isSecretEnv } from '../model/hash.js';
 import { formatDuration } from './shortsyntax.js';
+import { dict } from '../model/dict.js';
 
 export const REDACTED = '********';
 
@@ -20,7 +21,7 @@ const INTERNAL = new Set(['name', 'envFromFile']);
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = dict();
     for (const k of Object.keys(v).sort()) {
       const val = (v as Record<string, unknown>)[k];
       if (val === undefined) continue;
@@ -48,7 +49,7 @@ export function serviceToCanonical(svc: Service, opts: OutputOptions = {}): Reco
     if (isEmpty(v)) continue;
     switch (k) {
       case 'environment': {
-        const env: Record<string, string | null> = {};
+        const env: Record<string, string | null> = dict();
         for (const [ek, ev] of Object.entries(svc.environment)) {
           env[ek] = !opts.showSecrets && ev !== null && isSecretEnv(svc, ek) ? REDACTED : ev;
         }
@@ -75,8 +76,8 @@ export function serviceToCanonical(svc: Service, opts: OutputOptions = {}): Reco
 }
 
 export function projectToCanonical(project: Project, opts: OutputOptions = {}): Record<string, unknown> {
-  const out: Record<string, unknown> = { name: project.name };
-  const services: Record<string, unknown> = {};
+  const out: Record<string, unknown> = dict([['name', project.name]]);
+  const services: Record<string, unknown> = dict();
   for (const name of Object.keys(project.services).sort()) services[name] = serviceToCanonical(project.services[name]!, opts);
   out.services = services;
   for (const section of ['networks', 'volumes', 'secrets', 'configs', 'hosts'] as const) {
@@ -88,7 +89,7 @@ export function projectToCanonical(project: Project, opts: OutputOptions = {}): 
 }
 
 function stripNames(hosts: Project['hosts']): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = dict();
   for (const [k, { name: _name, ...rest }] of Object.entries(hosts)) out[k] = rest;
   return out;
 }
@@ -96,5 +97,32 @@ function stripNames(hosts: Project['hosts']): Record<string, unknown> {
 export function renderProject(project: Project, format: 'yaml' | 'json', opts: OutputOptions = {}): string {
   const canon = projectToCanonical(project, opts);
   if (format === 'json') return JSON.stringify(canon, null, 2) + '\n';
-  return stringify(canon, { lineWidth: 0, aliasDuplicateObjects: false });
+  const doc = new Document(canon, { aliasDuplicateObjects: false });
+  // Written plain, these would be read back as something else by a YAML 1.1 reader (PyYAML,
+  // older tools): `no` as false, `22:22` as 1342, `0777` as 511, `2001-12-14` as a date.
+  visit(doc, {
+    Scalar: (_, node) => {
+      if (typeof node.value === 'string' && misreadByYaml11(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
+const misread = new Map<string, boolean>();
+
+/** Would a YAML 1.1 reader take this string, written plain, for something other than itself? */
+export function misreadByYaml11(s: string): boolean {
+  // `<<` is a merge key to readers with merge keys on (tsfig among them), `=` the 1.1 value key.
+  if (s === '<<' || s === '=') return true;
+  if (s.length > 64 || !/^[-+.~0-9A-Za-z:]/.test(s)) return false;
+  let r = misread.get(s);
+  if (r === undefined) {
+    try {
+      r = parse(s, { version: '1.1', schema: 'yaml-1.1' }) !== s;
+    } catch {
+      r = true;
+    }
+    if (misread.size < 10_000) misread.set(s, r);
+  }
+  return r;
 }

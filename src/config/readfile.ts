@@ -15,7 +15,7 @@ import { LIMITS } from './tree.js';
 export type ReadProblem = 'missing' | 'not-regular' | 'too-large' | 'unreadable';
 
 export type ReadResult =
-  | { ok: true; text: string }
+  | { ok: true; text: string; /** The bytes as read (project files decode them themselves: UTF-16, invalid UTF-8). */ bytes?: Buffer }
   | {
       ok: false;
       problem: ReadProblem;
@@ -124,7 +124,7 @@ export function readRegularFile(path: string, max = maxFileBytes()): ReadResult 
     if (opened.size > max) return tooLarge(opened.size, max);
     const data = readBounded(fd, max);
     if (!data) return tooLarge(undefined, max);
-    return { ok: true, text: data.toString('utf8') };
+    return { ok: true, text: data.toString('utf8'), bytes: data };
   } catch (err) {
     return fromErrno(err);
   } finally {
@@ -146,7 +146,7 @@ export function readDescriptor(fd: number, max = maxFileBytes()): ReadResult {
   try {
     const data = readBounded(fd, max);
     if (!data) return tooLarge(undefined, max);
-    return { ok: true, text: data.toString('utf8') };
+    return { ok: true, text: data.toString('utf8'), bytes: data };
   } catch (err) {
     return fromErrno(err);
   }

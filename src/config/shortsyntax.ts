@@ -19,6 +19,7 @@ import type {
   ServiceVolume,
   VolumeType,
 } from '../model/project.js';
+import { dict, hasKey } from '../model/dict.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string; hint?: string };
 
@@ -312,9 +313,38 @@ const VOLUME_NAME_HINT =
 const PROPAGATIONS = ['rprivate', 'private', 'rshared', 'shared', 'rslave', 'slave'] as const;
 const CONSISTENCIES = ['consistent', 'cached', 'delegated'] as const;
 
-/** A source is a host path when it starts with `.`, `/` or `~` (compose-go `isFilePath`). */
+/**
+ * `C:\data`: a Windows drive path. Differs from compose-go (any letter and colon): the colon
+ * must be followed by a backslash, so `a:/data` stays the volume `a` at `/data`.
+ */
+function isWindowsPath(p: string): boolean {
+  return /^\p{L}:\\/u.test(p);
+}
+
+/** A source is a host path when it starts with `.`, `/`, `~`, `\\` or a drive (compose-go `isFilePath`). */
 function isHostPath(source: string): boolean {
-  return source.startsWith('.') || source.startsWith('/') || source.startsWith('~');
+  return source.startsWith('.') || source.startsWith('/') || source.startsWith('~') || source.startsWith('\\\\') || isWindowsPath(source);
+}
+
+/**
+ * The colon-separated fields of a short volume spec, as compose-go's ParseVolume splits them:
+ * a colon after a single letter that starts a field, before a backslash, is a Windows drive
+ * (`C:\data`), not a separator.
+ */
+function volumeFields(spec: string): string[] {
+  const fields: string[] = [];
+  let buf = '';
+  const chars = [...spec];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (ch === ':' && chars[i + 1] === '\\' && [...buf].length === 1 && /^\p{L}$/u.test(buf)) buf += ch;
+    else if (ch === ':') {
+      fields.push(buf);
+      buf = '';
+    } else buf += ch;
+  }
+  fields.push(buf);
+  return fields;
 }
 
 function resolveHostPath(source: string, ctx: PathContext): Parsed<string> {
@@ -327,6 +357,9 @@ function resolveHostPath(source: string, ctx: PathContext): Parsed<string> {
     abs = path.join(ctx.homeDir, source.slice(1));
   } else if (source.startsWith('/')) {
     abs = source;
+  } else if (isWindowsPath(source) || source.startsWith('\\\\')) {
+    // A Windows path (for an engine on Windows): absolute already, kept as written.
+    return ok(source);
   } else {
     if (!path.isAbsolute(ctx.projectDir)) return fail(`project directory ${JSON.stringify(ctx.projectDir)} is not absolute`);
     abs = path.join(ctx.projectDir, source);
@@ -338,7 +371,7 @@ function resolveHostPath(source: string, ctx: PathContext): Parsed<string> {
 
 function checkTarget(target: string): Parsed<string> {
   if (target === '') return fail('volume target is empty', 'give the absolute path inside the container, e.g. /data');
-  if (!target.startsWith('/')) {
+  if (!target.startsWith('/') && !isWindowsPath(target) && !target.startsWith('\\\\')) {
     return fail(`volume target ${JSON.stringify(target)} is not an absolute path`, `use the absolute path inside the container, e.g. /${target.replace(/^\.?\/*/, '')}`);
   }
   return ok(target);
@@ -351,8 +384,9 @@ function checkVolumeName(name: string): Parsed<string> {
 
 /**
  * Short volume syntax `[SOURCE:]TARGET[:OPTIONS]`, as compose-go `format.ParseVolume` reads it
- * (Windows paths aside). A source starting with `.`, `/` or `~` is a bind mount, resolved to
- * an absolute normalized path, with `bind.create_host_path: true` (compose's legacy default
+ * (a drive letter's colon is not a separator: `C:\data:/data`). A source starting with `.`, `/`
+ * or `~` is a bind mount, resolved to an absolute normalized path (a Windows path `C:\data`
+ * or `\\host\share` is kept as written), with `bind.create_host_path: true` (compose's legacy default
  * for the short syntax); any other source is a named volume; no source is an anonymous
  * volume. Volumes get `volume: {}` like compose-go. Options, comma-separated: ro, rw, nocopy,
  * z, Z, a propagation (rprivate, private, rshared, shared, rslave, slave) or a consistency
@@ -365,7 +399,7 @@ function checkVolumeName(name: string): Parsed<string> {
 export function parseVolume(spec: string, ctx: PathContext): Parsed<ServiceVolume> {
   if (typeof spec !== 'string') return fail(`volume must be a string or a mapping, not ${kind(spec)}`);
   if (spec === '') return fail('volume is empty', 'write [SOURCE:]TARGET[:OPTIONS], e.g. ./data:/data:ro');
-  const parts = spec.split(':');
+  const parts = volumeFields(spec);
   if (parts.length > 3) {
     return fail(`volume ${JSON.stringify(spec)} has too many colons`, 'write [SOURCE:]TARGET[:OPTIONS], or use the long syntax');
   }
@@ -735,7 +769,7 @@ export function parseEnvironment(
   lookup: (k: string) => string | undefined,
   rawText?: (key: string) => string | undefined,
 ): Parsed<Record<string, string | null>> {
-  const out: Record<string, string | null> = {};
+  const out: Record<string, string | null> = dict();
   if (env === undefined || env === null) return ok(out);
   const resolve = (key: string): string | null => lookup(key) ?? null;
   if (Array.isArray(env)) {
@@ -777,7 +811,7 @@ function parseStringMap(
   bareValue: (entry: string) => Parsed<string>,
   rawText?: (key: string) => string | undefined,
 ): Parsed<Record<string, string>> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = dict();
   if (v === undefined || v === null) return ok(out);
   if (Array.isArray(v)) {
     for (const item of v) {
@@ -857,14 +891,14 @@ const DEPENDS_KEYS = ['condition', 'restart', 'required'] as const;
  * mapping of name to `{condition (default service_started), restart, required (default true)}`.
  */
 export function parseDependsOn(v: unknown): Parsed<Record<string, DependsOn>> {
-  const out: Record<string, DependsOn> = {};
+  const out: Record<string, DependsOn> = dict();
   if (v === undefined || v === null) return ok(out);
   if (Array.isArray(v)) {
     for (const item of v) {
       if (typeof item !== 'string' || item === '') {
         return fail(`depends_on entry ${show(item)} is not a service name`, 'write a list of service names');
       }
-      if (item in out) return fail(`depends_on lists ${item} twice`, 'list each service once');
+      if (hasKey(out, item)) return fail(`depends_on lists ${item} twice`, 'list each service once');
       out[item] = { condition: 'service_started', required: true };
     }
     return ok(out);
@@ -1186,7 +1220,7 @@ function ulimitNumber(v: unknown, what: string): Parsed<number> {
 
 /** `ulimits`: a mapping of name to a number or `{soft, hard}` (soft must not exceed hard). */
 export function parseUlimits(v: unknown): Parsed<Record<string, Ulimit>> {
-  const out: Record<string, Ulimit> = {};
+  const out: Record<string, Ulimit> = dict();
   if (v === undefined || v === null) return ok(out);
   if (!isRecord(v)) return fail(`ulimits must be a mapping, not ${kind(v)}`, 'write e.g. nofile: {soft: 20000, hard: 40000}');
   for (const [name, value] of Object.entries(v)) {

@@ -33,8 +33,25 @@ function validator(): ValidateFunction {
 /** Validate a structured project tree; returns diagnostics positioned in the source. */
 export function validateTree(tree: unknown, file: string): Diagnostic[] {
   const validate = validator();
-  if (validate(tree)) return [];
+  if (validate(forAjv(tree))) return [];
   return reduce(validate.errors ?? []).map((e) => toDiagnostic(e, tree, file));
+}
+
+/**
+ * The tree as ajv can check it: the loader's maps have no prototype (user names are keys), and
+ * ajv's deep equality (uniqueItems, enum) calls `valueOf` on the maps it compares, which only
+ * happens for maps inside lists. So what is inside a list is copied to ordinary objects, and
+ * a map is copied only when something below it was (a map of 40,000 labels is not).
+ */
+function forAjv(v: unknown, inList = false): unknown {
+  if (Array.isArray(v)) return v.map((x) => forAjv(x, true));
+  if (typeof v !== 'object' || v === null) return v;
+  const entries = Object.entries(v);
+  const copied = entries.map(([, x]) => forAjv(x, inList));
+  if (!inList && copied.every((c, i) => c === entries[i]![1])) return v;
+  const out: Record<string, unknown> = inList ? {} : (Object.create(null) as Record<string, unknown>);
+  entries.forEach(([k], i) => Object.defineProperty(out, k, { value: copied[i], enumerable: true, writable: true, configurable: true }));
+  return out;
 }
 
 /** Walk a JSON pointer; returns the container holding the last segment and the key. */

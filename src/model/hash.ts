@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Service } from './project.js';
+import { dict } from './dict.js';
 
 /** Bumped only when the hash input changes shape; tool upgrades must not mass-recreate. */
 export const HASH_VERSION = 1;
@@ -20,7 +21,7 @@ export function stableJson(value: unknown): string {
 
 /** What the config hash covers: the service minus what never causes a recreate. */
 export function hashInput(svc: Service): Record<string, unknown> {
-  const input: Record<string, unknown> = {};
+  const input: Record<string, unknown> = dict();
   for (const [k, v] of Object.entries(svc)) if (!EXCLUDED.has(k)) input[k] = v;
   if (input.deploy && typeof input.deploy === 'object') {
     const { replicas: _replicas, ...rest } = input.deploy as Record<string, unknown>;
@@ -51,7 +52,7 @@ export function isSecretEnv(svc: Service, key: string): boolean {
  */
 export function redactedConfig(svc: Service): string {
   const input = hashInput(svc);
-  const env: Record<string, string | null> = {};
+  const env: Record<string, string | null> = dict();
   for (const [k, v] of Object.entries(svc.environment)) env[k] = v !== null && isSecretEnv(svc, k) ? `sha256:${sha256(v).slice(0, 12)}` : v;
   input.environment = env;
   return stableJson(input);

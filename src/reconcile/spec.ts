@@ -29,6 +29,7 @@
 import type { ContainerCreateBody, EndpointConfig, HostConfigBody } from '../engine/engine.js';
 import type { FileObjectConfig, Project, Service, ServiceNetwork, ServiceVolume } from '../model/project.js';
 import { parseBytes, parseDuration } from '../config/shortsyntax.js';
+import { dict } from '../model/dict.js';
 
 export interface SpecInput {
   project: Project;
@@ -203,7 +204,7 @@ function stringList(v: unknown): string[] | undefined {
 /** `list_or_dict` (`["a=b", "c"]` or `{a: b, c: null}`) -> a string map; null/bare is "". */
 function stringMap(v: unknown): Record<string, string> | undefined {
   if (v === undefined || v === null) return undefined;
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = dict();
   if (Array.isArray(v)) {
     for (const item of v) {
       const s = scalar(item);
@@ -224,7 +225,7 @@ function stringMap(v: unknown): Record<string, string> | undefined {
 /** Like stringMap, but a null value drops the key (logging options). */
 function optionMap(v: unknown): Record<string, string> | undefined {
   if (!isRecord(v)) return stringMap(v);
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = dict();
   for (const [k, val] of Object.entries(v)) {
     const s = scalar(val);
     if (s !== undefined) out[k] = s;
@@ -1046,7 +1047,7 @@ class Builder {
     if (first === undefined) return;
     this.host.NetworkMode = first.network;
     const inBody = modern ? endpoints : [first];
-    const endpointsConfig: Record<string, EndpointConfig> = {};
+    const endpointsConfig: Record<string, EndpointConfig> = dict();
     for (const e of inBody) endpointsConfig[e.network] = e.config;
     this.body.NetworkingConfig = { EndpointsConfig: endpointsConfig };
     this.extraNetworks = modern ? [] : endpoints.slice(1);

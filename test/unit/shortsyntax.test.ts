@@ -212,6 +212,14 @@ describe('parseVolume', () => {
     ['/x:/y:cached', bind('/x', '/y', { consistency: 'cached' })],
     // Like compose-go: an option for another mount type stays in the model.
     ['data:/data:z', { type: 'volume', source: 'data', target: '/data', volume: {}, bind: { selinux: 'z' } }],
+    // Windows paths as compose-go splits them: a drive's colon is not a separator.
+    ['C:\\data:/data', bind('C:\\data', '/data')],
+    ['C:\\data:/data:ro', bind('C:\\data', '/data', { read_only: true })],
+    ['c:\\a b\\x:D:\\y', bind('c:\\a b\\x', 'D:\\y')],
+    ['\\\\host\\share:/s', bind('\\\\host\\share', '/s')],
+    ['D:\\cache', { type: 'volume', target: 'D:\\cache', volume: {} }],
+    // A colon and a slash after one letter stay a separator: the volume a at /data.
+    ['a:/data', { type: 'volume', source: 'a', target: '/data', volume: {} }],
   ];
   it.each(good)('%j', (spec, expected) => {
     expect(value(parseVolume(spec, ctx))).toEqual(expected);

@@ -12,6 +12,7 @@ import { connectTerminal, processTerminal, type Terminal } from '../interactive.
 import { openSession, observeSession, runPlan } from '../runtime.js';
 import { collect, type IO } from '../context.js';
 import { VERSION } from '../version.js';
+import { dict } from '../../model/dict.js';
 
 export interface RunFlags {
   detach?: boolean;
@@ -34,7 +35,7 @@ export interface RunFlags {
  * the container (null) when tsfig's environment does not have it either.
  */
 export function parseEnvFlags(flags: string[] | undefined, env: Record<string, string | undefined>): Record<string, string | null> {
-  const out: Record<string, string | null> = {};
+  const out: Record<string, string | null> = dict();
   for (const f of flags ?? []) {
     const eq = f.indexOf('=');
     const key = eq < 0 ? f : f.slice(0, eq);

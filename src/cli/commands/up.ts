@@ -15,6 +15,7 @@ import { openSession, observeSession, runPlan, type Session } from '../runtime.j
 import { collect, type IO } from '../context.js';
 import { attachAfterUp, checkAttachOptions } from '../attach.js';
 import { VERSION } from '../version.js';
+import { dict } from '../../model/dict.js';
 
 /**
  * After an up that (re)configured overlay plumbing on some hosts: a probe across each pair of
@@ -84,7 +85,7 @@ export function parsePullMode(v: string | undefined): PullMode | undefined {
 }
 
 export function parseScale(specs: string[] | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out: Record<string, number> = dict();
   for (const s of specs ?? []) {
     const m = /^([^=]+)=(\d+)$/.exec(s);
     if (!m) throw new UsageError(`invalid scale "${s}": use SERVICE=N`);
