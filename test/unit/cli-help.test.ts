@@ -20,7 +20,10 @@ function variablesRead(): string[] {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else if (p.endsWith('.ts')) {
-        for (const m of readFileSync(p, 'utf8').matchAll(/(?:env|vars)(?:\.|\[')((?:TSFIG|DOCKER)_[A-Z_]+|NO_COLOR|FORCE_COLOR|SSH_AUTH_SOCK)/g)) names.add(m[1]!);
+        // `env.NAME`, `env['NAME']`, and names passed as strings (`setting(env, 'TSFIG_X')`).
+        const text = readFileSync(p, 'utf8');
+        for (const m of text.matchAll(/(?:env|vars)(?:\.|\[')((?:TSFIG|DOCKER)_[A-Z_]+|NO_COLOR|FORCE_COLOR|SSH_AUTH_SOCK)/g)) names.add(m[1]!);
+        for (const m of text.matchAll(/['"`](TSFIG_[A-Z_]+)['"`]/g)) names.add(m[1]!);
       }
     }
   };

@@ -209,7 +209,7 @@ describe('standard input (-f -)', () => {
     const dir = projectDir({ 'in.yml': 'services:\n  web:\n    image: busybox\n' });
     const fd = openSync(join(dir, 'in.yml'), 'r');
     try {
-      expect(readDescriptor(fd)).toEqual({ ok: true, text: 'services:\n  web:\n    image: busybox\n' });
+      expect(readDescriptor(fd)).toMatchObject({ ok: true, text: 'services:\n  web:\n    image: busybox\n' });
     } finally {
       closeSync(fd);
     }

@@ -48,7 +48,8 @@ describe('interpolation errors never print a value', { timeout: 30_000 }, () => 
       'fig.yml': 'services:\n  web:\n    image: busybox\n    command: ["${MISSING:?set MISSING, not ${SECRET_TOKEN}}"]\n',
     });
     const r = load(dir);
-    expect(errorsOf(r)).toEqual([{ code: 'INTERP_REQUIRED', line: 4, col: 15 }]);
+    // At the `${` inside the quoted value.
+    expect(errorsOf(r)).toEqual([{ code: 'INTERP_REQUIRED', line: 4, col: 16 }]);
     expect(JSON.stringify(r.diagnostics)).not.toContain(CANARY);
     const out = await tsfig(['config', '-q'], { cwd: dir });
     expect(out.code).not.toBe(0);
@@ -90,7 +91,7 @@ describe('interpolation errors never print a value', { timeout: 30_000 }, () => 
       { code: 'INVALID_PORT', line: 4, col: 13 },
       { code: 'INVALID_SIZE', line: 5, col: 16 },
       { code: 'INVALID_VALUE', line: 6, col: 14 },
-      { code: 'INVALID_DURATION', line: 7, col: 18 },
+      { code: 'INVALID_DURATION', line: 7, col: 29 },
       { code: 'INVALID_VALUE', line: 8, col: 11 },
     ]);
     expect(JSON.stringify(r.diagnostics)).not.toContain(CANARY.slice(0, 8));
