@@ -16,13 +16,23 @@ function value(env: Env, name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-/** `--progress` (commander checked it) > TSFIG_PROGRESS > auto. */
+/**
+ * tsfig's own variable, else docker compose's name for the same setting (COMPOSE_PROGRESS,
+ * COMPOSE_PARALLEL_LIMIT, COMPOSE_REMOVE_ORPHANS): [the name that is set, its value].
+ */
+function either(env: Env, tsfig: string, compose: string): [string, string | undefined] {
+  const own = value(env, tsfig);
+  if (own !== undefined) return [tsfig, own];
+  return [compose, value(env, compose)];
+}
+
+/** `--progress` (commander checked it) > TSFIG_PROGRESS > COMPOSE_PROGRESS > auto. */
 export function progressMode(flag: string | undefined, env: Env): ProgressMode {
   if (flag !== undefined) return flag as ProgressMode;
-  const v = value(env, 'TSFIG_PROGRESS');
+  const [name, v] = either(env, 'TSFIG_PROGRESS', 'COMPOSE_PROGRESS');
   if (v === undefined) return 'auto';
   const mode = v.toLowerCase() as ProgressMode;
-  if (!PROGRESS_MODES.includes(mode)) throw new UsageError(`invalid TSFIG_PROGRESS "${v}": use one of ${PROGRESS_MODES.join(', ')} (or leave it unset)`);
+  if (!PROGRESS_MODES.includes(mode)) throw new UsageError(`invalid ${name} "${v}": use one of ${PROGRESS_MODES.join(', ')} (or leave it unset)`);
   return mode;
 }
 
@@ -35,10 +45,17 @@ export function positiveInt(raw: string | undefined, what: string, fallback: num
   return n;
 }
 
-/** `--parallel` > TSFIG_PARALLEL_LIMIT > `fallback`. */
+/** `--parallel` > TSFIG_PARALLEL_LIMIT > COMPOSE_PARALLEL_LIMIT > `fallback`. */
 export function parallelSetting(flag: string | number | undefined, env: Env, fallback: number): number {
   if (flag !== undefined) return positiveInt(String(flag), '--parallel', fallback);
-  return positiveInt(env.TSFIG_PARALLEL_LIMIT, 'TSFIG_PARALLEL_LIMIT', fallback);
+  const [name, v] = either(env, 'TSFIG_PARALLEL_LIMIT', 'COMPOSE_PARALLEL_LIMIT');
+  return positiveInt(v, name, fallback);
+}
+
+/** TSFIG_REMOVE_ORPHANS > COMPOSE_REMOVE_ORPHANS > false. */
+export function removeOrphansSetting(env: Env): boolean {
+  const [name] = either(env, 'TSFIG_REMOVE_ORPHANS', 'COMPOSE_REMOVE_ORPHANS');
+  return boolSetting(env, name);
 }
 
 /** TSFIG_PULL_PARALLEL_LIMIT / TSFIG_BUILD_PARALLEL_LIMIT > `fallback`. */

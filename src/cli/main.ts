@@ -65,6 +65,10 @@ Environment:
   TSFIG_WATCH_POLL            watch: poll the files (1/true, or every N ms), as --poll
   TSFIG_WATCH_DEBOUNCE_MS     watch: quiet time before a batch of changes runs (default 300)
   TSFIG_HTTP_TIMEOUT          seconds an engine read (list, inspect, version) may go unanswered (default 60)
+  COMPOSE_PROJECT_NAME, COMPOSE_FILE (COMPOSE_PATH_SEPARATOR), COMPOSE_PROFILES, COMPOSE_ENV_FILES,
+  COMPOSE_DISABLE_ENV_FILE, COMPOSE_PROGRESS, COMPOSE_PARALLEL_LIMIT, COMPOSE_REMOVE_ORPHANS,
+  FIG_FILE, FIG_PROJECT_NAME  docker compose's and Fig's names, after the TSFIG_ ones; from the shell
+                              or the project's .env (the shell first), as compose reads them
   DOCKER_HOST                 the Docker engine (unix://, tcp://, ssh://), as -H
   DOCKER_CONTEXT              the docker CLI context to use, as -c (else the one of docker context use)
   DOCKER_TLS_VERIFY           1: TLS to a tcp:// engine, with the certificates of DOCKER_CERT_PATH

@@ -35,15 +35,51 @@ export interface Discovered {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * A setting of the shell or, as docker compose reads them, of the `.env` of the working
+ * directory (or --project-directory): shell first; an empty value counts as unset.
+ */
+function settingReader(opts: DiscoverOptions): (name: string) => string | undefined {
+  const fromShell = (name: string) => (opts.env[name] !== undefined && opts.env[name] !== '' ? opts.env[name] : undefined);
+  let dotenv: Record<string, string | undefined> = {};
+  if (!truthy(fromShell('COMPOSE_DISABLE_ENV_FILE'))) {
+    const read = readRegularFile(join(resolve(opts.cwd, opts.projectDirectory ?? '.'), '.env'));
+    // Its errors are reported when it is read for interpolation; here only the names count.
+    if (read.ok) dotenv = envFileToMap(parseEnvFile(read.text, fromShell));
+  }
+  return (name) => fromShell(name) ?? (dotenv[name] !== '' ? dotenv[name] : undefined);
+}
+
+export function truthy(v: string | undefined): boolean {
+  return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+}
+
+/**
+ * The project files named by the environment, in tsfig's order: TSFIG_FILE (':'-separated),
+ * then compose's COMPOSE_FILE (separated by COMPOSE_PATH_SEPARATOR, default ':'), then Fig's
+ * FIG_FILE; each from the shell or the working directory's .env.
+ */
+function filesFromSettings(setting: (name: string) => string | undefined): { files: string[]; from: string } | undefined {
+  const tsfig = setting('TSFIG_FILE');
+  if (tsfig !== undefined) return { files: splitList(tsfig), from: 'TSFIG_FILE' };
+  const compose = setting('COMPOSE_FILE');
+  if (compose !== undefined) return { files: compose.split(setting('COMPOSE_PATH_SEPARATOR') ?? delimiter).filter(Boolean), from: 'COMPOSE_FILE' };
+  const fig = setting('FIG_FILE');
+  if (fig !== undefined) return { files: [fig], from: 'FIG_FILE' };
+  return undefined;
+}
+
 export function discover(opts: DiscoverOptions): Discovered {
   const diagnostics: Diagnostic[] = [];
   let files: string[] = [];
-  const explicit = opts.files?.length ? opts.files : splitList(opts.env.TSFIG_FILE);
+  const setting = settingReader(opts);
+  const named = opts.files?.length ? undefined : filesFromSettings(setting);
+  const explicit = opts.files?.length ? opts.files : (named?.files ?? []);
   if (explicit.length) {
     files = explicit.map((f) => (f === '-' ? f : resolve(opts.cwd, f)));
     for (const f of files) {
       const bad = f === '-' ? undefined : checkRegularFile(f);
-      if (bad) diagnostics.push(readDiagnostic(bad, 'project file', f, undefined, bad.problem === 'missing' ? { hint: 'check the -f/--file path or TSFIG_FILE' } : {}));
+      if (bad) diagnostics.push(readDiagnostic(bad, 'project file', f, undefined, bad.problem === 'missing' ? { hint: `check the ${named ? named.from : '-f/--file'} path` } : {}));
     }
   } else {
     const found = findUp(opts.cwd, diagnostics);
@@ -62,7 +98,7 @@ export function discover(opts: DiscoverOptions): Discovered {
   }
   const first = files.find((f) => f !== '-');
   const projectDir = resolve(opts.cwd, opts.projectDirectory ?? (first ? dirname(first) : opts.cwd));
-  const vars = loadVars(projectDir, opts, diagnostics);
+  const vars = loadVars(projectDir, opts, setting, diagnostics);
   return { files, projectDir, vars, diagnostics };
 }
 
@@ -110,11 +146,17 @@ function overrideFor(file: string, diagnostics: Diagnostic[]): string[] {
   return candidates.slice(0, 1);
 }
 
-/** Shell env wins over `--env-file` files (later ones win), which replace `.env`. */
-function loadVars(projectDir: string, opts: DiscoverOptions, diagnostics: Diagnostic[]): Record<string, string | undefined> {
-  const envFiles = opts.envFiles?.length ? opts.envFiles.map((f) => resolve(opts.cwd, f)) : [join(projectDir, '.env')];
+/**
+ * Shell env wins over `--env-file` files (later ones win), or else COMPOSE_ENV_FILES
+ * (comma-separated), which replace `.env`; COMPOSE_DISABLE_ENV_FILE turns `.env` off.
+ */
+function loadVars(projectDir: string, opts: DiscoverOptions, setting: (name: string) => string | undefined, diagnostics: Diagnostic[]): Record<string, string | undefined> {
+  const fromSetting = opts.envFiles?.length ? undefined : setting('COMPOSE_ENV_FILES')?.split(',').map((f) => f.trim()).filter(Boolean);
+  const named = opts.envFiles?.length ? opts.envFiles : fromSetting;
+  const disabled = truthy(opts.env.COMPOSE_DISABLE_ENV_FILE);
+  const envFiles = named?.length ? named.map((f) => resolve(opts.cwd, f)) : disabled ? [] : [join(projectDir, '.env')];
   const fromFiles: Record<string, string | undefined> = {};
-  const explicit = Boolean(opts.envFiles?.length);
+  const explicit = Boolean(named?.length);
   for (const file of envFiles) {
     const read = readRegularFile(file);
     if (!read.ok) {

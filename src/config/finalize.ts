@@ -48,7 +48,9 @@ export function finalizeProject(tree: Tree, opts: FinalizeOptions): { project?: 
   }
 
   // Profiles: a service with profiles runs only when one is active or it is named.
-  const active = new Set([...(opts.profiles ?? []), ...(opts.vars.TSFIG_PROFILES ?? '').split(',').map((s) => s.trim()).filter(Boolean)]);
+  // --profile, with TSFIG_PROFILES or else compose's COMPOSE_PROFILES (shell over .env).
+  const fromVars = opts.vars.TSFIG_PROFILES || opts.vars.COMPOSE_PROFILES || '';
+  const active = new Set([...(opts.profiles ?? []), ...fromVars.split(',').map((s) => s.trim()).filter(Boolean)]);
   const named = new Set(opts.services ?? []);
   const enabled: Record<string, Service> = dict();
   const disabled: Record<string, Service> = dict();
@@ -170,6 +172,8 @@ function projectName(tree: Tree, opts: FinalizeOptions, diagnostics: Diagnostic[
   const explicit: Array<[string | undefined, string, Loc | undefined]> = [
     [opts.projectName, '-p/--project-name', undefined],
     [opts.vars.TSFIG_PROJECT_NAME, 'TSFIG_PROJECT_NAME', undefined],
+    [opts.vars.COMPOSE_PROJECT_NAME, 'COMPOSE_PROJECT_NAME', undefined],
+    [opts.vars.FIG_PROJECT_NAME, 'FIG_PROJECT_NAME', undefined],
     [typeof tree.name === 'string' ? tree.name : undefined, 'name:', valueLoc(tree, 'name')],
   ];
   for (const [value, where, loc] of explicit) {

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/index.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectDir } from '../support/project.js';
+import { projectDir, tsfig } from '../support/project.js';
 import { inTerminal } from './support/binary.js';
 import { docker, engineFromEnv, eventually, requireEngine, SESSION_LABEL, SESSION_ID } from './support/harness.js';
 import { containersOf, expectConverged, idsByName, ok, run, scenarios, sh, volumeAt } from './support/stack.js';
@@ -151,6 +151,14 @@ describe('compose habits of the lifecycle commands', () => {
     await ok(dir, project, ['stop', '-t', '5']);
     await ok(dir, project, ['start', '--wait', '--wait-timeout', '60']);
     expect((await engine.inspectContainer(`${project}-db-1`)).state.health?.status).toBe('healthy');
+  });
+
+  it("COMPOSE_PROJECT_NAME in the project's .env names the stack, as compose reads it", async () => {
+    const { project } = scenario('lifecycle');
+    const dir = projectDir({ 'fig.yml': `services:\n  a:\n    ${idle}\n`, '.env': `COMPOSE_PROJECT_NAME=${project}\n` });
+    const up = await tsfig(['up', '-d'], { cwd: dir, env: { HOME: '/root', PATH: process.env.PATH, DOCKER_HOST: process.env.DOCKER_HOST, TSFIG_PROGRESS: 'plain' } });
+    expect(up.code, up.stderr).toBe(0);
+    expect((await containersOf(engine, project)).map((c) => c.name)).toEqual([`${project}-a-1`]);
   });
 
   it('kill --remove-orphans removes the containers of services no longer in the file', async () => {

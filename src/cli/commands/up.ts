@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
-import { boolSetting } from '../../settings.js';
+import { removeOrphansSetting } from '../../settings.js';
 import { acquireLock } from '../../lock.js';
 import { hostOf, overlayPrior, planImages, reconcile, scaleOf, type ReconcileOptions } from '../../reconcile/reconcile.js';
 import type { Plan } from '../../reconcile/plan.js';
@@ -118,7 +118,7 @@ export function reconcileOptions(flags: UpFlags, services: string[], env: Record
     noStart: flags.start === false,
     renewAnonVolumes: Boolean(flags.renewAnonVolumes),
     recreateVolumes: Boolean(flags.forceRecreateVolumes),
-    removeOrphans: Boolean(flags.removeOrphans) || boolSetting(env, 'TSFIG_REMOVE_ORPHANS'),
+    removeOrphans: Boolean(flags.removeOrphans) || removeOrphansSetting(env),
     scale: parseScale(flags.scale),
     ...(timeout !== undefined ? { timeout } : {}),
   };
