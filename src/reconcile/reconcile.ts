@@ -83,6 +83,8 @@ function stopTimeout(svc: Service, opts: ReconcileOptions): number | undefined {
 class Builder {
   readonly plan: Plan = emptyPlan();
   private seq = 0;
+  /** Engine names of the volumes the file declares (external ones too): never removed as anonymous. */
+  declaredVolumes: ReadonlySet<string> = new Set();
 
   group(resource: ResourceRef, verb: Verb, cause: string, visible = true): PlanGroup {
     const g: PlanGroup = { id: `g${++this.seq}`, resource, verb, cause, visible };
@@ -108,6 +110,7 @@ interface ServiceOutcome {
 
 export function reconcile(project: Project, observed: ObservedState, opts: ReconcileOptions): Plan {
   const b = new Builder();
+  b.declaredVolumes = new Set(Object.values(project.volumes).map((v) => v.name));
   const plan = b.plan;
   const graph = new Graph(project.services);
   const named = opts.services?.length ? opts.services : Object.keys(project.services);
@@ -768,6 +771,8 @@ function planOrphans(b: Builder, project: Project, observed: ObservedState, opts
 function removeAnonymousVolumes(b: Builder, g: PlanGroup, host: string, c: ObservedContainer, after: string, staying: ObservedContainer[]): void {
   for (const m of c.mounts) {
     if (m.type !== 'volume' || !isAnonymousVolume(m.name)) continue;
+    // A volume the file declares (an external one with a 64-hex name, say) is named, not anonymous.
+    if (b.declaredVolumes.has(m.name)) continue;
     // Borrowed through volumes_from (or lent to a container that stays): not this container's to remove.
     if (mountedByOthers(m.name, c, staying)) continue;
     b.node(g, { type: 'volume.remove', host, name: m.name }, [after]);

@@ -226,3 +226,23 @@ describe('reconcile: golden plans from hand-made observed states', () => {
     expect(dbCreate.deps).toContain(create.id);
   });
 });
+
+describe('volumes the file declares are never removed as anonymous ones', () => {
+  it('an external volume with a 64-hex name, mounted by a container -V renews or an orphan: kept', () => {
+    const hex = 'e'.repeat(64);
+    const p = project(`name: shop
+services:
+  db:
+    image: busybox
+    volumes: [keep:/data]
+volumes:
+  keep: {external: true, name: ${hex}}
+`);
+    const mounts = [{ type: 'volume', name: hex, destination: '/data' }] as never;
+    const renew = reconcile(p, state(p, resources(p, host('default', { containers: [made(p, 'db', 1, { mounts })], externalVolumes: { [hex]: true } }))), opts({ renewAnonVolumes: true, forceRecreate: true }));
+    expect(renew.nodes.filter((n) => n.op.type === 'volume.remove')).toEqual([]);
+    const orphan = reconcile(p, state(p, resources(p, host('default', { containers: [made(p, 'db', 1), made(p, 'gone', 1, { mounts })], externalVolumes: { [hex]: true } }))), opts({ removeOrphans: true }));
+    expect(orphan.nodes.some((n) => n.op.type === 'container.remove')).toBe(true);
+    expect(orphan.nodes.filter((n) => n.op.type === 'volume.remove')).toEqual([]);
+  });
+});
