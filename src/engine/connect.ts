@@ -522,7 +522,7 @@ function oneLine(text: string): string {
  * in place of the default key files when no `hosts:` entry names a key. The URL stays as
  * written, for messages.
  */
-export function withSshConfig(endpoint: Endpoint, reader: SshConfigReader = fileReader, localUser: string = userInfo().username): Endpoint {
+export function withSshConfig(endpoint: Endpoint, reader: SshConfigReader = sshConfigFiles, localUser: string = userInfo().username): Endpoint {
   if (endpoint.protocol !== 'ssh' || endpoint.sshConfig === undefined || endpoint.host === undefined) return endpoint;
   const home = dirname(dirname(endpoint.sshConfig));
   const c = lookupSshConfig(endpoint.sshConfig, endpoint.host, { home, localUser, reader });
@@ -537,7 +537,8 @@ export function withSshConfig(endpoint: Endpoint, reader: SshConfigReader = file
   return out;
 }
 
-const fileReader: SshConfigReader = {
+/** Reads ~/.ssh/config and its Includes from the disk. */
+export const sshConfigFiles: SshConfigReader = {
   read: (p) => {
     try {
       return readFileSync(p, 'utf8');

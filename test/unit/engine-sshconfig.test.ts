@@ -4,30 +4,15 @@
  * prints the configuration it would use and connects nowhere), and applied to endpoints.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveEndpoint, withSshConfig } from '../../src/engine/connect.js';
+import { resolveEndpoint, sshConfigFiles, withSshConfig } from '../../src/engine/connect.js';
 import { dialCommand } from '../../src/engine/ssh.js';
-import { lookupSshConfig, type SshConfigReader } from '../../src/engine/sshconfig.js';
+import { lookupSshConfig } from '../../src/engine/sshconfig.js';
 
-const reader: SshConfigReader = {
-  read: (p) => {
-    try {
-      return readFileSync(p, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-  list: (d) => {
-    try {
-      return readdirSync(d);
-    } catch {
-      return [];
-    }
-  },
-};
+const reader = sshConfigFiles;
 
 const home = mkdtempSync(join(tmpdir(), 'tsfig-sshhome-'));
 mkdirSync(join(home, '.ssh', 'conf.d'), { recursive: true });
