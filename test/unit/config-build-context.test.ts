@@ -100,4 +100,9 @@ describe('build context checks', { timeout: 30_000 }, () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
   });
+
+  it('`config --no-build-check` judges the file alone, as docker compose config does', async () => {
+    const dir = projectDir({ 'fig.yml': web('    build: ./nosuchdir\n') });
+    expect(await tsfig(['config', '-q', '--no-build-check'], { cwd: dir, env: { HOME: '/home/u' } })).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
 });

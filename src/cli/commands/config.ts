@@ -17,11 +17,12 @@ export function configCommand(io: IO): Command {
     .option('--images', 'print the image of each service, one per line (a built one: its tag)')
     .option('--hash <service>', 'print the config hash of a service ("*" for all)')
     .option('-q, --quiet', 'only validate; print nothing')
+    .option('--no-build-check', "don't check that local build contexts and Dockerfiles exist: judge the file alone, as docker compose config does")
     .option('--show-secrets', 'show values that came from env_file or look like secrets')
     .argument('[services...]', 'services to include (enables their profiles)')
     .action(function (this: Command, services: string[]) {
-      const opts = this.opts<{ format: 'yaml' | 'json'; services?: boolean; volumes?: boolean; networks?: boolean; profiles?: boolean; images?: boolean; hash?: string; quiet?: boolean; showSecrets?: boolean }>();
-      const project = requireProject(globals(this), io, services, { checkBuild: true });
+      const opts = this.opts<{ format: 'yaml' | 'json'; services?: boolean; volumes?: boolean; networks?: boolean; profiles?: boolean; images?: boolean; hash?: string; quiet?: boolean; showSecrets?: boolean; buildCheck?: boolean }>();
+      const project = requireProject(globals(this), io, services, { checkBuild: opts.buildCheck !== false });
       if (services.length) {
         const keep = new Set(services);
         for (const name of Object.keys(project.services)) if (!keep.has(name)) delete project.services[name];
