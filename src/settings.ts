@@ -52,6 +52,12 @@ export function parallelSetting(flag: string | number | undefined, env: Env, fal
   return positiveInt(v, name, fallback);
 }
 
+/** TSFIG_IGNORE_ORPHANS > COMPOSE_IGNORE_ORPHANS > false: no warning about orphan containers. */
+export function ignoreOrphansSetting(env: Env): boolean {
+  const [name] = either(env, 'TSFIG_IGNORE_ORPHANS', 'COMPOSE_IGNORE_ORPHANS');
+  return boolSetting(env, name);
+}
+
 /** TSFIG_REMOVE_ORPHANS > COMPOSE_REMOVE_ORPHANS > false. */
 export function removeOrphansSetting(env: Env): boolean {
   const [name] = either(env, 'TSFIG_REMOVE_ORPHANS', 'COMPOSE_REMOVE_ORPHANS');

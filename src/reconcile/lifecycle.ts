@@ -96,7 +96,7 @@ export function planStop(project: Project, observed: ObservedState, opts: Lifecy
   });
 }
 
-export function planKill(project: Project, observed: ObservedState, opts: LifecycleOptions & { signal?: string; removeOrphans?: boolean }): Plan {
+export function planKill(project: Project, observed: ObservedState, opts: LifecycleOptions & { signal?: string; removeOrphans?: boolean; ignoreOrphans?: boolean }): Plan {
   return reverseOrdered(
     project,
     observed,
@@ -116,7 +116,7 @@ export function planKill(project: Project, observed: ObservedState, opts: Lifecy
         .filter((c) => !c.oneoff && !known.has(c.service));
       if (orphans.length === 0) return;
       if (!opts.removeOrphans) {
-        s.plan.warnings.push(`found orphan containers (${orphans.map((o) => o.name).sort().join(', ')}) of services no longer in the project; run with --remove-orphans to remove them`);
+        if (!opts.ignoreOrphans) s.plan.warnings.push(`found orphan containers (${orphans.map((o) => o.name).sort().join(', ')}) of services no longer in the project; run with --remove-orphans to remove them`);
         return;
       }
       for (const c of orphans) {
@@ -247,6 +247,8 @@ export function planRestart(project: Project, observed: ObservedState, opts: Lif
 export interface DownOptions {
   volumes?: boolean;
   removeOrphans?: boolean;
+  /** COMPOSE_IGNORE_ORPHANS: no warning about orphans. */
+  ignoreOrphans?: boolean;
   timeout?: number;
   /** Image references to remove (--rmi), per host. */
   images?: Array<{ host: string; ref: string }>;
@@ -264,7 +266,7 @@ export function planDown(project: Project, observed: ObservedState, opts: DownOp
   const known = new Set([...Object.keys(project.services), ...Object.keys(project.disabledServices)]);
   const graph = new Graph({ ...project.disabledServices, ...project.services });
   const orphans = containers.filter((c) => !c.oneoff && !known.has(c.service));
-  if (orphans.length && !opts.removeOrphans) {
+  if (orphans.length && !opts.removeOrphans && !opts.ignoreOrphans) {
     s.plan.warnings.push(`found orphan containers (${orphans.map((o) => o.name).sort().join(', ')}); run with --remove-orphans to remove them`);
   }
   const removed = new Map<string, string[]>();

@@ -37,6 +37,8 @@ export interface ReconcileOptions extends ImageOptions {
   /** -V: new anonymous volumes instead of the old containers' ones. */
   renewAnonVolumes?: boolean;
   removeOrphans?: boolean;
+  /** COMPOSE_IGNORE_ORPHANS: say nothing about orphan containers (they are left alone). */
+  ignoreOrphans?: boolean;
   /** --scale SERVICE=N. */
   scale?: Record<string, number>;
   /** -t: stop timeout in seconds, over each service's stop_grace_period. */
@@ -749,6 +751,7 @@ function planOrphans(b: Builder, project: Project, observed: ObservedState, opts
     const orphans = hs.containers.filter((c) => !c.oneoff && !known.has(c.service));
     if (!orphans.length) continue;
     if (!opts.removeOrphans) {
+      if (opts.ignoreOrphans) continue;
       b.plan.warnings.push(
         `found orphan containers (${orphans.map((o) => o.name).sort().join(', ')}) of services no longer in the project; run with --remove-orphans to remove them`,
       );

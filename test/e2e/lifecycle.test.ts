@@ -176,6 +176,10 @@ describe('compose habits of the lifecycle commands', () => {
 `);
     const named = await ok(dir, project, ['kill']);
     expect(named.stderr).toContain(`found orphan containers (${project}-b-1)`);
+    // COMPOSE_IGNORE_ORPHANS: not a word about them, from up or kill; nothing removed.
+    const quiet = [await ok(dir, project, ['up', '-d'], { COMPOSE_IGNORE_ORPHANS: '1' }), await ok(dir, project, ['kill'], { COMPOSE_IGNORE_ORPHANS: 'true' })];
+    for (const r of quiet) expect(r.stderr).not.toContain('orphan');
+    expect((await containersOf(engine, project)).map((c) => c.name).sort()).toEqual([`${project}-a-1`, `${project}-b-1`]);
     await ok(dir, project, ['kill', '--remove-orphans']);
     expect((await containersOf(engine, project)).map((c) => c.name)).toEqual([`${project}-a-1`]);
   });

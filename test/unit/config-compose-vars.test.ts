@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { parallelSetting, progressMode, removeOrphansSetting } from '../../src/settings.js';
+import { ignoreOrphansSetting, parallelSetting, progressMode, removeOrphansSetting } from '../../src/settings.js';
 import { load, projectDir } from '../support/project.js';
 
 const svc = (name: string) => `services:\n  ${name}:\n    image: busybox\n`;
@@ -74,5 +74,8 @@ describe('settings with compose names', () => {
     expect(() => parallelSetting(undefined, { COMPOSE_PARALLEL_LIMIT: 'x' }, 8)).toThrow(UsageError);
     expect(removeOrphansSetting({ COMPOSE_REMOVE_ORPHANS: 'true' })).toBe(true);
     expect(removeOrphansSetting({ COMPOSE_REMOVE_ORPHANS: 'true', TSFIG_REMOVE_ORPHANS: '0' })).toBe(false);
+    expect(ignoreOrphansSetting({ COMPOSE_IGNORE_ORPHANS: '1' })).toBe(true);
+    expect(ignoreOrphansSetting({})).toBe(false);
+    expect(() => ignoreOrphansSetting({ COMPOSE_IGNORE_ORPHANS: 'maybe' })).toThrow(/invalid COMPOSE_IGNORE_ORPHANS/);
   });
 });

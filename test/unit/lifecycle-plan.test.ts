@@ -1,7 +1,8 @@
 /** Lifecycle planners: which services restart restarts, kill's orphans. */
 import { describe, expect, it } from 'vitest';
 import type { Project } from '../../src/model/project.js';
-import { planKill, restartScope } from '../../src/reconcile/lifecycle.js';
+import { planDown, planKill, restartScope } from '../../src/reconcile/lifecycle.js';
+import { reconcile } from '../../src/reconcile/reconcile.js';
 import { host, made, state } from '../support/observed.js';
 import { load, projectDir } from '../support/project.js';
 
@@ -42,6 +43,16 @@ describe('kill and orphans', () => {
     const plan = planKill(p, observed(), {});
     expect(plan.nodes.map((n) => n.op.type)).toEqual(['container.kill']);
     expect(plan.warnings).toEqual(['found orphan containers (demo-gone-1) of services no longer in the project; run with --remove-orphans to remove them']);
+  });
+  it('COMPOSE_IGNORE_ORPHANS (ignoreOrphans): no warning, the orphans left alone', () => {
+    const plan = planKill(p, observed(), { ignoreOrphans: true });
+    expect(plan.warnings).toEqual([]);
+    expect(plan.nodes.map((n) => n.op.type)).toEqual(['container.kill']);
+    const down = planDown(p, observed(), { ignoreOrphans: true });
+    expect(down.warnings).toEqual([]);
+    expect(down.nodes.filter((n) => n.op.type === 'container.remove').length).toBe(1);
+    expect(reconcile(p, observed(), { version: '0.1.0', ignoreOrphans: true }).warnings).toEqual([]);
+    expect(reconcile(p, observed(), { version: '0.1.0' }).warnings.join()).toMatch(/found orphan containers/);
   });
   it('--remove-orphans removes them', () => {
     const plan = planKill(p, observed(), { removeOrphans: true });

@@ -6,6 +6,7 @@ import { hostOf, imageRef, normalizeRef } from '../../reconcile/reconcile.js';
 import { openSession, observeSession, runPlan } from '../runtime.js';
 import type { IO } from '../context.js';
 import { parseTimeout } from './up.js';
+import { ignoreOrphansSetting, removeOrphansSetting } from '../../settings.js';
 
 export function downCommand(io: IO): Command {
   return new Command('down')
@@ -28,7 +29,8 @@ export function downCommand(io: IO): Command {
         const timeout = parseTimeout(flags.timeout);
         const plan = planDown(s.project, observed, {
           volumes: Boolean(flags.volumes),
-          removeOrphans: Boolean(flags.removeOrphans),
+          removeOrphans: Boolean(flags.removeOrphans) || removeOrphansSetting(io.env),
+          ignoreOrphans: ignoreOrphansSetting(io.env),
           images,
           ...(timeout !== undefined ? { timeout } : {}),
         });

@@ -8,6 +8,7 @@ import type { Project } from '../../model/project.js';
 import { openSession, observeSession, runPlan } from '../runtime.js';
 import type { IO } from '../context.js';
 import { confirm } from '../prompt.js';
+import { ignoreOrphansSetting, removeOrphansSetting } from '../../settings.js';
 import { parseTimeout } from './up.js';
 
 type Planner = (project: Project, observed: ObservedState, flags: Record<string, unknown>, services: string[]) => Plan;
@@ -70,7 +71,7 @@ export const restartCommand = (io: IO) =>
   );
 
 export const killCommand = (io: IO) =>
-  lifecycle(io, 'kill', 'Kill containers (SIGKILL unless -s)', (p, o, f, services) => planKill(p, o, { services, removeOrphans: f.removeOrphans === true, ...(f.signal ? { signal: String(f.signal) } : {}) }), (c) =>
+  lifecycle(io, 'kill', 'Kill containers (SIGKILL unless -s)', (p, o, f, services) => planKill(p, o, { services, removeOrphans: f.removeOrphans === true || removeOrphansSetting(io.env), ignoreOrphans: ignoreOrphansSetting(io.env), ...(f.signal ? { signal: String(f.signal) } : {}) }), (c) =>
     c.option('-s, --signal <signal>', 'signal to send', 'SIGKILL').option('--remove-orphans', 'remove containers of services no longer in the file'),
   );
 

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
-import { removeOrphansSetting } from '../../settings.js';
+import { ignoreOrphansSetting, removeOrphansSetting } from '../../settings.js';
 import { acquireLock } from '../../lock.js';
 import { hostOf, overlayPrior, planImages, reconcile, scaleOf, type ReconcileOptions } from '../../reconcile/reconcile.js';
 import type { Plan } from '../../reconcile/plan.js';
@@ -119,6 +119,7 @@ export function reconcileOptions(flags: UpFlags, services: string[], env: Record
     renewAnonVolumes: Boolean(flags.renewAnonVolumes),
     recreateVolumes: Boolean(flags.forceRecreateVolumes),
     removeOrphans: Boolean(flags.removeOrphans) || removeOrphansSetting(env),
+    ignoreOrphans: ignoreOrphansSetting(env),
     scale: parseScale(flags.scale),
     ...(timeout !== undefined ? { timeout } : {}),
   };
