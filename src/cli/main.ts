@@ -68,7 +68,7 @@ Environment:
   TSFIG_HTTP_TIMEOUT          seconds an engine read (list, inspect, version) may go unanswered (default 60)
   COMPOSE_PROJECT_NAME, COMPOSE_FILE (COMPOSE_PATH_SEPARATOR), COMPOSE_PROFILES, COMPOSE_ENV_FILES,
   COMPOSE_DISABLE_ENV_FILE, COMPOSE_PROGRESS, COMPOSE_PARALLEL_LIMIT, COMPOSE_REMOVE_ORPHANS,
-  COMPOSE_IGNORE_ORPHANS,
+  COMPOSE_IGNORE_ORPHANS, COMPOSE_ANSI (never, always, auto: as --ansi),
   FIG_FILE, FIG_PROJECT_NAME  docker compose's and Fig's names, after the TSFIG_ ones; from the shell
                               or the project's .env (the shell first), as compose reads them
   DOCKER_HOST                 the Docker engine (unix://, tcp://, ssh://), as -H
@@ -86,7 +86,7 @@ function isAbort(err: unknown): boolean {
 }
 
 /** Global options that take a value (the token after them is not the command). */
-const VALUED = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '-H', '--host', '-c', '--context', '--progress']);
+const VALUED = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '-H', '--host', '-c', '--context', '--progress', '--ansi', '--parallel']);
 
 /** The command named on the command line, if any (global options come before it). */
 export function commandName(argv: string[]): string | undefined {
@@ -127,6 +127,8 @@ export async function buildProgram(io: IO, argv: string[] = []): Promise<Command
     .option('-c, --context <name>', 'docker CLI context to use (default: DOCKER_CONTEXT, else the current one of `docker context use`)')
     .option('--debug', 'show stack traces of internal errors')
     .addOption(new Option('--progress <mode>', 'progress output on stderr (TSFIG_PROGRESS)').choices(['auto', 'tty', 'plain', 'json', 'quiet']))
+    .addOption(new Option('--ansi <when>', 'colours: never, always, or auto (on a terminal; also COMPOSE_ANSI)').choices(['never', 'always', 'auto']))
+    .option('--parallel <n>', 'engine operations in flight at most (TSFIG_PARALLEL_LIMIT, default 8)')
     // Global options go before the command (as with docker compose), so `down -v` is down's -v.
     .enablePositionalOptions()
     .showHelpAfterError('(run tsfig help for usage)')
@@ -188,6 +190,11 @@ export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
     ...(process.stderr.columns ? { columns: process.stderr.columns } : {}),
   };
   const program = await buildProgram(full, argv);
+  // --ansi is compose's COMPOSE_ANSI for this run: every colour decision reads it from io.env.
+  program.hook('preAction', (top) => {
+    const ansi = top.opts<{ ansi?: string }>().ansi;
+    if (ansi !== undefined) full.env = { ...full.env, COMPOSE_ANSI: ansi };
+  });
   try {
     await program.parseAsync(argv);
     return EXIT.ok;

@@ -3,12 +3,16 @@
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Whether to colour output written to `stream`. Order: `FORCE_COLOR` (non-empty; `0`/`false`
+ * Whether to colour output written to `stream`. Order: `--ansi never|always` (as
+ * `COMPOSE_ANSI`, which the flag sets; `auto` decides as below), then `FORCE_COLOR` (non-empty; `0`/`false`
  * force off, anything else forces on), then `NO_COLOR` (any non-empty value: off), then
  * `TERM=dumb` (off), then whether the stream is a TTY. `FORCE_COLOR` winning over `NO_COLOR`
  * follows Node's own rule (`tty.WriteStream#getColorDepth`).
  */
 export function colorEnabled(stream: { isTTY?: boolean }, env: Env = process.env): boolean {
+  const ansi = env['COMPOSE_ANSI']?.trim().toLowerCase();
+  if (ansi === 'never') return false;
+  if (ansi === 'always') return true;
   const force = env['FORCE_COLOR'];
   if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false';
   const noColor = env['NO_COLOR'];

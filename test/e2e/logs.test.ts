@@ -126,6 +126,10 @@ describe('logs', () => {
     // --no-color and NO_COLOR turn them off.
     expect((await run(dir, project, ['logs', '--no-color'], { FORCE_COLOR: '1' })).stdout).not.toContain('\u001b');
     expect((await run(dir, project, ['logs'], { NO_COLOR: '1' })).stdout).not.toContain('\u001b');
+    // --ansi, as compose's: always colours a pipe, never wins over FORCE_COLOR; so does COMPOSE_ANSI.
+    expect((await run(dir, project, ['--ansi', 'always', 'logs'])).stdout).toContain(`\u001b[${colourOf(web)}m${web}      |\u001b[39m web to stdout`);
+    expect((await run(dir, project, ['--ansi', 'never', 'logs'], { FORCE_COLOR: '1' })).stdout).not.toContain('\u001b');
+    expect((await run(dir, project, ['logs'], { COMPOSE_ANSI: 'always' })).stdout).toContain('\u001b[');
 
     // --no-log-prefix, one service, -t.
     expect((await run(dir, project, ['logs', '--no-log-prefix', 'database'])).stdout).toBe('ünïcode ✓ from a tty\n');

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { ignoreOrphansSetting, parallelSetting, progressMode, removeOrphansSetting } from '../../src/settings.js';
-import { load, projectDir } from '../support/project.js';
+import { load, projectDir, tsfig } from '../support/project.js';
 
 const svc = (name: string) => `services:\n  ${name}:\n    image: busybox\n`;
 
@@ -77,5 +77,18 @@ describe('settings with compose names', () => {
     expect(ignoreOrphansSetting({ COMPOSE_IGNORE_ORPHANS: '1' })).toBe(true);
     expect(ignoreOrphansSetting({})).toBe(false);
     expect(() => ignoreOrphansSetting({ COMPOSE_IGNORE_ORPHANS: 'maybe' })).toThrow(/invalid COMPOSE_IGNORE_ORPHANS/);
+  });
+});
+
+describe('global flags', () => {
+  it('--parallel before the command bounds every command (a bad value is a usage error before any engine call)', async () => {
+    const dir = projectDir({ 'fig.yml': svc('a') });
+    const r = await tsfig(['--parallel', '0', 'ps'], { cwd: dir, env: { HOME: '/home/u', DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/invalid --parallel "0"/);
+  });
+  it('--ansi takes never, always or auto', async () => {
+    const r = await tsfig(['--ansi', 'sometimes', 'config', '-q'], { cwd: projectDir({ 'fig.yml': svc('a') }), env: { HOME: '/home/u' } });
+    expect(r.code).toBe(2);
   });
 });

@@ -64,6 +64,10 @@ describe('colorEnabled', () => {
     ['FORCE_COLOR=0 forces off', tty, { FORCE_COLOR: '0' }, false],
     ['FORCE_COLOR=false forces off', tty, { FORCE_COLOR: 'false' }, false],
     ['FORCE_COLOR empty is ignored', pipe, { FORCE_COLOR: '' }, false],
+    ['--ansi never (COMPOSE_ANSI) on a TTY', tty, { COMPOSE_ANSI: 'never' }, false],
+    ['--ansi always (COMPOSE_ANSI) on a pipe', pipe, { COMPOSE_ANSI: 'always' }, true],
+    ['--ansi never beats FORCE_COLOR', pipe, { COMPOSE_ANSI: 'never', FORCE_COLOR: '1' }, false],
+    ['--ansi auto decides as without it', tty, { COMPOSE_ANSI: 'auto', NO_COLOR: '1' }, false],
   ])('%s', (_name, stream, env, expected) => {
     expect(colorEnabled(stream, env)).toBe(expected);
   });
