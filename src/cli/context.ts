@@ -15,6 +15,7 @@ export interface GlobalOptions {
   host?: string;
   context?: string;
   debug?: boolean;
+  dryRun?: boolean;
 }
 
 export function collect(value: string, previous: string[] | undefined): string[] {

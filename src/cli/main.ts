@@ -1,7 +1,7 @@
 /** The bin entry: commander wiring, output streams, and exit codes. */
 import { once } from 'node:events';
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT, TsfigError } from '../errors.js';
+import { EXIT, TsfigError, UsageError } from '../errors.js';
 import { collect, type IO } from './context.js';
 import { VERSION } from './version.js';
 import { Screen } from '../ui/screen.js';
@@ -47,6 +47,9 @@ const COMMANDS: Record<string, (io: IO) => Promise<Command>> = {
   completion: async (io) => (await import('./commands/completion.js')).completionCommand(io, () => buildProgram(io, [])),
   version: async (io) => (await import('./commands/version.js')).versionCommand(io),
 };
+
+/** Commands that change state outside a plan: `--dry-run` is refused for them. */
+const NO_DRY_RUN = new Set(['run', 'exec', 'cp', 'commit', 'attach', 'watch']);
 
 /** Other names of commands (commander aliases), so the right module loads. */
 const ALIASES: Record<string, string> = { viz: 'graph' };
@@ -129,6 +132,7 @@ export async function buildProgram(io: IO, argv: string[] = []): Promise<Command
     .addOption(new Option('--progress <mode>', 'progress output on stderr (TSFIG_PROGRESS)').choices(['auto', 'tty', 'plain', 'json', 'quiet']))
     .addOption(new Option('--ansi <when>', 'colours: never, always, or auto (on a terminal; also COMPOSE_ANSI)').choices(['never', 'always', 'auto']))
     .option('--parallel <n>', 'engine operations in flight at most (TSFIG_PARALLEL_LIMIT, default 8)')
+    .option('--dry-run', 'print what the command would change, and change nothing')
     // Global options go before the command (as with docker compose), so `down -v` is down's -v.
     .enablePositionalOptions()
     .showHelpAfterError('(run tsfig help for usage)')
@@ -191,9 +195,13 @@ export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
   };
   const program = await buildProgram(full, argv);
   // --ansi is compose's COMPOSE_ANSI for this run: every colour decision reads it from io.env.
-  program.hook('preAction', (top) => {
-    const ansi = top.opts<{ ansi?: string }>().ansi;
-    if (ansi !== undefined) full.env = { ...full.env, COMPOSE_ANSI: ansi };
+  program.hook('preAction', (top, action) => {
+    const g = top.opts<{ ansi?: string; dryRun?: boolean }>();
+    if (g.ansi !== undefined) full.env = { ...full.env, COMPOSE_ANSI: g.ansi };
+    // Commands that work on a container directly have no plan to show.
+    if (g.dryRun === true && NO_DRY_RUN.has(action.name())) {
+      throw new UsageError(`--dry-run: ${action.name()} has no dry run (it works on a container directly); \`tsfig plan\` shows what up would change`);
+    }
   });
   try {
     await program.parseAsync(argv);

@@ -29,6 +29,8 @@ export interface Session {
   dispose: () => void;
   /** What a second Ctrl-C does (attached up: kill the containers); the command then ends by itself. */
   hardStop?: () => Promise<void>;
+  /** Global --dry-run: runPlan prints plans instead of carrying them out. */
+  dryRun?: boolean;
   /** The command prints its own line on the first Ctrl-C (attached up), instead of `cancelling: ...`. */
   announcesInterrupt?: boolean;
 }
@@ -120,6 +122,7 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
     signal: controller.signal,
     progress,
     parallel,
+    dryRun: g.dryRun === true,
     dispose: () => process.off('SIGINT', onSigint),
   };
   current.session = session;
@@ -173,6 +176,11 @@ export async function runPlan(s: Session, plan: Plan, observed: ObservedState, o
   for (const w of plan.warnings) s.io.stderr(`warning: ${w}\n`);
   if (plan.errors.length) {
     throw new TsfigError(plan.errors.join('\n'));
+  }
+  // Global --dry-run: the plan on stdout, as `tsfig plan` prints it; nothing changes.
+  if (s.dryRun) {
+    s.io.stdout(renderPlan(plan));
+    return EXIT.ok;
   }
   const out = { write: (t: string) => s.io.stderr(t), isTTY: Boolean(s.io.stderrTTY), ...(s.io.columns ? { columns: s.io.columns } : {}) };
   const renderer = createRenderer(s.progress, out, s.io.env, s.io.screen ? { screen: s.io.screen } : {});

@@ -153,6 +153,28 @@ describe('compose habits of the lifecycle commands', () => {
     expect((await engine.inspectContainer(`${project}-db-1`)).state.health?.status).toBe('healthy');
   });
 
+  it('global --dry-run: up, create, stop and down -v print their plans and change nothing; exec refuses it', async () => {
+    const { project } = scenario('lifecycle');
+    const dir = projectDir({ 'fig.yml': `services:\n  a:\n    ${idle}\n    volumes: [data:/data]\nvolumes:\n  data: {}\n` });
+    for (const cmd of [['up', '-d'], ['create']]) {
+      const dry = await ok(dir, project, ['--dry-run', ...cmd]);
+      expect(dry.stdout).toMatch(new RegExp(`container ${project}-a-1: create`));
+      expect(await containersOf(engine, project)).toEqual([]);
+    }
+    await ok(dir, project, ['up', '-d']);
+    const before = await idsByName(engine, project);
+    const stop = await ok(dir, project, ['--dry-run', 'stop']);
+    expect(stop.stdout).toMatch(new RegExp(`container ${project}-a-1: stop`));
+    const down = await ok(dir, project, ['--dry-run', 'down', '-v']);
+    expect(down.stdout).toMatch(new RegExp(`volume ${project}_data: remove`));
+    expect(await idsByName(engine, project)).toEqual(before);
+    expect((await engine.inspectContainer(`${project}-a-1`)).state.running).toBe(true);
+    expect((await engine.listVolumes({ labels: { 'io.tsfig.project': project } })).map((v) => v.name)).toEqual([`${project}_data`]);
+    const exec = await run(dir, project, ['--dry-run', 'exec', '-T', 'a', 'true']);
+    expect(exec.code).toBe(2);
+    expect(exec.stderr).toMatch(/^--dry-run: exec has no dry run/);
+  });
+
   it("COMPOSE_PROJECT_NAME in the project's .env names the stack, as compose reads it", async () => {
     const { project } = scenario('lifecycle');
     const dir = projectDir({ 'fig.yml': `services:\n  a:\n    ${idle}\n`, '.env': `COMPOSE_PROJECT_NAME=${project}\n` });

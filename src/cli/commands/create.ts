@@ -18,9 +18,9 @@ export function createCommand(io: IO): Command {
     .action(async function (this: Command, services: string[]) {
       const options = reconcileOptions({ ...this.opts<UpFlags>(), start: false }, services, io.env);
       const s = await openSession(this, io, { services, checkBuild: true });
-      const release = await lockProject(s);
+      const release = s.dryRun === true ? () => {} : await lockProject(s);
       try {
-        await converge(s, options);
+        await converge(s, options, { dryRun: s.dryRun === true });
       } finally {
         release();
         s.dispose();

@@ -12,7 +12,7 @@ import type { PullMode } from '../../reconcile/images.js';
 import { renderPlan } from '../../reconcile/plan.js';
 import { planWait } from '../../reconcile/lifecycle.js';
 import { openSession, observeSession, runPlan, type Session } from '../runtime.js';
-import { collect, type IO } from '../context.js';
+import { collect, globals, type IO } from '../context.js';
 import { attachAfterUp, checkAttachOptions } from '../attach.js';
 import { VERSION } from '../version.js';
 import { dict } from '../../model/dict.js';
@@ -198,7 +198,9 @@ export function upCommand(io: IO): Command {
     .argument('[services...]', 'services to bring up (and their dependencies)');
   addConvergeOptions(cmd);
   return cmd.action(async function (this: Command, services: string[]) {
-    const flags = this.opts<UpFlags>();
+    const own = this.opts<UpFlags>();
+    // The global --dry-run (before the command) is up's own --dry-run.
+    const flags: UpFlags = { ...own, dryRun: own.dryRun === true || globals(this).dryRun === true };
     const options = reconcileOptions(flags, services, io.env);
     const waitTimeout = parseTimeout(flags.waitTimeout);
     if (waitTimeout !== undefined) options.healthTimeoutMs = waitTimeout * 1000;
