@@ -50,7 +50,7 @@ function settingReader(opts: DiscoverOptions): (name: string) => string | undefi
   return (name) => fromShell(name) ?? (dotenv[name] !== '' ? dotenv[name] : undefined);
 }
 
-export function truthy(v: string | undefined): boolean {
+function truthy(v: string | undefined): boolean {
   return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 }
 
