@@ -264,8 +264,15 @@ describe('exec', () => {
     const { project, dir } = scenario('exec-tty');
     expect((await cli(dir, project, ['up', '-d', 'db'])).code).toBe(0);
     const t = inTerminal(dir, project, ['exec', '-it', 'db', 'sh']);
-    t.proc.stdin?.write('echo $((6*7))\n');
-    await eventually(() => expect(t.out()).toMatch(/\n42\r*\n/), { timeout: 30_000 });
+    // Typed again until the session answers (typed-ahead input can be flushed when the terminal goes raw).
+    await eventually(
+      async () => {
+        t.proc.stdin?.write('echo $((6*7))\n');
+        await new Promise((r) => setTimeout(r, 300));
+        expect(t.out()).toMatch(/\n42\r*\n/);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
     t.proc.stdin?.write('exit\n');
     const r = await t.done;
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -283,8 +290,16 @@ describe('exec', () => {
       `stty rows 40 cols 100; (i=0; while [ ! -e '${flag}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; stty rows 50 cols 120 </dev/tty) & `,
     );
     try {
-      t.proc.stdin?.write('stty size\n');
-      await eventually(() => expect(t.out()).toMatch(/\n40 100\r*\n/), { timeout: 30_000 });
+      // Typed again until the session answers: what is typed before the terminal goes raw can
+      // be flushed by the switch (seen once in CI).
+      await eventually(
+        async () => {
+          t.proc.stdin?.write('stty size\n');
+          await new Promise((r) => setTimeout(r, 300));
+          expect(t.out()).toMatch(/\n40 100\r*\n/);
+        },
+        { timeout: 30_000, interval: 200 },
+      );
       writeFileSync(flag, '');
       await eventually(
         async () => {
