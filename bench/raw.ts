@@ -5,7 +5,7 @@
  * label; stop and remove everything in parallel.
  */
 import { performance } from 'node:perf_hooks';
-import type { Engine } from '../src/engine/index.js';
+import type { Engine } from '../src/engine/engine.js';
 
 /**
  * dockerd (libnetwork) sometimes keeps a stale endpoint after its containers are gone, under

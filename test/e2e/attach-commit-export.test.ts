@@ -10,7 +10,8 @@ import { createReadStream, existsSync, readdirSync, rmSync, writeFileSync } from
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect, resolveEndpoint, type Engine } from '../../src/engine/index.js';
+import { connect, resolveEndpoint } from '../../src/engine/connect.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { readTar } from '../../src/engine/tar.js';
 import { projectDir, tsfig, type RunResult } from '../support/project.js';
 import { bin, binaryEnv, inTerminal } from './support/binary.js';
@@ -150,9 +151,15 @@ describe('attach', () => {
       const a = bin(dir, project, ['attach', '--no-stdin', '--sig-proxy=false', 'reader']);
       await seen.wait;
       a.proc.stdin?.write('quit\n');
-      // Forwarded, `quit` would end the container at once.
-      await new Promise((r) => setTimeout(r, 1500));
+      // Forwarded, `quit` would end the container at once. A line typed later into a second
+      // attach (a process started after `quit` was written) reaches the container, and its
+      // answer reaches the first attach: the container was still reading after `quit`.
+      const b = bin(dir, project, ['attach', '--sig-proxy=false', 'reader']);
+      b.proc.stdin?.write('later\n');
+      await eventually(() => expect(a.out()).toContain('got:later\n'), { timeout: 30_000 });
       expect(await state(name)).toMatchObject({ status: 'running' });
+      b.proc.stdin?.end();
+      expect((await b.done).code).toBe(0);
       a.proc.kill('SIGINT');
       expect((await a.done).code).toBe(130);
       expect(await state(name)).toMatchObject({ status: 'running' });

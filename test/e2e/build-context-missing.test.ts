@@ -4,7 +4,7 @@
  * build), where `up` used to create the network and the other services and then fail the build.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/index.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { projectDir } from '../support/project.js';
 import { engineFromEnv, PROJECT_LABEL, requireEngine, uniqueProject } from './support/harness.js';
 import { cleanupStack, run } from './support/stack.js';

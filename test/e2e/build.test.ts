@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packContext } from '../../src/build/context.js';
-import type { Engine } from '../../src/engine/index.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { EngineError } from '../../src/errors.js';
 import { docker, engineFromEnv, eventually, requireEngine, uniqueProject } from './support/harness.js';
 import { cleanupStack, containersOf, fixture, idsByName, ok, ROOT, run } from './support/stack.js';

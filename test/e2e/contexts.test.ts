@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveEndpoint, type Engine } from '../../src/engine/index.js';
+import { resolveEndpoint } from '../../src/engine/connect.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { projectDir, tsfig } from '../support/project.js';
 import { cleanupProject, engineFromEnv, requireEngine, uniqueProject } from './support/harness.js';
 

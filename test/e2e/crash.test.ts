@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, EngineEvent } from '../../src/engine/index.js';
+import type { Engine, EngineEvent } from '../../src/engine/engine.js';
 import { engineFromEnv, PROJECT_LABEL, requireEngine, uniqueProject } from './support/harness.js';
 import {
   BIN,

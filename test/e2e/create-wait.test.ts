@@ -6,7 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect, resolveEndpoint, type Engine } from '../../src/engine/index.js';
+import { connect, resolveEndpoint } from '../../src/engine/connect.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { engineFromEnv, eventually, requireEngine } from './support/harness.js';
 import { containersOf, idsByName, ok, rigUp, run, scenarios, spawnTsfig } from './support/stack.js';
 

@@ -2,15 +2,10 @@
  * The Engine against a real Docker engine (`bash scripts/engine.sh` first).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  collectDemuxed,
-  connect,
-  demuxLines,
-  EngineUnreachableError,
-  resolveEndpoint,
-  type Engine,
-  type EngineEvent,
-} from '../../src/engine/index.js';
+import { connect, resolveEndpoint } from '../../src/engine/connect.js';
+import type { Engine, EngineEvent } from '../../src/engine/engine.js';
+import { EngineUnreachableError } from '../../src/engine/errors.js';
+import { collectDemuxed, demuxLines } from '../../src/engine/streams.js';
 import { EngineError } from '../../src/errors.js';
 import {
   cleanupProject,

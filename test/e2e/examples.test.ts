@@ -13,7 +13,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, resolveEndpoint, type Engine } from '../../src/engine/index.js';
+import { connect, resolveEndpoint } from '../../src/engine/connect.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { engineFromEnv, eventually, PROJECT_LABEL, requireEngine, uniqueProject } from './support/harness.js';
 import { cleanupStack, containersOf, ok, rigUp, ROOT, spawnTsfig } from './support/stack.js';
 

@@ -12,7 +12,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/index.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { projectDir } from '../support/project.js';
 import { watchChild, type Child, type Done } from './support/binary.js';
 import { cleanupProject, engineFromEnv, PROJECT_LABEL, requireEngine, uniqueProject } from './support/harness.js';

@@ -4,7 +4,7 @@
  * `up` fail (exit 1) within its timeout, and the dependent is not started.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, EngineEvent } from '../../src/engine/index.js';
+import type { Engine, EngineEvent } from '../../src/engine/engine.js';
 import { engineFromEnv, eventually, PROJECT_LABEL, requireEngine } from './support/harness.js';
 import { containersOf, ok, run, scenarios } from './support/stack.js';
 

@@ -4,7 +4,7 @@
  * engine's own lists.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/index.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectDir, tsfig } from '../support/project.js';

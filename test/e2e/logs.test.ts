@@ -10,7 +10,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { attachAfterUp, type AttachOptions } from '../../src/cli/attach.js';
 import { connectHosts, type Session } from '../../src/cli/runtime.js';
 import { loadProject } from '../../src/config/load.js';
-import type { Engine } from '../../src/engine/index.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { LogFollower, type FollowOptions } from '../../src/logs/follow.js';
 import { projectDir } from '../support/project.js';
 import { cleanupProject, engineFromEnv, eventually, requireEngine, uniqueProject } from './support/harness.js';

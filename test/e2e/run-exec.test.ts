@@ -12,10 +12,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync,
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, EngineEvent } from '../../src/engine/index.js';
+import type { Engine, EngineEvent } from '../../src/engine/engine.js';
 import { EngineError } from '../../src/errors.js';
 import { projectDir, tsfig, type RunResult } from '../support/project.js';
-import { bin, binaryEnv, inTerminal, type Done } from './support/binary.js';
+import { bin, binaryEnv, inTerminal, type Child, type Done } from './support/binary.js';
 import { cleanupProject, engineFromEnv, eventually, PROJECT_LABEL, requireEngine, uniqueProject } from './support/harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -71,8 +71,11 @@ async function oneOffs(project: string) {
   return (await projectContainers(project)).filter((c) => c.labels['io.tsfig.oneoff'] === 'True');
 }
 
-/** Engine events (containers and volumes) while `fn` runs. */
-async function recording<T>(fn: () => Promise<T>): Promise<{ result: T; events: EngineEvent[] }> {
+/**
+ * Engine events (containers and volumes) while `fn` runs, until `last` is among them (the
+ * engine's events arrive a moment after the command that caused them returns).
+ */
+async function recording<T>(fn: () => Promise<T>, last: (e: EngineEvent) => boolean): Promise<{ result: T; events: EngineEvent[] }> {
   const events: EngineEvent[] = [];
   const stream = await engine.events({ filters: { type: ['container', 'volume'] } });
   const pump = (async () => {
@@ -80,13 +83,27 @@ async function recording<T>(fn: () => Promise<T>): Promise<{ result: T; events: 
   })();
   try {
     const result = await fn();
-    // The last events (destroy) arrive just after the command returns.
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(() => expect(events.some(last)).toBe(true), { message: 'the last event' });
     return { result, events };
   } finally {
     stream.close();
     await pump.catch(() => undefined);
   }
+}
+
+/**
+ * Types `line` into a terminal session until its output matches `answer`. What is typed before
+ * the terminal goes raw can be flushed by the switch (seen in CI): a line that got no answer
+ * within a second is typed again.
+ */
+async function typeUntil(t: Child, line: string, answer: RegExp): Promise<void> {
+  await eventually(
+    async () => {
+      t.proc.stdin?.write(line);
+      await eventually(() => expect(t.out()).toMatch(answer), { timeout: 1000, interval: 50 });
+    },
+    { timeout: 30_000, interval: 0, message: `typing ${JSON.stringify(line)}` },
+  );
 }
 
 async function volumeExists(name: string): Promise<boolean> {
@@ -119,7 +136,8 @@ afterAll(async () => {
 describe('run', () => {
   it('--rm: exits with the container\'s code; the container and its anonymous volume are gone; the dependency is up, the service itself is not', async () => {
     const { project, dir } = scenario('run-rm');
-    const { result: r, events } = await recording(() => binWith(dir, project, ['run', '--rm', 'app', 'sh', '-c', 'echo out; echo err >&2; touch /data/x; exit 3']));
+    const oneOffDestroyed = (e: EngineEvent) => e.type === 'container' && e.action === 'destroy' && (e.attributes.name ?? '').startsWith(`${project}-app-run-`);
+    const { result: r, events } = await recording(() => binWith(dir, project, ['run', '--rm', 'app', 'sh', '-c', 'echo out; echo err >&2; touch /data/x; exit 3']), oneOffDestroyed);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stdout).toBe('out\n');
     expect(r.stderr).toContain('err\n');
@@ -264,15 +282,7 @@ describe('exec', () => {
     const { project, dir } = scenario('exec-tty');
     expect((await cli(dir, project, ['up', '-d', 'db'])).code).toBe(0);
     const t = inTerminal(dir, project, ['exec', '-it', 'db', 'sh']);
-    // Typed again until the session answers (typed-ahead input can be flushed when the terminal goes raw).
-    await eventually(
-      async () => {
-        t.proc.stdin?.write('echo $((6*7))\n');
-        await new Promise((r) => setTimeout(r, 300));
-        expect(t.out()).toMatch(/\n42\r*\n/);
-      },
-      { timeout: 30_000, interval: 200 },
-    );
+    await typeUntil(t, 'echo $((6*7))\n', /\n42\r*\n/);
     t.proc.stdin?.write('exit\n');
     const r = await t.done;
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -290,25 +300,9 @@ describe('exec', () => {
       `stty rows 40 cols 100; (i=0; while [ ! -e '${flag}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; stty rows 50 cols 120 </dev/tty) & `,
     );
     try {
-      // Typed again until the session answers: what is typed before the terminal goes raw can
-      // be flushed by the switch (seen once in CI).
-      await eventually(
-        async () => {
-          t.proc.stdin?.write('stty size\n');
-          await new Promise((r) => setTimeout(r, 300));
-          expect(t.out()).toMatch(/\n40 100\r*\n/);
-        },
-        { timeout: 30_000, interval: 200 },
-      );
+      await typeUntil(t, 'stty size\n', /\n40 100\r*\n/);
       writeFileSync(flag, '');
-      await eventually(
-        async () => {
-          t.proc.stdin?.write('stty size\n');
-          await new Promise((r) => setTimeout(r, 300));
-          expect(t.out()).toMatch(/\n50 120\r*\n/);
-        },
-        { timeout: 30_000, interval: 200 },
-      );
+      await typeUntil(t, 'stty size\n', /\n50 120\r*\n/);
       t.proc.stdin?.write('exit 0\n');
       expect((await t.done).code).toBe(0);
     } finally {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/config/load.js';
-import type { Engine } from '../../src/engine/index.js';
+import type { Engine } from '../../src/engine/engine.js';
 import type { Project } from '../../src/model/project.js';
 import { containerSpec, type ContainerSpec } from '../../src/reconcile/spec.js';
 import {

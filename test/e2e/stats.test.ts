@@ -8,7 +8,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect, resolveEndpoint, type Engine } from '../../src/engine/index.js';
+import { connect, resolveEndpoint } from '../../src/engine/connect.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { docker, engineFromEnv, eventually, PROJECT_LABEL, requireEngine } from './support/harness.js';
 import { BIN, idsByName, ok, rigUp, run, scenarios, spawnTsfig, type Child } from './support/stack.js';
 

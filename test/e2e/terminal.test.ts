@@ -5,7 +5,7 @@
  * process group). Real engine, busybox, unique project names.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/index.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { projectDir } from '../support/project.js';
 import { bin } from './support/binary.js';
 import { cleanupProject, engineFromEnv, eventually, requireEngine, SESSION_ID, SESSION_LABEL, uniqueProject } from './support/harness.js';

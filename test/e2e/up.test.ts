@@ -7,7 +7,7 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/index.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { VERSION } from '../../src/cli/version.js';
 import { docker, engineFromEnv, PROJECT_LABEL, requireEngine, uniqueProject } from './support/harness.js';
 import {

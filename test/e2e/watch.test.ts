@@ -8,7 +8,8 @@ import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, chmodSync }
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/config/load.js';
-import { connect, resolveEndpoint, type Engine } from '../../src/engine/index.js';
+import { connect, resolveEndpoint } from '../../src/engine/connect.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { formatDiagnostic, hasErrors } from '../../src/config/diagnostics.js';
 import type { Project } from '../../src/model/project.js';
 import type { HostEngine } from '../../src/reconcile/observe.js';

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, resolveEndpoint } from '../../src/engine/index.js';
+import { connect, resolveEndpoint } from '../../src/engine/connect.js';
 import { EngineError } from '../../src/errors.js';
 import { execute } from '../../src/reconcile/execute.js';
 import { buildSpec, isRemoteContext } from '../../src/reconcile/images.js';

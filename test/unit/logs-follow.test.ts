@@ -9,6 +9,7 @@ import type { Engine, EngineEvent, EventStream, LogsOptions } from '../../src/en
 import { frame } from '../../src/engine/streams.js';
 import { LogFollower, type FollowOptions } from '../../src/logs/follow.js';
 import { parseTimeArg } from '../../src/logs/time.js';
+import { eventually } from '../support/sync.js';
 
 interface Entry {
   stream: 'stdout' | 'stderr';
@@ -158,23 +159,23 @@ class ScriptedEngine {
 
 function follower(engine: ScriptedEngine, opts: Partial<FollowOptions> = {}) {
   let out = '';
+  let last = '';
   let err = '';
   const f = new LogFollower({
     hosts: [{ name: 'default', endpoint: 'fake', engine: engine as unknown as Engine }],
     project: 'p',
-    out: (s) => (out += s),
+    out: (s) => {
+      out += s;
+      last = s;
+    },
     err: (s) => (err += s),
     ...opts,
   });
-  return { f, out: () => out, err: () => err };
+  return { f, out: () => out, err: () => err, last: () => last };
 }
 
 async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  await eventually(() => expect(cond(), what).toBe(true), { interval: 5, timeout: 2000, message: `waiting for ${what}` });
 }
 
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
@@ -289,17 +290,23 @@ describe('LogFollower (scripted engine)', () => {
   it('-f: while the output is congested, nothing more is read; reading goes on once it drains', async () => {
     const e = new ScriptedEngine('p');
     const web = e.add('p-web-1', 'web');
+    const worker = e.add('p-worker-1', 'worker');
     e.write(web, 'first');
     let release: (() => void) | undefined;
     let congested = true;
-    const { f, out } = follower(e, {
+    const { f, out, last } = follower(e, {
       follow: true,
-      congested: () => (congested ? new Promise<void>((r) => (release = r)) : undefined),
+      // asked right after a stream's output is printed: only web's stream finds it congested
+      congested: () => (congested && last().startsWith('p-web-1 ') ? new Promise<void>((r) => (release = r)) : undefined),
     });
     const done = f.run();
     await until(() => out().includes('first') && release !== undefined, 'the first line, then a wait');
     e.write(web, 'second');
-    await new Promise((r) => setTimeout(r, 50));
+    // Lines written after it on another stream arrive: had web's stream been read, "second" would be there.
+    e.write(worker, 'later 1');
+    await until(() => out().includes('later 1'), 'a later line of another container');
+    e.write(worker, 'later 2');
+    await until(() => out().includes('later 2'), 'a second later line');
     expect(out()).not.toContain('second');
     congested = false;
     release!();

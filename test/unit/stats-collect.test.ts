@@ -2,11 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ContainerStats, Engine, StatsOptions, StatsStream } from '../../src/engine/engine.js';
 import { EngineError } from '../../src/errors.js';
 import { sampleOnce, StatsWatch, type StatsTarget } from '../../src/stats/collect.js';
 import { ZERO_ENTRY } from '../../src/stats/compute.js';
+import { eventually } from '../support/sync.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const busy = JSON.parse(readFileSync(join(here, 'testdata', 'stats-cgroup-v1-busy.json'), 'utf8')) as ContainerStats;
@@ -19,6 +20,7 @@ class Feed implements StatsStream {
   private queue: ContainerStats[] = [];
   private wake: (() => void) | undefined;
   private ended = false;
+  private readonly idle: Array<() => void> = [];
   push(s: ContainerStats): void {
     this.queue.push(s);
     this.wake?.();
@@ -31,15 +33,30 @@ class Feed implements StatsStream {
     this.closed = true;
     this.end();
   }
+  /**
+   * A gate: resolves once the reader has handled every sample pushed so far and asks for the
+   * next (it reads one sample at a time), or has finished the stream.
+   */
+  consumed(): Promise<void> {
+    return new Promise((r) => this.idle.push(r));
+  }
+  private settle(): void {
+    for (const r of this.idle.splice(0)) r();
+  }
   async *[Symbol.asyncIterator](): AsyncGenerator<ContainerStats> {
-    for (;;) {
-      const next = this.queue.shift();
-      if (next !== undefined) {
-        yield next;
-        continue;
+    try {
+      for (;;) {
+        const next = this.queue.shift();
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
+        if (this.ended) return;
+        this.settle();
+        await new Promise<void>((r) => (this.wake = r));
       }
-      if (this.ended) return;
-      await new Promise<void>((r) => (this.wake = r));
+    } finally {
+      this.settle();
     }
   }
 }
@@ -48,6 +65,11 @@ class ScriptedEngine {
   calls: Array<{ id: string; opts: StatsOptions | undefined }> = [];
   feeds = new Map<string, Feed>();
   answers = new Map<string, ContainerStats | Error>();
+  private readonly openers = new Map<string, Array<(f: Feed) => void>>();
+  /** A gate: the next stream opened for `id`, once the watch opens it. */
+  nextStream(id: string): Promise<Feed> {
+    return new Promise((r) => this.openers.set(id, [...(this.openers.get(id) ?? []), r]));
+  }
   async stats(id: string, opts?: StatsOptions): Promise<StatsStream> {
     this.calls.push({ id, opts });
     const a = this.answers.get(id);
@@ -55,6 +77,7 @@ class ScriptedEngine {
     if (opts?.stream === true) {
       const f = new Feed();
       this.feeds.set(id, f);
+      for (const open of this.openers.get(id)?.splice(0) ?? []) open(f);
       return f;
     }
     const f = new Feed();
@@ -65,7 +88,6 @@ class ScriptedEngine {
 }
 
 const target = (id: string, live = true, host = 'default'): StatsTarget => ({ id, name: `p-${id}-1`, service: id, host, live });
-const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe('sampleOnce (--no-stream)', () => {
   it('asks each running container for one two-reading sample; stopped ones are zeros without a call; sorted by name', async () => {
@@ -103,18 +125,19 @@ describe('StatsWatch (streaming)', () => {
   it('skips the first sample of a stream (no CPU %), then shows the latest', async () => {
     const e = new ScriptedEngine();
     const w = new StatsWatch({ engines: { default: e as unknown as Engine } });
+    const opened = e.nextStream('web');
     w.update([target('web')]);
-    await tick();
+    const feed = await opened;
     // A one-shot sample to go with the stream's first one (it has none here), and the stream.
     expect(e.calls).toEqual([
       { id: 'web', opts: { stream: false, oneShot: true } },
       { id: 'web', opts: { stream: true } },
     ]);
-    e.feeds.get('web')!.push(firstOfStream);
-    await tick();
+    feed.push(firstOfStream);
+    await feed.consumed();
     expect(w.rows()[0]!.entry).toBeUndefined();
-    e.feeds.get('web')!.push(busy);
-    await tick();
+    feed.push(busy);
+    await feed.consumed();
     expect(w.rows()[0]!.entry?.cpuPercent).toBeCloseTo(97.46, 1);
     w.close();
     expect(e.feeds.get('web')!.closed).toBe(true);
@@ -127,10 +150,11 @@ describe('StatsWatch (streaming)', () => {
     const earlier: ContainerStats = { ...busy, read: new Date(read - 1000).toISOString(), cpu_stats: busy.precpu_stats!, precpu_stats: {} };
     e.answers.set('web', earlier);
     const w = new StatsWatch({ engines: { default: e as unknown as Engine } });
+    const opened = e.nextStream('web');
     w.update([target('web')]);
-    await tick();
-    e.feeds.get('web')!.push(firstOfStream);
-    await tick();
+    const feed = await opened;
+    feed.push(firstOfStream);
+    await feed.consumed();
     expect(w.rows()[0]!.entry?.cpuPercent).toBeCloseTo(97.46, 1);
     w.close();
   });
@@ -138,30 +162,42 @@ describe('StatsWatch (streaming)', () => {
   it('ready() waits for every container\'s first numbers, or the timeout', async () => {
     const e = new ScriptedEngine();
     const w = new StatsWatch({ engines: { default: e as unknown as Engine } });
+    const opened = Promise.all([e.nextStream('web'), e.nextStream('db')]);
     w.update([target('web'), target('db')]);
     let ready = false;
     const p = w.ready(10_000).then(() => (ready = true));
-    await tick();
-    e.feeds.get('web')!.push(busy);
-    await tick();
+    const [web, db] = await opened;
+    web.push(busy);
+    await web.consumed();
     expect(ready).toBe(false);
-    e.feeds.get('db')!.push(busy);
+    db.push(busy);
     await p;
     expect(ready).toBe(true);
-    const started = Date.now();
-    w.update([target('web'), target('db'), target('late')]);
-    await w.ready(50);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(40);
+    // A container without numbers: ready() gives up at its timeout, not before.
+    vi.useFakeTimers();
+    try {
+      w.update([target('web'), target('db'), target('late')]);
+      let gaveUp = false;
+      const late = w.ready(50).then(() => (gaveUp = true));
+      await vi.advanceTimersByTimeAsync(49);
+      expect(gaveUp).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await late;
+    } finally {
+      vi.useRealTimers();
+    }
     w.close();
   });
 
   it('follows the list: new containers get a stream, gone ones lose theirs, stopped ones show zeros', async () => {
     const e = new ScriptedEngine();
     const w = new StatsWatch({ engines: { default: e as unknown as Engine } });
+    const web = e.nextStream('web');
     w.update([target('web')]);
-    await tick();
+    await web;
+    const db = e.nextStream('db');
     w.update([target('web'), target('db')]);
-    await tick();
+    await db;
     expect(e.calls.filter((c) => c.opts?.stream === true).map((c) => c.id)).toEqual(['web', 'db']);
     w.update([target('db', false)]);
     expect(e.feeds.get('web')!.closed).toBe(true);
@@ -174,18 +210,24 @@ describe('StatsWatch (streaming)', () => {
     let now = 1000;
     const e = new ScriptedEngine();
     const w = new StatsWatch({ engines: { default: e as unknown as Engine }, staleMs: 5000, now: () => now });
+    const opened = e.nextStream('web');
     w.update([target('web')]);
-    await tick();
-    e.feeds.get('web')!.push(busy);
-    await tick();
-    e.feeds.get('web')!.end();
-    await tick();
+    const feed = await opened;
+    feed.push(busy);
+    await feed.consumed();
+    feed.end();
+    await feed.consumed();
     expect(w.rows()[0]!.entry).toBeDefined();
     now += 6000;
     expect(w.rows()[0]!.entry).toBeUndefined();
-    w.update([target('web')]);
-    await tick();
-    expect(e.calls.filter((c) => c.opts?.stream === true).length).toBe(2);
+    // Once the watch has seen the end (a moment after the stream's), an update opens a new stream.
+    await eventually(
+      () => {
+        w.update([target('web')]);
+        expect(e.calls.filter((c) => c.opts?.stream === true).length).toBe(2);
+      },
+      { interval: 1, timeout: 2000 },
+    );
     w.close();
   });
 

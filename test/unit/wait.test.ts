@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { exitLine, waitAll, waitTargets, type WaitTarget } from '../../src/reconcile/wait.js';
 import type { ObservedContainer, ObservedState } from '../../src/reconcile/state.js';
 import { host } from '../support/observed.js';
+import { eventually } from '../support/sync.js';
 import { projectDir, tsfig } from '../support/project.js';
 
 let seq = 0;
@@ -95,11 +96,9 @@ describe('waitAll', () => {
     const seen: string[] = [];
     const result = waitAll(waitTargets(observed(a, b, done), ['a', 'b', 'c']), waitOne, (c, n) => seen.push(`${c.name}=${n}`));
     pending.get(done.id)!.resolve(7);
-    await new Promise((r) => setTimeout(r, 5));
-    expect(seen).toEqual(['p-c-1=7']);
+    await eventually(() => expect(seen).toEqual(['p-c-1=7']), { interval: 1, timeout: 2000 });
     pending.get(b.id)!.resolve(3);
-    await new Promise((r) => setTimeout(r, 5));
-    expect(seen).toEqual(['p-c-1=7', 'p-b-1=3']);
+    await eventually(() => expect(seen).toEqual(['p-c-1=7', 'p-b-1=3']), { interval: 1, timeout: 2000 });
     pending.get(a.id)!.resolve(0);
     expect(await result).toBe(0);
     expect(seen).toEqual(['p-c-1=7', 'p-b-1=3', 'p-a-1=0']);

@@ -6,7 +6,9 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect, EngineUnreachableError, resolveEndpoint, type Engine } from '../../../src/engine/index.js';
+import { connect, resolveEndpoint } from '../../../src/engine/connect.js';
+import type { Engine } from '../../../src/engine/engine.js';
+import { EngineUnreachableError } from '../../../src/engine/errors.js';
 import { EngineError } from '../../../src/errors.js';
 
 export const PROJECT_LABEL = 'io.tsfig.project';
@@ -95,39 +97,7 @@ export function cleanupSession(engine: Engine, session: string = SESSION_ID): Pr
   return cleanupByLabels(engine, { [SESSION_LABEL]: session });
 }
 
-export interface EventuallyOptions {
-  /** Total time, ms (default 10 s). */
-  timeout?: number;
-  /** Pause between attempts, ms (default 100). */
-  interval?: number;
-  /** Prefix of the timeout error. */
-  message?: string;
-}
-
-/**
- * Retry `fn` until it returns without throwing (assertions included); returns its value. On
- * timeout, throws the last error, prefixed. Use instead of sleeping.
- */
-export async function eventually<T>(fn: () => T | Promise<T>, opts: EventuallyOptions = {}): Promise<T> {
-  const timeout = opts.timeout ?? 10_000;
-  const interval = opts.interval ?? 100;
-  const deadline = Date.now() + timeout;
-  let attempts = 0;
-  for (;;) {
-    attempts += 1;
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() + interval > deadline) {
-        const detail = err instanceof Error ? err.message : String(err);
-        const wrapped = new Error(`${opts.message ?? 'eventually'}: still failing after ${timeout} ms (${attempts} attempts): ${detail}`);
-        (wrapped as Error & { cause?: unknown }).cause = err;
-        throw wrapped;
-      }
-      await new Promise((resolve) => setTimeout(resolve, interval));
-    }
-  }
-}
+export { eventually, type EventuallyOptions } from '../../support/sync.js';
 
 export interface DockerResult {
   exitCode: number;

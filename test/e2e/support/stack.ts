@@ -8,7 +8,7 @@ import { copyFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Engine, EngineEvent } from '../../../src/engine/index.js';
+import type { Engine, EngineEvent } from '../../../src/engine/engine.js';
 import { tsfig, type RunResult } from '../../support/project.js';
 import { cleanupProject, eventually, PROJECT_LABEL, uniqueProject } from './harness.js';
 

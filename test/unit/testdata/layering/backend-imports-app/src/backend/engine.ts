@@ -1,0 +1,3 @@
+import { up } from '../app/up.js';
+
+export const backend = up;

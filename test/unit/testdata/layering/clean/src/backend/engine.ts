@@ -1,0 +1,3 @@
+import { plan } from '../reconcile/plan.js';
+
+export const backend = plan;

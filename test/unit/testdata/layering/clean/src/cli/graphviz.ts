@@ -1,0 +1,3 @@
+import { execFile } from 'child_process';
+
+export const dot = execFile;

@@ -1,0 +1,3 @@
+import { execFile } from 'node:child_process';
+
+export const helper = execFile;

@@ -1,0 +1,3 @@
+import { TsfigError } from '../errors.js';
+
+export const engine = (): Error => new TsfigError('engine');

@@ -1,0 +1,3 @@
+export interface Project {
+  name: string;
+}

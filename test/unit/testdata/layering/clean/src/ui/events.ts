@@ -1,0 +1,5 @@
+import type { Project } from '../model/project.js';
+
+export interface Event {
+  project: Project;
+}

@@ -1,0 +1,3 @@
+import type { Engine } from '../engine/engine.js';
+
+export const ps = (engine: Engine): Promise<void> => engine.ping();

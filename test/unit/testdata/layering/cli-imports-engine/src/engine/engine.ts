@@ -1,0 +1,3 @@
+export interface Engine {
+  ping(): Promise<void>;
+}

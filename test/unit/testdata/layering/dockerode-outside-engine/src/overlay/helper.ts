@@ -1,0 +1,3 @@
+import type Dockerode from 'dockerode';
+
+export type Client = Dockerode;

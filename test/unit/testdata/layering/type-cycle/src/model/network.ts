@@ -1,0 +1,5 @@
+import type { Service } from './service.js';
+
+export interface Network {
+  services: Service[];
+}

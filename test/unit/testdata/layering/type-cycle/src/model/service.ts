@@ -1,0 +1,5 @@
+import type { Network } from './network.js';
+
+export interface Service {
+  networks: Network[];
+}

@@ -1,0 +1,3 @@
+import { project } from '../model/project.js';
+
+export const name = project;
