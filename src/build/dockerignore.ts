@@ -2,11 +2,14 @@
  * `.dockerignore` with Docker's rules (moby's `dockerignore.ReadAll` and `patternmatcher`):
  *
  * - One pattern a line; surrounding spaces trimmed; blank lines and lines starting with `#`
- *   ignored; a UTF-8 BOM at the start ignored.
+ *   (in the first column: ` #x` is the pattern `#x`) ignored; a UTF-8 BOM at the start ignored.
  * - Patterns are cleaned like Go's `filepath.Clean` (`./a//b/` is `a/b`, `a/../b` is `b`) and
  *   a leading `/` dropped: every pattern is relative to the context root.
- * - `*` matches any run of characters but `/`, `?` one character but `/`, `[...]` a class,
- *   `**` any number of directories (zero included), `\` escapes the next character.
+ * - `*` matches any run of characters but `/`, `?` one character (a code point, as Go's runes)
+ *   but `/`, `[...]` a class, `**` any number of directories (zero included), `\` escapes the
+ *   next character. `**` followed by plain characters only is "ends with" (`**.log` matches
+ *   `a.log`: patternmatcher's `suffixMatch`). A pattern Go's `filepath.Match` calls malformed
+ *   (`[]a]`, `[x-]`, a trailing `\`) is an error, as `patternmatcher.New` makes it.
  * - `!` makes an exception: a later pattern overrides an earlier one; the last match wins.
  * - A pattern that matches a directory matches everything below it.
  *
@@ -46,8 +49,10 @@ export function parseDockerignore(text: string): string[] {
   const patterns: string[] = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (const raw of lines) {
+    // A comment starts in the first column: ` # x` is the pattern `# x` (moby's ReadAll).
+    if (raw.startsWith('#')) continue;
     let pattern = raw.trim();
-    if (pattern === '' || pattern.startsWith('#')) continue;
+    if (pattern === '') continue;
     const invert = pattern.startsWith('!');
     if (invert) pattern = pattern.slice(1).trim();
     if (pattern.length > 0) {
@@ -68,30 +73,82 @@ interface Pattern {
   regexp: RegExp;
 }
 
-const REGEXP_SPECIAL = new Set(['.', '+', '(', ')', '|', '{', '}', '$', '^']);
+/** What means something in a regular expression (`u` flag) outside a class. */
+const REGEXP_SYNTAX = new Set(['^', '$', '\\', '.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '/']);
 
-/** A glob (Docker's dialect) as an anchored regular expression. */
+function literal(ch: string): string {
+  return REGEXP_SYNTAX.has(ch) ? `\\${ch}` : ch;
+}
+
+/**
+ * Go's `filepath.Match` syntax, which moby's `patternmatcher.New` checks first: a `\` must
+ * escape something; a class holds at least one character or range, each end of a range being
+ * a character other than an unescaped `-` or `]`, and is closed.
+ */
+function checkSyntax(chars: string[], original: string): void {
+  const bad = (why: string): never => {
+    throw new DockerignoreError(`invalid pattern "${original}": ${why}`);
+  };
+  /** One class character at `j`; the index after it (the class must go on). */
+  const classChar = (j: number): number => {
+    const c = chars[j];
+    if (c === undefined) bad('a [ without its ]');
+    if (c === '-' || c === ']') bad(`a "${c}" where a character is expected in [...]`);
+    if (c === '\\' && ++j >= chars.length) bad('a [ without its ]');
+    if (++j >= chars.length) bad('a [ without its ]');
+    return j;
+  };
+  for (let i = 0; i < chars.length; i++) {
+    if (chars[i] === '\\') {
+      if (++i >= chars.length) bad('a \\ at the end escapes nothing');
+      continue;
+    }
+    if (chars[i] !== '[') continue;
+    i++;
+    if (chars[i] === '^') i++;
+    for (let ranges = 0; !(chars[i] === ']' && ranges > 0); ranges++) {
+      i = classChar(i);
+      if (chars[i] === '-') i = classChar(i + 1);
+    }
+  }
+}
+
+/**
+ * A glob (Docker's dialect) as an anchored regular expression, by moby's `Pattern.compile`.
+ * Matching is by code point (the `u` flag), as Go's regexp matches runes.
+ */
 function globToRegExp(glob: string, original: string): RegExp {
+  const chars = Array.from(glob);
+  checkSyntax(chars, original);
+  // moby's `suffixMatch`: `**` then only plain characters is "ends with" (`**.log` matches
+  // `a.log`), not "a name that is" as the regular expression would say. With a `/` after
+  // the `**` the two agree.
+  const rest = glob.slice(2);
+  if (glob.startsWith('**') && !rest.startsWith('/') && !/[*?[\]\\]/.test(rest)) {
+    return new RegExp(`^.*${Array.from(rest).map(literal).join('')}$`, 'su');
+  }
   let re = '^';
   let inClass = false;
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
     if (inClass) {
       if (ch === ']') inClass = false;
-      if (ch === '\\' && i + 1 < glob.length) {
-        re += `\\${glob[++i]!}`;
+      if (ch === '\\') {
+        // An escaped character stands for itself (a letter too: `\\d` is `d`).
+        const next = chars[++i]!;
+        re += REGEXP_SYNTAX.has(next) || next === '-' ? `\\${next}` : next;
         continue;
       }
       re += ch;
       continue;
     }
     if (ch === '*') {
-      if (glob[i + 1] === '*') {
+      if (chars[i + 1] === '*') {
         i++;
         // `**/` is `**`.
-        if (glob[i + 1] === '/') i++;
+        if (chars[i + 1] === '/') i++;
         // `**` at the end matches everything; elsewhere any number of directories.
-        re += i + 1 >= glob.length ? '.*' : '(.*/)?';
+        re += i + 1 >= chars.length ? '.*' : '(.*/)?';
       } else {
         re += '[^/]*';
       }
@@ -102,22 +159,14 @@ function globToRegExp(glob: string, original: string): RegExp {
       re += '[';
       // Go's classes negate with `^`; filepath.Match does not know `!`, nor does Docker.
     } else if (ch === '\\') {
-      const next = glob[i + 1];
-      if (next === undefined) re += '\\\\';
-      else {
-        i++;
-        re += /[A-Za-z0-9]/.test(next) ? next : `\\${next}`;
-      }
-    } else if (REGEXP_SPECIAL.has(ch) || ch === ']') {
-      re += `\\${ch}`;
+      re += literal(chars[++i]!);
     } else {
-      re += ch;
+      re += literal(ch);
     }
   }
-  if (inClass) throw new DockerignoreError(`invalid pattern "${original}": a [ without its ]`);
   re += '$';
   try {
-    return new RegExp(re, 's');
+    return new RegExp(re, 'su');
   } catch {
     throw new DockerignoreError(`invalid pattern "${original}"`);
   }
@@ -138,7 +187,12 @@ function compile(raw: string): Pattern | undefined {
 
 /** One path part against one pattern part (no `/` on either side). */
 function partMatches(patternPart: string, part: string): boolean {
-  return globToRegExp(patternPart, patternPart).test(part);
+  try {
+    return globToRegExp(patternPart, patternPart).test(part);
+  } catch {
+    // A class with a `/` in it (`[a/b]`) is cut in two here: may match, so look below.
+    return true;
+  }
 }
 
 export class IgnoreMatcher {

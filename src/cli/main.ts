@@ -69,6 +69,7 @@ Environment:
   TSFIG_WATCH_POLL            watch: poll the files (1/true, or every N ms), as --poll
   TSFIG_WATCH_DEBOUNCE_MS     watch: quiet time before a batch of changes runs (default 300)
   TSFIG_HTTP_TIMEOUT          seconds an engine read (list, inspect, version) may go unanswered (default 60)
+  XDG_RUNTIME_DIR             where the project locks live (tsfig/ in it; else <tmpdir>/tsfig-<uid>)
   COMPOSE_PROJECT_NAME, COMPOSE_FILE (COMPOSE_PATH_SEPARATOR), COMPOSE_PROFILES, COMPOSE_ENV_FILES,
   COMPOSE_DISABLE_ENV_FILE, COMPOSE_PROGRESS, COMPOSE_PARALLEL_LIMIT, COMPOSE_REMOVE_ORPHANS,
   COMPOSE_IGNORE_ORPHANS, COMPOSE_ANSI (never, always, auto: as --ansi),

@@ -4,9 +4,14 @@
  * in, bytes out; the host file system is the caller's business.
  *
  * Written: POSIX ustar headers (a long path is split into prefix + name), with a PAX extended
- * header (`x`) only when a path, link target or size does not fit. Read: ustar, GNU and PAX
- * archives (PAX `path`/`linkpath`/`size`/`mtime`, GNU `L`/`K` long names, global headers
- * skipped, base-256 numbers), which covers what the engine (Go's archive/tar) produces.
+ * header (`x`) only when something does not fit: a path or link target, a uid or gid above
+ * 0o7777777 (2,097,151), a size of 8 GiB or more, an mtime before 1970 or past the 11-digit
+ * field. The ustar field then holds 0, as Go's archive/tar writes it. Read: ustar, GNU and PAX
+ * archives (PAX `path`/`linkpath`/`size`/`mtime`/`uid`/`gid`, GNU `L`/`K` long names,
+ * base-256 numbers, negative ones included), which covers what the engine (Go's archive/tar),
+ * GNU tar and bsdtar produce. A PAX global header (`g`) sets `uid`/`gid`/`mtime` for every
+ * later entry (until the next `g`; an entry's own `x` record or an empty value overrides it);
+ * its `path`, `linkpath` and `size` are ignored, since they cannot describe every entry.
  */
 
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'link' | 'other';
@@ -41,6 +46,8 @@ export interface TarInput {
 
 const BLOCK = 512;
 const TYPE_FLAGS: Record<TarEntryType, string> = { file: '0', directory: '5', symlink: '2', link: '1', other: '0' };
+/** The largest numbers the ustar octal fields hold: 7 digits (uid, gid), 11 (size, mtime). */
+const MAX_OCTAL_ID = 0o7777777;
 const MAX_OCTAL_SIZE = 0o77777777777;
 
 export class TarError extends Error {
@@ -56,9 +63,15 @@ function writeString(block: Buffer, offset: number, length: number, value: strin
   block.write(value, offset, Math.min(length, Buffer.byteLength(value)), 'utf8');
 }
 
+/** `value` in octal, or 0 when it does not fit (a PAX record then carries it). */
 function writeOctal(block: Buffer, offset: number, length: number, value: number): void {
-  const text = Math.max(0, Math.trunc(value)).toString(8).padStart(length - 1, '0');
-  block.write(text.slice(-(length - 1)) + '\0', offset, length, 'ascii');
+  const text = fitsOctal(value, length) ? value.toString(8).padStart(length - 1, '0') : '0'.repeat(length - 1);
+  block.write(text + '\0', offset, length, 'ascii');
+}
+
+/** Does `value` fit an octal field of `length` bytes (digits plus the NUL)? */
+function fitsOctal(value: number, length: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0 && value.toString(8).length <= length - 1;
 }
 
 function checksum(block: Buffer): number {
@@ -93,7 +106,7 @@ function rawHeader(fields: { name: string; prefix: string; type: string; size: n
   writeOctal(block, 100, 8, fields.mode & 0o7777);
   writeOctal(block, 108, 8, fields.uid);
   writeOctal(block, 116, 8, fields.gid);
-  writeOctal(block, 124, 12, Math.min(fields.size, MAX_OCTAL_SIZE));
+  writeOctal(block, 124, 12, fields.size);
   writeOctal(block, 136, 12, fields.mtime);
   block.write(fields.type, 156, 1, 'ascii');
   writeString(block, 157, 100, fields.linkname);
@@ -116,15 +129,18 @@ export function encodeHeader(input: TarInput['header']): Buffer {
     type: TYPE_FLAGS[type],
     size,
     mode: input.mode ?? (type === 'directory' ? 0o755 : 0o644),
-    mtime: input.mtime ?? 0,
-    uid: input.uid ?? 0,
-    gid: input.gid ?? 0,
+    mtime: Math.floor(input.mtime ?? 0),
+    uid: Math.max(0, Math.trunc(input.uid ?? 0)),
+    gid: Math.max(0, Math.trunc(input.gid ?? 0)),
   };
   const split = splitPath(name);
   let pax = '';
   if (split === undefined) pax += paxRecord('path', name);
   if (Buffer.byteLength(linkname) > 100) pax += paxRecord('linkpath', linkname);
   if (size > MAX_OCTAL_SIZE) pax += paxRecord('size', String(size));
+  if (common.uid > MAX_OCTAL_ID) pax += paxRecord('uid', String(common.uid));
+  if (common.gid > MAX_OCTAL_ID) pax += paxRecord('gid', String(common.gid));
+  if (!fitsOctal(common.mtime, 12)) pax += paxRecord('mtime', String(common.mtime));
   const main = rawHeader({
     ...common,
     name: split?.name ?? name.slice(-100),
@@ -245,10 +261,12 @@ function readString(block: Buffer, offset: number, length: number): string {
 function readNumber(block: Buffer, offset: number, length: number): number {
   const field = block.subarray(offset, offset + length);
   if ((field[0]! & 0x80) !== 0) {
-    // GNU base-256: big-endian, the first byte's high bit is the marker.
-    let n = field[0]! & 0x7f;
-    for (let i = 1; i < field.length; i++) n = n * 256 + field[i]!;
-    return n;
+    // GNU base-256: big-endian two's complement, the first byte's high bit the marker (0x80
+    // positive, 0xff negative).
+    const negative = field[0] === 0xff;
+    let n = negative ? 0 : field[0]! & 0x7f;
+    for (let i = 1; i < field.length; i++) n = n * 256 + (negative ? 0xff - field[i]! : field[i]!);
+    return negative ? -(n + 1) : n;
   }
   const text = field.toString('ascii').replace(/\0.*$/s, '').trim();
   if (text === '') return 0;
@@ -256,6 +274,22 @@ function readNumber(block: Buffer, offset: number, length: number): number {
   if (!Number.isFinite(n)) throw new TarError(`invalid number in tar header: ${JSON.stringify(text)}`);
   return n;
 }
+
+/** A PAX integer record (`uid`, `gid`, `size`): decimal digits only. */
+function paxInteger(key: string, value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n)) throw new TarError(`invalid ${key} in PAX header: ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** A PAX `mtime` (seconds, maybe negative, maybe with a fraction) as whole seconds. */
+function paxTime(value: string): number {
+  if (!/^-?[0-9]+(\.[0-9]*)?$/.test(value)) throw new TarError(`invalid mtime in PAX header: ${JSON.stringify(value)}`);
+  return Math.floor(Number(value));
+}
+
+/** Records of a global header that apply to every later entry (see the top of the file). */
+const GLOBAL_KEYS = new Set(['uid', 'gid', 'mtime']);
 
 function parsePax(data: Buffer): Record<string, string> {
   const out: Record<string, string> = {};
@@ -302,7 +336,8 @@ function isZeroBlock(block: Buffer): boolean {
  */
 export async function* readTar(source: AsyncIterable<unknown> | NodeJS.ReadableStream): AsyncGenerator<TarEntry> {
   const reader = new ByteReader(source as AsyncIterable<unknown>);
-  let pax: Record<string, string> = {};
+  let global: Record<string, string> = {};
+  let local: Record<string, string> = {};
   let longName: string | undefined;
   let longLink: string | undefined;
   try {
@@ -316,33 +351,43 @@ export async function* readTar(source: AsyncIterable<unknown> | NodeJS.ReadableS
       const flag = String.fromCharCode(block[156]!);
       const rawSize = readNumber(block, 124, 12);
       if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
+        if (rawSize < 0) throw new TarError(`invalid size in tar header: ${rawSize}`);
         const data = (await reader.read(rawSize)) ?? Buffer.alloc(0);
         await reader.skip(padding(rawSize));
-        if (flag === 'x') pax = { ...pax, ...parsePax(data) };
-        else if (flag === 'L') longName = readString(data, 0, data.length);
-        else if (flag === 'K') longLink = readString(data, 0, data.length);
+        if (flag === 'x') local = { ...local, ...parsePax(data) };
+        else if (flag === 'g') {
+          const records = Object.entries(parsePax(data)).filter(([k]) => GLOBAL_KEYS.has(k));
+          global = { ...global, ...Object.fromEntries(records) };
+        } else if (flag === 'L') longName = readString(data, 0, data.length);
+        else longLink = readString(data, 0, data.length);
         continue;
       }
-      const size = pax.size !== undefined ? Number(pax.size) : rawSize;
-      if (!Number.isSafeInteger(size) || size < 0) throw new TarError(`invalid size in tar header: ${pax.size ?? rawSize}`);
+      // An entry's own record wins over a global one; an empty value means "no record".
+      const merged: Record<string, string> = { ...global, ...local };
+      const pax = (key: string): string | undefined => (merged[key] === '' ? undefined : merged[key]);
+      const paxSize = pax('size');
+      const size = paxSize !== undefined ? paxInteger('size', paxSize) : rawSize;
+      if (!Number.isSafeInteger(size) || size < 0) throw new TarError(`invalid size in tar header: ${size}`);
       const magic = block.subarray(257, 263).toString('latin1');
       const prefix = magic === 'ustar\0' ? readString(block, 345, 155) : '';
       const baseName = readString(block, 0, 100);
-      let name = pax.path ?? longName ?? (prefix !== '' ? `${prefix}/${baseName}` : baseName);
+      let name = pax('path') ?? longName ?? (prefix !== '' ? `${prefix}/${baseName}` : baseName);
       const type = entryType(flag);
       name = name.replace(/\/+$/, '');
-      const mtime = pax.mtime !== undefined ? Math.trunc(Number(pax.mtime)) : readNumber(block, 136, 12);
+      const paxMtime = pax('mtime');
+      const paxUid = pax('uid');
+      const paxGid = pax('gid');
       const header: TarHeader = {
         name,
         type,
         size: type === 'file' || type === 'other' ? size : 0,
         mode: readNumber(block, 100, 8) & 0o7777,
-        mtime: Number.isFinite(mtime) ? mtime : 0,
-        uid: readNumber(block, 108, 8),
-        gid: readNumber(block, 116, 8),
-        linkname: pax.linkpath ?? longLink ?? readString(block, 157, 100),
+        mtime: paxMtime !== undefined ? paxTime(paxMtime) : readNumber(block, 136, 12),
+        uid: paxUid !== undefined ? paxInteger('uid', paxUid) : readNumber(block, 108, 8),
+        gid: paxGid !== undefined ? paxInteger('gid', paxGid) : readNumber(block, 116, 8),
+        linkname: pax('linkpath') ?? longLink ?? readString(block, 157, 100),
       };
-      pax = {};
+      local = {};
       longName = undefined;
       longLink = undefined;
       // Hard links and directories may still declare a size: their content is skipped.

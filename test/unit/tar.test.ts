@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tarStream from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { encodeHeader, padding, readTar, writeTar, TarError, type TarHeader, type TarInput } from '../../src/engine/tar.js';
 
@@ -92,7 +93,7 @@ describe('tar writer and reader', () => {
       return Buffer.concat([h, data, Buffer.alloc(padding(data.length))]);
     };
     const global = (() => {
-      const data = Buffer.from('18 comment=hello\n');
+      const data = Buffer.from('17 comment=hello\n');
       const h = Buffer.from(encodeHeader({ name: 'pax_global_header', type: 'file', size: data.length }));
       h.write('g', 156, 1, 'ascii');
       fixChecksum(h);
@@ -169,4 +170,244 @@ function fixChecksum(h: Buffer): void {
   let sum = 0;
   for (let i = 0; i < 512; i++) sum += h[i]!;
   h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'ascii');
+}
+
+// ---------------------------------------------------------------- numbers that do not fit ustar
+
+describe('tar numbers that do not fit the ustar fields', () => {
+  it('uid and gid above 0o7777777 go in a PAX record and read back (uid 3000000 once read as 902848)', async () => {
+    const [e] = await entries(await archive([{ header: { name: 'f', type: 'file', size: 1, uid: 3_000_000, gid: 2 ** 31 - 1 }, body: Buffer.from('x') }]));
+    expect([e!.header.uid, e!.header.gid]).toEqual([3_000_000, 2 ** 31 - 1]);
+    // What fits stays in ustar only: one header block.
+    expect(encodeHeader({ name: 'f', type: 'file', uid: 0o7777777, gid: 0o7777777 }).length).toBe(512);
+    expect(encodeHeader({ name: 'f', type: 'file', uid: 0o7777777 + 1 }).length).toBe(512 * 3);
+  });
+
+  it('mtimes before 1970 or past the 11-digit field go in a PAX record', async () => {
+    for (const mtime of [-1, -86_400 * 400, 0o77777777777 + 1, 2 ** 40]) {
+      const [e] = await entries(await archive([{ header: { name: 'f', type: 'file', size: 0, mtime } }]));
+      expect(e!.header.mtime).toBe(mtime);
+    }
+    expect(encodeHeader({ name: 'f', type: 'file', mtime: 0o77777777777 }).length).toBe(512);
+  });
+
+  it('a PAX global header sets uid, gid and mtime for the entries after it; an entry\'s own record wins', async () => {
+    const pax = (flag: 'x' | 'g', records: Array<[string, string]>): Buffer => {
+      const data = Buffer.from(records.map(([k, v]) => paxLine(k, v)).join(''));
+      const h = Buffer.from(encodeHeader({ name: 'PaxHeader', type: 'file', size: data.length }));
+      h.write(flag, 156, 1, 'ascii');
+      fixChecksum(h);
+      return Buffer.concat([h, data, Buffer.alloc(padding(data.length))]);
+    };
+    const plain = (name: string): Buffer => encodeHeader({ name, type: 'file', size: 0, uid: 1, gid: 1, mtime: 1 });
+    const buf = Buffer.concat([
+      plain('before'),
+      // path, linkpath and size in a global header cannot describe every entry: ignored.
+      pax('g', [['uid', '3000000'], ['mtime', '-5.5'], ['path', 'everything'], ['size', '99']]),
+      plain('a'),
+      pax('x', [['uid', '7'], ['gid', '4000000']]),
+      plain('b'),
+      // An empty value undoes the global record: the ustar field counts again.
+      pax('x', [['uid', '']]),
+      plain('c'),
+      pax('g', [['gid', '9']]),
+      plain('d'),
+      Buffer.alloc(1024),
+    ]);
+    const got = await entries(buf, 100);
+    expect(got.map((e) => [e.header.name, e.header.uid, e.header.gid, e.header.mtime, e.header.size])).toEqual([
+      ['before', 1, 1, 1, 0],
+      ['a', 3_000_000, 1, -6, 0],
+      ['b', 7, 4_000_000, -6, 0],
+      ['c', 1, 1, -6, 0],
+      ['d', 3_000_000, 9, -6, 0],
+    ]);
+  });
+
+  it('a bad number in a PAX record is an error', async () => {
+    for (const [k, v] of [['uid', '-1'], ['gid', 'x'], ['size', '1e3'], ['mtime', 'soon']] as const) {
+      const data = Buffer.from(paxLine(k, v));
+      const h = Buffer.from(encodeHeader({ name: 'PaxHeader', type: 'file', size: data.length }));
+      h.write('x', 156, 1, 'ascii');
+      fixChecksum(h);
+      const buf = Buffer.concat([h, data, Buffer.alloc(padding(data.length)), encodeHeader({ name: 'f', type: 'file' }), Buffer.alloc(1024)]);
+      await expect(entries(buf)).rejects.toThrow(new RegExp(`invalid ${k} in PAX header`));
+    }
+  });
+});
+
+// ---------------------------------------------------------------- differential, against tar-stream
+
+/** A small seeded generator (mulberry32): the same entries on every run. */
+function rng(seed: number): { int: (n: number) => number; pick: <T>(xs: readonly T[]) => T } {
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { int: (n) => Math.floor(next() * n), pick: (xs) => xs[Math.floor(next() * xs.length)]! };
+}
+
+interface Generated {
+  header: TarHeader;
+  body: Buffer;
+}
+
+const IDS = [0, 1, 1000, 65_534, 0o777777, 0o777777 + 1, 0o7777777, 0o7777777 + 1, 3_000_000, 2 ** 31 - 1];
+const MTIMES = [0, 1, 1_700_000_000, 0o77777777777, 0o77777777777 + 1, 2 ** 40, -1, -86_400 * 400];
+const SEGMENT_CHARS = ['a', 'b', 'z', '0', '9', '_', '-', '.', ' ', 'é', 'ü', '日', '本', '🚀'];
+
+/** A path of about `bytes` bytes (UTF-8), `/`-separated or not, unique through `id`. */
+function genPath(r: ReturnType<typeof rng>, id: number, bytes: number, slashes: boolean): string {
+  let path = `e${id}`;
+  while (Buffer.byteLength(path) < bytes) {
+    const seg = Array.from({ length: 1 + r.int(slashes ? 30 : 400) }, () => r.pick(SEGMENT_CHARS)).join('');
+    path += (slashes ? '/' : '') + seg;
+  }
+  // No `.`/`..`-only parts, no trailing space or slash: names as a real tree has them.
+  return path.split('/').map((p) => (/^\.+$/.test(p) ? `${p}x` : p)).join('/').replace(/ +$/, 'x');
+}
+
+function generate(seed: number, count: number): Generated[] {
+  const r = rng(seed);
+  const out: Generated[] = [];
+  for (let i = 0; i < count; i++) {
+    const type = r.pick(['file', 'file', 'directory', 'symlink', 'link'] as const);
+    const length = r.pick([5, 20, 99, 100, 101, 150, 254, 255, 256, 400]);
+    const name = genPath(r, i, length, r.int(4) !== 0);
+    const linkname = type === 'symlink' || type === 'link' ? genPath(r, i, r.pick([3, 50, 100, 101, 300]), r.int(2) === 0) : '';
+    const body = type === 'file' ? Buffer.from(Array.from({ length: r.pick([0, 1, 511, 512, 513, r.int(3000)]) }, () => r.int(256))) : Buffer.alloc(0);
+    const id = (): number => (r.int(3) === 0 ? r.int(2 ** 31) : r.pick(IDS));
+    const header: TarHeader = {
+      name,
+      type,
+      size: body.length,
+      mode: r.int(0o10000),
+      mtime: r.int(3) === 0 ? r.int(2 ** 34) : r.pick(MTIMES),
+      uid: id(),
+      gid: id(),
+      linkname,
+    };
+    out.push({ header, body });
+  }
+  return out;
+}
+
+type TarStreamHeader = Partial<tarStream.Header> & { name: string; pax?: Record<string, string> | null };
+
+/**
+ * tar-stream's extract applies PAX `path`, `linkpath` and `size` and hands the other records
+ * over in `header.pax`, for the caller to apply: done here, as any consumer of it would.
+ */
+async function readWithTarStream(buf: Buffer): Promise<Generated[]> {
+  const ex = tarStream.extract();
+  ex.end(buf);
+  const out: Generated[] = [];
+  for await (const entry of ex) {
+    const h = entry.header as TarStreamHeader;
+    const parts: Buffer[] = [];
+    for await (const c of entry) parts.push(c as Buffer);
+    const pax = h.pax ?? {};
+    const type = h.type;
+    if (type !== 'file' && type !== 'directory' && type !== 'symlink' && type !== 'link') throw new Error(`unexpected type ${String(type)}`);
+    out.push({
+      header: {
+        name: h.name.replace(/\/+$/, ''),
+        type,
+        size: h.size ?? 0,
+        mode: h.mode ?? 0,
+        mtime: pax.mtime !== undefined ? Math.floor(Number(pax.mtime)) : h.mtime!.getTime() / 1000,
+        uid: pax.uid !== undefined ? Number(pax.uid) : (h.uid ?? 0),
+        gid: pax.gid !== undefined ? Number(pax.gid) : (h.gid ?? 0),
+        linkname: h.linkname ?? '',
+      },
+      body: Buffer.concat(parts),
+    });
+  }
+  return out;
+}
+
+/** tar-stream's pack; it has no PAX record of its own for a uid or gid above its 6 octal digits, so they are given. */
+async function writeWithTarStream(gen: Generated[]): Promise<Buffer> {
+  const pack = tarStream.pack();
+  for (const { header: h, body } of gen) {
+    const pax: Record<string, string> = {};
+    if (h.uid > 0o777777) pax.uid = String(h.uid);
+    if (h.gid > 0o777777) pax.gid = String(h.gid);
+    const header: TarStreamHeader = { name: h.name, type: h.type === 'other' ? 'file' : h.type, mode: h.mode, mtime: new Date(h.mtime * 1000), uid: h.uid, gid: h.gid, size: h.size, ...(h.linkname !== '' ? { linkname: h.linkname } : {}), ...(Object.keys(pax).length > 0 ? { pax } : {}) };
+    if (h.type === 'file') pack.entry(header, body);
+    else pack.entry(header);
+  }
+  pack.finalize();
+  const parts: Buffer[] = [];
+  for await (const c of pack) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+async function readWithOurs(buf: Buffer, chunk: number): Promise<Generated[]> {
+  const out: Generated[] = [];
+  for await (const e of readTar(pieces(buf, chunk))) out.push({ header: e.header, body: await collect(e.body) });
+  return out;
+}
+
+describe('tar, differential against tar-stream (generated entries)', () => {
+  const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
+
+  it.each(seeds)('seed %i: what we write, tar-stream reads back as written', async (seed) => {
+    const gen = generate(seed, 60);
+    const buf = await collect(writeTar(gen.map(({ header, body }) => ({ header, body }))));
+    expect(await readWithTarStream(buf)).toEqual(gen);
+  });
+
+  it.each(seeds)('seed %i: what tar-stream writes, we read back as written, and as tar-stream reads it', async (seed) => {
+    const gen = generate(seed + 100, 60);
+    const buf = await writeWithTarStream(gen);
+    const ours = await readWithOurs(buf, 1 + rng(seed).int(2000));
+    expect(ours).toEqual(gen);
+    expect(ours).toEqual(await readWithTarStream(buf));
+  });
+
+  it('the generator covers what it should (long and UTF-8 names, ids and mtimes past the fields, every type)', () => {
+    const all = seeds.flatMap((s) => [...generate(s, 60), ...generate(s + 100, 60)]).map((g) => g.header);
+    expect(all.some((h) => Buffer.byteLength(h.name) > 255 && !h.name.includes('/'))).toBe(true);
+    expect(all.some((h) => Buffer.byteLength(h.name) > 255 && h.name.includes('/'))).toBe(true);
+    expect(all.some((h) => Buffer.byteLength(h.linkname) > 100)).toBe(true);
+    expect(all.some((h) => Buffer.byteLength(h.name) !== h.name.length)).toBe(true);
+    expect(all.some((h) => h.uid === 3_000_000)).toBe(true);
+    expect(all.some((h) => h.gid === 2 ** 31 - 1)).toBe(true);
+    expect(all.some((h) => h.mtime < 0)).toBe(true);
+    expect(all.some((h) => h.mtime > 0o77777777777)).toBe(true);
+    expect(new Set(all.map((h) => h.type))).toEqual(new Set(['file', 'directory', 'symlink', 'link']));
+  });
+
+  it('a size of 8 GiB or more: a PAX record from us, base-256 from tar-stream; each reads the other (headers only)', async () => {
+    const size = 0o77777777777 + 1 + 12_345;
+    const first = async <T>(it: AsyncIterable<T>): Promise<T> => {
+      for await (const x of it) return x;
+      throw new Error('no entry');
+    };
+    // Ours -> tar-stream: only the header blocks; the entry shows before its body.
+    const ex = tarStream.extract();
+    ex.write(encodeHeader({ name: 'huge', type: 'file', size }));
+    const theirs = await first(ex);
+    expect([theirs.header.name, theirs.header.size]).toEqual(['huge', size]);
+    ex.destroy();
+    // tar-stream -> ours.
+    const pack = tarStream.pack();
+    pack.entry({ name: 'huge', type: 'file', size, mtime: new Date(0) });
+    const head = await first(pack);
+    const e = await first(readTar((async function* () { yield head; })()));
+    expect([e.header.name, e.header.size]).toEqual(['huge', size]);
+    pack.destroy();
+  });
+});
+
+function paxLine(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let len = Buffer.byteLength(body) + 1;
+  while (String(len).length + Buffer.byteLength(body) !== len) len++;
+  return `${len}${body}`;
 }
