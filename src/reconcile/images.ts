@@ -14,7 +14,11 @@
  * missing, with `--build` or `pull_policy: build`), and `dockerfile_inline` cannot go with it.
  */
 import type { Service } from '../model/project.js';
+import { isRemoteContext } from '../model/service.js';
 import type { BuildSpec } from './plan.js';
+
+/** Moved to model/service.ts; re-exported for the callers outside this helper's files. */
+export { isRemoteContext };
 
 export type PullMode = 'always' | 'missing' | 'never';
 /** `auto`: build a missing image; `always`: `--build`; `never`: `--no-build`. */
@@ -98,15 +102,6 @@ export function buildSpec(svc: Service, ref: string, opts: ImageOptions): BuildS
   const platform = typeof svc.platform === 'string' ? svc.platform : undefined;
   if (platform !== undefined) spec.platform = platform;
   return spec;
-}
-
-/**
- * A build context given as a URL or git address (`https://host/repo.git#ref:dir`, `git://...`,
- * `git@host:repo.git`, `github.com/owner/repo`, `http://host/ctx.tar.gz`): not a local folder,
- * the engine fetches it. The one definition: the loader keeps these as written.
- */
-export function isRemoteContext(context: string): boolean {
-  return /^[a-z]+:\/\//i.test(context) || context.startsWith('git@') || context.startsWith('github.com/');
 }
 
 /**
