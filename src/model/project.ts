@@ -324,41 +324,56 @@ export interface Service {
   extensions?: Record<string, unknown>;
 }
 
-export interface NetworkConfig {
+/**
+ * A top-level network as written (the loader adds `name` and turns the legacy `external: {name}`
+ * and `external: "true"|"false"` into a boolean).
+ *
+ * Not yet as the loader leaves them (issue 13 follow-up; normalising them in config/finalize.ts
+ * changes network config hashes): `labels` may be a `["K=V"]` list, `driver_opts` values numbers,
+ * and `internal`/`attachable`/`enable_ipv6` the strings "true"/"false" (interpolated). The same
+ * holds for volumes, secrets and configs.
+ */
+export type NetworkConfig = {
   name: string;
   driver?: string;
   driver_opts?: Record<string, string>;
   ipam?: {
     driver?: string;
-    config?: Array<{ subnet?: string; ip_range?: string; gateway?: string; aux_addresses?: Record<string, string> }>;
+    config?: Array<{ subnet?: string; ip_range?: string; gateway?: string; aux_addresses?: Record<string, string> } & XKeys>;
     options?: Record<string, string>;
-  };
+  } & XKeys;
   external?: boolean;
   internal?: boolean;
+  enable_ipv4?: boolean | string;
   enable_ipv6?: boolean;
   attachable?: boolean;
   labels?: Record<string, string>;
-  mtu?: number;
-  [key: string]: unknown;
-}
+  mtu?: number | string;
+  /** tsfig overlay networks: the VXLAN id (derived when absent). */
+  vni?: number | string;
+} & XKeys;
 
-export interface VolumeConfig {
+/** A top-level volume as written (`name` added, `external` as for networks). */
+export type VolumeConfig = {
   name: string;
   driver?: string;
   driver_opts?: Record<string, string>;
   external?: boolean;
   labels?: Record<string, string>;
-  [key: string]: unknown;
-}
+} & XKeys;
 
-export interface FileObjectConfig {
+/** A top-level secret or config as written (`name` added, `file` made absolute). */
+export type FileObjectConfig = {
   name: string;
   file?: string;
   environment?: string;
   content?: string;
   external?: boolean;
-  [key: string]: unknown;
-}
+  labels?: ListOrDict;
+  driver?: string;
+  driver_opts?: Record<string, string | number>;
+  template_driver?: string;
+} & XKeys;
 
 export interface HostConfig {
   name: string;

@@ -42,13 +42,13 @@ export type ImageDecision = { action: 'none' } | { action: 'pull'; cause: string
 
 /** The pull policy in force: `--pull`, else the service's, else `missing`. */
 export function pullPolicy(svc: Service, opts: Pick<ImageOptions, 'pull'>): 'always' | 'missing' | 'never' | 'build' {
-  const p = opts.pull ?? (typeof svc.pull_policy === 'string' ? svc.pull_policy : undefined);
+  const p = opts.pull ?? svc.pull_policy;
   if (p === 'always' || p === 'never' || p === 'build') return p;
   return 'missing';
 }
 
 export function imageDecision(svc: Service, ref: string, present: boolean, host: string, opts: ImageOptions): ImageDecision {
-  const own = typeof svc.pull_policy === 'string' ? svc.pull_policy : undefined;
+  const own = svc.pull_policy;
   if (svc.build !== undefined) {
     if (opts.build === 'never') {
       return present ? { action: 'none' } : { action: 'error', message: `service ${svc.name} needs its image ${ref} built, and --no-build forbids it: build it first (tsfig build ${svc.name}), or drop --no-build` };
@@ -87,7 +87,7 @@ export function buildSpec(svc: Service, ref: string, opts: ImageOptions): BuildS
   };
   for (const [k, v] of Object.entries(b.args ?? {})) put(k, v);
   for (const [k, v] of Object.entries(opts.buildArgs ?? {})) put(k, v);
-  const extraTags = Array.isArray(b.tags) ? (b.tags as unknown[]).filter((t): t is string => typeof t === 'string') : [];
+  const extraTags = b.tags ?? [];
   const spec: BuildSpec = { context: b.context, tags: [ref, ...extraTags.filter((t) => t !== ref)], args };
   if (b.dockerfile_inline !== undefined) spec.dockerfileInline = b.dockerfile_inline;
   else if (b.dockerfile !== undefined) spec.dockerfile = b.dockerfile;
@@ -99,8 +99,7 @@ export function buildSpec(svc: Service, ref: string, opts: ImageOptions): BuildS
   if (b.cache_from !== undefined && b.cache_from.length > 0) spec.cacheFrom = [...b.cache_from];
   if (b.no_cache === true || opts.noCache === true) spec.noCache = true;
   if (b.pull === true || opts.pullBaseImages === true) spec.pull = true;
-  const platform = typeof svc.platform === 'string' ? svc.platform : undefined;
-  if (platform !== undefined) spec.platform = platform;
+  if (svc.platform !== undefined) spec.platform = svc.platform;
   return spec;
 }
 
