@@ -138,6 +138,17 @@ function rich() {
   return r.project!;
 }
 
+describe('x-* keys of a service', () => {
+  it('are in extensions (of the service and of its build), not among the typed keys', () => {
+    const web = rich().services.web!;
+    expect(web.extensions).toEqual({ 'x-team': { owner: 'web' }, 'x-tier': 'front' });
+    expect(web.build?.extensions).toEqual({ 'x-build-note': 'kept' });
+    expect(Object.keys(web).filter((k) => k.startsWith('x-'))).toEqual([]);
+    expect(Object.keys(web.build!).filter((k) => k.startsWith('x-'))).toEqual([]);
+    expect(rich().services.db!.extensions).toBeUndefined();
+  });
+});
+
 describe('the config hash of a rich service', () => {
   it('is the value it had before the model was typed', () => {
     const p = rich();
