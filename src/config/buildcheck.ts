@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Project } from '../model/project.js';
-import { isRemoteContext } from '../reconcile/images.js';
+import { isRemoteContext } from '../model/service.js';
 import { diag, type Diagnostic } from './diagnostics.js';
 import { checkRegularFile } from './readfile.js';
 import { isTree, keyLoc, valueLoc, type Tree } from './tree.js';

@@ -5,7 +5,7 @@
  * right directory and every error points at the right line.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { isRemoteContext } from '../reconcile/images.js';
+import { isRemoteContext } from '../model/service.js';
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
 import { envFileToMap, parseEnvFile } from './envfile.js';
 import { readDiagnostic, readRegularFile } from './readfile.js';

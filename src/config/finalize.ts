@@ -4,7 +4,7 @@
  */
 import { basename, isAbsolute, resolve } from 'node:path';
 import { Graph, serviceEdges, type Edge } from '../graph/graph.js';
-import type { FileObjectConfig, HostConfig, NetworkConfig, Project, Service, VolumeConfig } from '../model/project.js';
+import type { BuildConfig, FileObjectConfig, HostConfig, NetworkConfig, Project, Service, VolumeConfig } from '../model/project.js';
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
 import { isValidProjectName, normalizeProjectName } from './discover.js';
 import { suggest } from './suggest.js';
@@ -253,10 +253,23 @@ function hostsOf(v: unknown, dir: string, diagnostics: Diagnostic[]): Record<str
   return out;
 }
 
-/** A canonical service tree as a typed Service (defaults for absent lists and maps). */
+/** A map without its `x-*` keys, and those keys apart (undefined when there are none). */
+function splitExtensions(raw: Tree): { rest: Record<string, unknown>; extensions?: Record<string, unknown> } {
+  const rest: Record<string, unknown> = dict();
+  const extensions: Record<string, unknown> = dict();
+  for (const [k, v] of Object.entries(raw)) (k.startsWith('x-') ? extensions : rest)[k] = v;
+  return Object.keys(extensions).length > 0 ? { rest, extensions } : { rest };
+}
+
+/**
+ * A canonical service tree as a typed Service (defaults for absent lists and maps; the `x-*`
+ * keys of the service and of its build in `extensions`). The tree is schema-valid and canonical,
+ * so its keys have the types `Service` gives them.
+ */
 function toService(name: string, raw: Tree): Service {
+  const { rest, extensions } = splitExtensions(raw);
   const svc: Service = {
-    ...(raw as Record<string, unknown>),
+    ...(rest as unknown as Service),
     name,
     environment: (raw.environment as Record<string, string | null>) ?? {},
     labels: (raw.labels as Record<string, string>) ?? {},
@@ -270,5 +283,10 @@ function toService(name: string, raw: Tree): Service {
     profiles: ((raw.profiles as unknown[]) ?? []).map(String),
   };
   if (raw.networks === undefined) delete svc.networks;
+  if (extensions !== undefined) svc.extensions = extensions;
+  if (isTree(raw.build)) {
+    const build = splitExtensions(raw.build);
+    svc.build = { ...(build.rest as unknown as BuildConfig), ...(build.extensions !== undefined ? { extensions: build.extensions } : {}) };
+  }
   return svc;
 }

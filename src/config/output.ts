@@ -5,7 +5,7 @@
  */
 import { Document, parse, visit } from 'yaml';
 import type { Project, Service } from '../model/project.js';
-import { isSecretEnv } from '../model/hash.js';
+import { isSecretEnv, serviceEntries } from '../model/hash.js';
 import { formatDuration } from './shortsyntax.js';
 import { dict } from '../model/dict.js';
 
@@ -40,7 +40,7 @@ function isEmpty(v: unknown): boolean {
 
 export function serviceToCanonical(svc: Service, opts: OutputOptions = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(svc)) {
+  for (const [k, v] of serviceEntries(svc)) {
     if (INTERNAL.has(k)) continue;
     if (k === 'networks') {
       out[k] = v; // `{default: null}` is meaningful
@@ -63,6 +63,11 @@ export function serviceToCanonical(svc: Service, opts: OutputOptions = {}): Reco
         const h: Record<string, unknown> = { ...svc.healthcheck };
         for (const d of DURATIONS) if (typeof h[d] === 'number') h[d] = formatDuration(h[d] as number);
         out[k] = h;
+        break;
+      }
+      case 'build': {
+        const { extensions, ...build } = svc.build!;
+        out[k] = { ...build, ...extensions };
         break;
       }
       case 'stop_grace_period':

@@ -16,21 +16,17 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsfigError } from '../errors.js';
+import { DOCKER_HUB, DOCKER_HUB_AUTH_SERVER, registryOfText } from '../model/imageref.js';
 import type { RegistryAuth } from './engine.js';
 
 /** Docker Hub's key in `auths` (and the server address its helpers know). */
-export const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
-const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+export const DOCKER_HUB_SERVER = DOCKER_HUB_AUTH_SERVER;
+const DOCKER_HUB_NAMES = new Set([DOCKER_HUB, 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
 
-/** The registry of an image reference: `docker.io` unless the first part names a host. */
+/** The registry of an image reference: `docker.io` unless the first part names a host (Docker Hub's other names are `docker.io` too). */
 export function registryOf(ref: string): string {
-  const slash = ref.indexOf('/');
-  if (slash < 0) return 'docker.io';
-  const first = ref.slice(0, slash);
-  if (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase()) {
-    return DOCKER_HUB_NAMES.has(first) ? 'docker.io' : first;
-  }
-  return 'docker.io';
+  const registry = registryOfText(ref);
+  return DOCKER_HUB_NAMES.has(registry) ? DOCKER_HUB : registry;
 }
 
 /** `https://host:5000/v2/` -> `host:5000` (how the CLI compares `auths` keys). */
@@ -38,7 +34,7 @@ export function hostnameOf(server: string): string {
   let s = server.replace(/^https?:\/\//i, '');
   const slash = s.indexOf('/');
   if (slash >= 0) s = s.slice(0, slash);
-  return DOCKER_HUB_NAMES.has(s) ? 'docker.io' : s;
+  return DOCKER_HUB_NAMES.has(s) ? DOCKER_HUB : s;
 }
 
 interface ConfigFile {
@@ -130,7 +126,7 @@ export class Credentials {
   /** The `auths` entry of a registry (keys compared as hostnames, as the CLI does). */
   private fromFile(registry: string): RegistryAuth | undefined {
     const auths = this.file().auths ?? {};
-    const server = registry === 'docker.io' ? DOCKER_HUB_SERVER : registry;
+    const server = registry === DOCKER_HUB ? DOCKER_HUB_SERVER : registry;
     const key = Object.keys(auths).find((k) => k === server) ?? Object.keys(auths).find((k) => hostnameOf(k) === registry);
     if (key === undefined) return undefined;
     const e = auths[key] ?? {};
@@ -160,7 +156,7 @@ export class Credentials {
   }
 
   private async fromHelper(helper: string, registry: string): Promise<RegistryAuth | undefined> {
-    const server = registry === 'docker.io' ? DOCKER_HUB_SERVER : registry;
+    const server = registry === DOCKER_HUB ? DOCKER_HUB_SERVER : registry;
     let out: string;
     try {
       out = await this.run(helper, 'get', server);

@@ -84,7 +84,7 @@ function sharedWith(s: Service): string[] {
   for (const v of s.volumes_from) {
     if (!v.startsWith('container:')) out.add(v.split(':')[0] ?? v);
   }
-  for (const key of ['network_mode', 'ipc', 'pid']) {
+  for (const key of ['network_mode', 'ipc', 'pid'] as const) {
     const mode = s[key];
     if (typeof mode === 'string' && mode.startsWith('service:')) out.add(mode.slice('service:'.length));
   }

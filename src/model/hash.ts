@@ -19,10 +19,19 @@ export function stableJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }
 
+/**
+ * The service's keys as the file has them: its `x-*` keys (kept in `extensions`) among the
+ * others, as they were before the model was typed; the hash and `tsfig config` see this shape.
+ */
+export function serviceEntries(svc: Service): Array<[string, unknown]> {
+  const { extensions, ...rest } = svc;
+  return [...Object.entries(rest), ...Object.entries(extensions ?? {})];
+}
+
 /** What the config hash covers: the service minus what never causes a recreate. */
 export function hashInput(svc: Service): Record<string, unknown> {
   const input: Record<string, unknown> = dict();
-  for (const [k, v] of Object.entries(svc)) if (!EXCLUDED.has(k)) input[k] = v;
+  for (const [k, v] of serviceEntries(svc)) if (!EXCLUDED.has(k)) input[k] = v;
   if (input.deploy && typeof input.deploy === 'object') {
     const { replicas: _replicas, ...rest } = input.deploy as Record<string, unknown>;
     input.deploy = rest;

@@ -14,7 +14,11 @@
  * missing, with `--build` or `pull_policy: build`), and `dockerfile_inline` cannot go with it.
  */
 import type { Service } from '../model/project.js';
+import { isRemoteContext } from '../model/service.js';
 import type { BuildSpec } from './plan.js';
+
+/** Moved to model/service.ts; re-exported for the callers outside this helper's files. */
+export { isRemoteContext };
 
 export type PullMode = 'always' | 'missing' | 'never';
 /** `auto`: build a missing image; `always`: `--build`; `never`: `--no-build`. */
@@ -38,13 +42,13 @@ export type ImageDecision = { action: 'none' } | { action: 'pull'; cause: string
 
 /** The pull policy in force: `--pull`, else the service's, else `missing`. */
 export function pullPolicy(svc: Service, opts: Pick<ImageOptions, 'pull'>): 'always' | 'missing' | 'never' | 'build' {
-  const p = opts.pull ?? (typeof svc.pull_policy === 'string' ? svc.pull_policy : undefined);
+  const p = opts.pull ?? svc.pull_policy;
   if (p === 'always' || p === 'never' || p === 'build') return p;
   return 'missing';
 }
 
 export function imageDecision(svc: Service, ref: string, present: boolean, host: string, opts: ImageOptions): ImageDecision {
-  const own = typeof svc.pull_policy === 'string' ? svc.pull_policy : undefined;
+  const own = svc.pull_policy;
   if (svc.build !== undefined) {
     if (opts.build === 'never') {
       return present ? { action: 'none' } : { action: 'error', message: `service ${svc.name} needs its image ${ref} built, and --no-build forbids it: build it first (tsfig build ${svc.name}), or drop --no-build` };
@@ -83,7 +87,7 @@ export function buildSpec(svc: Service, ref: string, opts: ImageOptions): BuildS
   };
   for (const [k, v] of Object.entries(b.args ?? {})) put(k, v);
   for (const [k, v] of Object.entries(opts.buildArgs ?? {})) put(k, v);
-  const extraTags = Array.isArray(b.tags) ? (b.tags as unknown[]).filter((t): t is string => typeof t === 'string') : [];
+  const extraTags = b.tags ?? [];
   const spec: BuildSpec = { context: b.context, tags: [ref, ...extraTags.filter((t) => t !== ref)], args };
   if (b.dockerfile_inline !== undefined) spec.dockerfileInline = b.dockerfile_inline;
   else if (b.dockerfile !== undefined) spec.dockerfile = b.dockerfile;
@@ -95,18 +99,8 @@ export function buildSpec(svc: Service, ref: string, opts: ImageOptions): BuildS
   if (b.cache_from !== undefined && b.cache_from.length > 0) spec.cacheFrom = [...b.cache_from];
   if (b.no_cache === true || opts.noCache === true) spec.noCache = true;
   if (b.pull === true || opts.pullBaseImages === true) spec.pull = true;
-  const platform = typeof svc.platform === 'string' ? svc.platform : undefined;
-  if (platform !== undefined) spec.platform = platform;
+  if (svc.platform !== undefined) spec.platform = svc.platform;
   return spec;
-}
-
-/**
- * A build context given as a URL or git address (`https://host/repo.git#ref:dir`, `git://...`,
- * `git@host:repo.git`, `github.com/owner/repo`, `http://host/ctx.tar.gz`): not a local folder,
- * the engine fetches it. The one definition: the loader keeps these as written.
- */
-export function isRemoteContext(context: string): boolean {
-  return /^[a-z]+:\/\//i.test(context) || context.startsWith('git@') || context.startsWith('github.com/');
 }
 
 /**

@@ -6,7 +6,9 @@
 import type { EndpointConfig, NetworkCreateBody, VolumeCreateBody } from '../engine/engine.js';
 import { Graph } from '../graph/graph.js';
 import { LABEL } from '../model/labels.js';
-import { containerName, defaultImageName, isAnonymousVolume, replacementName } from '../model/naming.js';
+import { withDefaultTag } from '../model/imageref.js';
+import { containerName, isAnonymousVolume, replacementName } from '../model/naming.js';
+import { hostOf, imageRef } from '../model/service.js';
 import { redactedConfig, serviceConfigHash, sha256, stableJson } from '../model/hash.js';
 import type { Project, Service } from '../model/project.js';
 import { describeChange } from './causes.js';
@@ -52,21 +54,11 @@ export interface ReconcileOptions extends ImageOptions {
   imagesDone?: boolean;
 }
 
-/** The image reference a service runs. */
-export function imageRef(project: Project, svc: Service): string {
-  return svc.image ?? defaultImageName(project.name, svc.name);
-}
+/** `busybox` -> `busybox:latest`; digests and explicit tags unchanged (the key of an image among the engine's tags). */
+export const normalizeRef = withDefaultTag;
 
-/** `busybox` -> `busybox:latest`; digests and explicit tags unchanged. */
-export function normalizeRef(ref: string): string {
-  if (ref.includes('@')) return ref;
-  const slash = ref.lastIndexOf('/');
-  return ref.slice(slash + 1).includes(':') ? ref : `${ref}:latest`;
-}
-
-export function hostOf(svc: Service): string {
-  return svc.host ?? DEFAULT_HOST;
-}
+/** Moved to model/service.ts; re-exported for the callers outside this helper's files. */
+export { hostOf, imageRef };
 
 export function scaleOf(svc: Service, opts: Pick<ReconcileOptions, 'scale'>): number {
   const fromOpt = opts.scale?.[svc.name];

@@ -27,7 +27,7 @@
  * profiles, pull_policy, scale, attach, post_start/pre_stop (exec after start / before stop).
  */
 import type { ContainerCreateBody, EndpointConfig, HostConfigBody } from '../engine/engine.js';
-import type { FileObjectConfig, Project, Service, ServiceNetwork, ServiceVolume } from '../model/project.js';
+import type { DeviceRequestConfig, FileObjectConfig, ListOrDict, Project, Service, ServiceNetwork, ServiceVolume } from '../model/project.js';
 import { parseBytes, parseDuration } from '../config/shortsyntax.js';
 import { dict } from '../model/dict.js';
 
@@ -168,63 +168,78 @@ export interface ContainerSpec {
   warnings?: string[];
 }
 
+/**
+ * Why a service cannot be made into a create body (a closed set, so callers and tests match on
+ * the code, never on the English):
+ * - `SPEC_API_VERSION`: the engine's API is older than the key needs;
+ * - `SPEC_UNSUPPORTED`: tsfig does not do this key (yet), or not with this engine backend;
+ * - `SPEC_NO_CONTAINER`: `service:x` (network_mode, ipc, pid, volumes_from) has no container to join;
+ * - `SPEC_UNDEFINED_NETWORK` / `_VOLUME` / `_SECRET` / `_CONFIG`: a reference the project does not define;
+ * - `SPEC_MISSING_SOURCE`: a mount, secret or config without a source or file;
+ * - `SPEC_CONFLICT`: keys that cannot go together (two mounts at one target, links without a
+ *   network, networks with network_mode, two MAC addresses, z/Z on a Mount);
+ * - `SPEC_INVALID_DEVICE`: a device mapping or device request that does not parse;
+ * - `SPEC_INVALID_VALUE`: another value kept as written that does not parse (sizes, rates, counts);
+ * - `SPEC_SECCOMP_PROFILE`: a seccomp profile file that cannot be read.
+ */
+export type SpecErrorCode =
+  | 'SPEC_API_VERSION'
+  | 'SPEC_UNSUPPORTED'
+  | 'SPEC_NO_CONTAINER'
+  | 'SPEC_UNDEFINED_NETWORK'
+  | 'SPEC_UNDEFINED_VOLUME'
+  | 'SPEC_UNDEFINED_SECRET'
+  | 'SPEC_UNDEFINED_CONFIG'
+  | 'SPEC_MISSING_SOURCE'
+  | 'SPEC_CONFLICT'
+  | 'SPEC_INVALID_DEVICE'
+  | 'SPEC_INVALID_VALUE'
+  | 'SPEC_SECCOMP_PROFILE';
+
+/** A service key the engine cannot be asked for: its code, the service and the key path (`volumes[0].bind.selinux`) it concerns. */
 export class SpecError extends Error {
   constructor(
-    message: string,
+    readonly code: SpecErrorCode,
+    readonly service: string,
+    /** The key under the service, as a path: `networks.front.mac_address`, `devices[2]`. */
     readonly key: string,
+    /** What is wrong, without the service and key. */
+    readonly detail: string,
   ) {
-    super(message);
+    super(`service "${service}": ${key}: ${detail}`);
     this.name = 'SpecError';
   }
 }
 
 // ---------------------------------------------------------------------------------------
-// Small helpers
+// Small helpers, for the values the loader keeps as written (numbers may still be strings)
 // ---------------------------------------------------------------------------------------
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function scalar(v: unknown): string | undefined {
+function scalar(v: string | number | boolean | null | undefined): string | undefined {
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return undefined;
 }
 
-function stringList(v: unknown): string[] | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) {
-    const s = scalar(v);
-    return s === undefined ? undefined : [s];
-  }
-  return v.map((x) => scalar(x)).filter((x): x is string => x !== undefined);
-}
-
 /** `list_or_dict` (`["a=b", "c"]` or `{a: b, c: null}`) -> a string map; null/bare is "". */
-function stringMap(v: unknown): Record<string, string> | undefined {
-  if (v === undefined || v === null) return undefined;
+function stringMap(v: ListOrDict | Record<string, string | number> | undefined): Record<string, string> | undefined {
+  if (v === undefined) return undefined;
   const out: Record<string, string> = dict();
   if (Array.isArray(v)) {
-    for (const item of v) {
-      const s = scalar(item);
-      if (s === undefined) continue;
+    for (const s of v) {
       const eq = s.indexOf('=');
       if (eq < 0) out[s] = '';
       else out[s.slice(0, eq)] = s.slice(eq + 1);
     }
     return out;
   }
-  if (isRecord(v)) {
-    for (const [k, val] of Object.entries(v)) out[k] = scalar(val) ?? '';
-    return out;
-  }
-  return undefined;
+  for (const [k, val] of Object.entries(v)) out[k] = scalar(val) ?? '';
+  return out;
 }
 
-/** Like stringMap, but a null value drops the key (logging options). */
-function optionMap(v: unknown): Record<string, string> | undefined {
-  if (!isRecord(v)) return stringMap(v);
+/** Logging options: a null value drops the key. */
+function optionMap(v: Record<string, string | number | null> | undefined): Record<string, string> | undefined {
+  if (v === undefined) return undefined;
   const out: Record<string, string> = dict();
   for (const [k, val] of Object.entries(v)) {
     const s = scalar(val);
@@ -233,7 +248,7 @@ function optionMap(v: unknown): Record<string, string> | undefined {
   return out;
 }
 
-function num(v: unknown): number | undefined {
+function num(v: number | string | undefined): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (typeof v === 'string' && v.trim() !== '') {
     const n = Number(v);
@@ -242,15 +257,11 @@ function num(v: unknown): number | undefined {
   return undefined;
 }
 
-function bool(v: unknown): boolean | undefined {
+function bool(v: boolean | string | undefined): boolean | undefined {
   if (typeof v === 'boolean') return v;
   if (v === 'true') return true;
   if (v === 'false') return false;
   return undefined;
-}
-
-function str(v: unknown): string | undefined {
-  return v === undefined || v === null ? undefined : scalar(v);
 }
 
 /** Compares Engine API versions `1.41` / `1.44`: negative, zero or positive. */
@@ -282,15 +293,15 @@ class Builder {
     this.body = { Image: input.image };
   }
 
-  fail(key: string, message: string): never {
-    throw new SpecError(`service "${this.svc.name}": ${key}: ${message}`, key);
+  fail(code: SpecErrorCode, key: string, message: string): never {
+    throw new SpecError(code, this.svc.name, key, message);
   }
 
   /** Refuses `key` when the engine's API is older than `min`. */
   needs(key: string, min: string, what = key): void {
     const api = this.input.apiVersion;
     if (api !== undefined && compareApiVersions(api, min) < 0) {
-      this.fail(key, `${what} needs Docker Engine API ${min} or newer; this engine speaks ${api}`);
+      this.fail('SPEC_API_VERSION', key, `${what} needs Docker Engine API ${min} or newer; this engine speaks ${api}`);
     }
   }
 
@@ -300,13 +311,9 @@ class Builder {
     return api !== undefined && compareApiVersions(api, '1.44') >= 0;
   }
 
-  get(key: string): unknown {
-    return this.svc[key];
-  }
-
   resolveService(key: string, service: string): string {
     const c = this.input.containerOf(service);
-    if (c === undefined || c === '') this.fail(key, `service "${service}" has no container to join; start it first`);
+    if (c === undefined || c === '') this.fail('SPEC_NO_CONTAINER', key, `service "${service}" has no container to join; start it first`);
     return c;
   }
 
@@ -323,7 +330,7 @@ class Builder {
     this.networking();
     if (Object.keys(this.host).length > 0) this.body.HostConfig = this.host;
     const spec: ContainerSpec = { name: this.input.containerName, body: this.body, extraNetworks: this.extraNetworks };
-    const platform = str(this.get('platform'));
+    const platform = this.svc.platform;
     if (platform !== undefined && platform !== '') {
       this.needs('platform', '1.41');
       spec.platform = platform;
@@ -335,13 +342,13 @@ class Builder {
   // ------------------------------------------------------------------ keys tsfig refuses
 
   unsupported(): void {
-    if (this.get('credential_spec') !== undefined) this.fail('credential_spec', 'is for Windows containers and is not supported');
-    const api = bool(this.get('use_api_socket'));
-    if (api === true) this.fail('use_api_socket', 'is not supported yet');
-    if (this.get('provider') !== undefined) this.fail('provider', 'provider services are not supported yet');
-    const models = this.get('models');
-    const hasModels = Array.isArray(models) ? models.length > 0 : isRecord(models) ? Object.keys(models).length > 0 : models !== undefined && models !== null;
-    if (hasModels) this.fail('models', 'is not supported yet');
+    const s = this.svc;
+    if (s.credential_spec !== undefined) this.fail('SPEC_UNSUPPORTED', 'credential_spec', 'is for Windows containers and is not supported');
+    if (bool(s.use_api_socket) === true) this.fail('SPEC_UNSUPPORTED', 'use_api_socket', 'is not supported yet');
+    if (s.provider !== undefined) this.fail('SPEC_UNSUPPORTED', 'provider', 'provider services are not supported yet');
+    const models = s.models;
+    const hasModels = Array.isArray(models) ? models.length > 0 : models !== undefined && Object.keys(models).length > 0;
+    if (hasModels) this.fail('SPEC_UNSUPPORTED', 'models', 'is not supported yet');
   }
 
   // ------------------------------------------------------------------ Config
@@ -352,24 +359,18 @@ class Builder {
     if (s.command !== undefined && s.command !== null) b.Cmd = [...s.command];
     // [] clears the image's entrypoint: the engine only falls back to it when the field is null.
     if (s.entrypoint !== undefined && s.entrypoint !== null) b.Entrypoint = [...s.entrypoint];
-    const simple: Array<[string, 'WorkingDir' | 'User' | 'Hostname' | 'Domainname' | 'StopSignal']> = [
-      ['working_dir', 'WorkingDir'],
-      ['user', 'User'],
-      ['hostname', 'Hostname'],
-      ['domainname', 'Domainname'],
-      ['stop_signal', 'StopSignal'],
+    const simple: Array<[string | undefined, 'WorkingDir' | 'User' | 'Hostname' | 'Domainname' | 'StopSignal']> = [
+      [s.working_dir, 'WorkingDir'],
+      [s.user, 'User'],
+      [s.hostname, 'Hostname'],
+      [s.domainname, 'Domainname'],
+      [s.stop_signal, 'StopSignal'],
     ];
-    for (const [key, field] of simple) {
-      const v = str(this.get(key));
-      if (v !== undefined && v !== '') b[field] = v;
-    }
+    for (const [v, field] of simple) if (v !== undefined && v !== '') b[field] = v;
     b.Labels = { ...s.labels, ...this.input.labels };
-    const tty = bool(this.get('tty'));
-    if (tty !== undefined) b.Tty = tty;
-    const stdin = bool(this.get('stdin_open'));
-    if (stdin !== undefined) b.OpenStdin = stdin;
-    const grace = num(this.get('stop_grace_period'));
-    if (grace !== undefined) b.StopTimeout = Math.trunc(grace / 1e9);
+    if (s.tty !== undefined) b.Tty = s.tty;
+    if (s.stdin_open !== undefined) b.OpenStdin = s.stdin_open;
+    if (s.stop_grace_period !== undefined) b.StopTimeout = Math.trunc(s.stop_grace_period / 1e9);
   }
 
   environment(): void {
@@ -383,7 +384,7 @@ class Builder {
   ports(): void {
     const exposed: Record<string, Record<string, never>> = {};
     for (const raw of this.svc.expose) {
-      for (const p of expandExpose(String(raw), (m) => this.fail('expose', m))) exposed[p] = {};
+      for (const p of expandExpose(raw, (m) => this.fail('SPEC_INVALID_VALUE', 'expose', m))) exposed[p] = {};
     }
     const bindings: NonNullable<HostConfigBody['PortBindings']> = {};
     for (const p of this.svc.ports) {
@@ -426,12 +427,12 @@ class Builder {
     const binds: string[] = [];
     const mounts: Array<Record<string, unknown>> = [];
     const targets = new Set<string>();
-    const driver = str(this.get('volume_driver'));
+    const driver = this.svc.volume_driver;
     if (driver !== undefined && driver !== '') this.host.VolumeDriver = driver;
 
     this.svc.volumes.forEach((v, i) => {
       const key = `volumes[${i}]`;
-      if (targets.has(v.target)) this.fail(key, `two volumes are mounted at ${v.target}`);
+      if (targets.has(v.target)) this.fail('SPEC_CONFLICT', key, `two volumes are mounted at ${v.target}`);
       targets.add(v.target);
       const bind = this.mountOf(v, key, driver);
       if (typeof bind === 'string') binds.push(bind);
@@ -448,7 +449,7 @@ class Builder {
     }
 
     const tmpfs: Record<string, string> = {};
-    for (const t of stringList(this.get('tmpfs')) ?? []) {
+    for (const t of this.svc.tmpfs ?? []) {
       const colon = t.indexOf(':');
       const path = colon < 0 ? t : t.slice(0, colon);
       tmpfs[path] = colon < 0 ? '' : t.slice(colon + 1);
@@ -476,7 +477,7 @@ class Builder {
     const readOnly = v.read_only === true;
     switch (v.type) {
       case 'bind': {
-        if (v.source === undefined || v.source === '') this.fail(key, `bind mount at ${v.target} has no source`);
+        if (v.source === undefined || v.source === '') this.fail('SPEC_MISSING_SOURCE', key, `bind mount at ${v.target} has no source`);
         if (v.volume?.nocopy === true || v.volume?.subpath !== undefined) this.warnings.push(`${key}: volume options do not apply to a bind mount; ignored`);
         if (v.bind?.create_host_path !== false) {
           // Binds: the engine creates a missing host path (docker run -v).
@@ -486,7 +487,7 @@ class Builder {
           return `${v.source}:${v.target}:${opts.join(',')}`;
         }
         if (v.bind.selinux !== undefined) {
-          this.fail(`${key}.bind.selinux`, 'SELinux relabelling (z/Z) needs bind.create_host_path: true (the engine relabels only Binds)');
+          this.fail('SPEC_CONFLICT', `${key}.bind.selinux`, 'SELinux relabelling (z/Z) needs bind.create_host_path: true (the engine relabels only Binds)');
         }
         const m: Record<string, unknown> = { Type: 'bind', Source: v.source, Target: v.target };
         if (readOnly) m.ReadOnly = true;
@@ -498,7 +499,7 @@ class Builder {
         const m: Record<string, unknown> = { Type: 'volume' };
         if (v.source !== undefined && v.source !== '') {
           const def = this.input.project.volumes[v.source];
-          if (def === undefined) this.fail(key, `the volume "${v.source}" is not defined in the project`);
+          if (def === undefined) this.fail('SPEC_UNDEFINED_VOLUME', key, `the volume "${v.source}" is not defined in the project`);
           m.Source = def.name;
         } else {
           const reuse = this.input.anonymousVolumes?.[v.target];
@@ -545,25 +546,26 @@ class Builder {
   }
 
   fileObjectMounts(kind: 'secrets' | 'configs'): Array<{ source: string; target: string }> {
-    const refs = this.get(kind);
-    if (!Array.isArray(refs)) return [];
+    const refs = this.svc[kind] ?? [];
     const base = kind === 'secrets' ? '/run/secrets/' : '/';
     const defs: Record<string, FileObjectConfig> = this.input.project[kind];
+    const noun = kind === 'secrets' ? 'secret' : 'config';
+    const undefinedCode = kind === 'secrets' ? 'SPEC_UNDEFINED_SECRET' : 'SPEC_UNDEFINED_CONFIG';
     const out: Array<{ source: string; target: string }> = [];
-    refs.forEach((ref: unknown, i) => {
+    refs.forEach((ref, i) => {
       const key = `${kind}[${i}]`;
-      const source = isRecord(ref) ? str(ref.source) : str(ref);
-      if (source === undefined || source === '') this.fail(key, 'has no source');
+      const long = typeof ref === 'string' ? undefined : ref;
+      const source = long === undefined ? (ref as string) : long.source;
+      if (source === undefined || source === '') this.fail('SPEC_MISSING_SOURCE', key, 'has no source');
       const def = defs[source];
-      const noun = kind === 'secrets' ? 'secret' : 'config';
-      if (def === undefined) this.fail(key, `the ${noun} "${source}" is not defined in the project`);
-      if (def.external === true) this.fail(key, `the ${noun} "${source}" is external; external ${kind} need swarm and are not supported`);
-      if (def.environment !== undefined) this.fail(key, `the ${noun} "${source}" comes from environment:, which is not supported yet; use file:`);
-      if (def.content !== undefined) this.fail(key, `the ${noun} "${source}" comes from content:, which is not supported yet; use file:`);
-      if (def.file === undefined || def.file === '') this.fail(key, `the ${noun} "${source}" has no file:`);
-      const rawTarget = isRecord(ref) ? str(ref.target) : undefined;
+      if (def === undefined) this.fail(undefinedCode, key, `the ${noun} "${source}" is not defined in the project`);
+      if (def.external === true) this.fail('SPEC_UNSUPPORTED', key, `the ${noun} "${source}" is external; external ${kind} need swarm and are not supported`);
+      if (def.environment !== undefined) this.fail('SPEC_UNSUPPORTED', key, `the ${noun} "${source}" comes from environment:, which is not supported yet; use file:`);
+      if (def.content !== undefined) this.fail('SPEC_UNSUPPORTED', key, `the ${noun} "${source}" comes from content:, which is not supported yet; use file:`);
+      if (def.file === undefined || def.file === '') this.fail('SPEC_MISSING_SOURCE', key, `the ${noun} "${source}" has no file:`);
+      const rawTarget = long?.target;
       const target = rawTarget === undefined || rawTarget === '' ? base + source : rawTarget.startsWith('/') ? rawTarget : base + rawTarget;
-      if (isRecord(ref) && (ref.uid !== undefined || ref.gid !== undefined || ref.mode !== undefined)) {
+      if (long !== undefined && (long.uid !== undefined || long.gid !== undefined || long.mode !== undefined)) {
         this.warnings.push(`${key}: uid, gid and mode of a file-based ${noun} are not supported (it is bind-mounted read-only); ignored`);
       }
       out.push({ source: def.file, target });
@@ -575,7 +577,7 @@ class Builder {
     const parts = spec.split(':');
     if (parts[0] === 'container') {
       const name = parts[1];
-      if (name === undefined || name === '') this.fail('volumes_from', `"${spec}" has no container name`);
+      if (name === undefined || name === '') this.fail('SPEC_MISSING_SOURCE', 'volumes_from', `"${spec}" has no container name`);
       return parts.length > 2 ? `${name}:${parts.slice(2).join(':')}` : name;
     }
     const svc = parts[0] ?? '';
@@ -587,124 +589,88 @@ class Builder {
 
   resources(): void {
     const h = this.host;
-    const bytes = (key: string): number | undefined => {
-      const v = this.get(key);
-      if (v === undefined || v === null) return undefined;
-      return this.bytesOf(key, v);
-    };
-    const numberOf = (key: string): number | undefined => {
-      const v = this.get(key);
-      if (v === undefined || v === null) return undefined;
-      const n = num(v);
-      if (n === undefined) this.fail(key, `${JSON.stringify(v)} is not a number`);
-      return n;
-    };
-
-    const memory = bytes('mem_limit');
-    if (memory !== undefined) h.Memory = memory;
-    const swap = this.get('memswap_limit');
-    if (swap !== undefined && swap !== null) h.MemorySwap = swap === -1 || swap === '-1' ? -1 : this.bytesOf('memswap_limit', swap);
-    const reservation = bytes('mem_reservation');
-    if (reservation !== undefined) h.MemoryReservation = reservation;
-    const swappiness = numberOf('mem_swappiness');
-    if (swappiness !== undefined) h.MemorySwappiness = swappiness;
-    const oomKill = bool(this.get('oom_kill_disable'));
-    if (oomKill !== undefined) h.OomKillDisable = oomKill;
-    const shares = numberOf('cpu_shares');
-    if (shares !== undefined) h.CpuShares = shares;
-    const cpus = numberOf('cpus');
-    if (cpus !== undefined) h.NanoCpus = Math.round(cpus * 1e9);
-    const quota = numberOf('cpu_quota');
-    if (quota !== undefined) h.CpuQuota = quota;
-    const period = numberOf('cpu_period');
-    if (period !== undefined) h.CpuPeriod = period;
-    const rtRuntime = this.micros('cpu_rt_runtime');
+    const s = this.svc;
+    // Sizes are bytes and numbers are numbers already (config/canonical.ts).
+    if (s.mem_limit !== undefined) h.Memory = s.mem_limit;
+    if (s.memswap_limit !== undefined) h.MemorySwap = s.memswap_limit;
+    if (s.mem_reservation !== undefined) h.MemoryReservation = s.mem_reservation;
+    if (s.mem_swappiness !== undefined) h.MemorySwappiness = s.mem_swappiness;
+    if (s.oom_kill_disable !== undefined) h.OomKillDisable = s.oom_kill_disable;
+    if (s.cpu_shares !== undefined) h.CpuShares = s.cpu_shares;
+    if (s.cpus !== undefined) h.NanoCpus = Math.round(s.cpus * 1e9);
+    if (s.cpu_quota !== undefined) h.CpuQuota = s.cpu_quota;
+    if (s.cpu_period !== undefined) h.CpuPeriod = s.cpu_period;
+    const rtRuntime = this.micros('cpu_rt_runtime', s.cpu_rt_runtime);
     if (rtRuntime !== undefined) h.CpuRealtimeRuntime = rtRuntime;
-    const rtPeriod = this.micros('cpu_rt_period');
+    const rtPeriod = this.micros('cpu_rt_period', s.cpu_rt_period);
     if (rtPeriod !== undefined) h.CpuRealtimePeriod = rtPeriod;
-    const cpuset = str(this.get('cpuset'));
-    if (cpuset !== undefined && cpuset !== '') h.CpusetCpus = cpuset;
-    const cpuCount = numberOf('cpu_count');
-    if (cpuCount !== undefined) h.CpuCount = cpuCount;
-    const cpuPercent = numberOf('cpu_percent');
-    if (cpuPercent !== undefined) h.CpuPercent = cpuPercent;
-    const pids = numberOf('pids_limit');
-    if (pids !== undefined) h.PidsLimit = pids;
-    const shm = bytes('shm_size');
-    if (shm !== undefined) h.ShmSize = shm;
-    const cgroupParent = str(this.get('cgroup_parent'));
-    if (cgroupParent !== undefined && cgroupParent !== '') h.CgroupParent = cgroupParent;
+    if (s.cpuset !== undefined && s.cpuset !== '') h.CpusetCpus = s.cpuset;
+    if (s.cpu_count !== undefined) h.CpuCount = s.cpu_count;
+    if (s.cpu_percent !== undefined) h.CpuPercent = s.cpu_percent;
+    if (s.pids_limit !== undefined) h.PidsLimit = s.pids_limit;
+    if (s.shm_size !== undefined) h.ShmSize = s.shm_size;
+    if (s.cgroup_parent !== undefined && s.cgroup_parent !== '') h.CgroupParent = s.cgroup_parent;
 
     this.ulimits();
     this.blkio();
     this.devices();
     this.deployResources();
     this.gpus();
-    const rules = stringList(this.get('device_cgroup_rules'));
-    if (rules !== undefined && rules.length > 0) h.DeviceCgroupRules = rules;
+    const rules = s.device_cgroup_rules;
+    if (rules !== undefined && rules.length > 0) h.DeviceCgroupRules = [...rules];
   }
 
-  bytesOf(key: string, v: unknown): number {
-    if (typeof v !== 'number' && typeof v !== 'string') this.fail(key, `${JSON.stringify(v)} is not a size`);
+  /** A size kept as written (`deploy`, `blkio_config`): bytes. */
+  bytesOf(key: string, v: number | string): number {
     const r = parseBytes(v);
-    if (!r.ok) this.fail(key, r.error);
+    if (!r.ok) this.fail('SPEC_INVALID_VALUE', key, r.error);
     return r.value;
   }
 
   /** cpu_rt_runtime / cpu_rt_period: a number is microseconds, a duration is converted. */
-  micros(key: string): number | undefined {
-    const v = this.get(key);
-    if (v === undefined || v === null) return undefined;
+  micros(key: string, v: number | string | undefined): number | undefined {
+    if (v === undefined) return undefined;
     if (typeof v === 'number') return v;
-    if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v.trim());
-    if (typeof v !== 'string') this.fail(key, `${JSON.stringify(v)} is not a duration`);
+    if (/^-?\d+$/.test(v.trim())) return Number(v.trim());
     const d = parseDuration(v);
-    if (!d.ok) this.fail(key, d.error);
+    if (!d.ok) this.fail('SPEC_INVALID_VALUE', key, d.error);
     return Math.trunc(d.value / 1000);
   }
 
   ulimits(): void {
-    const u = this.get('ulimits');
-    if (!isRecord(u)) return;
+    const u = this.svc.ulimits;
+    if (u === undefined) return;
     const out: NonNullable<SpecHostConfig['Ulimits']> = [];
     for (const [name, value] of Object.entries(u)) {
-      if (isRecord(value)) {
-        const soft = num(value.soft);
-        const hard = num(value.hard);
-        if (soft === undefined || hard === undefined) this.fail(`ulimits.${name}`, 'needs soft and hard');
-        out.push({ Name: name, Soft: soft, Hard: hard });
-      } else {
-        const n = num(value);
-        if (n === undefined) this.fail(`ulimits.${name}`, `${JSON.stringify(value)} is not a number`);
-        out.push({ Name: name, Soft: n, Hard: n });
-      }
+      if (typeof value === 'number') out.push({ Name: name, Soft: value, Hard: value });
+      else out.push({ Name: name, Soft: value.soft, Hard: value.hard });
     }
     if (out.length > 0) this.host.Ulimits = out;
   }
 
   blkio(): void {
-    const b = this.get('blkio_config');
-    if (!isRecord(b)) return;
+    const b = this.svc.blkio_config;
+    if (b === undefined) return;
     const h = this.host;
     const weight = num(b.weight);
     if (weight !== undefined) h.BlkioWeight = weight;
-    if (Array.isArray(b.weight_device)) {
-      h.BlkioWeightDevice = b.weight_device.filter(isRecord).map((d, i) => {
+    if (b.weight_device !== undefined) {
+      h.BlkioWeightDevice = b.weight_device.map((d, i) => {
         const w = num(d.weight);
-        const path = str(d.path);
-        if (w === undefined || path === undefined) this.fail(`blkio_config.weight_device[${i}]`, 'needs path and weight');
+        const path = d.path;
+        if (w === undefined || path === undefined) this.fail('SPEC_INVALID_VALUE', `blkio_config.weight_device[${i}]`, 'needs path and weight');
         return { Path: path, Weight: w };
       });
     }
-    const throttle = (key: string, isBytes: boolean): ThrottleDevice[] | undefined => {
+    const throttle = (key: 'device_read_bps' | 'device_write_bps' | 'device_read_iops' | 'device_write_iops', isBytes: boolean): ThrottleDevice[] | undefined => {
       const list = b[key];
-      if (!Array.isArray(list)) return undefined;
-      return list.filter(isRecord).map((d, i) => {
-        const path = str(d.path);
+      if (list === undefined) return undefined;
+      return list.map((d, i) => {
+        const path = d.path;
         const where = `blkio_config.${key}[${i}]`;
-        if (path === undefined || d.rate === undefined || d.rate === null) this.fail(where, 'needs path and rate');
+        if (path === undefined || d.rate === undefined) this.fail('SPEC_INVALID_VALUE', where, 'needs path and rate');
         const rate = isBytes ? this.bytesOf(where, d.rate) : num(d.rate);
-        if (rate === undefined) this.fail(where, `rate ${JSON.stringify(d.rate)} is not a number`);
+        if (rate === undefined) this.fail('SPEC_INVALID_VALUE', where, `rate ${JSON.stringify(d.rate)} is not a number`);
         return { Path: path, Rate: rate };
       });
     };
@@ -719,11 +685,11 @@ class Builder {
   }
 
   devices(): void {
-    const list = this.get('devices');
-    if (!Array.isArray(list)) return;
+    const list = this.svc.devices;
+    if (list === undefined) return;
     const devices: NonNullable<SpecHostConfig['Devices']> = [];
     const cdi: string[] = [];
-    list.forEach((d: unknown, i) => {
+    list.forEach((d, i) => {
       const key = `devices[${i}]`;
       let source: string | undefined;
       let target: string | undefined;
@@ -731,19 +697,19 @@ class Builder {
       if (typeof d === 'string') {
         // docker run --device: HOST[:CONTAINER][:PERMISSIONS]; a second part of only r/w/m is the permissions.
         const parts = d.split(':');
-        if (parts.length > 3) this.fail(key, `"${d}" has too many colons; use the long syntax`);
+        if (parts.length > 3) this.fail('SPEC_INVALID_DEVICE', key, `"${d}" has too many colons; use the long syntax`);
         source = parts[0];
         if (parts.length === 2 && /^[rwm]+$/.test(parts[1] ?? '')) perms = parts[1] ?? perms;
         else if (parts.length >= 2) target = parts[1];
         if (parts.length === 3) perms = parts[2] ?? perms;
-      } else if (isRecord(d)) {
-        source = str(d.source);
-        target = str(d.target);
-        perms = str(d.permissions) ?? perms;
+      } else {
+        source = d.source;
+        target = d.target;
+        perms = d.permissions ?? perms;
       }
-      if (source === undefined || source === '') this.fail(key, 'has no source device');
+      if (source === undefined || source === '') this.fail('SPEC_INVALID_DEVICE', key, 'has no source device');
       if (target === undefined || target === '') target = source;
-      if (!/^[rwm]+$/.test(perms)) this.fail(key, `permissions "${perms}" are not a combination of r, w and m`);
+      if (!/^[rwm]+$/.test(perms)) this.fail('SPEC_INVALID_DEVICE', key, `permissions "${perms}" are not a combination of r, w and m`);
       if (source === target && CDI_NAME.test(source)) {
         cdi.push(source);
         return;
@@ -758,20 +724,19 @@ class Builder {
     (this.host.DeviceRequests ??= []).push(r);
   }
 
-  deviceRequest(key: string, d: Record<string, unknown>, extraCapability?: string): DeviceRequest {
+  deviceRequest(key: string, d: DeviceRequestConfig, extraCapability?: string): DeviceRequest {
     const r: DeviceRequest = {};
-    const driver = str(d.driver);
-    if (driver !== undefined && driver !== '') r.Driver = driver;
-    const ids = stringList(d.device_ids);
+    if (d.driver !== undefined && d.driver !== '') r.Driver = d.driver;
+    const ids = d.device_ids;
     const count = d.count;
     if (count === 'all' || count === -1 || count === '-1') r.Count = -1;
-    else if (count !== undefined && count !== null) {
+    else if (count !== undefined) {
       const n = num(count);
-      if (n === undefined) this.fail(key, `count ${JSON.stringify(count)} is not a number or "all"`);
+      if (n === undefined) this.fail('SPEC_INVALID_DEVICE', key, `count ${JSON.stringify(count)} is not a number or "all"`);
       r.Count = n;
     } else if (ids === undefined || ids.length === 0) r.Count = -1; // neither count nor ids: all devices
-    if (ids !== undefined && ids.length > 0) r.DeviceIDs = ids;
-    const caps = stringList(d.capabilities) ?? [];
+    if (ids !== undefined && ids.length > 0) r.DeviceIDs = [...ids];
+    const caps = [...(d.capabilities ?? [])];
     if (extraCapability !== undefined && !caps.includes(extraCapability)) caps.push(extraCapability);
     if (caps.length > 0) r.Capabilities = [caps];
     const options = stringMap(d.options);
@@ -780,101 +745,83 @@ class Builder {
   }
 
   deployResources(): void {
-    const deploy = this.get('deploy');
-    if (!isRecord(deploy) || !isRecord(deploy.resources)) return;
-    const { limits, reservations } = deploy.resources;
+    const resources = this.svc.deploy?.resources;
+    if (resources === undefined) return;
+    const { limits, reservations } = resources;
     const h = this.host;
-    if (isRecord(limits)) {
-      if (limits.memory !== undefined && limits.memory !== null) {
+    if (limits !== undefined) {
+      if (limits.memory !== undefined) {
         const m = this.bytesOf('deploy.resources.limits.memory', limits.memory);
         if (m !== 0) h.Memory = m;
       }
       const cpus = num(limits.cpus);
-      if (limits.cpus !== undefined && cpus === undefined) this.fail('deploy.resources.limits.cpus', `${JSON.stringify(limits.cpus)} is not a number`);
+      if (limits.cpus !== undefined && cpus === undefined) this.fail('SPEC_INVALID_VALUE', 'deploy.resources.limits.cpus', `${JSON.stringify(limits.cpus)} is not a number`);
       if (cpus !== undefined && cpus !== 0) h.NanoCpus = Math.round(cpus * 1e9);
       const pids = num(limits.pids);
       if (pids !== undefined && pids > 0) h.PidsLimit = pids;
     }
-    if (isRecord(reservations)) {
-      if (reservations.memory !== undefined && reservations.memory !== null) {
+    if (reservations !== undefined) {
+      if (reservations.memory !== undefined) {
         const m = this.bytesOf('deploy.resources.reservations.memory', reservations.memory);
         if (m !== 0) h.MemoryReservation = m;
       }
       // cpus and generic_resources reservations are swarm scheduling hints: no engine field.
-      if (Array.isArray(reservations.devices)) {
-        reservations.devices.forEach((d: unknown, i) => {
-          if (isRecord(d)) this.addDeviceRequest(this.deviceRequest(`deploy.resources.reservations.devices[${i}]`, d));
-        });
-      }
+      reservations.devices?.forEach((d, i) => this.addDeviceRequest(this.deviceRequest(`deploy.resources.reservations.devices[${i}]`, d)));
     }
   }
 
   gpus(): void {
-    const g = this.get('gpus');
-    if (g === undefined || g === null) return;
+    const g = this.svc.gpus;
+    if (g === undefined) return;
     if (g === 'all') {
       this.addDeviceRequest({ Count: -1, Capabilities: [['gpu']] });
       return;
     }
-    if (!Array.isArray(g)) this.fail('gpus', 'must be "all" or a list of device requests');
-    g.forEach((d: unknown, i) => {
-      if (isRecord(d)) this.addDeviceRequest(this.deviceRequest(`gpus[${i}]`, d, 'gpu'));
-    });
+    g.forEach((d, i) => this.addDeviceRequest(this.deviceRequest(`gpus[${i}]`, d, 'gpu')));
   }
 
   // ------------------------------------------------------------------ other HostConfig keys
 
   hostSettings(): void {
     const h = this.host;
-    const lists: Array<[string, 'CapAdd' | 'CapDrop' | 'Dns' | 'DnsSearch' | 'DnsOptions' | 'ExtraHosts' | 'GroupAdd']> = [
-      ['cap_add', 'CapAdd'],
-      ['cap_drop', 'CapDrop'],
-      ['dns', 'Dns'],
-      ['dns_search', 'DnsSearch'],
-      ['dns_opt', 'DnsOptions'],
-      ['extra_hosts', 'ExtraHosts'],
-      ['group_add', 'GroupAdd'],
+    const s = this.svc;
+    const lists: Array<[string[] | undefined, 'CapAdd' | 'CapDrop' | 'Dns' | 'DnsSearch' | 'DnsOptions' | 'ExtraHosts' | 'GroupAdd']> = [
+      [s.cap_add, 'CapAdd'],
+      [s.cap_drop, 'CapDrop'],
+      [s.dns, 'Dns'],
+      [s.dns_search, 'DnsSearch'],
+      [s.dns_opt, 'DnsOptions'],
+      [s.extra_hosts, 'ExtraHosts'],
+      [s.group_add, 'GroupAdd'],
     ];
-    for (const [key, field] of lists) {
-      const v = stringList(this.get(key));
-      if (v !== undefined && v.length > 0) h[field] = v;
-    }
+    for (const [v, field] of lists) if (v !== undefined && v.length > 0) h[field] = [...v];
     const overlayHosts = this.input.overlay?.extraHosts ?? [];
     if (overlayHosts.length > 0) h.ExtraHosts = [...(h.ExtraHosts ?? []), ...overlayHosts];
-    const flags: Array<[string, 'Privileged' | 'ReadonlyRootfs' | 'Init']> = [
-      ['privileged', 'Privileged'],
-      ['read_only', 'ReadonlyRootfs'],
-      ['init', 'Init'],
+    if (s.privileged !== undefined) h.Privileged = s.privileged;
+    if (s.read_only !== undefined) h.ReadonlyRootfs = s.read_only;
+    if (s.init !== undefined) h.Init = s.init;
+    const modes: Array<[string | undefined, 'UTSMode' | 'UsernsMode' | 'CgroupnsMode' | 'Runtime' | 'Isolation']> = [
+      [s.uts, 'UTSMode'],
+      [s.userns_mode, 'UsernsMode'],
+      [s.cgroup, 'CgroupnsMode'],
+      [s.runtime, 'Runtime'],
+      [s.isolation, 'Isolation'],
     ];
-    for (const [key, field] of flags) {
-      const v = bool(this.get(key));
-      if (v !== undefined) h[field] = v;
-    }
-    const modes: Array<[string, 'UTSMode' | 'UsernsMode' | 'CgroupnsMode' | 'Runtime' | 'Isolation']> = [
-      ['uts', 'UTSMode'],
-      ['userns_mode', 'UsernsMode'],
-      ['cgroup', 'CgroupnsMode'],
-      ['runtime', 'Runtime'],
-      ['isolation', 'Isolation'],
-    ];
-    for (const [key, field] of modes) {
-      const v = str(this.get(key));
+    for (const [v, field] of modes) {
       if (v === undefined || v === '') continue;
-      if (key === 'cgroup') this.needs('cgroup', '1.41');
+      if (field === 'CgroupnsMode') this.needs('cgroup', '1.41');
       h[field] = v;
     }
     for (const [key, field] of [['ipc', 'IpcMode'], ['pid', 'PidMode']] as const) {
-      const v = str(this.get(key));
-      if (v === undefined || v === '') continue;
+      const v = s[key];
+      if (v === undefined || v === null || v === '') continue;
       h[field] = v.startsWith('service:') ? `container:${this.resolveService(key, v.slice('service:'.length))}` : v;
     }
-    const oom = num(this.get('oom_score_adj'));
-    if (oom !== undefined) h.OomScoreAdj = oom;
-    const sysctls = stringMap(this.get('sysctls'));
-    if (sysctls !== undefined && Object.keys(sysctls).length > 0) h.Sysctls = sysctls;
-    const storage = stringMap(this.get('storage_opt'));
+    if (s.oom_score_adj !== undefined) h.OomScoreAdj = s.oom_score_adj;
+    if (s.sysctls !== undefined && Object.keys(s.sysctls).length > 0) h.Sysctls = { ...s.sysctls };
+    const storage = stringMap(s.storage_opt);
     if (storage !== undefined && Object.keys(storage).length > 0) h.StorageOpt = storage;
-    const annotations = stringMap(this.get('annotations'));
+    const annotations = stringMap(s.annotations);
     if (annotations !== undefined && Object.keys(annotations).length > 0) {
       this.needs('annotations', '1.43');
       h.Annotations = annotations;
@@ -884,7 +831,7 @@ class Builder {
   }
 
   securityOpts(): void {
-    const opts = stringList(this.get('security_opt'));
+    const opts = this.svc.security_opt;
     if (opts === undefined || opts.length === 0) return;
     const out: string[] = [];
     for (const opt of opts) {
@@ -896,19 +843,19 @@ class Builder {
       let sep = opt.indexOf('=');
       if (sep < 0 && opt !== 'no-new-privileges') {
         sep = opt.indexOf(':');
-        if (sep < 0) this.fail('security_opt', `"${opt}" is not NAME=VALUE (e.g. label=disable, seccomp=unconfined)`);
+        if (sep < 0) this.fail('SPEC_INVALID_VALUE', 'security_opt', `"${opt}" is not NAME=VALUE (e.g. label=disable, seccomp=unconfined)`);
       }
       const name = sep < 0 ? opt : opt.slice(0, sep);
       const value = sep < 0 ? '' : opt.slice(sep + 1);
       if (name === 'seccomp' && value !== 'unconfined' && value !== 'builtin') {
         const read = this.input.readFile;
-        if (read === undefined) this.fail('security_opt', `seccomp profile files ("${value}") cannot be read here`);
+        if (read === undefined) this.fail('SPEC_SECCOMP_PROFILE', 'security_opt', `seccomp profile files ("${value}") cannot be read here`);
         const path = value.startsWith('/') ? value : `${this.input.project.workingDir.replace(/\/+$/, '')}/${value}`;
         let profile: unknown;
         try {
           profile = JSON.parse(read(path));
         } catch (err) {
-          this.fail('security_opt', `cannot read the seccomp profile ${path}: ${err instanceof Error ? err.message : String(err)}`);
+          this.fail('SPEC_SECCOMP_PROFILE', 'security_opt', `cannot read the seccomp profile ${path}: ${err instanceof Error ? err.message : String(err)}`);
         }
         out.push(`seccomp=${JSON.stringify(profile)}`);
       } else {
@@ -919,9 +866,9 @@ class Builder {
   }
 
   logging(): void {
-    const l = this.get('logging');
-    if (!isRecord(l)) return;
-    const driver = str(l.driver) ?? '';
+    const l = this.svc.logging;
+    if (l === undefined) return;
+    const driver = l.driver ?? '';
     const options = optionMap(l.options);
     const cfg: NonNullable<HostConfigBody['LogConfig']> = { Type: driver };
     if (options !== undefined && Object.keys(options).length > 0) cfg.Config = options;
@@ -929,26 +876,25 @@ class Builder {
   }
 
   restart(): void {
-    const r = str(this.get('restart'));
+    const r = this.svc.restart;
     if (r !== undefined && r !== '') {
       const [name = '', count] = r.split(':');
       const policy: { Name: string; MaximumRetryCount?: number } = { Name: name === 'none' ? 'no' : name };
       if (count !== undefined && count !== '') {
-        if (name !== 'on-failure') this.fail('restart', `a retry count only applies to on-failure, not "${r}"`);
+        if (name !== 'on-failure') this.fail('SPEC_INVALID_VALUE', 'restart', `a retry count only applies to on-failure, not "${r}"`);
         const n = Number(count);
-        if (!Number.isInteger(n) || n < 0) this.fail('restart', `"${count}" is not a retry count`);
+        if (!Number.isInteger(n) || n < 0) this.fail('SPEC_INVALID_VALUE', 'restart', `"${count}" is not a retry count`);
         policy.MaximumRetryCount = n;
       }
       this.host.RestartPolicy = policy;
       return;
     }
-    const deploy = this.get('deploy');
-    if (!isRecord(deploy) || !isRecord(deploy.restart_policy)) return;
-    const p = deploy.restart_policy;
-    const condition = str(p.condition) ?? 'any';
+    const p = this.svc.deploy?.restart_policy;
+    if (p === undefined) return;
+    const condition = p.condition ?? 'any';
     const names: Record<string, string> = { none: 'no', no: 'no', 'on-failure': 'on-failure', any: 'always', always: 'always', 'unless-stopped': 'unless-stopped' };
     const name = names[condition];
-    if (name === undefined) this.fail('deploy.restart_policy.condition', `"${condition}" is not none, on-failure or any`);
+    if (name === undefined) this.fail('SPEC_INVALID_VALUE', 'deploy.restart_policy.condition', `"${condition}" is not none, on-failure or any`);
     const policy: { Name: string; MaximumRetryCount?: number } = { Name: name };
     const attempts = num(p.max_attempts);
     if (attempts !== undefined && name === 'on-failure') policy.MaximumRetryCount = attempts;
@@ -975,8 +921,8 @@ class Builder {
   }
 
   networking(): void {
-    const mode = str(this.get('network_mode'));
-    const serviceMac = str(this.get('mac_address'));
+    const mode = this.svc.network_mode;
+    const serviceMac = this.svc.mac_address;
     if (mode !== undefined && mode !== '') {
       this.networkMode(mode, serviceMac);
       return;
@@ -991,11 +937,11 @@ class Builder {
     const links = this.links();
     if (links.length > 0) {
       if (mode === 'bridge' || mode === 'default') this.host.Links = links;
-      else this.fail(this.svc.links.length > 0 ? 'links' : 'external_links', `links need a network; network_mode "${mode}" has none of its own`);
+      else this.fail('SPEC_CONFLICT', this.svc.links.length > 0 ? 'links' : 'external_links', `links need a network; network_mode "${mode}" has none of its own`);
     }
     if (serviceMac !== undefined && serviceMac !== '') this.body.MacAddress = serviceMac;
     if (this.svc.networks !== undefined && Object.keys(this.svc.networks).length > 0) {
-      this.fail('networks', 'cannot be used together with network_mode');
+      this.fail('SPEC_CONFLICT', 'networks', 'cannot be used together with network_mode');
     }
   }
 
@@ -1010,22 +956,22 @@ class Builder {
     const modern = this.multiNetworkCreate;
 
     const primaryKey = keys[0] ?? 'default';
-    const primaryMac = str(nets[primaryKey]?.mac_address);
+    const primaryMac = nets[primaryKey]?.mac_address;
     if (serviceMac !== undefined && serviceMac !== '' && primaryMac !== undefined && primaryMac !== '' && primaryMac !== serviceMac) {
-      this.fail('mac_address', `differs from networks.${primaryKey}.mac_address (${primaryMac}); give one MAC address`);
+      this.fail('SPEC_CONFLICT', 'mac_address', `differs from networks.${primaryKey}.mac_address (${primaryMac}); give one MAC address`);
     }
 
     const endpoints: Array<{ network: string; config: EndpointConfig }> = [];
     keys.forEach((key, i) => {
       const def = this.input.project.networks[key];
-      if (def === undefined) this.fail(`networks.${key}`, `the network "${key}" is not defined in the project`);
+      if (def === undefined) this.fail('SPEC_UNDEFINED_NETWORK', `networks.${key}`, `the network "${key}" is not defined in the project`);
       const cfg: ServiceNetwork | null = nets[key] ?? null;
       const ep = this.endpoint(key, cfg, links, useAliases);
-      const ov = def === undefined ? undefined : this.input.overlay?.endpoints[def.name];
+      const ov = this.input.overlay?.endpoints[def.name];
       if (ov !== undefined) ep.IPAMConfig = { ...(ep.IPAMConfig ?? {}), IPv4Address: ov.ip };
       // Overlay MACs are tsfig's (the FDB of the other hosts points at them); before API 1.44 only
       // the first network's can be set.
-      const mac = str(cfg?.mac_address) ?? (ov !== undefined && (i === 0 || modern || this.input.apiVersion === undefined) ? ov.mac : undefined);
+      const mac = cfg?.mac_address ?? (ov !== undefined && (i === 0 || modern || this.input.apiVersion === undefined) ? ov.mac : undefined);
       if (i === 0) {
         const containerMac = mac !== undefined && mac !== '' ? mac : serviceMac;
         if (containerMac !== undefined && containerMac !== '') {
@@ -1057,29 +1003,25 @@ class Builder {
     const aliases = [this.input.containerName];
     if (useAliases) {
       aliases.push(this.svc.name);
-      for (const a of stringList(cfg?.aliases) ?? []) aliases.push(a);
+      for (const a of cfg?.aliases ?? []) aliases.push(a);
     }
     const ep: EndpointConfig = { Aliases: [...new Set(aliases)] };
     if (links.length > 0) ep.Links = [...links];
     if (cfg === null) return ep;
     const ipam: NonNullable<EndpointConfig['IPAMConfig']> = {};
-    const v4 = str(cfg.ipv4_address);
-    if (v4 !== undefined && v4 !== '') ipam.IPv4Address = v4;
-    const v6 = str(cfg.ipv6_address);
-    if (v6 !== undefined && v6 !== '') ipam.IPv6Address = v6;
-    const ll = stringList(cfg.link_local_ips);
-    if (ll !== undefined && ll.length > 0) ipam.LinkLocalIPs = ll;
+    if (cfg.ipv4_address !== undefined && cfg.ipv4_address !== '') ipam.IPv4Address = cfg.ipv4_address;
+    if (cfg.ipv6_address !== undefined && cfg.ipv6_address !== '') ipam.IPv6Address = cfg.ipv6_address;
+    if (cfg.link_local_ips !== undefined && cfg.link_local_ips.length > 0) ipam.LinkLocalIPs = [...cfg.link_local_ips];
     if (Object.keys(ipam).length > 0) ep.IPAMConfig = ipam;
     const driverOpts = stringMap(cfg.driver_opts);
     if (driverOpts !== undefined && Object.keys(driverOpts).length > 0) ep.DriverOpts = driverOpts;
-    const extra = cfg as Record<string, unknown>;
-    const gw = num(extra.gw_priority);
+    const gw = num(cfg.gw_priority);
     if (gw !== undefined && gw !== 0) {
       this.needs(`networks.${key}.gw_priority`, '1.48', 'gw_priority');
       ep.GwPriority = gw;
     }
-    if (extra.interface_name !== undefined && extra.interface_name !== null) {
-      this.fail(`networks.${key}.interface_name`, 'is not supported yet');
+    if (cfg.interface_name !== undefined) {
+      this.fail('SPEC_UNSUPPORTED', `networks.${key}.interface_name`, 'is not supported yet');
     }
     return ep;
   }

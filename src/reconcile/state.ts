@@ -76,8 +76,8 @@ export interface ObservedState {
   hosts: Record<string, ObservedHost>;
 }
 
-/** The name of the host services without `host:` run on. */
-export const DEFAULT_HOST = 'default';
+/** The name of the host services without `host:` run on (model/service.ts). */
+export { DEFAULT_HOST } from '../model/service.js';
 
 /**
  * Whether a container other than `c` among `others` mounts the volume `name` (one `c` borrowed

@@ -41,7 +41,7 @@ describe('watch rules from develop.watch', () => {
       build: { context: '/w' },
       develop: {
         watch: [
-          { path: './src', action: 'sync', target: 'app', ignore: 'node_modules/', initial_sync: true },
+          { path: './src', action: 'sync', target: 'app', ignore: ['node_modules/'], initial_sync: true },
           { path: 'package.json', action: 'rebuild' },
           { path: 'conf', action: 'sync+exec', target: '/etc/app', exec: { command: 'kill -HUP 1', user: 'root', environment: { A: '1' } } },
           { path: '/abs/x', action: 'restart' },
