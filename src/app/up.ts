@@ -9,7 +9,8 @@ import { attachAfterUp, checkAttachOptions, type AttachIO, type AttachOptions } 
 import { convergeCommand } from './converge.js';
 import { backendOf, observeReachable, type AppContext } from './context.js';
 import { lockProject } from './lock.js';
-import { checkWatch, followWithWatch, type WatchRequest } from './watch.js';
+// The dev loop (chokidar) is loaded only for --watch: a no-op up stays near bare node.
+import type { WatchRequest } from './watch.js';
 
 export interface UpRequest {
   /** Services named on the command line ([] = all). */
@@ -26,14 +27,14 @@ export interface UpRequest {
 }
 
 /** Check what can be checked before anything changes (service names in flags, watch rules). */
-export function checkUp(ctx: AppContext, req: UpRequest): void {
+export async function checkUp(ctx: AppContext, req: UpRequest): Promise<void> {
   if (req.attach) checkAttachOptions(ctx, req.attach.options);
-  if (req.watch) checkWatch(ctx, req.services);
+  if (req.watch) (await import('./watch.js')).checkWatch(ctx, req.services);
 }
 
 /** up; a failure throws `ExitCode`. */
 export async function up(ctx: AppContext, req: UpRequest): Promise<void> {
-  checkUp(ctx, req);
+  await checkUp(ctx, req);
   const dryRun = req.dryRun === true || ctx.options.dryRun;
   const release = dryRun ? () => {} : await lockProject(ctx);
   try {
@@ -49,7 +50,7 @@ export async function up(ctx: AppContext, req: UpRequest): Promise<void> {
     if (attach) {
       release(); // nobody else's up should wait while we follow logs
       const follow = () => attachAfterUp(ctx, attach.io, { ...attach.options, ...(converged.sinceMs !== undefined ? { sinceMs: converged.sinceMs } : {}) });
-      const c = req.watch ? await followWithWatch(ctx, req.watch, follow) : await follow();
+      const c = req.watch ? await (await import('./watch.js')).followWithWatch(ctx, req.watch, follow) : await follow();
       if (c !== 0) throw new ExitCode(c);
     }
   } finally {

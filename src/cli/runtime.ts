@@ -51,12 +51,18 @@ export function connectHosts(project: Project, flags: { host?: string; context?:
   return connectAppHosts(project, flags, io.env, (line) => io.stderr(`${line}\n`));
 }
 
-/** The sink of a CLI run: progress through the renderer of `--progress` on stderr, lines on stderr, results on stdout. */
-export function cliSink(io: IO, progress: ProgressMode): EventSink {
+/**
+ * The sink of a CLI run: progress through the renderer of `--progress` on stderr, lines on
+ * stderr, results on stdout. `progress` is read at each plan run (`build -q` sets it after
+ * the session is open).
+ */
+export function cliSink(io: IO, progressOf: ProgressMode | (() => ProgressMode)): EventSink {
+  const mode = typeof progressOf === 'function' ? progressOf : () => progressOf;
   const out = () => ({ write: (t: string) => io.stderr(t), isTTY: Boolean(io.stderrTTY), ...(io.columns ? { columns: io.columns } : {}) });
   return {
     progress: () => {
       const o = out();
+      const progress = mode();
       const renderer = createRenderer(progress, o, io.env, io.screen ? { screen: io.screen } : {});
       return { emit: (e) => renderer.emit(e), close: () => renderer.close(), showsFailures: resolveProgressMode(progress, o, io.env) !== 'quiet' };
     },
@@ -117,7 +123,7 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
     engines: Object.fromEntries(hosts.map((h) => [h.name, h.engine])),
     io,
     signal: controller.signal,
-    sink: cliSink(io, progress),
+    sink: cliSink(io, () => session.progress),
     options: { parallel, dryRun, env: io.env, version: VERSION },
     progress,
     parallel,

@@ -5,12 +5,19 @@
  * runs images first, then the containers.
  */
 import type { Project } from '../model/project.js';
-import type { HostEngine } from '../reconcile/observe.js';
+import type { Engine } from '../engine/engine.js';
 import type { ResourceRef } from '../ui/events.js';
+
+/** A host of the project and its engine. */
+export interface WatchHost {
+  name: string;
+  endpoint: string;
+  engine: Engine;
+}
 
 export interface WatchConvergeRequest {
   project: Project;
-  hosts: HostEngine[];
+  hosts: WatchHost[];
   /** Services in scope (default: all). */
   services?: string[];
   /** Rebuild this service's image (`build: always`) and recreate only its containers (no dependencies). */
