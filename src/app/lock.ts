@@ -9,13 +9,23 @@
 import { acquireLock } from '../lock.js';
 import type { AppContext } from './context.js';
 
-/** Take the project's lock, saying on stderr when another tsfig holds it; returns the release. */
-export function lockProject(ctx: AppContext): Promise<() => void> {
-  return acquireLock(ctx.project.name, {
+/**
+ * The lock's options for a context: the project on its hosts' endpoints (lock.ts keys by both
+ * once the lock helper's change is in; until then the extra keys are ignored).
+ */
+export function lockOptions(ctx: AppContext): Parameters<typeof acquireLock>[1] & { endpoints: string[]; env: Record<string, string | undefined> } {
+  return {
     signal: ctx.signal,
+    endpoints: ctx.hosts.map((h) => h.endpoint),
+    env: ctx.options.env,
     ...(ctx.options.lockDir !== undefined ? { dir: ctx.options.lockDir } : {}),
     onWait: (pid) => ctx.sink.line(`waiting for another tsfig (pid ${pid}) working on project ${ctx.project.name}`),
-  });
+  };
+}
+
+/** Take the project's lock, saying on stderr when another tsfig holds it; returns the release. */
+export function lockProject(ctx: AppContext): Promise<() => void> {
+  return acquireLock(ctx.project.name, lockOptions(ctx));
 }
 
 /** Run `fn` under the project's lock (no lock under --dry-run: nothing changes). */

@@ -12,6 +12,7 @@ import { lifecycle } from '../../src/app/lifecycle.js';
 import { down } from '../../src/app/down.js';
 import { up } from '../../src/app/up.js';
 import { watchConverge } from '../../src/app/watch.js';
+import { lockOptions } from '../../src/app/lock.js';
 import { acquireLock } from '../../src/lock.js';
 import { FakeEngine } from '../support/fake-engine.js';
 import { projectOf, testContext } from '../support/app-context.js';
@@ -94,8 +95,9 @@ describe('the project lock (app/lock.ts)', () => {
     const fake = new FakeEngine();
     await up(testContext(project, { fake, lockDir }).ctx, { services: [], options: opts });
     fake.exit('p-web-1', 0);
-    const release = await acquireLock('p', { dir: lockDir });
     const t = testContext(project, { fake, lockDir });
+    // Another tsfig on the same project and engines (this process's pid stands for it).
+    const release = await acquireLock('p', { ...lockOptions(t.ctx), onWait: () => {} });
     const before = fake.calls.length;
     const pending = run(t);
     await vi.waitFor(() => expect(t.lines).toContain(`waiting for another tsfig (pid ${process.pid}) working on project p`));
@@ -111,9 +113,9 @@ describe('the project lock (app/lock.ts)', () => {
     const lockDir = mkdtempSync(join(tmpdir(), 'tsfig-app-lock-'));
     dirs.push(lockDir);
     const project = projectOf(`services:\n  web:\n    image: busybox\n    command: ${IDLE}\n`);
-    const release = await acquireLock('p', { dir: lockDir });
+    const t = testContext(project, { lockDir, dryRun: true });
+    const release = await acquireLock('p', { ...lockOptions(t.ctx), onWait: () => {} });
     try {
-      const t = testContext(project, { lockDir, dryRun: true });
       await lifecycle(t.ctx, 'stop', {});
       await up(t.ctx, { services: [], options: opts });
       expect(t.lines.filter((l) => l.startsWith('waiting'))).toEqual([]);
