@@ -1,28 +1,39 @@
 /**
- * What the engine commands share: connecting to each host, observing, rendering progress,
- * running a plan, Ctrl-C. Wiring only; decisions live in reconcile/.
+ * What the commands share: the application context built from the flags (the project, the
+ * hosts, the progress renderer as the context's event sink), and Ctrl-C. Wiring only; the use
+ * cases live in app/.
  */
 import { setMaxListeners } from 'node:events';
 import type { Command } from 'commander';
-import type { Engine } from '../engine/engine.js';
-import { EngineError, EXIT, TsfigError } from '../errors.js';
+import { EXIT, TsfigError } from '../errors.js';
 import type { Project } from '../model/project.js';
-import { Credentials } from '../engine/credentials.js';
-import { execute, imageLimits, parallelLimit } from '../reconcile/execute.js';
-import { observe, type HostEngine, type ObserveOptions } from '../reconcile/observe.js';
-import { isNoop, renderPlan, type Plan } from '../reconcile/plan.js';
-import { DEFAULT_HOST, type ObservedState } from '../reconcile/state.js';
+import { runPlan as runAppPlan, type RunPlanOptions } from '../app/apply.js';
+import {
+  backendOf,
+  connectHosts as connectAppHosts,
+  imageLimits,
+  observeReachable,
+  parallelLimit,
+  unreachable,
+  type AppContext,
+  type Engine,
+  type EventSink,
+  type HostEngine,
+  type ObservedState,
+  type Plan,
+} from '../app/context.js';
 import { httpTimeoutMs, progressMode } from '../settings.js';
 import { createRenderer, resolveProgressMode } from '../ui/render.js';
 import type { ProgressMode } from '../ui/events.js';
 import { globals, requireProject, type IO } from './context.js';
+import { VERSION } from './version.js';
 
-export interface Session {
-  project: Project;
-  hosts: HostEngine[];
+export { unreachable, type RunPlanOptions };
+
+/** The application context plus what only the CLI knows: the terminal, the Ctrl-C handler. */
+export interface Session extends AppContext {
   engines: Record<string, Engine>;
   io: IO;
-  signal: AbortSignal;
   progress: ProgressMode;
   parallel: number;
   /** Undo the Ctrl-C handler. */
@@ -35,38 +46,29 @@ export interface Session {
   announcesInterrupt?: boolean;
 }
 
-/** Connect to the default host and every `hosts:` entry (dockerode is loaded here, lazily). */
-export async function connectHosts(project: Project, flags: { host?: string; context?: string }, io: IO): Promise<HostEngine[]> {
-  const { connect, resolveCliEndpoint, resolveEndpoint: resolve } = await import('../engine/connect.js');
-  const hosts: HostEngine[] = [];
-  const base = { env: io.env, ...(io.env.HOME ? { homeDir: io.env.HOME } : {}), baseDir: project.workingDir };
-  const timeoutMs = httpTimeoutMs(io.env);
-  const resolveEndpoint = (o: Parameters<typeof resolve>[0]) => ({ ...resolve(o), timeoutMs });
-  const declared = project.hosts[DEFAULT_HOST];
-  const def = declared
-    ? named(DEFAULT_HOST, () => resolveEndpoint({ ...base, host: declared.docker, fromHosts: true, ...(declared.tls ? { tls: declared.tls } : {}), ...(declared.ssh ? { ssh: declared.ssh } : {}) }))
-    : { ...resolveCliEndpoint({ ...base, ...(flags.host !== undefined ? { flagHost: flags.host } : {}), ...(flags.context !== undefined ? { flagContext: flags.context } : {}) }), timeoutMs };
-  const needed = new Set(Object.values(project.services).map((s) => s.host ?? DEFAULT_HOST));
-  needed.add(DEFAULT_HOST);
-  if (def.insecure) io.stderr(`warning: ${def.url} is plain tcp to a non-loopback address: anyone on the path can drive that engine; use TLS\n`);
-  hosts.push({ name: DEFAULT_HOST, endpoint: def.url, engine: declared ? named(DEFAULT_HOST, () => connect(def)) : connect(def) });
-  for (const [name, h] of Object.entries(project.hosts)) {
-    if (name === DEFAULT_HOST) continue;
-    const ep = named(name, () => resolveEndpoint({ ...base, host: h.docker, fromHosts: true, ...(h.tls ? { tls: h.tls } : {}), ...(h.ssh ? { ssh: h.ssh } : {}) }));
-    if (ep.insecure) io.stderr(`warning: host ${name} (${ep.url}) is plain tcp to a non-loopback address: use TLS\n`);
-    hosts.push({ name, endpoint: ep.url, engine: named(name, () => connect(ep)) });
-  }
-  return hosts;
+/** Connect to the default host and every `hosts:` entry (dockerode is loaded lazily). */
+export function connectHosts(project: Project, flags: { host?: string; context?: string }, io: IO): Promise<HostEngine[]> {
+  return connectAppHosts(project, flags, io.env, (line) => io.stderr(`${line}\n`));
 }
 
-/** A `hosts:` entry that cannot be used (unreadable TLS file, ...): the message names the host. */
-function named<T>(host: string, make: () => T): T {
-  try {
-    return make();
-  } catch (err) {
-    if (err instanceof TsfigError) throw new TsfigError(`host ${host}: ${err.message}`, err.exitCode);
-    throw err;
-  }
+/**
+ * The sink of a CLI run: progress through the renderer of `--progress` on stderr, lines on
+ * stderr, results on stdout. `progress` is read at each plan run (`build -q` sets it after
+ * the session is open).
+ */
+export function cliSink(io: IO, progressOf: ProgressMode | (() => ProgressMode)): EventSink {
+  const mode = typeof progressOf === 'function' ? progressOf : () => progressOf;
+  const out = () => ({ write: (t: string) => io.stderr(t), isTTY: Boolean(io.stderrTTY), ...(io.columns ? { columns: io.columns } : {}) });
+  return {
+    progress: () => {
+      const o = out();
+      const progress = mode();
+      const renderer = createRenderer(progress, o, io.env, io.screen ? { screen: io.screen } : {});
+      return { emit: (e) => renderer.emit(e), close: () => renderer.close(), showsFailures: resolveProgressMode(progress, o, io.env) !== 'quiet' };
+    },
+    line: (text) => io.stderr(`${text}\n`),
+    result: (text) => io.stdout(text),
+  };
 }
 
 export interface SessionOptions {
@@ -114,15 +116,18 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
     void hard().catch(() => exitNow());
   };
   process.on('SIGINT', onSigint);
+  const dryRun = g.dryRun === true;
   const session: Session = {
     project,
     hosts,
     engines: Object.fromEntries(hosts.map((h) => [h.name, h.engine])),
     io,
     signal: controller.signal,
+    sink: cliSink(io, () => session.progress),
+    options: { parallel, dryRun, env: io.env, version: VERSION },
     progress,
     parallel,
-    dryRun: g.dryRun === true,
+    dryRun,
     dispose: () => process.off('SIGINT', onSigint),
   };
   current.session = session;
@@ -133,89 +138,15 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
  * What runs, per host. When no host answers there is nothing to report or converge: the command
  * fails at once with one line per host (unknown is never absent: no "up to date", no empty table).
  */
-export async function observeSession(s: Session, opts: Omit<ObserveOptions, 'signal'> = {}): Promise<ObservedState> {
-  const observed = await observe(s.project, s.hosts, { ...opts, signal: s.signal });
-  if (Object.values(observed.hosts).every((h) => !h.reachable)) throw new EngineError(unreachable(observed).join('\n'));
-  return observed;
-}
-
-/**
- * Unreachable hosts make the command fail at the end (after the reachable ones converged). With
- * `hosts:` the message names the host (the engine's error names only its address).
- */
-export function unreachable(observed: ObservedState): string[] {
-  const several = Object.keys(observed.hosts).length > 1;
-  return Object.values(observed.hosts)
-    .filter((h) => !h.reachable)
-    .map((h) => {
-      if (h.error === undefined) return `host ${h.name} did not answer`;
-      return several || h.name !== DEFAULT_HOST ? `host ${h.name}: ${h.error}` : h.error;
-    });
+export function observeSession(s: Session, opts: { forUp?: boolean; overlay?: boolean } = {}): Promise<ObservedState> {
+  return observeReachable(s, opts.forUp ? 'up' : opts.overlay ? 'down' : 'status');
 }
 
 /** Print warnings, refuse plans with errors, execute, report. Returns the exit code. */
-export interface RunPlanOptions {
-  /** Said when the plan changes nothing. */
-  quietNoop?: string;
-  /** Failed steps are reported as warnings and the exit code stays 0 (`pull --ignore-pull-failures`). */
-  ignoreFailures?: boolean;
-}
-
-/** Registry credentials of the user running tsfig, read when a pull, push or build needs them. */
-function credentialsOf(s: Session): Credentials {
-  return new Credentials({ env: s.io.env, ...(s.io.env.HOME ? { homeDir: s.io.env.HOME } : {}) });
-}
-
-/** `web   | ` for build output: service names padded to the longest one being built. */
-function buildPrefix(plan: Plan): (service: string) => string {
-  const width = Math.max(0, ...plan.nodes.map((n) => (n.op.type === 'image.build' ? n.op.service.length : 0)));
-  return (service) => `${service.padEnd(width)} | `;
-}
-
-export async function runPlan(s: Session, plan: Plan, observed: ObservedState, opts: RunPlanOptions = {}): Promise<number> {
-  for (const w of plan.warnings) s.io.stderr(`warning: ${w}\n`);
-  if (plan.errors.length) {
-    throw new TsfigError(plan.errors.join('\n'));
-  }
-  // Global --dry-run: the plan on stdout, as `tsfig plan` prints it; nothing changes.
-  if (s.dryRun) {
-    s.io.stdout(renderPlan(plan));
-    return EXIT.ok;
-  }
-  const out = { write: (t: string) => s.io.stderr(t), isTTY: Boolean(s.io.stderrTTY), ...(s.io.columns ? { columns: s.io.columns } : {}) };
-  const renderer = createRenderer(s.progress, out, s.io.env, s.io.screen ? { screen: s.io.screen } : {});
-  let result;
-  try {
-    const creds = credentialsOf(s);
-    result = await execute(plan, {
-      engines: s.engines,
-      concurrency: s.parallel,
-      signal: s.signal,
-      onEvent: (e) => renderer.emit(e),
-      ...imageLimits(s.io.env),
-      registryAuth: (ref) => creds.forImage(ref),
-      buildAuth: () => creds.all(),
-      buildPrefix: buildPrefix(plan),
-    });
-  } finally {
-    renderer.close();
-  }
-  if (isNoop(plan) && opts.quietNoop) s.io.stderr(`${opts.quietNoop}\n`);
-  const down = unreachable(observed);
-  for (const d of down) s.io.stderr(`error: ${d}\n`);
-  if (result.aborted || s.signal.aborted) return EXIT.interrupted;
-  if (result.failed.length) {
-    // Once, where the user looks: the progress output showed each failure (the frame's row, the
-    // plain line, the JSON event); only with quiet progress do they need a line of their own.
-    if (resolveProgressMode(s.progress, out, s.io.env) === 'quiet') {
-      const level = opts.ignoreFailures ? 'warning' : 'error';
-      for (const f of result.failed) s.io.stderr(`${level}: ${f.group.resource.kind} ${f.group.resource.name}: ${f.message}\n`);
-    }
-    if (!opts.ignoreFailures) return EXIT.failure;
-  }
-  return down.length ? EXIT.failure : EXIT.ok;
+export function runPlan(s: Session, plan: Plan, observed: ObservedState, opts: RunPlanOptions = {}): Promise<number> {
+  return runAppPlan(s, plan, observed, opts);
 }
 
 export function printPlan(s: Session, plan: Plan): void {
-  s.io.stdout(renderPlan(plan));
+  s.io.stdout(backendOf(s).renderPlan(plan));
 }

@@ -22,7 +22,7 @@ import type { HostEngine } from '../reconcile/observe.js';
 import { hostOf } from '../reconcile/reconcile.js';
 import { paint, serviceColor } from '../ui/color.js';
 import { Batcher, DEFAULT_MAX_WAIT_MS, DEFAULT_QUIET_MS, type Change, type ChangeKind } from './batch.js';
-import { converge, describeDone } from './converge.js';
+import { describeDone, type WatchConverge } from './port.js';
 import { planBatch, type BatchPlan, type ServiceActions } from './plan.js';
 import { rebuildService } from './rebuild.js';
 import { canPrune, compileRules, isSyncAction, matchRule, projectRules, relativeTo, type CompiledRule } from './rules.js';
@@ -34,9 +34,8 @@ export interface DevLoopOptions {
   hosts: HostEngine[];
   /** Services named on the command line ([] = every service with rules). */
   services: string[];
-  version: string;
-  env: Record<string, string | undefined>;
-  parallel: number;
+  /** The application's converge (re-plans after a project file changed, rebuilds). */
+  converge: WatchConverge;
   signal: AbortSignal;
   /** One line for the user (no newline), on stderr. */
   write: (line: string) => void;
@@ -231,10 +230,7 @@ export async function runDevLoop(o: DevLoopOptions): Promise<void> {
       project: state.project,
       hosts: state.hosts,
       service,
-      version: o.version,
-      env: o.env,
-      parallel: o.parallel,
-      signal: o.signal,
+      converge: o.converge,
       prune: o.prune === true,
       onOutput: (line) => {
         output.push(line);
@@ -342,14 +338,7 @@ export async function runDevLoop(o: DevLoopOptions): Promise<void> {
         return;
       }
     }
-    const r = await converge({
-      project: next,
-      hosts: state.hosts,
-      options: { version: o.version, ...(o.services.length ? { services: o.services } : {}), buildEnv: o.env },
-      env: o.env,
-      parallel: o.parallel,
-      signal: o.signal,
-    });
+    const r = await o.converge({ project: next, hosts: state.hosts, ...(o.services.length ? { services: o.services } : {}) });
     if (r.aborted) return;
     // The new file is in force from now on, even when a step failed (the next change retries).
     const oldRoots = state.roots;
@@ -367,7 +356,7 @@ export async function runDevLoop(o: DevLoopOptions): Promise<void> {
     if (r.errors.length || r.failed.length) {
       fail('watch', `${what} changed: applying it failed`);
       for (const e of r.errors) fail('watch', `  ${e}`);
-      for (const f of r.failed) fail('watch', `  ${f.group.resource.kind} ${f.group.resource.name}: ${f.message}`);
+      for (const f of r.failed) fail('watch', `  ${f.resource.kind} ${f.resource.name}: ${f.message}`);
       return;
     }
     const done = describeDone(r.done);

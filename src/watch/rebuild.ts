@@ -7,18 +7,14 @@
 import { EngineError } from '../errors.js';
 import type { Project } from '../model/project.js';
 import type { HostEngine } from '../reconcile/observe.js';
-import { hostOf, imageRef, normalizeRef } from '../reconcile/reconcile.js';
-import type { ProgressEvent } from '../ui/events.js';
-import { converge, describeDone } from './converge.js';
+import { describeDone, type WatchConverge } from './port.js';
 
 export interface RebuildOptions {
   project: Project;
   hosts: HostEngine[];
   service: string;
-  version: string;
-  env: Record<string, string | undefined>;
-  parallel: number;
-  signal?: AbortSignal;
+  /** The application's converge (images, then containers, under the project lock). */
+  converge: WatchConverge;
   /** Remove the previous image after a successful rebuild (when nothing uses it). */
   prune?: boolean;
   /** Build output, one line at a time (without the prefix). */
@@ -41,30 +37,15 @@ export async function rebuildService(o: RebuildOptions): Promise<RebuildResult> 
   const svc = o.project.services[o.service];
   if (!svc) return { ok: false, error: `no such service: ${o.service}`, summary: '', aborted: false };
   if (!svc.build) return { ok: false, error: `service ${o.service} has no build section`, summary: '', aborted: false };
-  const onEvent = (e: ProgressEvent) => {
-    if (e.type === 'message' && o.onOutput) o.onOutput(e.text);
-  };
-  const r = await converge({
-    project: o.project,
-    hosts: o.hosts,
-    options: { version: o.version, services: [o.service], noDeps: true, build: 'always', buildEnv: o.env },
-    env: o.env,
-    parallel: o.parallel,
-    ...(o.signal ? { signal: o.signal } : {}),
-    onEvent,
-    buildPrefix: () => '',
-  });
+  const r = await o.converge({ project: o.project, hosts: o.hosts, rebuild: o.service, ...(o.onOutput ? { onOutput: o.onOutput } : {}) });
   const summary = describeDone(r.done.filter((g) => g.resource.kind === 'container'));
   if (r.errors.length || r.failed.length || r.aborted) {
-    const error = [...r.errors, ...r.failed.map((f) => `${f.group.resource.kind} ${f.group.resource.name}: ${f.message}`)].join('; ');
+    const error = [...r.errors, ...r.failed.map((f) => `${f.resource.kind} ${f.resource.name}: ${f.message}`)].join('; ');
     return { ok: false, ...(error ? { error } : {}), summary, aborted: r.aborted };
   }
   const result: RebuildResult = { ok: true, summary, aborted: false };
-  if (o.prune) {
-    const host = hostOf(svc);
-    const ref = normalizeRef(imageRef(o.project, svc));
-    const before = r.imagesBefore[host]?.[ref];
-    const after = r.observed?.hosts[host]?.images[ref];
+  if (o.prune && r.image) {
+    const { host, before, after } = r.image;
     const engine = o.hosts.find((h) => h.name === host)?.engine;
     if (engine && before && after && before !== after) {
       try {

@@ -7,8 +7,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { attachAfterUp, type AttachOptions } from '../../src/cli/attach.js';
-import { connectHosts, type Session } from '../../src/cli/runtime.js';
+import { attachAfterUp, type AttachOptions } from '../../src/app/attach.js';
+import { attachIO } from '../../src/cli/attach.js';
+import { cliSink, connectHosts, type Session } from '../../src/cli/runtime.js';
+import { VERSION } from '../../src/cli/version.js';
 import { loadProject } from '../../src/config/load.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { LogFollower, type FollowOptions } from '../../src/logs/follow.js';
@@ -262,6 +264,8 @@ async function session(dir: string, project: string, controller: AbortController
     engines: Object.fromEntries(hosts.map((h) => [h.name, h.engine])),
     io,
     signal: controller.signal,
+    sink: cliSink(io, 'quiet'),
+    options: { parallel: 8, dryRun: false, env, version: VERSION },
     progress: 'quiet',
     parallel: 8,
     dispose: () => {},
@@ -271,7 +275,7 @@ async function session(dir: string, project: string, controller: AbortController
 
 async function attach(dir: string, project: string, opts: Partial<AttachOptions>, controller = new AbortController()) {
   const { s, out, err } = await session(dir, project, controller);
-  const code = await attachAfterUp(s, { services: [], ...opts });
+  const code = await attachAfterUp(s, attachIO(s), { services: [], ...opts });
   return { code, out: out(), err: err() };
 }
 
@@ -337,7 +341,7 @@ describe('attached up (attachAfterUp)', () => {
     await ok(dir, project, ['up', '-d']);
     const controller = new AbortController();
     const { s, out, err } = await session(dir, project, controller);
-    const pending = attachAfterUp(s, { services: [] });
+    const pending = attachAfterUp(s, attachIO(s), { services: [] });
     await eventually(() => expect(counts(out(), 'web').length).toBeGreaterThanOrEqual(3));
     controller.abort();
     expect(await pending).toBe(130);

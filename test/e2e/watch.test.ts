@@ -15,6 +15,7 @@ import type { Project } from '../../src/model/project.js';
 import type { HostEngine } from '../../src/reconcile/observe.js';
 import { VERSION } from '../../src/cli/version.js';
 import { runDevLoop, type DevLoopOptions } from '../../src/watch/loop.js';
+import { watchConverge } from '../../src/app/watch.js';
 import { engineFromEnv, eventually, requireEngine, SESSION_ID, SESSION_LABEL, uniqueProject } from './support/harness.js';
 import { cleanupStack, ok, sh, spawnTsfig, testEnv } from './support/stack.js';
 import { projectDir } from '../support/project.js';
@@ -84,13 +85,14 @@ async function startLoop(dir: string, project: string, extra: Partial<DevLoopOpt
   const stop = new AbortController();
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
+  const loaded = loadAt(dir, project);
+  const on = hosts();
+  const sink = { progress: () => ({ emit() {}, close() {}, showsFailures: true }), line: (l: string) => void lines.push(l), result() {} };
   const done = runDevLoop({
-    project: loadAt(dir, project),
-    hosts: hosts(),
+    project: loaded,
+    hosts: on,
     services: [],
-    version: VERSION,
-    env: testEnv(),
-    parallel: 8,
+    converge: watchConverge({ project: loaded, hosts: on, signal: stop.signal, sink, options: { parallel: 8, dryRun: false, env: testEnv(), version: VERSION } }),
     signal: stop.signal,
     write: (l) => lines.push(l),
     reload: () => loadAt(dir, project),

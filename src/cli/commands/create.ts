@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
+import { up } from '../../app/up.js';
 import { openSession } from '../runtime.js';
 import { collect, type IO } from '../context.js';
-import { converge, lockProject, reconcileOptions, type UpFlags } from './up.js';
+import { reconcileOptions, type UpFlags } from '../converge-flags.js';
 
 /** compose's `create`: `up --no-start` (same plan, same flags), containers left in state `created`. */
 export function createCommand(io: IO): Command {
@@ -18,11 +19,9 @@ export function createCommand(io: IO): Command {
     .action(async function (this: Command, services: string[]) {
       const options = reconcileOptions({ ...this.opts<UpFlags>(), start: false }, services, io.env);
       const s = await openSession(this, io, { services, checkBuild: true });
-      const release = s.dryRun === true ? () => {} : await lockProject(s);
       try {
-        await converge(s, options, { dryRun: s.dryRun === true });
+        await up(s, { services, options });
       } finally {
-        release();
         s.dispose();
       }
     });

@@ -1,102 +1,16 @@
 import { Command } from 'commander';
-import { ExitCode } from '../../errors.js';
-import { allocate, hasOverlay, helperImage } from '../../overlay/alloc.js';
-import { probeOverlay } from '../../overlay/probe.js';
-import { readOverlay } from '../../overlay/observe.js';
-import { planOverlayHost, underlayAddresses } from '../../overlay/plan.js';
-import type { ObservedOverlay } from '../../overlay/types.js';
-import type { Service } from '../../model/project.js';
-import { observe } from '../../reconcile/observe.js';
-import { hostOf, overlayPrior, scaleOf } from '../../reconcile/reconcile.js';
+import { doctor } from '../../app/doctor.js';
 import { openSession } from '../runtime.js';
 import type { IO } from '../context.js';
 
-/**
- * The health of the project's hosts and overlay: each host answers; has iproute2, iptables and
- * kernel vxlan support; its underlay MTU fits the overlay; its devices, FDB and firewall chain
- * match the desired state; and, per overlay network and ordered host pair, a probe across the
- * overlay (a ping from one host's bridge to the other host's gateway address) gets an answer.
- */
+/** The health of the project's hosts and overlay networks (app/doctor.ts). */
 export function doctorCommand(io: IO): Command {
   return new Command('doctor')
     .description('Check the hosts and the overlay networks of the project (a probe across each host pair)')
     .action(async function (this: Command) {
       const s = await openSession(this, io);
-      let problems = 0;
-      const bad = (line: string) => {
-        problems++;
-        io.stdout(`  FAIL ${line}\n`);
-      };
-      const good = (line: string) => io.stdout(`  ok   ${line}\n`);
       try {
-        const project = s.project;
-        const overlayOpts = { scale: (svc: Service) => scaleOf(svc, {}), hostOf };
-        const members = hasOverlay(project) ? allocate(project, overlayOpts) : undefined;
-        const used = new Set([...Object.values(project.services).map(hostOf)]);
-        const hosts = s.hosts.filter((h) => used.has(h.name) || project.hosts[h.name]);
-        const observed = await observe(project, hosts);
-        const overlays: Record<string, ObservedOverlay | undefined> = {};
-        const reachable = new Set(Object.values(observed.hosts).filter((h) => h.reachable).map((h) => h.name));
-        await Promise.all(
-          hosts.map(async (h) => {
-            if (!reachable.has(h.name) || !members || !Object.values(members.networks).some((n) => n.members.includes(h.name))) return;
-            overlays[h.name] = await readOverlay(h.engine, project, h.name, { probe: true });
-            observed.hosts[h.name]!.overlay = overlays[h.name];
-          }),
-        );
-        // The allocation the engines hold (subnets, slices, addresses), as up computes it.
-        const alloc = members ? allocate(project, { ...overlayOpts, prior: overlayPrior(project, observed) }) : undefined;
-        const addresses = alloc ? underlayAddresses(project, alloc, overlays) : {};
-        if (alloc?.errors.length) {
-          io.stdout('overlay allocation\n');
-          for (const e of alloc.errors) bad(e);
-        }
-        for (const h of hosts) {
-          io.stdout(`host ${h.name} (${h.endpoint})\n`);
-          if (!reachable.has(h.name)) {
-            bad(`the engine does not answer: ${observed.hosts[h.name]?.error ?? 'no answer'}`);
-            continue;
-          }
-          good('the engine answers');
-          const o = overlays[h.name];
-          if (!alloc || !o) continue;
-          if (!o.ok) {
-            bad(`cannot run the helper container (image ${helperImage(project, h.name)}): ${o.error ?? ''}`);
-            continue;
-          }
-          if (o.missing.length) bad(`missing on the host: ${o.missing.join(', ')} (install iproute2 and iptables)`);
-          else good('ip, bridge and iptables present');
-          if (o.vxlanError) bad(`the kernel refused a vxlan device: ${o.vxlanError.split('\n')[0]} (modprobe vxlan)`);
-          else good('kernel vxlan support');
-          const addr = addresses[h.name];
-          if (!addr) bad(`underlay address unknown: set hosts.${h.name}.address`);
-          else good(`underlay address ${addr}${o.underlay?.dev ? ` on ${o.underlay.dev}` : ''}${o.underlay?.mtu ? `, MTU ${o.underlay.mtu}` : ''}`);
-          const p = planOverlayHost(project, alloc, h.name, o, addresses, new Set());
-          for (const w of p.warnings) bad(w);
-          for (const e of p.errors) bad(e);
-          if (p.script) bad(`overlay state differs from the project (${p.cause}): run tsfig up`);
-          else if (!p.errors.length) good('vxlan devices, FDB and firewall chain as desired');
-        }
-        if (alloc) {
-          const up = (key: string, h: string) => reachable.has(h) && (overlays[h]?.bridges.includes(alloc.networks[key]!.bridge) ?? false);
-          const engines = Object.fromEntries(s.hosts.map((h) => [h.name, h.engine]));
-          const probed = await probeOverlay(project, alloc, engines, Object.keys(alloc.networks), up);
-          for (const net of Object.values(alloc.networks)) {
-            io.stdout(`network ${net.key} (vni ${net.vni}, subnet ${net.subnet}, mtu ${net.mtu})\n`);
-            for (const a of net.members) {
-              for (const b of net.members) {
-                if (a === b) continue;
-                const r = probed.find((x) => x.network === net.key && x.from === a && x.to === b);
-                if (r?.ok) good(`${a} -> ${b}: ${r.gateway} answers across the overlay`);
-                else if (r) bad(`${a} -> ${b}: no answer from ${r.gateway} across the overlay: check that UDP 4789 passes from ${addresses[a] ?? a} to ${addresses[b] ?? b} and back`);
-                else if (!reachable.has(a) || !reachable.has(b)) bad(`${a} -> ${b}: not probed (a host does not answer)`);
-                else bad(`${a} -> ${b}: the network is not up on ${up(net.key, a) ? b : a}: run tsfig up`);
-              }
-            }
-          }
-        }
-        io.stdout(problems ? `${problems} problem(s)\n` : 'no problems found\n');
-        if (problems) throw new ExitCode(1);
+        await doctor(s);
       } finally {
         s.dispose();
       }

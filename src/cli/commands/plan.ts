@@ -1,10 +1,8 @@
 import { Command } from 'commander';
-import { reconcile } from '../../reconcile/reconcile.js';
-import { renderPlan } from '../../reconcile/plan.js';
-import { ExitCode } from '../../errors.js';
-import { openSession, observeSession, unreachable } from '../runtime.js';
+import { plan } from '../../app/plan.js';
+import { openSession } from '../runtime.js';
 import type { IO } from '../context.js';
-import { addConvergeOptions, reconcileOptions, type UpFlags } from './up.js';
+import { addConvergeOptions, reconcileOptions, type UpFlags } from '../converge-flags.js';
 
 export function planCommand(io: IO): Command {
   const cmd = new Command('plan')
@@ -15,13 +13,7 @@ export function planCommand(io: IO): Command {
     const options = reconcileOptions(this.opts<UpFlags>(), services, io.env);
     const s = await openSession(this, io, { services, checkBuild: true });
     try {
-      const observed = await observeSession(s, { forUp: true });
-      const plan = reconcile(s.project, observed, options);
-      io.stdout(renderPlan(plan));
-      // A host that did not answer is unknown, not up to date: a CI check on `plan` must not pass.
-      const down = unreachable(observed);
-      for (const d of down) io.stderr(`error: ${d}\n`);
-      if (plan.errors.length || down.length) throw new ExitCode(1);
+      await plan(s, options);
     } finally {
       s.dispose();
     }

@@ -1,11 +1,9 @@
 import { Command } from 'commander';
-import { ExitCode, UsageError } from '../../errors.js';
-import { acquireLock } from '../../lock.js';
-import { reconcile } from '../../reconcile/reconcile.js';
-import { openSession, observeSession, runPlan } from '../runtime.js';
+import { UsageError } from '../../errors.js';
+import { scale } from '../../app/plan.js';
+import { openSession } from '../runtime.js';
 import type { IO } from '../context.js';
-import { VERSION } from '../version.js';
-import { parseScale, parseTimeout } from './up.js';
+import { parseScale, parseTimeout } from '../converge-flags.js';
 
 /** Fig's `scale web=3 worker=2`: converge only those services to those counts. */
 export function scaleCommand(io: IO): Command {
@@ -16,19 +14,14 @@ export function scaleCommand(io: IO): Command {
     .option('--no-deps', "don't start dependencies")
     .action(async function (this: Command, specs: string[]) {
       const flags = this.opts<{ timeout?: string; deps?: boolean }>();
-      const scale = parseScale(specs);
-      const services = Object.keys(scale);
+      const counts = parseScale(specs);
+      const services = Object.keys(counts);
       if (!services.length) throw new UsageError('name at least one SERVICE=N');
       const s = await openSession(this, io, { services });
-      const release = await acquireLock(s.project.name, { signal: s.signal });
       try {
-        const observed = await observeSession(s, { forUp: true });
         const timeout = parseTimeout(flags.timeout);
-        const plan = reconcile(s.project, observed, { version: VERSION, services, scale, noDeps: flags.deps === false, ...(timeout !== undefined ? { timeout } : {}) });
-        const code = await runPlan(s, plan, observed, { quietNoop: 'already at that scale' });
-        if (code !== 0) throw new ExitCode(code);
+        await scale(s, { scale: counts, noDeps: flags.deps === false, ...(timeout !== undefined ? { timeout } : {}) });
       } finally {
-        release();
         s.dispose();
       }
     });

@@ -1,17 +1,13 @@
 /**
  * `tsfig watch [--no-up] [--no-prune] [--quiet] [--poll [ms]] [SERVICE...]`, and what `up --watch`
- * adds to attached up. Wiring only: the loop lives in watch/.
+ * adds to attached up. Flags only: the use case is app/watch.ts, the loop watch/.
  */
 import { Command } from 'commander';
-import { EXIT, ExitCode, TsfigError, UsageError } from '../../errors.js';
-import type { Project } from '../../model/project.js';
+import { UsageError } from '../../errors.js';
+import { watch, type WatchRequest } from '../../app/watch.js';
 import { colorEnabled } from '../../ui/color.js';
-import { createRenderer, resolveProgressMode } from '../../ui/render.js';
-import { converge } from '../../watch/converge.js';
-import { rulesFor, runDevLoop } from '../../watch/loop.js';
 import { globals, requireProject, type IO } from '../context.js';
 import { connectHosts, openSession, type Session } from '../runtime.js';
-import { VERSION } from '../version.js';
 
 interface WatchFlags {
   up?: boolean;
@@ -47,84 +43,26 @@ export function debounceMs(env: Record<string, string | undefined>): number | un
   return n;
 }
 
-/** Run the dev loop for a session until its signal aborts (or `stop` does). */
-export async function watchSession(cmd: Command, s: Session, services: string[], opts: { prune?: boolean; quiet?: boolean; poll?: number; signal?: AbortSignal }): Promise<void> {
+/** What the dev loop needs from the command line: reloading the project, reconnecting, the settings. */
+function watchRequest(cmd: Command, s: Session, services: string[], opts: { prune?: boolean; quiet?: boolean; poll?: number }): WatchRequest {
   const g = globals(cmd);
   const debounce = debounceMs(s.io.env);
-  await runDevLoop({
-    project: s.project,
-    hosts: s.hosts,
+  return {
     services,
-    version: VERSION,
-    env: s.io.env,
-    parallel: s.parallel,
-    signal: opts.signal ?? s.signal,
-    write: (line) => s.io.stderr(`${line}\n`),
-    reload: (): Project => requireProject(g, s.io, services),
+    reload: () => requireProject(g, s.io, services),
     reconnect: (p) => connectHosts(p, g, s.io),
     ...(opts.poll !== undefined ? { poll: opts.poll } : {}),
     ...(debounce !== undefined ? { debounceMs: debounce } : {}),
     quiet: opts.quiet === true,
     prune: opts.prune === true,
     color: colorEnabled({ isTTY: s.io.stderrTTY === true }, s.io.env),
-  });
+  };
 }
 
-/**
- * `up --watch`: check the rules before anything runs (none is an error), then, once up has
- * converged, watch while `follow` (attached up's log following) runs; the loop ends with it.
- */
-export function checkUpWatch(s: Session, services: string[], attached: boolean): void {
-  if (!attached) throw new UsageError('--watch follows the stack: it cannot be used with -d, --no-start or --dry-run (use tsfig watch)');
-  rulesFor(s.project, services);
-}
-
-export async function followWithWatch(cmd: Command, s: Session, services: string[], follow: () => Promise<number>): Promise<number> {
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  if (s.signal.aborted) stop.abort();
-  else s.signal.addEventListener('abort', onAbort, { once: true });
+/** `up --watch`: the dev loop's request (the poll setting from TSFIG_WATCH_POLL). */
+export function upWatchRequest(cmd: Command, s: Session, services: string[]): WatchRequest {
   const poll = pollInterval(undefined, s.io.env);
-  const loop = watchSession(cmd, s, services, { prune: true, signal: stop.signal, ...(poll !== undefined ? { poll } : {}) }).catch((err: unknown) => {
-    s.io.stderr(`watch stopped: ${err instanceof Error ? err.message : String(err)}\n`);
-  });
-  try {
-    return await follow();
-  } finally {
-    s.signal.removeEventListener('abort', onAbort);
-    stop.abort();
-    await loop;
-  }
-}
-
-/** `up -d` for the services to watch, with the session's progress output. */
-async function upBeforeWatch(s: Session, services: string[]): Promise<void> {
-  const out = { write: (t: string) => s.io.stderr(t), isTTY: Boolean(s.io.stderrTTY), ...(s.io.columns ? { columns: s.io.columns } : {}) };
-  const renderer = createRenderer(s.progress, out, s.io.env, s.io.screen ? { screen: s.io.screen } : {});
-  let r;
-  try {
-    r = await converge({
-      project: s.project,
-      hosts: s.hosts,
-      options: { version: VERSION, ...(services.length ? { services } : {}), buildEnv: s.io.env },
-      env: s.io.env,
-      parallel: s.parallel,
-      signal: s.signal,
-      onEvent: (e) => renderer.emit(e),
-    });
-  } finally {
-    renderer.close();
-  }
-  for (const w of r.warnings) s.io.stderr(`warning: ${w}\n`);
-  if (r.aborted || s.signal.aborted) throw new ExitCode(EXIT.interrupted);
-  if (r.errors.length) throw new TsfigError(r.errors.join('\n'));
-  if (r.failed.length) {
-    // Shown once: by the progress output, unless it is quiet.
-    if (resolveProgressMode(s.progress, out, s.io.env) === 'quiet') {
-      for (const f of r.failed) s.io.stderr(`error: ${f.group.resource.kind} ${f.group.resource.name}: ${f.message}\n`);
-    }
-    throw new ExitCode(EXIT.failure);
-  }
+  return watchRequest(cmd, s, services, { prune: true, ...(poll !== undefined ? { poll } : {}) });
 }
 
 export function watchCommand(io: IO): Command {
@@ -142,11 +80,7 @@ export function watchCommand(io: IO): Command {
       debounceMs(io.env);
       const s = await openSession(this, io, { services, quietInterrupt: true });
       try {
-        // No rules, or wrong ones: say so before anything changes.
-        rulesFor(s.project, services);
-        if (flags.up !== false) await upBeforeWatch(s, services);
-        await watchSession(this, s, services, { prune: flags.prune !== false, quiet: flags.quiet === true, ...(poll !== undefined ? { poll } : {}) });
-        if (s.signal.aborted) throw new ExitCode(EXIT.interrupted);
+        await watch(s, { ...watchRequest(this, s, services, { prune: flags.prune !== false, quiet: flags.quiet === true, ...(poll !== undefined ? { poll } : {}) }), noUp: flags.up === false });
       } finally {
         s.dispose();
       }

@@ -1,0 +1,59 @@
+/** Running a plan the way every command does: warnings, refusal of plans with errors, dry run, progress, report. */
+import { EXIT, TsfigError } from '../errors.js';
+import type { ApplyResult, ObservedState, Plan } from '../backend/index.js';
+import { backendOf, unreachable, type AppContext } from './context.js';
+
+export interface RunPlanOptions {
+  /** Said when the plan changes nothing. */
+  quietNoop?: string;
+  /** Failed steps are reported as warnings and the exit code stays 0 (`pull --ignore-pull-failures`). */
+  ignoreFailures?: boolean;
+  /** Another signal than the context's (a stop that must run after Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+/** Carry out a plan with the context's progress display; nothing printed but the progress. */
+export async function applyPlan(ctx: AppContext, plan: Plan, opts: { signal?: AbortSignal; buildPrefix?: (service: string) => string } = {}): Promise<ApplyResult & { showsFailures: boolean }> {
+  const display = ctx.sink.progress();
+  try {
+    const r = await backendOf(ctx).apply(plan, {
+      onEvent: (e) => display.emit(e),
+      ...(opts.buildPrefix ? { buildPrefix: opts.buildPrefix } : { alignBuildOutput: true }),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    return { ...r, showsFailures: display.showsFailures };
+  } finally {
+    display.close();
+  }
+}
+
+/** Print warnings, refuse plans with errors, execute (or print, under --dry-run), report. Returns the exit code. */
+export async function runPlan(ctx: AppContext, plan: Plan, observed: ObservedState, opts: RunPlanOptions = {}): Promise<number> {
+  for (const w of plan.warnings) ctx.sink.line(`warning: ${w}`);
+  if (plan.errors.length) throw new TsfigError(plan.errors.join('\n'));
+  // Global --dry-run: the plan on stdout, as `tsfig plan` prints it; nothing changes.
+  if (ctx.options.dryRun) {
+    ctx.sink.result(backendOf(ctx).renderPlan(plan));
+    return EXIT.ok;
+  }
+  const result = await applyPlan(ctx, plan, opts.signal ? { signal: opts.signal } : {});
+  return report(ctx, plan, observed, result, opts);
+}
+
+/** After a plan ran: the no-op line, unreachable hosts, failures (when the display did not show them); the exit code. */
+export function report(ctx: AppContext, plan: Plan, observed: ObservedState, result: ApplyResult & { showsFailures: boolean }, opts: RunPlanOptions = {}): number {
+  if (backendOf(ctx).isNoop(plan) && opts.quietNoop) ctx.sink.line(opts.quietNoop);
+  const down = unreachable(observed);
+  for (const d of down) ctx.sink.line(`error: ${d}`);
+  if (result.aborted || (opts.signal ?? ctx.signal).aborted) return EXIT.interrupted;
+  if (result.failed.length) {
+    // Once, where the user looks: the progress output showed each failure (the frame's row, the
+    // plain line, the JSON event); only with quiet progress do they need a line of their own.
+    if (!result.showsFailures) {
+      const level = opts.ignoreFailures ? 'warning' : 'error';
+      for (const f of result.failed) ctx.sink.line(`${level}: ${f.resource.kind} ${f.resource.name}: ${f.message}`);
+    }
+    if (!opts.ignoreFailures) return EXIT.failure;
+  }
+  return down.length ? EXIT.failure : EXIT.ok;
+}

@@ -1,0 +1,115 @@
+/**
+ * The one converge: up, create, scale, plan (and up --dry-run) and the dev loop's re-plans and
+ * rebuilds all bring the project to its file this way. Images first (pulls and builds), then
+ * the state is observed again so the containers' config hashes see the new image IDs, then
+ * the containers, networks and volumes. The caller holds the project's lock (app/lock.ts).
+ */
+import { EXIT, ExitCode, TsfigError } from '../errors.js';
+import type { ApplyResult, DoneStep, ObservedState, Plan, ReconcileOptions } from '../backend/index.js';
+import { applyPlan, report } from './apply.js';
+import { backendOf, observeReachable, type AppContext } from './context.js';
+
+export interface ConvergeRequest {
+  options: ReconcileOptions;
+  /** Plan only: no image is made, nothing changes; the result holds the containers' plan. */
+  dryRun?: boolean;
+  /** Observe even when no host answers (the dev loop reports it per batch); default: fail at once. */
+  allowUnreachable?: boolean;
+  /** A plan of waits alone is not run (the dev loop). */
+  skipNoop?: boolean;
+  /** Each warning of the plans (default: a `warning: ...` line on the sink). */
+  onWarning?: (text: string) => void;
+  /** Prefix of build output lines (default: service names aligned). */
+  buildPrefix?: (service: string) => string;
+}
+
+export interface ConvergeResult {
+  /** The phase the converge ended in. */
+  phase: 'images' | 'containers';
+  /** That phase's plan, and the state it was planned from. */
+  plan: Plan;
+  observed: ObservedState;
+  /** Its outcome (undefined when it did not run: dry run, errors, a skipped no-op). */
+  applied?: ApplyResult & { showsFailures: boolean };
+  /** Problems that kept a plan from running at all. */
+  errors: string[];
+  /** Every visible step done, images and containers. */
+  done: DoneStep[];
+  failed: ApplyResult['failed'];
+  aborted: boolean;
+  /** Image IDs by host and reference before the images were made, and at the end. */
+  imagesBefore: Record<string, Record<string, string>>;
+  imagesAfter: Record<string, Record<string, string>>;
+  /** When the containers' plan began to run (ms since the epoch; for the logs that follow). */
+  sinceMs?: number;
+}
+
+function reachableOnly(o: ObservedState): ObservedState {
+  return { ...o, hosts: Object.fromEntries(Object.entries(o.hosts).filter(([, h]) => h.reachable)) };
+}
+
+function imagesOf(o: ObservedState): Record<string, Record<string, string>> {
+  return Object.fromEntries(Object.values(o.hosts).map((h) => [h.name, { ...h.images }]));
+}
+
+/** Bring the project (or the requested services) to its file. Never throws for what the engine refuses: see the result. */
+export async function converge(ctx: AppContext, req: ConvergeRequest): Promise<ConvergeResult> {
+  const backend = backendOf(ctx);
+  const warn = req.onWarning ?? ((w: string) => ctx.sink.line(`warning: ${w}`));
+  const observeUp = () => (req.allowUnreachable ? backend.observe('up') : observeReachable(ctx, 'up'));
+  let observed = await observeUp();
+  const imagesBefore = imagesOf(observed);
+  const options: ReconcileOptions = { ...req.options };
+  const done: DoneStep[] = [];
+  const prefix = req.buildPrefix ? { buildPrefix: req.buildPrefix } : {};
+  if (!req.dryRun) {
+    const reachable = reachableOnly(observed);
+    const images = backend.planImages(reachable, options);
+    if (!backend.isNoop(images) || images.errors.length > 0) {
+      for (const w of images.warnings) warn(w);
+      const base = { phase: 'images' as const, plan: images, observed: reachable, done, failed: [], aborted: false, imagesBefore, imagesAfter: imagesBefore };
+      if (images.errors.length) return { ...base, errors: images.errors };
+      const applied = await applyPlan(ctx, images, prefix);
+      done.push(...applied.done);
+      if (applied.failed.length || applied.aborted || ctx.signal.aborted) {
+        return { ...base, applied, errors: [], failed: applied.failed, aborted: applied.aborted || ctx.signal.aborted };
+      }
+      observed = await observeUp();
+      options.imagesDone = true;
+    }
+  }
+  const plan = backend.planConverge(observed, options);
+  const base = { phase: 'containers' as const, plan, observed, done, failed: [], aborted: false, imagesBefore, imagesAfter: imagesOf(observed) };
+  if (req.dryRun) return { ...base, errors: [] };
+  for (const w of plan.warnings) warn(w);
+  if (plan.errors.length) return { ...base, errors: plan.errors };
+  if (req.skipNoop && backend.isNoop(plan)) return { ...base, errors: [] };
+  const sinceMs = Date.now();
+  const applied = await applyPlan(ctx, plan, prefix);
+  done.push(...applied.done);
+  return { ...base, applied, errors: [], failed: applied.failed, aborted: applied.aborted, sinceMs };
+}
+
+/**
+ * converge as a command reports it (up, create, scale): the plan's errors refuse it, failures
+ * and unreachable hosts end it with their exit code (thrown as `ExitCode`), the overlay check's
+ * warnings follow a successful run. With the global --dry-run, the plan on stdout.
+ */
+export async function convergeCommand(ctx: AppContext, req: ConvergeRequest & { quietNoop?: string }): Promise<ConvergeResult> {
+  const dryRun = req.dryRun === true || ctx.options.dryRun;
+  const r = await converge(ctx, { ...req, dryRun });
+  if (dryRun) {
+    ctx.sink.result(backendOf(ctx).renderPlan(r.plan));
+    return r;
+  }
+  if (r.errors.length) throw new TsfigError(r.errors.join('\n'));
+  if (!r.applied) return r;
+  const code = report(ctx, r.plan, r.observed, r.applied, r.phase === 'containers' && req.quietNoop ? { quietNoop: req.quietNoop } : {});
+  if (code !== EXIT.ok) throw new ExitCode(code);
+  if (r.phase === 'containers') {
+    for (const w of await backendOf(ctx).afterConverge(r.plan, r.observed, req.options)) ctx.sink.line(`warning: ${w}`);
+  }
+  return r;
+}
+
+export type { PullMode, ReconcileOptions } from '../backend/index.js';
