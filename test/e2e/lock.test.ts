@@ -5,7 +5,7 @@
  * for it, then stop what that `up` made.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/index.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { engineFromEnv, eventually, requireEngine } from './support/harness.js';
 import { containersOf, scenarios, sh, spawnTsfig, type Child } from './support/stack.js';
 
