@@ -6,12 +6,13 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, mkdirSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { execEnv, parseIndex, serviceContainer } from '../../src/cli/commands/exec.js';
-import { oneOffOptions, parseEntrypointFlag, parseEnvFlags, parsePublishFlags, parseVolumeFlags } from '../../src/cli/commands/run.js';
-import { parseCpArgs } from '../../src/cli/commands/cp.js';
+import { execEnv } from '../../src/app/containers/exec.js';
+import { parseIndex, serviceContainer } from '../../src/app/containers/locate.js';
+import { oneOffOptions, parseEntrypointFlag, parseEnvFlags, parsePublishFlags, parseVolumeFlags } from '../../src/app/containers/run.js';
+import { parseCpArgs } from '../../src/app/containers/cp.js';
 import { humanSize, imageRow, splitReference } from '../../src/cli/commands/images.js';
 import { eventTime, formatEvent, projectEvent } from '../../src/cli/commands/events.js';
-import { extractEntries, hostEntries, isDirMode, mapEntryName } from '../../src/cli/copy.js';
+import { extractEntries, hostEntries, isDirMode, mapEntryName } from '../../src/app/containers/cp-host.js';
 import { readTar, writeTar } from '../../src/engine/tar.js';
 import { renderPlan } from '../../src/reconcile/plan.js';
 import { oneOffDependencies, oneOffService, oneOffSpec, type OneOffOptions } from '../../src/reconcile/oneoff.js';
