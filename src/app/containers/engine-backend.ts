@@ -13,11 +13,12 @@ export { SpecError } from '../../reconcile/spec.js';
 export { OVERLAY_LABEL } from '../../overlay/plan.js';
 export { readTar, writeTar, type TarEntry, type TarInput } from '../../engine/tar.js';
 import type { Engine } from '../../engine/engine.js';
+import { httpTimeoutMs } from '../../settings.js';
 
 /** The engine the docker CLI would use (`-H` > `--context` > DOCKER_HOST > ...), for commands without a project. */
-export async function connectDefault(flags: { host?: string; context?: string }, env: Record<string, string | undefined>, timeoutMs: number): Promise<{ endpoint: string; engine: Engine }> {
+export async function connectDefault(flags: { host?: string; context?: string }, env: Record<string, string | undefined>): Promise<{ endpoint: string; engine: Engine }> {
   // dockerode costs ~0.2 s to load: only commands that talk to an engine pay for it.
   const { connect, resolveCliEndpoint } = await import('../../engine/connect.js');
-  const ep = { ...resolveCliEndpoint({ env, ...(flags.host !== undefined ? { flagHost: flags.host } : {}), ...(flags.context !== undefined ? { flagContext: flags.context } : {}) }), timeoutMs };
+  const ep = { ...resolveCliEndpoint({ env, ...(flags.host !== undefined ? { flagHost: flags.host } : {}), ...(flags.context !== undefined ? { flagContext: flags.context } : {}) }), timeoutMs: httpTimeoutMs(env) };
   return { endpoint: ep.url, engine: connect(ep) };
 }
