@@ -1,0 +1,70 @@
+/**
+ * The context of app/containers' use cases over in-memory fake engines: observe and execute are
+ * the real ones (reconcile/), the engines are FakeEngines, and what goes to the user is kept.
+ */
+import type { ContainersContext, TerminalPort } from '../../src/app/containers/context.js';
+import { EngineError } from '../../src/errors.js';
+import { LABEL } from '../../src/model/labels.js';
+import type { Project } from '../../src/model/project.js';
+import { execute } from '../../src/reconcile/execute.js';
+import { observe } from '../../src/reconcile/observe.js';
+import { FakeEngine } from './fake-engine.js';
+
+export interface FakeContainersContext extends ContainersContext {
+  /** `warning: ...`, `error: ...` and plain lines, in order. */
+  lines: string[];
+  /** The plans carried out, in order. */
+  applied: Array<{ groups: number; nodes: number }>;
+}
+
+export function fakeContainersContext(project: Project, engines: Record<string, FakeEngine> = { default: new FakeEngine() }): FakeContainersContext {
+  const hosts = Object.entries(engines).map(([name, engine]) => ({ name, endpoint: engine.endpoint.url, engine }));
+  const lines: string[] = [];
+  const applied: FakeContainersContext['applied'] = [];
+  const signal = new AbortController().signal;
+  return {
+    project,
+    hosts,
+    engines,
+    signal,
+    lines,
+    applied,
+    sink: {
+      warn: (t) => void lines.push(`warning: ${t}`),
+      error: (t) => void lines.push(`error: ${t}`),
+      message: (t) => void lines.push(t),
+    },
+    backend: {
+      observe: (opts = {}) => observe(project, hosts, { ...opts, signal }),
+      apply: async (plan) => {
+        applied.push({ groups: plan.groups.length, nodes: plan.nodes.length });
+        if (plan.errors.length) throw new EngineError(plan.errors.join('\n'));
+        const r = await execute(plan, { engines, concurrency: 4, signal, pollMs: 1 });
+        return r.failed.length ? 1 : 0;
+      },
+      unreachable: (observed) => Object.values(observed.hosts).filter((h) => !h.reachable).map((h) => `host ${h.name} did not answer`),
+    },
+  };
+}
+
+/** Labels of replica `number` of `service` (0 and `oneoff` for a one-off). */
+export function serviceLabels(project: string, service: string, number: number, oneoff = false): Record<string, string> {
+  return { [LABEL.project]: project, [LABEL.service]: service, [LABEL.number]: String(number), [LABEL.oneoff]: oneoff ? 'True' : 'False' };
+}
+
+/** A terminal that is not one: `connect` runs `onConnect` (the test's stand-in for the session) and returns when it does. */
+export function fakeTerminal(onConnect: () => void | Promise<void> = () => undefined): TerminalPort & { claimed: number; connects: number } {
+  const t = {
+    stdinIsTTY: false,
+    claimed: 0,
+    connects: 0,
+    claimSignals: () => void t.claimed++,
+    holdSignals: () => () => 0,
+    connect: async () => {
+      t.connects++;
+      await onConnect();
+    },
+    onInput: () => () => undefined,
+  };
+  return t;
+}
