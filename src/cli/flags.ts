@@ -1,7 +1,7 @@
 /** Flag values shared by several commands, parsed into options (one line on a bad value). */
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.js';
-import { parseTimeArg } from '../logs/time.js';
+import { parseTimeArg } from '../app/containers/time.js';
 
 /** `--since`/`--until`: RFC 3339, Unix seconds, or a duration back from now (`10m`, `1h30m`). */
 export function parseTimeFlag(flag: string, v: string | undefined, nowMs = Date.now()): bigint | undefined {
