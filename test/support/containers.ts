@@ -2,7 +2,9 @@
  * The context of app/containers' use cases over in-memory fake engines: observe and execute are
  * the real ones (reconcile/), the engines are FakeEngines, and what goes to the user is kept.
  */
-import type { ContainersContext, TerminalPort } from '../../src/app/containers/context.js';
+import { PassThrough } from 'node:stream';
+import type { ContainersContext, TerminalConnectOptions, TerminalPort } from '../../src/app/containers/context.js';
+import type { AttachedStreams } from '../../src/engine/engine.js';
 import { EngineError } from '../../src/errors.js';
 import { LABEL } from '../../src/model/labels.js';
 import type { Project } from '../../src/model/project.js';
@@ -52,17 +54,30 @@ export function serviceLabels(project: string, service: string, number: number, 
   return { [LABEL.project]: project, [LABEL.service]: service, [LABEL.number]: String(number), [LABEL.oneoff]: oneoff ? 'True' : 'False' };
 }
 
+/** A fake whose attach gives streams that have already ended (the terminal stub stands in for the session). */
+export class AttachableEngine extends FakeEngine {
+  readonly attached: string[] = [];
+  override attachContainer(id: string): Promise<AttachedStreams> {
+    this.attached.push(id);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.end();
+    stderr.end();
+    return Promise.resolve({ stdin: null, stdout, stderr, ended: Promise.resolve(), close: () => undefined });
+  }
+}
+
 /** A terminal that is not one: `connect` runs `onConnect` (the test's stand-in for the session) and returns when it does. */
-export function fakeTerminal(onConnect: () => void | Promise<void> = () => undefined): TerminalPort & { claimed: number; connects: number } {
+export function fakeTerminal(onConnect: (opts: TerminalConnectOptions) => void | Promise<void> = () => undefined): TerminalPort & { claimed: number; connects: number } {
   const t = {
     stdinIsTTY: false,
     claimed: 0,
     connects: 0,
     claimSignals: () => void t.claimed++,
     holdSignals: () => () => 0,
-    connect: async () => {
+    connect: async (_streams: AttachedStreams, opts: TerminalConnectOptions) => {
       t.connects++;
-      await onConnect();
+      await onConnect(opts);
     },
     onInput: () => () => undefined,
   };

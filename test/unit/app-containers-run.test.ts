@@ -2,12 +2,11 @@
  * run's decisions against the in-memory fake engine: which dependencies come up first, the
  * one-off's create body (name, labels, ports, AutoRemove), what --rm removes, the exit code.
  */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runOneOff, type RunFlags, type RunRequest } from '../../src/app/containers/run.js';
-import type { AttachedStreams, ContainerCreateBody } from '../../src/engine/engine.js';
+import type { ContainerCreateBody } from '../../src/engine/engine.js';
 import { LABEL } from '../../src/model/labels.js';
-import { fakeContainersContext, fakeTerminal } from '../support/containers.js';
+import { AttachableEngine, fakeContainersContext, fakeTerminal } from '../support/containers.js';
 import { FakeEngine } from '../support/fake-engine.js';
 import { load, projectDir } from '../support/project.js';
 
@@ -32,19 +31,6 @@ services:
   );
   if (!r.project) throw new Error(JSON.stringify(r.diagnostics));
   return r.project;
-}
-
-/** A fake whose attach gives streams that have already ended (the session is the terminal's stand-in). */
-class AttachableEngine extends FakeEngine {
-  readonly attached: string[] = [];
-  override attachContainer(id: string): Promise<AttachedStreams> {
-    this.attached.push(id);
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    stdout.end();
-    stderr.end();
-    return Promise.resolve({ stdin: null, stdout, stderr, ended: Promise.resolve(), close: () => undefined });
-  }
 }
 
 const ID = 'abcdef012345';
