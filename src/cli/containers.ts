@@ -1,9 +1,9 @@
 /** A command's session -> the context of app/containers' use cases (wiring only). */
 import type { ContainersContext } from '../app/containers/context.js';
-import type { IO } from './context.js';
 import { observeSession, runPlan, unreachable, type Session } from './runtime.js';
 
-export function containersContext(s: Session, io: IO = s.io): ContainersContext {
+export function containersContext(s: Session): ContainersContext {
+  const io = s.io;
   return {
     project: s.project,
     hosts: s.hosts,
