@@ -7,7 +7,7 @@
  * These commands read the real stdin, so they use the process's streams, not `IO`.
  */
 import { finished } from 'node:stream/promises';
-import type { AttachedStreams, TerminalSize } from '../engine/engine.js';
+import type { AttachedStreams, TerminalConnectOptions, TerminalPort, TerminalSize } from '../app/containers/context.js';
 
 export interface Terminal {
   stdin: NodeJS.ReadStream;
@@ -29,15 +29,7 @@ export function terminalSize(term: Terminal): TerminalSize | undefined {
   return undefined;
 }
 
-export interface ConnectOptions {
-  /** The remote side has a TTY: raw mode here when stdin is a terminal, and resizes. */
-  tty: boolean;
-  /** Send our stdin (its end closes the remote stdin). */
-  stdin: boolean;
-  resize?: (size: TerminalSize) => Promise<void>;
-  /** SIGINT, SIGTERM or SIGHUP while attached; `count` is 1 for the first, then 2, ... */
-  onInterrupt?: (count: number, signal: NodeJS.Signals) => void;
-}
+export type ConnectOptions = TerminalConnectOptions;
 
 const INTERRUPTS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -96,4 +88,29 @@ export async function connectTerminal(streams: AttachedStreams, term: Terminal, 
     term.stdin.pause();
     if (raw) term.stdin.setRawMode(false);
   }
+}
+
+/**
+ * The process's terminal as app/containers' use cases take it; `claimSignals` ends the
+ * command's own Ctrl-C handling (the session's).
+ */
+export function terminalPort(claimSignals: () => void, term: Terminal = processTerminal()): TerminalPort {
+  return {
+    stdinIsTTY: term.stdin.isTTY === true,
+    claimSignals,
+    holdSignals: () => {
+      let count = 0;
+      const note = (): void => void count++;
+      for (const sig of INTERRUPTS) process.on(sig, note);
+      return () => {
+        for (const sig of INTERRUPTS) process.off(sig, note);
+        return count;
+      };
+    },
+    connect: (streams, opts) => connectTerminal(streams, term, opts),
+    onInput: (listener) => {
+      term.stdin.on('data', listener);
+      return () => term.stdin.off('data', listener);
+    },
+  };
 }

@@ -1,8 +1,9 @@
 /** The pure parts of attach, commit and export: their command lines, detach keys, repository names. */
 import { describe, expect, it } from 'vitest';
 import { parsedCommand } from '../support/project.js';
-import { detachKeyBytes, detachScanner, parseBoolFlag } from '../../src/cli/commands/attach.js';
-import { commitOptions, parseRepository, UNLABEL, type CommitFlags } from '../../src/cli/commands/commit.js';
+import { detachKeyBytes, detachScanner } from '../../src/app/containers/attach.js';
+import { commitOptions, parseRepository, UNLABEL, type CommitFlags } from '../../src/app/containers/commit.js';
+import { parseBoolFlag } from '../../src/cli/flags.js';
 import { UsageError } from '../../src/errors.js';
 
 const parsed = parsedCommand;

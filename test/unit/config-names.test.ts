@@ -132,7 +132,7 @@ describe('names of variables and command-line maps', () => {
   });
 
   it.each(NAMES)('run -e %s=v and up --scale %s=2 keep the name', async (n) => {
-    const { parseEnvFlags } = await import('../../src/cli/commands/run.js');
+    const { parseEnvFlags } = await import('../../src/app/containers/run.js');
     const { parseScale } = await import('../../src/cli/converge-flags.js');
     expect(own(parseEnvFlags([`${n}=v`], {}), n)).toBe(true);
     expect(parseScale([`${n}=2`])[n]).toBe(2);

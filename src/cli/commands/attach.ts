@@ -1,66 +1,17 @@
 /**
  * `tsfig attach SERVICE`: the terminal joined to a running container of a service, as
- * `docker compose attach` does. The terminal side is `run`'s and `exec`'s (interactive.ts).
- *
- * - A TTY container: raw terminal, its size followed; the detach keys (default ctrl-p,ctrl-q)
- *   leave it running and exit 0. They are passed to the engine (which acts on them for a TTY)
- *   and watched for here too, so a detach is known for what it is.
- * - Without a TTY: output streamed, stdin forwarded unless --no-stdin (the end of our stdin
- *   ends the attach, the container keeps running: the engine's rule without `StdinOnce`).
- * - `--sig-proxy` (default true, no TTY): SIGINT/SIGTERM go to the container, as with
- *   `docker attach`; a third one detaches. With `--sig-proxy=false` (or a TTY) Ctrl-C detaches.
- * - When the container exits, tsfig exits with its code.
+ * `docker compose attach` does (what it does: app/containers/attach.ts). The terminal side is
+ * `run`'s and `exec`'s (interactive.ts).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import type { AttachedStreams, Engine } from '../../engine/engine.js';
-import { EXIT, ExitCode, TsfigError, UsageError } from '../../errors.js';
-import { connectTerminal, processTerminal, type Terminal } from '../interactive.js';
+import { Command, Option } from 'commander';
+import { attachToService, DEFAULT_DETACH_KEYS, detachKeyBytes } from '../../app/containers/attach.js';
+import { parseIndex } from '../../app/containers/locate.js';
+import { ExitCode } from '../../errors.js';
+import { containersContext } from '../containers.js';
+import { parseBoolFlag } from '../flags.js';
+import { terminalPort } from '../interactive.js';
 import { openSession } from '../runtime.js';
 import type { IO } from '../context.js';
-import { locateContainer, parseIndex } from './exec.js';
-
-export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
-
-/** A boolean flag's value as docker's flags read it (`--sig-proxy=false`, `-p=0`, ...). */
-export function parseBoolFlag(value: string): boolean {
-  const v = value.startsWith('=') ? value.slice(1) : value;
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
-  throw new InvalidArgumentError('use true or false.');
-}
-
-const CTRL = ['@', ...'abcdefghijklmnopqrstuvwxyz', '[', '\\', ']', '^', '_'];
-
-/** Detach keys (`ctrl-p,ctrl-q`, `a,ctrl-x`, `DEL`) as bytes, read as the engine reads them. */
-export function detachKeyBytes(keys: string): Buffer {
-  const out: number[] = [];
-  for (const key of keys.split(',')) {
-    if (key.length === 1) {
-      out.push(key.charCodeAt(0));
-      continue;
-    }
-    const ctrl = key.startsWith('ctrl-') ? CTRL.indexOf(key.slice(5)) : -1;
-    if (ctrl >= 0 && key.length === 6) out.push(ctrl);
-    else if (key === 'DEL') out.push(127);
-    else throw new UsageError(`invalid --detach-keys "${keys}": "${key}" is not a key (use a character, ctrl-<a-z, @, [, \\, ], ^, _> or DEL, comma separated)`);
-  }
-  if (out.some((b) => b > 127)) throw new UsageError(`invalid --detach-keys "${keys}": ASCII keys only`);
-  return Buffer.from(out);
-}
-
-/** A scanner over the bytes typed: true once `keys` came in a row. */
-export function detachScanner(keys: Buffer): (chunk: Buffer) => boolean {
-  let matched = 0;
-  return (chunk) => {
-    for (const b of chunk) {
-      if (b === keys[matched]) matched += 1;
-      else matched = b === keys[0] ? 1 : 0;
-      if (matched === keys.length) return true;
-    }
-    return false;
-  };
-}
 
 export interface AttachFlags {
   index: string;
@@ -68,78 +19,6 @@ export interface AttachFlags {
   stdin: boolean;
   sigProxy: boolean;
   detachKeys: string;
-}
-
-interface Target {
-  engine: Engine;
-  id: string;
-  name: string;
-  tty: boolean;
-  /** Our stdin goes to the container. */
-  stdin: boolean;
-  sigProxy: boolean;
-  detachKeys: string;
-}
-
-/** After the attach ended on its own, how long to wait for the container's exit before asking whether it still runs. */
-const EXIT_GRACE_MS = 1500;
-
-/** Pump until the container exits or we detach; the exit code (0 after a detach, 130 after Ctrl-C without proxy). */
-async function attachSession(t: Target, term: Terminal, io: IO): Promise<number> {
-  const { engine, id, name } = t;
-  const waiter = new AbortController();
-  // Subscribed before attaching, so an exit right after is not missed.
-  const exit = engine.waitContainer(id, { condition: 'not-running', signal: waiter.signal });
-  exit.catch(() => undefined);
-  let detached = false;
-  let interrupted = false;
-  let streams: AttachedStreams | undefined;
-  try {
-    streams = await engine.attachContainer(id, { stdin: t.stdin, tty: t.tty, ...(t.tty ? { detachKeys: t.detachKeys } : {}) });
-    const s = streams;
-    let onKeys: ((chunk: Buffer) => void) | undefined;
-    if (t.tty && t.stdin) {
-      const seen = detachScanner(detachKeyBytes(t.detachKeys));
-      onKeys = (chunk) => {
-        if (!detached && seen(chunk)) {
-          detached = true;
-          s.close();
-        }
-      };
-      term.stdin.on('data', onKeys);
-    }
-    const proxy = t.sigProxy && !t.tty;
-    try {
-      await connectTerminal(s, term, {
-        tty: t.tty,
-        stdin: t.stdin,
-        resize: (size) => engine.resizeContainer(id, size),
-        onInterrupt: (count, signal) => {
-          if (proxy && signal !== 'SIGHUP' && count < 3) {
-            engine.killContainer(id, signal).catch((err: unknown) => io.stderr(`${name}: could not forward ${signal}: ${err instanceof Error ? err.message : String(err)}\n`));
-            return;
-          }
-          if (proxy) io.stderr(`\ndetaching from ${name} (it keeps running)\n`);
-          interrupted = true;
-          s.close();
-        },
-      });
-    } finally {
-      if (onKeys !== undefined) term.stdin.off('data', onKeys);
-    }
-    if (detached) return EXIT.ok;
-    if (interrupted) return EXIT.interrupted;
-    // The output ended: the container exited, or the engine ended the attach (end of our
-    // stdin, its own detach) and the container runs on.
-    const settled = await Promise.race([exit.then((r) => r), sleep(EXIT_GRACE_MS).then(() => undefined)]);
-    const result = settled ?? ((await engine.inspectContainer(id)).state.running ? undefined : await exit);
-    if (result === undefined) return EXIT.ok;
-    if (result.error !== undefined) io.stderr(`${name}: ${result.error}\n`);
-    return result.statusCode;
-  } finally {
-    streams?.close();
-    waiter.abort();
-  }
 }
 
 export function attachCommand(io: IO): Command {
@@ -160,24 +39,10 @@ export function attachCommand(io: IO): Command {
       detachKeyBytes(flags.detachKeys);
       const s = await openSession(this, io, { services: [service] });
       try {
-        const { container: c, engine } = await locateContainer(s, service, index, { running: true });
-        const info = await engine.inspectContainer(c.id);
-        if (!info.state.running) throw new TsfigError(`service ${service} is not running: container ${c.name} is ${info.state.status}`);
-        if (info.state.paused) throw new TsfigError(`container ${c.name} is paused: unpause it first (tsfig unpause ${service})`);
-        // From here a signal belongs to the attached session.
-        s.dispose();
-        const code = await attachSession(
-          {
-            engine,
-            id: c.id,
-            name: c.name,
-            tty: info.config.tty,
-            stdin: flags.stdin && info.config.openStdin,
-            sigProxy: flags.sigProxy,
-            detachKeys: flags.detachKeys,
-          },
-          processTerminal(),
-          io,
+        const code = await attachToService(
+          containersContext(s),
+          { service, index, stdin: flags.stdin, sigProxy: flags.sigProxy, detachKeys: flags.detachKeys },
+          terminalPort(() => s.dispose()),
         );
         if (code !== 0) throw new ExitCode(code);
       } finally {

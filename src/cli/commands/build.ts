@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
+import { buildImages } from '../../app/containers/build.js';
 import { ExitCode } from '../../errors.js';
-import { parseBuildArg } from '../../reconcile/images.js';
-import { planImages } from '../../reconcile/reconcile.js';
-import { openSession, observeSession, runPlan } from '../runtime.js';
+import { containersContext } from '../containers.js';
+import { openSession } from '../runtime.js';
 import { collect, type IO } from '../context.js';
 import { VERSION } from '../version.js';
 
@@ -28,31 +28,15 @@ export function buildCommand(io: IO): Command {
       const s = await openSession(this, io, { services, checkBuild: true });
       if (flags.quiet) s.progress = 'quiet';
       try {
-        const project = s.project;
-        const named = services.length ? services : Object.keys(project.services);
-        const buildable = named.filter((n) => project.services[n]?.build !== undefined);
-        for (const n of named) {
-          const svc = project.services[n];
-          if (svc !== undefined && svc.build === undefined && services.length && !flags.quiet) io.stderr(`${n} uses an image, skipping\n`);
-        }
-        // Unknown names are reported by the planner.
-        const unknown = named.filter((n) => project.services[n] === undefined);
-        if (!buildable.length && !unknown.length) {
-          if (!flags.quiet) io.stderr('nothing to build: no service has build:\n');
-          return;
-        }
-        const observed = await observeSession(s, { forUp: true });
-        const plan = planImages(project, observed, {
-          version: VERSION,
-          services: [...buildable, ...unknown],
-          noDeps: true,
-          build: 'always',
-          buildEnv: io.env,
-          buildArgs: Object.fromEntries((flags.buildArg ?? []).map(parseBuildArg)),
+        const code = await buildImages(containersContext(s), {
+          services,
           noCache: flags.cache === false,
-          pullBaseImages: flags.pull === true,
+          pull: flags.pull === true,
+          buildArgs: flags.buildArg ?? [],
+          env: io.env,
+          quiet: flags.quiet === true,
+          version: VERSION,
         });
-        const code = await runPlan(s, plan, observed);
         if (code !== 0) throw new ExitCode(code);
       } finally {
         s.dispose();

@@ -1,53 +1,11 @@
 /** `tsfig commit SERVICE [REPOSITORY[:TAG]]`: a service container's changes as a new image, as `docker compose commit`. */
 import { Command, Option } from 'commander';
-import type { CommitOptions } from '../../engine/engine.js';
-import { UsageError } from '../../errors.js';
-import { LABEL } from '../../model/labels.js';
-import { OVERLAY_LABEL } from '../../overlay/plan.js';
+import { commitOptions, commitService, type CommitFlags } from '../../app/containers/commit.js';
+import { parseIndex } from '../../app/containers/locate.js';
+import { containersContext } from '../containers.js';
+import { parseBoolFlag } from '../flags.js';
 import { openSession } from '../runtime.js';
 import { collect, type IO } from '../context.js';
-import { parseBoolFlag } from './attach.js';
-import { locateContainer, parseIndex } from './exec.js';
-
-export interface CommitFlags {
-  author?: string;
-  message?: string;
-  change?: string[];
-  pause: boolean;
-  index: string;
-}
-
-/** `repo[:tag]` (a registry's port is not a tag; a digest cannot be committed to). */
-export function parseRepository(ref: string): { repo: string; tag?: string } {
-  if (ref === '') throw new UsageError('empty repository name');
-  if (ref.includes('@')) throw new UsageError(`invalid repository "${ref}": a digest reference cannot be tagged (use REPOSITORY[:TAG])`);
-  const colon = ref.lastIndexOf(':');
-  if (colon > ref.lastIndexOf('/')) {
-    const tag = ref.slice(colon + 1);
-    if (tag === '' || colon === 0) throw new UsageError(`invalid repository "${ref}": use REPOSITORY[:TAG]`);
-    return { repo: ref.slice(0, colon), tag };
-  }
-  return { repo: ref };
-}
-
-/** The engine's commit options from the command line. */
-export function commitOptions(flags: CommitFlags, repository: string | undefined): CommitOptions {
-  const ref = repository !== undefined ? parseRepository(repository) : undefined;
-  return {
-    ...(ref !== undefined ? { repo: ref.repo } : {}),
-    ...(ref?.tag !== undefined ? { tag: ref.tag } : {}),
-    ...(flags.message !== undefined ? { comment: flags.message } : {}),
-    ...(flags.author !== undefined ? { author: flags.author } : {}),
-    pause: flags.pause,
-    // The container's tsfig labels would pass to the image, and from it to any container run
-    // from it, which `ps`, `up` and `down` would then take for one of the project's: blanked
-    // first (the engine cannot drop a label); the user's changes come after.
-    changes: [UNLABEL, ...(flags.change ?? [])],
-  };
-}
-
-/** A LABEL change that blanks every label tsfig puts on a container. */
-export const UNLABEL = `LABEL ${[...Object.values(LABEL), OVERLAY_LABEL.endpoints].map((l) => `${l}=""`).join(' ')}`;
 
 export function commitCommand(io: IO): Command {
   return new Command('commit')
@@ -69,10 +27,7 @@ export function commitCommand(io: IO): Command {
       const options = commitOptions(flags, repository);
       const s = await openSession(this, io, { services: [service] });
       try {
-        const { container: c, engine } = await locateContainer(s, service, index, { running: false });
-        // Not cancelled by Ctrl-C: the engine would finish the commit anyway.
-        const { id } = await engine.commitContainer(c.id, options);
-        io.stdout(`${id}\n`);
+        io.stdout(`${await commitService(containersContext(s), service, index, options)}\n`);
       } finally {
         s.dispose();
       }

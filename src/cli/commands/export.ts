@@ -1,36 +1,20 @@
 /**
  * `tsfig export [-o FILE] SERVICE`: a service container's filesystem as a tar archive, as
- * `docker compose export`. To a file (written aside, then renamed into place: no half archive
- * under that name) or to stdout, the process's own (binary, so not `IO`), never a terminal.
+ * `docker compose export` (app/containers/export.ts). To stdout, the process's own (binary, so
+ * not `IO`), never a terminal.
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { EXIT, ExitCode, TsfigError } from '../../errors.js';
+import { exportService } from '../../app/containers/export.js';
+import { parseIndex } from '../../app/containers/locate.js';
+import { ExitCode, TsfigError } from '../../errors.js';
+import { containersContext } from '../containers.js';
 import { openSession } from '../runtime.js';
 import type { IO } from '../context.js';
-import { locateContainer, parseIndex } from './exec.js';
 
 export interface ExportFlags {
   output?: string;
   index: string;
-}
-
-async function toFile(tar: NodeJS.ReadableStream, path: string, signal: AbortSignal): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.tsfig-${randomBytes(4).toString('hex')}`);
-  try {
-    await pipeline(tar, createWriteStream(tmp), { signal });
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    // The file's side (the engine's side keeps its own message).
-    const e = err as NodeJS.ErrnoException;
-    if (e.path !== undefined) throw new TsfigError(`cannot write ${path}: ${e.code === 'ENOENT' ? 'no such folder' : (e.code ?? e.message)}`);
-    throw err;
-  }
 }
 
 /** Copy with backpressure; false when the reader went away (EPIPE). */
@@ -75,16 +59,9 @@ export function exportCommand(io: IO): Command {
       }
       const s = await openSession(this, io, { services: [service], quietInterrupt: true });
       try {
-        const { container: c, engine } = await locateContainer(s, service, index, { running: false });
-        try {
-          const tar = await engine.exportContainer(c.id, { signal: s.signal });
-          if (flags.output !== undefined) await toFile(tar, resolve(io.cwd, flags.output), s.signal);
-          else if (!(await toStdout(tar, out))) throw new ExitCode(EXIT.failure);
-        } catch (err) {
-          if (s.signal.aborted) throw new ExitCode(EXIT.interrupted);
-          if (err instanceof TsfigError) throw err;
-          throw new TsfigError(`export of ${c.name} failed: ${err instanceof Error ? err.message : String(err)}`);
-        }
+        const request = { service, index, ...(flags.output !== undefined ? { output: resolve(io.cwd, flags.output) } : {}) };
+        const code = await exportService(containersContext(s), request, (tar) => toStdout(tar, out));
+        if (code !== 0) throw new ExitCode(code);
       } finally {
         s.dispose();
       }

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { EXIT, ExitCode, UsageError } from '../../errors.js';
-import { followLogs } from '../../logs/follow.js';
+import { showLogs } from '../../app/containers/logs.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { colorEnabled } from '../../ui/color.js';
-import { openSession, observeSession } from '../runtime.js';
+import { containersContext } from '../containers.js';
+import { openSession } from '../runtime.js';
 import type { IO } from '../context.js';
 import { parseTimeFlag } from '../flags.js';
 
@@ -49,11 +50,7 @@ export function logsCommand(io: IO): Command {
       }
       const s = await openSession(this, io, { services, quietInterrupt: true });
       try {
-        // No engine answers: one error line now, not a warning and retries.
-        await observeSession(s);
-        const { done } = followLogs({
-          hosts: s.hosts,
-          project: s.project.name,
+        const code = await showLogs(containersContext(s), {
           services,
           ...(index !== undefined ? { index } : {}),
           follow: flags.follow === true,
@@ -63,15 +60,11 @@ export function logsCommand(io: IO): Command {
           timestamps: flags.timestamps === true,
           prefix: flags.logPrefix,
           color: flags.color && colorEnabled({ isTTY: io.stdoutTTY === true }, io.env),
-          serviceOrder: Object.keys(s.project.services).sort(),
           out: io.stdout,
           ...(io.stdoutCongested ? { congested: io.stdoutCongested } : {}),
           err: io.stderr,
-          signal: s.signal,
         });
-        const r = await done;
-        if (r.aborted) throw new ExitCode(EXIT.interrupted);
-        if (r.problems > 0) throw new ExitCode(EXIT.failure);
+        if (code !== 0) throw new ExitCode(code);
       } finally {
         s.dispose();
       }

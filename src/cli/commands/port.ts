@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
-import { TsfigError } from '../../errors.js';
-import { openSession, observeSession } from '../runtime.js';
+import { publishedPort } from '../../app/containers/port.js';
+import { containersContext } from '../containers.js';
+import { openSession } from '../runtime.js';
 import type { IO } from '../context.js';
 
 export function portCommand(io: IO): Command {
@@ -14,14 +15,7 @@ export function portCommand(io: IO): Command {
       const flags = this.opts<{ protocol: string; index: string }>();
       const s = await openSession(this, io, { services: [service] });
       try {
-        const observed = await observeSession(s);
-        const c = Object.values(observed.hosts)
-          .flatMap((h) => h.containers)
-          .find((x) => x.service === service && !x.oneoff && x.number === Number(flags.index));
-        if (!c) throw new TsfigError(`no container ${flags.index} of service ${service} (is it up?)`);
-        const p = c.ports.find((x) => x.privatePort === Number(privatePort) && x.type === flags.protocol && x.publicPort !== undefined);
-        if (!p) throw new TsfigError(`port ${privatePort}/${flags.protocol} of ${c.name} is not published`);
-        io.stdout(`${p.ip && p.ip !== '' ? p.ip : '0.0.0.0'}:${p.publicPort}\n`);
+        io.stdout(`${await publishedPort(containersContext(s), { service, privatePort, protocol: flags.protocol, index: flags.index })}\n`);
       } finally {
         s.dispose();
       }

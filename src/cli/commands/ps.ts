@@ -1,8 +1,10 @@
 import { Command, Option } from 'commander';
+import { listContainers } from '../../app/containers/ps.js';
 import { formatPorts } from '../../ui/format.js';
 import { formatTable } from '../../ui/table.js';
 import { ExitCode } from '../../errors.js';
-import { openSession, observeSession, unreachable } from '../runtime.js';
+import { containersContext } from '../containers.js';
+import { openSession } from '../runtime.js';
 import type { IO } from '../context.js';
 
 export function psCommand(io: IO): Command {
@@ -17,13 +19,7 @@ export function psCommand(io: IO): Command {
       const flags = this.opts<{ all?: boolean; quiet?: boolean; services?: boolean; format: 'table' | 'json' }>();
       const s = await openSession(this, io);
       try {
-        const observed = await observeSession(s);
-        const multi = Object.keys(observed.hosts).length > 1;
-        const want = services.length ? new Set(services) : undefined;
-        const rows = Object.values(observed.hosts)
-          .flatMap((h) => h.containers)
-          .filter((c) => (flags.all || (c.state === 'running' && !c.oneoff)) && (!want || want.has(c.service)))
-          .sort((a, b) => a.name.localeCompare(b.name));
+        const { rows, multiHost, problems } = await listContainers(containersContext(s), { services, all: flags.all === true });
         if (flags.quiet) for (const c of rows) io.stdout(`${c.id}\n`);
         else if (flags.services) for (const n of [...new Set(rows.map((c) => c.service))].sort()) io.stdout(`${n}\n`);
         else if (flags.format === 'json') {
@@ -47,13 +43,12 @@ export function psCommand(io: IO): Command {
             ) + '\n',
           );
         } else {
-          const headers = [...(multi ? ['HOST'] : []), 'NAME', 'SERVICE', 'STATUS', 'PORTS'];
-          const table = rows.map((c) => [...(multi ? [c.host] : []), c.name, c.oneoff ? `${c.service} (one-off)` : c.service, c.status, formatPorts(c.ports)]);
+          const headers = [...(multiHost ? ['HOST'] : []), 'NAME', 'SERVICE', 'STATUS', 'PORTS'];
+          const table = rows.map((c) => [...(multiHost ? [c.host] : []), c.name, c.oneoff ? `${c.service} (one-off)` : c.service, c.status, formatPorts(c.ports)]);
           io.stdout(formatTable(headers, table));
         }
-        const down = unreachable(observed);
-        for (const d of down) io.stderr(`error: ${d}\n`);
-        if (down.length) throw new ExitCode(1);
+        for (const d of problems) io.stderr(`error: ${d}\n`);
+        if (problems.length) throw new ExitCode(1);
       } finally {
         s.dispose();
       }

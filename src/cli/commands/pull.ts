@@ -1,7 +1,8 @@
 import { Command } from 'commander';
+import { pullImages } from '../../app/containers/pull.js';
 import { ExitCode } from '../../errors.js';
-import { planRegistry } from '../../reconcile/reconcile.js';
-import { openSession, observeSession, runPlan } from '../runtime.js';
+import { containersContext } from '../containers.js';
+import { openSession } from '../runtime.js';
 import type { IO } from '../context.js';
 
 interface PullFlags {
@@ -23,9 +24,7 @@ export function pullCommand(io: IO): Command {
       const s = await openSession(this, io, { services });
       if (flags.quiet) s.progress = 'quiet';
       try {
-        const observed = await observeSession(s);
-        const plan = planRegistry(s.project, observed, 'pull', { services, includeDeps: Boolean(flags.includeDeps) });
-        const code = await runPlan(s, plan, observed, { ignoreFailures: Boolean(flags.ignorePullFailures) });
+        const code = await pullImages(containersContext(s), { services, includeDeps: Boolean(flags.includeDeps), ignoreFailures: Boolean(flags.ignorePullFailures) });
         if (code !== 0) throw new ExitCode(code);
       } finally {
         s.dispose();

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
-import { loadProject } from '../../config/load.js';
-import { hasErrors } from '../../config/diagnostics.js';
+import { defaultHosts, engineVersions, optionalProject } from '../../app/containers/version.js';
 import { ExitCode } from '../../errors.js';
 import { globals, loadOptions, type IO } from '../context.js';
 import { VERSION } from '../version.js';
@@ -21,25 +20,9 @@ export function versionCommand(io: IO): Command {
       // dockerode costs ~0.2 s to load: only commands that talk to an engine pay for it.
       const { connectHosts } = await import('../runtime.js');
       // Without a project file (or with a broken one), just the default engine.
-      const loaded = loadProject(loadOptions(g, io));
-      const project = !hasErrors(loaded.diagnostics) && loaded.project ? loaded.project : undefined;
-      const hosts = project
-        ? await connectHosts(project, g, io)
-        : await (async () => {
-            const { connect, resolveCliEndpoint } = await import('../../engine/connect.js');
-            const { httpTimeoutMs } = await import('../../settings.js');
-            const ep = { ...resolveCliEndpoint({ env: io.env, ...(g.host !== undefined ? { flagHost: g.host } : {}), ...(g.context !== undefined ? { flagContext: g.context } : {}) }), timeoutMs: httpTimeoutMs(io.env) };
-            return [{ name: 'default', endpoint: ep.url, engine: connect(ep) }];
-          })();
-      const results = await Promise.all(
-        hosts.map(async (h) => {
-          try {
-            return { host: h.name, endpoint: h.endpoint, ...(await h.engine.version()) };
-          } catch (err) {
-            return { host: h.name, endpoint: h.endpoint, error: err instanceof Error ? err.message : String(err) };
-          }
-        }),
-      );
+      const project = optionalProject(loadOptions(g, io));
+      const hosts = project ? await connectHosts(project, g, io) : await defaultHosts(g, io.env);
+      const results = await engineVersions(hosts);
       const failed = results.filter((r) => 'error' in r);
       if (opts.format === 'json') {
         const engine = results[0];

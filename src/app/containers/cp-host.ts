@@ -10,8 +10,8 @@ import { chmod, copyFile, link, lstat, mkdir, readdir, readlink, rm, symlink, ut
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { TsfigError } from '../errors.js';
-import type { TarEntry, TarInput } from '../engine/tar.js';
+import { TsfigError } from '../../errors.js';
+import type { TarEntry, TarInput } from './engine-backend.js';
 
 /** Go's os.FileMode bits, as the engine reports them in an archive stat. */
 export function isDirMode(mode: number): boolean {

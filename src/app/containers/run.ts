@@ -1,0 +1,270 @@
+/**
+ * `run`: a one-off container of a service. Its options from the command line, its images and
+ * dependencies first (as up does), the container made, then started detached or attached to the
+ * user's terminal (Ctrl-C stops it, a second kills it; `--rm` removes it at the end).
+ */
+import { parseCommand, parsePorts, parseVolume } from '../../config/shortsyntax.js';
+import { EngineError, EXIT, TsfigError, UsageError } from '../../errors.js';
+import { acquireLock } from '../../lock.js';
+import { dict } from '../../model/dict.js';
+import type { PortConfig, ServiceVolume } from '../../model/project.js';
+import type { ContainersContext, ContainersSink, Engine, TerminalPort } from './context.js';
+import { oneOffDependencies, oneOffSpec, planImages, SpecError, type OneOffOptions } from './engine-backend.js';
+
+export type { OneOffOptions };
+
+/** run's options as the command line gives them. */
+export interface RunFlags {
+  detach?: boolean;
+  rm?: boolean;
+  name?: string;
+  env?: string[];
+  entrypoint?: string;
+  user?: string;
+  workdir?: string;
+  publish?: string[];
+  servicePorts?: boolean;
+  deps?: boolean;
+  /** false with -T. */
+  TTY?: boolean;
+  volume?: string[];
+}
+
+/**
+ * `-e KEY=VAL` / `-e KEY`: a bare KEY takes its value from tsfig's environment, and is unset in
+ * the container (null) when tsfig's environment does not have it either.
+ */
+export function parseEnvFlags(flags: string[] | undefined, env: Record<string, string | undefined>): Record<string, string | null> {
+  const out: Record<string, string | null> = dict();
+  for (const f of flags ?? []) {
+    const eq = f.indexOf('=');
+    const key = eq < 0 ? f : f.slice(0, eq);
+    if (key === '') throw new UsageError(`invalid environment variable "${f}": use KEY=VALUE or KEY`);
+    out[key] = eq < 0 ? (env[key] ?? null) : f.slice(eq + 1);
+  }
+  return out;
+}
+
+export function parsePublishFlags(flags: string[] | undefined): PortConfig[] {
+  const out: PortConfig[] = [];
+  for (const f of flags ?? []) {
+    const p = parsePorts(f);
+    if (!p.ok) throw new UsageError(`invalid port "${f}": ${p.error}${p.hint ? ` (${p.hint})` : ''}`);
+    out.push(...p.value);
+  }
+  return out;
+}
+
+export function parseVolumeFlags(flags: string[] | undefined, ctx: { projectDir: string; homeDir: string }): ServiceVolume[] {
+  const out: ServiceVolume[] = [];
+  for (const f of flags ?? []) {
+    const v = parseVolume(f, ctx);
+    if (!v.ok) throw new UsageError(`invalid volume "${f}": ${v.error}${v.hint ? ` (${v.hint})` : ''}`);
+    out.push(v.value);
+  }
+  return out;
+}
+
+/** `--entrypoint "sh -c"` is split like a shell would; `--entrypoint ""` clears the image's. */
+export function parseEntrypointFlag(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const p = parseCommand(value, true);
+  if (!p.ok) throw new UsageError(`invalid entrypoint "${value}": ${p.error}`);
+  return p.value ?? [];
+}
+
+/** The one-off's options from the command line (`tty`: stdin is a terminal and -T not given). */
+export function oneOffOptions(
+  flags: RunFlags,
+  command: string[],
+  ctx: { env: Record<string, string | undefined>; projectDir: string; homeDir: string; stdinIsTTY: boolean; id: string },
+): OneOffOptions {
+  const detach = flags.detach === true;
+  const environment = parseEnvFlags(flags.env, ctx.env);
+  const entrypoint = parseEntrypointFlag(flags.entrypoint);
+  const ports = parsePublishFlags(flags.publish);
+  const volumes = parseVolumeFlags(flags.volume, ctx);
+  return {
+    id: ctx.id,
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    ...(command.length > 0 ? { command } : {}),
+    ...(entrypoint !== undefined ? { entrypoint } : {}),
+    ...(Object.keys(environment).length > 0 ? { environment } : {}),
+    ...(flags.user !== undefined ? { user: flags.user } : {}),
+    ...(flags.workdir !== undefined ? { workingDir: flags.workdir } : {}),
+    servicePorts: flags.servicePorts === true,
+    ...(ports.length > 0 ? { ports } : {}),
+    ...(volumes.length > 0 ? { volumes } : {}),
+    tty: !detach && flags.TTY !== false && ctx.stdinIsTTY,
+    stdin: !detach,
+    ...(detach && flags.rm === true ? { autoRemove: true } : {}),
+  };
+}
+
+/** A start failure as `docker run` reports it: 127 for a missing command, 126 for one that cannot run. */
+export function startFailure(err: unknown): TsfigError {
+  if (!(err instanceof EngineError)) return err instanceof TsfigError ? err : new TsfigError(String(err));
+  const m = err.message;
+  if (/executable file not found|no such file or directory/i.test(m)) return new TsfigError(m, 127);
+  if (/permission denied|cannot execute/i.test(m)) return new TsfigError(m, 126);
+  return err;
+}
+
+/** What a created one-off is. */
+export interface CreatedOneOff {
+  engine: Engine;
+  id: string;
+  name: string;
+  /** The service's stop_grace_period in seconds (what the first Ctrl-C gives it). */
+  stopTimeout?: number;
+}
+
+export interface RunRequest {
+  service: string;
+  command: string[];
+  flags: RunFlags;
+  /** tsfig's environment (`-e KEY` takes KEY's value from it) and home folder. */
+  env: Record<string, string | undefined>;
+  /** This tsfig's version (labels). */
+  version: string;
+  /** The one-off's id (its default name's suffix). */
+  id: string;
+}
+
+/** How a run ended: detached (the container's name), or the container's exit code. */
+export type RunResult = { detached: string } | { exitCode: number };
+
+const removeQuietly = (engine: Engine, id: string): Promise<void> => engine.removeContainer(id, { force: true, volumes: true }).catch(() => undefined);
+
+/**
+ * Everything before the one-off starts: under the project lock, its images (a missing image that
+ * cannot be pulled or built fails the run before any network, volume or dependency is made), its
+ * dependencies (unless --no-deps), then the container, on its service's host, on its networks.
+ * A non-zero exit code from a plan comes back as `{ exitCode }`.
+ */
+export async function createOneOff(ctx: ContainersContext, req: RunRequest, stdinIsTTY: boolean): Promise<{ created: CreatedOneOff; options: OneOffOptions } | { exitCode: number }> {
+  const { project, backend } = ctx;
+  const svc = project.services[req.service];
+  if (svc === undefined) throw new UsageError(`no such service: ${req.service}`);
+  const options = oneOffOptions(req.flags, req.command, { env: req.env, projectDir: project.workingDir, homeDir: req.env.HOME ?? '/', stdinIsTTY, id: req.id });
+  const noDeps = req.flags.deps === false;
+  const release = await acquireLock(project.name, {
+    signal: ctx.signal,
+    onWait: (pid) => ctx.sink.message(`waiting for another tsfig (pid ${pid}) working on project ${project.name}`),
+  });
+  try {
+    let observed = await backend.observe({ forUp: true });
+    const reachable = { ...observed, hosts: Object.fromEntries(Object.entries(observed.hosts).filter(([, h]) => h.reachable)) };
+    const images = planImages(project, reachable, { version: req.version, services: [req.service], noDeps });
+    let imagesDone = false;
+    if (images.nodes.length > 0 || images.errors.length > 0) {
+      const got = await backend.apply(images, reachable);
+      if (got !== 0) return { exitCode: got };
+      observed = await backend.observe({ forUp: true });
+      imagesDone = true;
+    }
+    const code = await backend.apply(oneOffDependencies(project, observed, req.service, { version: req.version, noDeps, imagesDone }), observed);
+    if (code !== 0) return { exitCode: code };
+    let spec;
+    try {
+      spec = oneOffSpec(project, observed, req.service, options, req.version);
+    } catch (err) {
+      if (err instanceof SpecError) throw new TsfigError(err.message);
+      throw err;
+    }
+    for (const w of spec.warnings ?? []) ctx.sink.warn(w);
+    const engine = ctx.engines[spec.host];
+    if (engine === undefined) throw new TsfigError(`service ${req.service} runs on host ${spec.host}, which is not connected`);
+    const { id } = await engine.createContainer(spec.name, spec.body, spec.platform !== undefined ? { platform: spec.platform } : {});
+    try {
+      for (const n of spec.extraNetworks) await engine.connectNetwork(n.network, id, n.config);
+    } catch (err) {
+      await removeQuietly(engine, id);
+      throw err;
+    }
+    const grace = typeof svc.stop_grace_period === 'number' ? Math.ceil(svc.stop_grace_period / 1e9) : undefined;
+    return { created: { engine, id, name: spec.name, ...(grace !== undefined ? { stopTimeout: grace } : {}) }, options };
+  } finally {
+    release();
+  }
+}
+
+/** `tsfig run`: the one-off made, then started in the background or attached to `terminal`. */
+export async function runOneOff(ctx: ContainersContext, req: RunRequest, terminal: TerminalPort): Promise<RunResult> {
+  const made = await createOneOff(ctx, req, terminal.stdinIsTTY);
+  if ('exitCode' in made) return made;
+  const { created, options } = made;
+  const { engine, id, name } = created;
+  if (ctx.signal.aborted) {
+    await removeQuietly(engine, id);
+    return { exitCode: EXIT.interrupted };
+  }
+  if (req.flags.detach === true) {
+    try {
+      await engine.startContainer(id);
+    } catch (err) {
+      if (req.flags.rm === true) await removeQuietly(engine, id);
+      throw startFailure(err);
+    }
+    return { detached: name };
+  }
+  // From here Ctrl-C stops the container (and --rm still removes it).
+  terminal.claimSignals();
+  return { exitCode: await runAttached(created, { tty: options.tty, rm: req.flags.rm === true }, terminal, ctx.sink) };
+}
+
+/** Attach, start, pump until the container exits; its exit code (130 when interrupted). */
+async function runAttached(c: CreatedOneOff, o: { tty: boolean; rm: boolean }, terminal: TerminalPort, sink: ContainersSink): Promise<number> {
+  const { engine, id, name, stopTimeout } = c;
+  let interrupted = false;
+  // Until the terminal's own handlers are in place, a Ctrl-C is only noted (never the default
+  // action, which would end tsfig and leave the container behind).
+  let dropEarly: (() => number) | undefined = terminal.holdSignals();
+  const handOver = (): number => {
+    const n = dropEarly?.() ?? 0;
+    dropEarly = undefined;
+    return n;
+  };
+  try {
+    // Attach first, so no output is lost.
+    const streams = await engine.attachContainer(id, { stdin: true, tty: o.tty });
+    try {
+      await engine.startContainer(id);
+    } catch (err) {
+      streams.close();
+      throw startFailure(err);
+    }
+    const connected = terminal.connect(streams, {
+      tty: o.tty,
+      stdin: true,
+      resize: (size) => engine.resizeContainer(id, size),
+      onInterrupt: (count) => {
+        interrupted = true;
+        if (count === 1) {
+          sink.message(`\nstopping ${name} (Ctrl-C again to kill it)`);
+          engine.stopContainer(id, stopTimeout).catch(() => undefined);
+        } else {
+          engine.killContainer(id, 'SIGKILL').catch(() => undefined);
+        }
+      },
+    });
+    // connect installed its handlers synchronously: hand over, and act on an early Ctrl-C.
+    if (handOver() > 0) {
+      interrupted = true;
+      sink.message(`\nstopping ${name}`);
+      engine.stopContainer(id, stopTimeout).catch(() => undefined);
+    }
+    await connected;
+    // The output ended: the container has stopped, or is about to.
+    const result = await engine.waitContainer(id, { condition: 'not-running' });
+    if (result.error !== undefined) sink.message(`${name}: ${result.error}`);
+    return interrupted ? EXIT.interrupted : result.statusCode;
+  } finally {
+    handOver();
+    if (o.rm) {
+      await engine.removeContainer(id, { force: true, volumes: true }).catch((err: unknown) => {
+        if (!(err instanceof EngineError && err.statusCode === 404)) sink.warn(`could not remove ${name}: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
+  }
+}

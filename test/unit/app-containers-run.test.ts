@@ -1,0 +1,122 @@
+/**
+ * run's decisions against the in-memory fake engine: which dependencies come up first, the
+ * one-off's create body (name, labels, ports, AutoRemove), what --rm removes, the exit code.
+ */
+import { describe, expect, it } from 'vitest';
+import { runOneOff, type RunFlags, type RunRequest } from '../../src/app/containers/run.js';
+import type { ContainerCreateBody } from '../../src/engine/engine.js';
+import { LABEL } from '../../src/model/labels.js';
+import { AttachableEngine, fakeContainersContext, fakeTerminal } from '../support/containers.js';
+import { FakeEngine } from '../support/fake-engine.js';
+import { load, projectDir } from '../support/project.js';
+
+const NAME = `appcrun${process.pid}`;
+
+function project() {
+  const r = load(
+    projectDir({
+      'fig.yml': `name: ${NAME}
+services:
+  web:
+    image: busybox
+    command: [httpd, -f]
+    depends_on: [db]
+    ports: ["8080:80"]
+    restart: always
+    stop_grace_period: 3s
+  db:
+    image: busybox
+`,
+    }),
+  );
+  if (!r.project) throw new Error(JSON.stringify(r.diagnostics));
+  return r.project;
+}
+
+const ID = 'abcdef012345';
+const request = (flags: RunFlags, command: string[] = []): RunRequest => ({ service: 'web', command, flags, env: { HOME: '/home/u', FROM_ENV: 'x' }, version: '0.0.0-test', id: ID });
+
+function created(fake: FakeEngine): Array<{ name: string; body: ContainerCreateBody }> {
+  return fake.callsOf('createContainer').map((c) => ({ name: c.args[0] as string, body: c.args[1] as ContainerCreateBody }));
+}
+
+describe('run: the one-off and its dependencies', () => {
+  it('-d: the dependencies up first, then the one-off (its own name, one-off labels, no ports, no restart), started; its name back', async () => {
+    const fake = new FakeEngine();
+    const ctx = fakeContainersContext(project(), { default: fake });
+    const r = await runOneOff(ctx, request({ detach: true, env: ['A=1', 'FROM_ENV'] }, ['echo', 'hi']), fakeTerminal());
+    const oneoff = `${NAME}-web-run-${ID}`;
+    expect(r).toEqual({ detached: oneoff });
+    expect(created(fake).map((c) => c.name)).toEqual([`${NAME}-db-1`, oneoff]);
+    const body = created(fake)[1]!.body;
+    expect(body.Labels).toMatchObject({ [LABEL.project]: NAME, [LABEL.service]: 'web', [LABEL.oneoff]: 'True' });
+    expect(body.Cmd).toEqual(['echo', 'hi']);
+    expect(body.Env).toEqual(expect.arrayContaining(['A=1', 'FROM_ENV=x']));
+    expect(body.HostConfig?.PortBindings ?? {}).toEqual({});
+    expect(body.HostConfig?.RestartPolicy?.Name ?? '').not.toBe('always');
+    expect(body.HostConfig?.AutoRemove).toBeUndefined();
+    expect(fake.container(`${NAME}-db-1`)?.status).toBe('running');
+    expect(fake.container(oneoff)?.status).toBe('running');
+  });
+
+  it('--no-deps: nothing but the one-off; --service-ports: the service ports published', async () => {
+    const fake = new FakeEngine();
+    const ctx = fakeContainersContext(project(), { default: fake });
+    await runOneOff(ctx, request({ detach: true, deps: false, servicePorts: true }), fakeTerminal());
+    expect(created(fake).map((c) => c.name)).toEqual([`${NAME}-web-run-${ID}`]);
+    expect(created(fake)[0]!.body.HostConfig?.PortBindings).toEqual({ '80/tcp': [{ HostPort: '8080' }] });
+  });
+
+  it('-d --rm: the engine removes it when it exits (AutoRemove); a start that fails removes it now, exit 127 for a missing command', async () => {
+    const fake = new FakeEngine();
+    const ctx = fakeContainersContext(project(), { default: fake });
+    await runOneOff(ctx, { ...request({ detach: true, rm: true, deps: false }), id: 'aaaaaaaaaaaa' }, fakeTerminal());
+    expect(created(fake)[0]!.body.HostConfig?.AutoRemove).toBe(true);
+
+    fake.fail('startContainer', 400, 'exec: "nope": executable file not found in $PATH', 1);
+    const failed = runOneOff(ctx, { ...request({ detach: true, rm: true, deps: false }, ['nope']), id: 'bbbbbbbbbbbb' }, fakeTerminal());
+    await expect(failed).rejects.toMatchObject({ exitCode: 127 });
+    expect(fake.container(`${NAME}-web-run-bbbbbbbbbbbb`)).toBeUndefined();
+  });
+
+  it('attached: the terminal is claimed, the container attached then started; its exit code back; --rm removes it', async () => {
+    const fake = new AttachableEngine();
+    const ctx = fakeContainersContext(project(), { default: fake });
+    const name = `${NAME}-web-run-${ID}`;
+    const term = fakeTerminal(() => fake.exit(name, 3));
+    const r = await runOneOff(ctx, request({ rm: true, deps: false }), term);
+    expect(r).toEqual({ exitCode: 3 });
+    expect(term.claimed).toBe(1);
+    expect(term.connects).toBe(1);
+    const order = fake.calls.map((c) => c.method).filter((m) => ['createContainer', 'startContainer', 'removeContainer'].includes(m));
+    expect(order).toEqual(['createContainer', 'startContainer', 'removeContainer']);
+    expect(fake.attached).toHaveLength(1);
+    expect(created(fake)[0]!.body.OpenStdin).toBe(true);
+    expect(fake.container(name)).toBeUndefined();
+  });
+
+  it('attached without --rm: the exited one-off stays', async () => {
+    const fake = new AttachableEngine();
+    const ctx = fakeContainersContext(project(), { default: fake });
+    const name = `${NAME}-web-run-${ID}`;
+    const r = await runOneOff(ctx, request({ deps: false }), fakeTerminal(() => fake.exit(name, 0)));
+    expect(r).toEqual({ exitCode: 0 });
+    expect(fake.container(name)?.status).toBe('exited');
+  });
+
+  it('a dependency that cannot be made: its plan fails, no one-off is made, the exit code back', async () => {
+    const fake = new FakeEngine();
+    fake.fail({ method: 'createContainer', target: `${NAME}-db-1` }, 500, 'no space left');
+    const ctx = fakeContainersContext(project(), { default: fake });
+    const r = await runOneOff(ctx, request({ detach: true }), fakeTerminal());
+    expect(r).toEqual({ exitCode: 1 });
+    expect(created(fake).map((c) => c.name)).toEqual([`${NAME}-db-1`]);
+  });
+
+  it('an unknown service: a usage error before anything is asked', async () => {
+    const fake = new FakeEngine();
+    const ctx = fakeContainersContext(project(), { default: fake });
+    await expect(runOneOff(ctx, { ...request({ detach: true }), service: 'nope' }, fakeTerminal())).rejects.toMatchObject({ exitCode: 2 });
+    expect(fake.calls).toEqual([]);
+  });
+});
