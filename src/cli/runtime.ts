@@ -6,6 +6,7 @@ import { setMaxListeners } from 'node:events';
 import type { Command } from 'commander';
 import type { Engine } from '../engine/engine.js';
 import { EngineError, EXIT, TsfigError } from '../errors.js';
+import { formatDiagnostic } from '../model/diagnostic.js';
 import type { Project } from '../model/project.js';
 import { Credentials } from '../engine/credentials.js';
 import { execute, imageLimits, parallelLimit } from '../reconcile/execute.js';
@@ -173,13 +174,13 @@ function buildPrefix(plan: Plan): (service: string) => string {
 }
 
 export async function runPlan(s: Session, plan: Plan, observed: ObservedState, opts: RunPlanOptions = {}): Promise<number> {
-  for (const w of plan.warnings) s.io.stderr(`warning: ${w}\n`);
+  for (const w of plan.warnings) s.io.stderr(`${formatDiagnostic(w, s.io.cwd)}\n`);
   if (plan.errors.length) {
-    throw new TsfigError(plan.errors.join('\n'));
+    throw new TsfigError(plan.errors.map((e) => formatDiagnostic(e, s.io.cwd)).join('\n'));
   }
   // Global --dry-run: the plan on stdout, as `tsfig plan` prints it; nothing changes.
   if (s.dryRun) {
-    s.io.stdout(renderPlan(plan));
+    s.io.stdout(renderPlan(plan, s.io.cwd));
     return EXIT.ok;
   }
   const out = { write: (t: string) => s.io.stderr(t), isTTY: Boolean(s.io.stderrTTY), ...(s.io.columns ? { columns: s.io.columns } : {}) };
@@ -217,5 +218,5 @@ export async function runPlan(s: Session, plan: Plan, observed: ObservedState, o
 }
 
 export function printPlan(s: Session, plan: Plan): void {
-  s.io.stdout(renderPlan(plan));
+  s.io.stdout(renderPlan(plan, s.io.cwd));
 }

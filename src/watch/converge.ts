@@ -14,6 +14,7 @@ import { isNoop, type Plan, type PlanGroup, VERBS } from '../reconcile/plan.js';
 import { planImages, reconcile, type ReconcileOptions } from '../reconcile/reconcile.js';
 import type { ObservedState } from '../reconcile/state.js';
 import type { ProgressEvent } from '../ui/events.js';
+import type { Diagnostic } from '../model/diagnostic.js';
 
 export interface ConvergeOptions {
   project: Project;
@@ -36,8 +37,8 @@ export interface ConvergeResult {
   /** Steps that failed, with the engine's message. */
   failed: Array<{ group: PlanGroup; message: string }>;
   /** Problems that kept a plan from running at all. */
-  errors: string[];
-  warnings: string[];
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
   aborted: boolean;
   /** Image IDs by host and reference before the images were made. */
   imagesBefore: Record<string, Record<string, string>>;

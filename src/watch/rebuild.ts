@@ -10,6 +10,7 @@ import type { HostEngine } from '../reconcile/observe.js';
 import { hostOf, imageRef, normalizeRef } from '../reconcile/reconcile.js';
 import type { ProgressEvent } from '../ui/events.js';
 import { converge, describeDone } from './converge.js';
+import { formatDiagnostic } from '../model/diagnostic.js';
 
 export interface RebuildOptions {
   project: Project;
@@ -56,7 +57,7 @@ export async function rebuildService(o: RebuildOptions): Promise<RebuildResult> 
   });
   const summary = describeDone(r.done.filter((g) => g.resource.kind === 'container'));
   if (r.errors.length || r.failed.length || r.aborted) {
-    const error = [...r.errors, ...r.failed.map((f) => `${f.group.resource.kind} ${f.group.resource.name}: ${f.message}`)].join('; ');
+    const error = [...r.errors.map((e) => formatDiagnostic(e, o.project.workingDir)), ...r.failed.map((f) => `${f.group.resource.kind} ${f.group.resource.name}: ${f.message}`)].join('; ');
     return { ok: false, ...(error ? { error } : {}), summary, aborted: r.aborted };
   }
   const result: RebuildResult = { ok: true, summary, aborted: false };

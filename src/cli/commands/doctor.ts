@@ -49,7 +49,7 @@ export function doctorCommand(io: IO): Command {
         const addresses = alloc ? underlayAddresses(project, alloc, overlays) : {};
         if (alloc?.errors.length) {
           io.stdout('overlay allocation\n');
-          for (const e of alloc.errors) bad(e);
+          for (const e of alloc.errors) bad(e.message);
         }
         for (const h of hosts) {
           io.stdout(`host ${h.name} (${h.endpoint})\n`);
@@ -72,8 +72,8 @@ export function doctorCommand(io: IO): Command {
           if (!addr) bad(`underlay address unknown: set hosts.${h.name}.address`);
           else good(`underlay address ${addr}${o.underlay?.dev ? ` on ${o.underlay.dev}` : ''}${o.underlay?.mtu ? `, MTU ${o.underlay.mtu}` : ''}`);
           const p = planOverlayHost(project, alloc, h.name, o, addresses, new Set());
-          for (const w of p.warnings) bad(w);
-          for (const e of p.errors) bad(e);
+          for (const w of p.warnings) bad(w.message);
+          for (const e of p.errors) bad(e.message);
           if (p.script) bad(`overlay state differs from the project (${p.cause}): run tsfig up`);
           else if (!p.errors.length) good('vxlan devices, FDB and firewall chain as desired');
         }

@@ -1,6 +1,7 @@
 /** start, stop, restart, kill, rm, pause, unpause: one small command each, same wiring. */
 import { Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
+import { formatDiagnostic } from '../../model/diagnostic.js';
 import { planKill, planPause, planRestart, planRm, planStart, planStop, planUnpause, planWait } from '../../reconcile/lifecycle.js';
 import type { Plan } from '../../reconcile/plan.js';
 import type { ObservedState } from '../../reconcile/state.js';
@@ -96,7 +97,7 @@ export const rmCommand = (io: IO) =>
         const plan = planRm(s.project, observed, { services, stop: flags.stop === true, volumes: flags.volumes === true, ...timeoutOf(flags) });
         const names = plan.groups.filter((g) => g.resource.kind === 'container').map((g) => g.resource.name);
         if (names.length === 0) {
-          for (const w of plan.warnings) io.stderr(`warning: ${w}\n`);
+          for (const w of plan.warnings) io.stderr(`${formatDiagnostic(w, io.cwd)}\n`);
           io.stderr('No stopped containers\n');
           return;
         }

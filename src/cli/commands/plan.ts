@@ -17,7 +17,7 @@ export function planCommand(io: IO): Command {
     try {
       const observed = await observeSession(s, { forUp: true });
       const plan = reconcile(s.project, observed, options);
-      io.stdout(renderPlan(plan));
+      io.stdout(renderPlan(plan, io.cwd));
       // A host that did not answer is unknown, not up to date: a CI check on `plan` must not pass.
       const down = unreachable(observed);
       for (const d of down) io.stderr(`error: ${d}\n`);

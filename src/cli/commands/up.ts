@@ -169,7 +169,7 @@ export async function converge(s: Session, options: ReconcileOptions, opts: { dr
   }
   const plan = reconcile(s.project, observed, options);
   if (opts.dryRun) {
-    s.io.stdout(renderPlan(plan));
+    s.io.stdout(renderPlan(plan, s.io.cwd));
     return undefined;
   }
   const sinceMs = Date.now();

@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { EXIT, ExitCode, TsfigError, UsageError } from '../../errors.js';
+import { formatDiagnostic } from '../../model/diagnostic.js';
 import type { Project } from '../../model/project.js';
 import { colorEnabled } from '../../ui/color.js';
 import { createRenderer, resolveProgressMode } from '../../ui/render.js';
@@ -115,9 +116,9 @@ async function upBeforeWatch(s: Session, services: string[]): Promise<void> {
   } finally {
     renderer.close();
   }
-  for (const w of r.warnings) s.io.stderr(`warning: ${w}\n`);
+  for (const w of r.warnings) s.io.stderr(`${formatDiagnostic(w, s.io.cwd)}\n`);
   if (r.aborted || s.signal.aborted) throw new ExitCode(EXIT.interrupted);
-  if (r.errors.length) throw new TsfigError(r.errors.join('\n'));
+  if (r.errors.length) throw new TsfigError(r.errors.map((e) => formatDiagnostic(e, s.io.cwd)).join('\n'));
   if (r.failed.length) {
     // Shown once: by the progress output, unless it is quiet.
     if (resolveProgressMode(s.progress, out, s.io.env) === 'quiet') {
