@@ -1,4 +1,4 @@
-import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './config/diagnostics.js';
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './model/diagnostic.js';
 
 /** Exit codes: 1 failure, 2 usage, 130 interrupted. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;

@@ -1,7 +1,7 @@
 /** Running a plan the way every command does: warnings, refusal of plans with errors, dry run, progress, report. */
 import { EXIT, TsfigError } from '../errors.js';
 import type { ApplyResult, ObservedState, Plan } from '../backend/index.js';
-import { backendOf, unreachable, type AppContext } from './context.js';
+import { backendOf, describe, unreachable, type AppContext } from './context.js';
 
 export interface RunPlanOptions {
   /** Said when the plan changes nothing. */
@@ -29,11 +29,11 @@ export async function applyPlan(ctx: AppContext, plan: Plan, opts: { signal?: Ab
 
 /** Print warnings, refuse plans with errors, execute (or print, under --dry-run), report. Returns the exit code. */
 export async function runPlan(ctx: AppContext, plan: Plan, observed: ObservedState, opts: RunPlanOptions = {}): Promise<number> {
-  for (const w of plan.warnings) ctx.sink.line(`warning: ${w}`);
-  if (plan.errors.length) throw new TsfigError(plan.errors.join('\n'));
+  for (const w of plan.warnings) ctx.sink.line(describe(ctx, w));
+  if (plan.errors.length) throw new TsfigError(plan.errors.map((e) => describe(ctx, e)).join('\n'));
   // Global --dry-run: the plan on stdout, as `tsfig plan` prints it; nothing changes.
   if (ctx.options.dryRun) {
-    ctx.sink.result(backendOf(ctx).renderPlan(plan));
+    ctx.sink.result(backendOf(ctx).renderPlan(plan, ctx.options.cwd));
     return EXIT.ok;
   }
   const result = await applyPlan(ctx, plan, opts.signal ? { signal: opts.signal } : {});

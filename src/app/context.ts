@@ -5,11 +5,17 @@
  * No commander, no process streams.
  */
 import { EngineError } from '../errors.js';
+import { formatDiagnostic, type Diagnostic } from '../model/diagnostic.js';
 import type { Project } from '../model/project.js';
 import type { ProgressEvent } from '../ui/events.js';
 import { backendEntry, DEFAULT_HOST, selectBackend, type Backend, type HostEngine, type ObservedState, type ObserveFor } from '../backend/index.js';
 
 export type { Engine } from '../engine/engine.js';
+
+/** A plan's warning or error as the user reads it: `file:line:col: warning: ...` where it comes from the file. */
+export function describe(ctx: AppContext, d: Diagnostic): string {
+  return formatDiagnostic(d, ctx.options.cwd);
+}
 export type { HostEngine } from '../backend/index.js';
 
 /** A progress display for one run of steps (a frame on a terminal, lines, JSON, nothing). */
@@ -39,6 +45,8 @@ export interface AppOptions {
   env: Record<string, string | undefined>;
   /** tsfig's version, stored on the containers it makes. */
   version: string;
+  /** The directory file paths in diagnostics are shown relative to (the user's working directory). */
+  cwd?: string;
   /** Where project locks live (tests); default lock.ts's. */
   lockDir?: string;
 }

@@ -7,7 +7,8 @@
 import { EXIT, ExitCode, TsfigError } from '../errors.js';
 import type { ApplyResult, DoneStep, ObservedState, Plan, ReconcileOptions } from '../backend/index.js';
 import { applyPlan, report } from './apply.js';
-import { backendOf, observeReachable, type AppContext } from './context.js';
+import { backendOf, describe, observeReachable, type AppContext } from './context.js';
+import type { Diagnostic } from '../model/diagnostic.js';
 
 export interface ConvergeRequest {
   options: ReconcileOptions;
@@ -18,7 +19,7 @@ export interface ConvergeRequest {
   /** A plan of waits alone is not run (the dev loop). */
   skipNoop?: boolean;
   /** Each warning of the plans (default: a `warning: ...` line on the sink). */
-  onWarning?: (text: string) => void;
+  onWarning?: (d: Diagnostic) => void;
   /** Prefix of build output lines (default: service names aligned). */
   buildPrefix?: (service: string) => string;
 }
@@ -32,7 +33,7 @@ export interface ConvergeResult {
   /** Its outcome (undefined when it did not run: dry run, errors, a skipped no-op). */
   applied?: ApplyResult & { showsFailures: boolean };
   /** Problems that kept a plan from running at all. */
-  errors: string[];
+  errors: Diagnostic[];
   /** Every visible step done, images and containers. */
   done: DoneStep[];
   failed: ApplyResult['failed'];
@@ -55,7 +56,7 @@ function imagesOf(o: ObservedState): Record<string, Record<string, string>> {
 /** Bring the project (or the requested services) to its file. Never throws for what the engine refuses: see the result. */
 export async function converge(ctx: AppContext, req: ConvergeRequest): Promise<ConvergeResult> {
   const backend = backendOf(ctx);
-  const warn = req.onWarning ?? ((w: string) => ctx.sink.line(`warning: ${w}`));
+  const warn = req.onWarning ?? ((w: Diagnostic) => ctx.sink.line(describe(ctx, w)));
   const observeUp = () => (req.allowUnreachable ? backend.observe('up') : observeReachable(ctx, 'up'));
   let observed = await observeUp();
   const imagesBefore = imagesOf(observed);
@@ -99,10 +100,10 @@ export async function convergeCommand(ctx: AppContext, req: ConvergeRequest & { 
   const dryRun = req.dryRun === true || ctx.options.dryRun;
   const r = await converge(ctx, { ...req, dryRun });
   if (dryRun) {
-    ctx.sink.result(backendOf(ctx).renderPlan(r.plan));
+    ctx.sink.result(backendOf(ctx).renderPlan(r.plan, ctx.options.cwd));
     return r;
   }
-  if (r.errors.length) throw new TsfigError(r.errors.join('\n'));
+  if (r.errors.length) throw new TsfigError(r.errors.map((e) => describe(ctx, e)).join('\n'));
   if (!r.applied) return r;
   const code = report(ctx, r.plan, r.observed, r.applied, r.phase === 'containers' && req.quietNoop ? { quietNoop: req.quietNoop } : {});
   if (code !== EXIT.ok) throw new ExitCode(code);

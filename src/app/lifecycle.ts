@@ -2,7 +2,7 @@
 import { ExitCode } from '../errors.js';
 import type { LifecycleRequest, LifecycleVerb } from '../backend/index.js';
 import { runPlan } from './apply.js';
-import { backendOf, observeReachable, type AppContext } from './context.js';
+import { backendOf, describe, observeReachable, type AppContext } from './context.js';
 import { withProjectLock } from './lock.js';
 
 export type { LifecycleRequest, LifecycleVerb };
@@ -46,7 +46,7 @@ export async function rm(
     const plan = backendOf(ctx).planLifecycle('rm', observed, req);
     const names = plan.groups.filter((g) => g.resource.kind === 'container').map((g) => g.resource.name);
     if (names.length === 0) {
-      for (const w of plan.warnings) ctx.sink.line(`warning: ${w}`);
+      for (const w of plan.warnings) ctx.sink.line(describe(ctx, w));
       ctx.sink.line('No stopped containers');
       return undefined;
     }

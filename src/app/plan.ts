@@ -8,7 +8,7 @@ import { withProjectLock } from './lock.js';
 /** What up would change, and why, on stdout; exit 1 when the plan has errors or a host did not answer. */
 export async function plan(ctx: AppContext, options: ReconcileOptions): Promise<void> {
   const r = await converge(ctx, { options, dryRun: true });
-  ctx.sink.result(backendOf(ctx).renderPlan(r.plan));
+  ctx.sink.result(backendOf(ctx).renderPlan(r.plan, ctx.options.cwd));
   // A host that did not answer is unknown, not up to date: a CI check on `plan` must not pass.
   const down = unreachable(r.observed);
   for (const d of down) ctx.sink.line(`error: ${d}`);

@@ -2,6 +2,7 @@
  * The dev loop as a use case (`tsfig watch`, `up --watch`): the loop itself is watch/'s; what it
  * asks of the reconciler (re-plans, rebuilds) is this layer's one converge, under the lock.
  */
+import type { Diagnostic } from '../model/diagnostic.js';
 import { EXIT, ExitCode } from '../errors.js';
 import type { Project } from '../model/project.js';
 import type { ReconcileOptions } from '../backend/index.js';
@@ -14,7 +15,7 @@ import { lockProject } from './lock.js';
 /** The converge the dev loop is given: quiet (build output aside), warnings returned, never throwing for the engine's refusals. */
 export function watchConverge(ctx: AppContext): WatchConverge {
   return async (r) => {
-    const warnings: string[] = [];
+    const warnings: Diagnostic[] = [];
     const sink: EventSink = {
       progress: () => ({
         emit: (e) => {

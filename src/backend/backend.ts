@@ -103,7 +103,7 @@ export interface Backend {
   waitStopped(targets: WaitTarget[], onStop: (c: ObservedContainer, code: number) => void, onError: (c: ObservedContainer, message: string) => void, signal: AbortSignal): Promise<number>;
   isNoop(plan: Plan): boolean;
   /** The plan as `tsfig plan` prints it. */
-  renderPlan(plan: Plan): string;
+  renderPlan(plan: Plan, cwd?: string): string;
   apply(plan: Plan, opts?: ApplyOptions): Promise<ApplyResult>;
   /** After a converge ran: warnings about what it made but cannot be trusted yet (an overlay path that drops packets). */
   afterConverge(plan: Plan, observed: ObservedState, options: ReconcileOptions): Promise<string[]>;

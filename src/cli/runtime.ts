@@ -124,7 +124,7 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
     io,
     signal: controller.signal,
     sink: cliSink(io, () => session.progress),
-    options: { parallel, dryRun, env: io.env, version: VERSION },
+    options: { parallel, dryRun, env: io.env, version: VERSION, ...(io.cwd ? { cwd: io.cwd } : {}) },
     progress,
     parallel,
     dryRun,
@@ -148,5 +148,5 @@ export function runPlan(s: Session, plan: Plan, observed: ObservedState, opts: R
 }
 
 export function printPlan(s: Session, plan: Plan): void {
-  s.io.stdout(backendOf(s).renderPlan(plan));
+  s.io.stdout(backendOf(s).renderPlan(plan, s.options.cwd));
 }

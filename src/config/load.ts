@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import type { Project } from '../model/project.js';
+import { attachSources } from '../model/diagnostic.js';
 import { checkBuildContexts } from './buildcheck.js';
 import { hasKey } from '../model/dict.js';
 import { canonicalizeServices } from './canonical.js';
@@ -16,7 +17,7 @@ import { interpolate } from './interpolate.js';
 import { DIRECTORY, readDiagnostic, readRegularFile, readStdin } from './readfile.js';
 import { mergeFiles, mergeService } from './merge.js';
 import { suggest } from './suggest.js';
-import { copyLoc, copyMarks, decodeProjectFile, innerLoc, isTree, keyLoc, newTree, parseYaml, put, selfLoc, setSelfLoc, valueLoc, type Tree } from './tree.js';
+import { copyLoc, copyMarks, decodeProjectFile, innerLoc, isTree, keyLoc, newTree, parseYaml, put, selfLoc, setSelfLoc, treeSources, valueLoc, type Tree } from './tree.js';
 import { validateTree } from './validate.js';
 
 export interface LoadOptions extends DiscoverOptions {
@@ -411,6 +412,8 @@ function loadUnsorted(opts: LoadOptions, substitutions: Substitutions): LoadResu
   });
   diagnostics.push(...fin.diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
+  // Where each key was written, for diagnostics past config/ (plan errors, overlay allocation).
+  if (fin.project) attachSources(fin.project, treeSources(tree));
   if (opts.checkBuildContexts && fin.project) {
     diagnostics.push(...checkBuildContexts(tree, fin.project));
     if (hasErrors(diagnostics)) return { diagnostics };

@@ -9,6 +9,7 @@
  */
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, visit, YAMLParseError, type CST, type Document, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
+import type { SourceIndex, SourcePath } from '../model/diagnostic.js';
 import { dict } from '../model/dict.js';
 
 export type Tree = { [key: string]: unknown };
@@ -80,6 +81,29 @@ export function valueLoc(obj: object, key: string | number): Loc | undefined {
   const e = entry(obj);
   if (!e) return undefined;
   return e.values.get(String(key)) ?? e.keys.get(String(key)) ?? e.self;
+}
+
+/**
+ * The positions of a (merged) project tree as a model-level SourceIndex: a path is followed
+ * key by key through the tree's containers. Nothing is computed until a position is asked for.
+ */
+export function treeSources(root: Tree): SourceIndex {
+  return {
+    locate(path: SourcePath, which: 'key' | 'value'): Loc | undefined {
+      let obj: unknown = root;
+      let found: Loc | undefined;
+      for (let i = 0; i < path.length; i++) {
+        if (typeof obj !== 'object' || obj === null) break;
+        const seg = path[i]!;
+        const e = entry(obj);
+        const k = e?.keys.get(String(seg)) ?? e?.values.get(String(seg));
+        if (!k) break;
+        found = i === path.length - 1 && which === 'value' ? (e!.values.get(String(seg)) ?? k) : k;
+        obj = Array.isArray(obj) ? obj[Number(seg)] : Object.prototype.hasOwnProperty.call(obj, seg) ? (obj as Tree)[String(seg)] : undefined;
+      }
+      return found;
+    },
+  };
 }
 
 /** The source text of a numeric scalar, when the value was a number in the YAML. */
@@ -437,6 +461,11 @@ function yamlHint(code: string): string | undefined {
 
 const MARK_TAGS: Record<string, MergeMark | undefined> = { '!reset': 'reset', '!override': 'override' };
 
+/** Space, tab, LF, CR. */
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
 class Converter {
   readonly diagnostics: Diagnostic[] = [];
   private nodes = 0;
@@ -449,10 +478,32 @@ class Converter {
     private readonly text: string,
   ) {}
 
-  loc(node: { range?: [number, number, number] | null } | null | undefined): Loc | undefined {
+  /** Where a node was written: its start, and the end of its span (exclusive). */
+  loc(node: YamlNode | null | undefined): Loc | undefined {
     if (!node?.range) return undefined;
-    const p = this.pos.at(node.range[0]);
-    return { file: this.file, line: p.line, col: p.col };
+    const start = node.range[0];
+    const end = Math.max(start, this.endOf(node));
+    const p = this.pos.at(start);
+    const e = this.pos.at(end);
+    return { file: this.file, line: p.line, col: p.col, offset: start, endOffset: end, endLine: e.line, endCol: e.col };
+  }
+
+  /**
+   * The offset just after the last character of a node: yaml's value end (`range[1]`) without
+   * the line breaks and spaces it may include (a block scalar's last line break, the lines
+   * after a block collection); a block collection ends where its last item ends (its range
+   * may run on over a comment after that item).
+   */
+  private endOf(node: YamlNode): number {
+    if ((isMap(node) || isSeq(node)) && !node.flow && node.items.length) {
+      const last = node.items[node.items.length - 1];
+      const n = (isPair(last) ? (last.value ?? last.key) : last) as YamlNode | null;
+      if (n?.range) return this.endOf(n);
+    }
+    const start = node.range![0];
+    let end = node.range![1];
+    while (end > start && isBlank(this.text.charCodeAt(end - 1))) end--;
+    return end;
   }
 
   private fail(code: Diagnostic['code'], msg: string, at: Loc | undefined, hint?: string): undefined {

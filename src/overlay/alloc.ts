@@ -16,6 +16,7 @@
 import { sha256 } from '../model/hash.js';
 import { containerName } from '../model/naming.js';
 import type { Project, Service } from '../model/project.js';
+import { diagAt, type Diagnostic, type OverlayCode, type SourcePath } from '../model/diagnostic.js';
 import { contains, formatCidr, formatIp, macFromIp, overlaps, parseCidr, parseIp, type Cidr } from './ipv4.js';
 
 /** The default host's name (as reconcile/state.ts). */
@@ -76,7 +77,8 @@ export interface Allocation {
   endpoints: OverlayEndpoint[];
   /** Host name -> index. */
   hostIndex: Record<string, number>;
-  errors: string[];
+  /** `OVERLAY_*` errors, at the key of the file they concern. */
+  errors: Diagnostic[];
 }
 
 export function isOverlay(net: { driver?: string; external?: boolean } | undefined): boolean {
@@ -174,6 +176,7 @@ export function allocate(project: Project, opts: AllocateOptions): Allocation {
   const alloc: Allocation = { project: project.name, tag, chain: chainName(project.name), networks: {}, endpoints: [], hostIndex, errors: [] };
   const prior = opts.prior ?? {};
   const routes = prior.routes ?? {};
+  const fail = (code: OverlayCode, path: SourcePath, message: string) => alloc.errors.push(diagAt(project, path, code, message));
   const services = Object.values(project.services).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const usedSubnets = new Map<string, Cidr>();
   const usedDevices = new Set<string>();
@@ -191,26 +194,28 @@ export function allocate(project: Project, opts: AllocateOptions): Allocation {
     const members = membersOf(key);
     const explicit = given(key);
     let subnet: Cidr | undefined;
+    // Where to point: the subnet as written, else the network (a subnet the engines hold).
+    const subnetKey: SourcePath = explicit !== undefined ? ['networks', key, 'ipam', 'config', 0, 'subnet'] : ['networks', key];
     const had = prior.subnets?.[key] !== undefined ? parseCidr(prior.subnets[key]) : undefined;
     if (explicit !== undefined || had) {
       subnet = explicit !== undefined ? parseCidr(explicit) : had;
       if (!subnet) {
-        alloc.errors.push(`networks.${key}: subnet "${explicit}" is not an IPv4 CIDR`);
+        fail('OVERLAY_SUBNET_INVALID', subnetKey, `networks.${key}: subnet "${explicit}" is not an IPv4 CIDR`);
         continue;
       }
       if (subnet.prefix > 24) {
-        alloc.errors.push(`networks.${key}: overlay subnet ${formatCidr(subnet)} is too small to give each host a slice: use /24 or larger`);
+        fail('OVERLAY_SUBNET_TOO_SMALL', subnetKey, `networks.${key}: overlay subnet ${formatCidr(subnet)} is too small to give each host a slice: use /24 or larger`);
         continue;
       }
       const clash = routeClash(subnet, members, routes);
       if (clash) {
         const where = explicit !== undefined ? `subnet ${formatCidr(subnet)}` : `subnet ${formatCidr(subnet)} (in use by the network on another host)`;
-        alloc.errors.push(`networks.${key}: ${where} overlaps ${clash}: set networks.${key}.ipam.config[0].subnet to a free range`);
+        fail('OVERLAY_SUBNET_ROUTE_CLASH', subnetKey, `networks.${key}: ${where} overlaps ${clash}: set networks.${key}.ipam.config[0].subnet to a free range`);
         continue;
       }
       const mine = [...usedSubnets].find(([k, u]) => k !== key && overlaps(u, subnet!));
       if (mine) {
-        alloc.errors.push(`networks.${key}: subnet ${formatCidr(subnet)} overlaps ${formatCidr(mine[1])} of networks.${mine[0]}: give each overlay network its own range`);
+        fail('OVERLAY_SUBNET_OVERLAP', subnetKey, `networks.${key}: subnet ${formatCidr(subnet)} overlaps ${formatCidr(mine[1])} of networks.${mine[0]}: give each overlay network its own range`);
         continue;
       }
     } else {
@@ -224,7 +229,7 @@ export function allocate(project: Project, opts: AllocateOptions): Allocation {
         break;
       }
       if (!subnet) {
-        alloc.errors.push(`networks.${key}: no free default overlay subnet in 10.128.0.0/10 on hosts ${members.join(', ')}: set networks.${key}.ipam.config[0].subnet`);
+        fail('OVERLAY_SUBNET_EXHAUSTED', ['networks', key], `networks.${key}: no free default overlay subnet in 10.128.0.0/10 on hosts ${members.join(', ')}: set networks.${key}.ipam.config[0].subnet`);
         continue;
       }
       usedSubnets.set(key, subnet);
@@ -232,7 +237,7 @@ export function allocate(project: Project, opts: AllocateOptions): Allocation {
     const vniGiven = net.vni as number | string | null | undefined;
     const vni = vniGiven !== undefined && vniGiven !== null && `${vniGiven}` !== '' ? Number(vniGiven) : VNI_BASE + (hash32(`${project.name}/${key}`) % VNI_SPAN);
     if (!Number.isInteger(vni) || vni < 1 || vni > 0xffffff) {
-      alloc.errors.push(`networks.${key}: vni ${String(vniGiven)} is not 1 to 16777215`);
+      fail('OVERLAY_VNI_INVALID', ['networks', key, 'vni'], `networks.${key}: vni ${String(vniGiven)} is not 1 to 16777215`);
       continue;
     }
     let devices = deviceNames(project.name, key);
@@ -241,7 +246,7 @@ export function allocate(project: Project, opts: AllocateOptions): Allocation {
     const mtuGiven = net.mtu !== undefined ? Number(net.mtu) : undefined;
     const underlay = Math.min(...(members.length ? members : [DEFAULT_HOST]).map((h) => project.hosts[h]?.mtu ?? DEFAULT_UNDERLAY_MTU));
     const mtu = mtuGiven !== undefined && Number.isInteger(mtuGiven) && mtuGiven > 0 ? mtuGiven : underlay - VXLAN_OVERHEAD;
-    const slices = allocateSlices(alloc, key, subnet, members, hostIndex, prior.slices?.[key] ?? {});
+    const slices = allocateSlices(key, subnet, members, hostIndex, prior.slices?.[key] ?? {}, (message) => fail('OVERLAY_SLICES_EXHAUSTED', subnetKey, message));
     alloc.networks[key] = { key, name: net.name, vni, subnet: formatCidr(subnet), mtu, bridge: devices.bridge, vxlan: devices.vxlan, members, slices };
 
     // Container addresses, per host slice: explicit ipv4_address first, then the address the
@@ -262,14 +267,14 @@ export function allocate(project: Project, opts: AllocateOptions): Allocation {
         for (let n = 1; n <= scale; n++) {
           const ip = cfg?.ipv4_address ? parseIp(cfg.ipv4_address) : undefined;
           if (cfg?.ipv4_address && (ip === undefined || !contains(subnet, ip))) {
-            alloc.errors.push(`services.${svc.name}.networks.${key}.ipv4_address ${cfg.ipv4_address} is not in the overlay subnet ${formatCidr(subnet)}`);
+            fail('OVERLAY_ADDRESS_OUTSIDE_SUBNET', ['services', svc.name, 'networks', key, 'ipv4_address'], `services.${svc.name}.networks.${key}.ipv4_address ${cfg.ipv4_address} is not in the overlay subnet ${formatCidr(subnet)}`);
           }
           if (ip !== undefined) taken.add(ip);
           wanted.push({ svc, n, ...(ip !== undefined ? { ip } : {}) });
         }
       }
       if (wanted.filter((w) => w.ip === undefined).length > capacity) {
-        alloc.errors.push(`networks.${key}: host ${h} runs more containers than its slice ${slice.ipRange} holds (${capacity})`);
+        fail('OVERLAY_SLICE_FULL', ['networks', key], `networks.${key}: host ${h} runs more containers than its slice ${slice.ipRange} holds (${capacity})`);
         continue;
       }
       for (const w of wanted) {
@@ -302,7 +307,14 @@ export function allocate(project: Project, opts: AllocateOptions): Allocation {
  * The slice of each member host: the one its network already has (recorded on it), else slice
  * i+1 for host i of `hosts:` when no other member holds it, else the lowest free one.
  */
-function allocateSlices(alloc: Allocation, key: string, subnet: Cidr, members: string[], hostIndex: Record<string, number>, had: Record<string, number>): Record<string, HostSlice> {
+function allocateSlices(
+  key: string,
+  subnet: Cidr,
+  members: string[],
+  hostIndex: Record<string, number>,
+  had: Record<string, number>,
+  exhausted: (message: string) => void,
+): Record<string, HostSlice> {
   const sp = slicePrefix(subnet.prefix);
   const count = 2 ** (sp - subnet.prefix);
   const index: Record<string, number> = {};
@@ -319,7 +331,7 @@ function allocateSlices(alloc: Allocation, key: string, subnet: Cidr, members: s
     let i = hostIndex[h] ?? 0;
     if (held.has(i)) for (i = 0; held.has(i); i++);
     if (i + 1 >= count) {
-      alloc.errors.push(`networks.${key}: subnet ${formatCidr(subnet)} has no slice left for host ${h}: use a larger subnet`);
+      exhausted(`networks.${key}: subnet ${formatCidr(subnet)} has no slice left for host ${h}: use a larger subnet`);
       continue;
     }
     index[h] = i;

@@ -10,6 +10,8 @@
  *    for underlays that cross a br_netfilter bridge) flushed and refilled when it differs;
  * 5. the project's devices no longer wanted on the host deleted (`down`: all of them).
  */
+import { diag, sourceLoc, type Diagnostic, type Loc, type OverlayCode, type SourcePath } from '../model/diagnostic.js';
+import type { Project } from '../model/project.js';
 import { VXLAN_PORT, type Allocation } from './alloc.js';
 import type { FdbEntry, ObservedOverlay } from './types.js';
 
@@ -43,15 +45,17 @@ export function desiredHost(
   addresses: Record<string, string | undefined>,
   /** Only networks whose bridge exists on the host (or is being made) get a device. */
   hasBridge: (bridge: string) => boolean = () => true,
-): { state: DesiredHost; errors: string[] } {
+  /** The project, for the positions of the keys an error names. */
+  project?: Project,
+): { state: DesiredHost; errors: Diagnostic[] } {
   const state: DesiredHost = { host, vxlans: [], peers: [] };
-  const errors: string[] = [];
+  const errors: Diagnostic[] = [];
   const peers = new Set<string>();
   for (const net of Object.values(alloc.networks)) {
     if (!net.members.includes(host) || !hasBridge(net.bridge)) continue;
     const local = addresses[host];
     if (!local) {
-      errors.push(`host ${host}: its underlay address is unknown: set hosts.${host}.address`);
+      errors.push(problem(project, 'OVERLAY_UNDERLAY_UNKNOWN', ['hosts', host], `host ${host}: its underlay address is unknown: set hosts.${host}.address`));
       continue;
     }
     const fdb: FdbEntry[] = [];
@@ -60,7 +64,7 @@ export function desiredHost(
       if (m === host) continue;
       const dst = addresses[m];
       if (!dst) {
-        errors.push(`host ${m}: its underlay address is unknown: set hosts.${m}.address`);
+        errors.push(problem(project, 'OVERLAY_UNDERLAY_UNKNOWN', ['hosts', m], `host ${m}: its underlay address is unknown: set hosts.${m}.address`));
         continue;
       }
       netPeers.push(dst);
@@ -72,6 +76,12 @@ export function desiredHost(
   }
   state.peers = [...peers].sort();
   return { state, errors };
+}
+
+/** An error of a host's overlay state, at the key of the file it names when there is one. */
+function problem(project: Project | undefined, code: OverlayCode, path: SourcePath | undefined, message: string): Diagnostic {
+  const loc: Loc | undefined = project && path ? sourceLoc(project, path) : undefined;
+  return diag(code, message, loc);
 }
 
 function sortFdb(list: FdbEntry[]): FdbEntry[] {
@@ -86,7 +96,7 @@ export interface HostDiff {
   /** What is wrong, for the plan's cause. */
   reasons: string[];
   /** Problems that forbid touching the host (VNI collision, missing tools). */
-  errors: string[];
+  errors: Diagnostic[];
 }
 
 export interface DiffOptions {
@@ -95,17 +105,19 @@ export interface DiffOptions {
   chain: string;
   /** Bridges (re)created by this plan: their vxlan device must be enslaved again. */
   freshBridges?: Set<string>;
+  /** The project, for the positions of the keys an error names. */
+  project?: Project;
 }
 
 export function diffHost(desired: DesiredHost, observed: ObservedOverlay, opts: DiffOptions): HostDiff {
   const d: HostDiff = { commands: [], reasons: [], errors: [] };
   const cmd = (...argv: Array<string | number>) => d.commands.push(argv.map(String));
   if (desired.vxlans.length && observed.missing.length) {
-    d.errors.push(`host ${desired.host}: the host lacks ${observed.missing.join(', ')} (install iproute2 and iptables there)`);
+    d.errors.push(problem(undefined, 'OVERLAY_TOOLS_MISSING', undefined, `host ${desired.host}: the host lacks ${observed.missing.join(', ')} (install iproute2 and iptables there)`));
     return d;
   }
   if (desired.vxlans.length && observed.vxlanError) {
-    d.errors.push(`host ${desired.host}: the kernel refused a vxlan device (${observed.vxlanError.split('\n')[0]}): load the vxlan module (modprobe vxlan) or use a kernel with CONFIG_VXLAN`);
+    d.errors.push(problem(undefined, 'OVERLAY_VXLAN_REFUSED', undefined, `host ${desired.host}: the kernel refused a vxlan device (${observed.vxlanError.split('\n')[0]}): load the vxlan module (modprobe vxlan) or use a kernel with CONFIG_VXLAN`));
     return d;
   }
   const wanted = new Set(desired.vxlans.map((v) => v.name));
@@ -119,7 +131,9 @@ export function diffHost(desired: DesiredHost, observed: ObservedOverlay, opts: 
   for (const v of desired.vxlans) {
     const clash = observed.vxlans.find((o) => o.vni === v.vni && o.name !== v.name && (o.port ?? VXLAN_PORT) === VXLAN_PORT && !o.name.startsWith(opts.devicePrefix));
     if (clash) {
-      d.errors.push(`host ${desired.host}: VNI ${v.vni} of network ${v.network} is already used by the vxlan device ${clash.name}: set networks.${v.network}.vni to another value`);
+      d.errors.push(
+        problem(opts.project, 'OVERLAY_VNI_IN_USE', ['networks', v.network, 'vni'], `host ${desired.host}: VNI ${v.vni} of network ${v.network} is already used by the vxlan device ${clash.name}: set networks.${v.network}.vni to another value`),
+      );
       continue;
     }
     const o = observed.vxlans.find((x) => x.name === v.name);

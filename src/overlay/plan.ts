@@ -6,6 +6,7 @@
 import type { NetworkCreateBody } from '../engine/engine.js';
 import { sha256, stableJson } from '../model/hash.js';
 import type { Project, Service } from '../model/project.js';
+import { diagAt, type Diagnostic } from '../model/diagnostic.js';
 import { endpointsOf, extraHostsFor, helperImage, type Allocation } from './alloc.js';
 import { desiredHost, diffHost, type DesiredHost } from './desired.js';
 import { applyScript } from './scripts.js';
@@ -78,8 +79,8 @@ export interface HostScriptPlan {
   image: string;
   script: string;
   cause: string;
-  errors: string[];
-  warnings: string[];
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
 }
 
 /**
@@ -116,7 +117,7 @@ export function planOverlayHost(
   const out: HostScriptPlan = { host, image: helperImage(project, host), script: '', cause: '', errors: [], warnings: [] };
   let desired: DesiredHost = { host, vxlans: [], peers: [] };
   if (!down) {
-    const d = desiredHost(alloc, host, addresses, (bridge) => observed.bridges.includes(bridge) || freshBridges.has(bridge));
+    const d = desiredHost(alloc, host, addresses, (bridge) => observed.bridges.includes(bridge) || freshBridges.has(bridge), project);
     if (d.errors.length) {
       // Unknown addresses: leave the host as it is rather than program it half.
       out.errors.push(...d.errors);
@@ -125,16 +126,26 @@ export function planOverlayHost(
     desired = d.state;
     const u = observed.underlay;
     if (project.hosts[host]?.address === undefined && u?.via === 'default' && u.address !== undefined && addresses[host] === u.address && desired.vxlans.length) {
-      out.warnings.push(`host ${host}: no underlay address is set for it or any peer: using ${u.address}, the source of its default route${u.dev ? ` (${u.dev})` : ''}; set hosts.${host}.address if the hosts reach each other another way`);
+      out.warnings.push(
+        diagAt(
+          project,
+          ['hosts', host],
+          'OVERLAY_UNDERLAY_GUESSED',
+          `host ${host}: no underlay address is set for it or any peer: using ${u.address}, the source of its default route${u.dev ? ` (${u.dev})` : ''}; set hosts.${host}.address if the hosts reach each other another way`,
+          'warning',
+        ),
+      );
     }
     const mtu = observed.underlay?.mtu;
     for (const v of desired.vxlans) {
       if (mtu !== undefined && v.mtu + 50 > mtu) {
-        out.warnings.push(`host ${host}: underlay MTU ${mtu} is too small for the overlay MTU ${v.mtu} of network ${v.network}: set hosts.${host}.mtu: ${mtu} (or the network's mtu)`);
+        out.warnings.push(
+          diagAt(project, ['hosts', host], 'OVERLAY_MTU_TOO_SMALL', `host ${host}: underlay MTU ${mtu} is too small for the overlay MTU ${v.mtu} of network ${v.network}: set hosts.${host}.mtu: ${mtu} (or the network's mtu)`, 'warning'),
+        );
       }
     }
   }
-  const diff = diffHost(desired, observed, { devicePrefix: `tsv${alloc.tag}`, chain: alloc.chain, freshBridges });
+  const diff = diffHost(desired, observed, { devicePrefix: `tsv${alloc.tag}`, chain: alloc.chain, freshBridges, project });
   out.errors.push(...diff.errors);
   if (diff.errors.length || !diff.commands.length) return out;
   out.script = applyScript(diff.commands);

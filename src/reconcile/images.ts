@@ -38,7 +38,12 @@ export interface ImageOptions {
   pullBaseImages?: boolean;
 }
 
-export type ImageDecision = { action: 'none' } | { action: 'pull'; cause: string } | { action: 'build'; cause: string } | { action: 'error'; message: string };
+/** An `error` names its code and the service key it concerns (`build`, `pull_policy`, `image`). */
+export type ImageDecision =
+  | { action: 'none' }
+  | { action: 'pull'; cause: string }
+  | { action: 'build'; cause: string }
+  | { action: 'error'; code: 'PLAN_BUILD_FORBIDDEN' | 'PLAN_PULL_FORBIDDEN'; key: string; message: string };
 
 /** The pull policy in force: `--pull`, else the service's, else `missing`. */
 export function pullPolicy(svc: Service, opts: Pick<ImageOptions, 'pull'>): 'always' | 'missing' | 'never' | 'build' {
@@ -51,7 +56,9 @@ export function imageDecision(svc: Service, ref: string, present: boolean, host:
   const own = svc.pull_policy;
   if (svc.build !== undefined) {
     if (opts.build === 'never') {
-      return present ? { action: 'none' } : { action: 'error', message: `service ${svc.name} needs its image ${ref} built, and --no-build forbids it: build it first (tsfig build ${svc.name}), or drop --no-build` };
+      return present
+        ? { action: 'none' }
+        : { action: 'error', code: 'PLAN_BUILD_FORBIDDEN', key: 'build', message: `service ${svc.name} needs its image ${ref} built, and --no-build forbids it: build it first (tsfig build ${svc.name}), or drop --no-build` };
     }
     if (opts.build === 'always') return { action: 'build', cause: '--build' };
     if (own === 'build') return { action: 'build', cause: 'pull_policy: build' };
@@ -64,7 +71,12 @@ export function imageDecision(svc: Service, ref: string, present: boolean, host:
   if (present) return { action: 'none' };
   if (policy === 'never') {
     const why = opts.pull === 'never' ? '--pull never' : 'pull_policy: never';
-    return { action: 'error', message: `service ${svc.name} needs the image ${ref}, which is not on ${where}, and ${why} forbids pulling it: pull it first (tsfig pull ${svc.name})` };
+    return {
+      action: 'error',
+      code: 'PLAN_PULL_FORBIDDEN',
+      key: opts.pull === 'never' ? 'image' : 'pull_policy',
+      message: `service ${svc.name} needs the image ${ref}, which is not on ${where}, and ${why} forbids pulling it: pull it first (tsfig pull ${svc.name})`,
+    };
   }
   return { action: 'pull', cause: `not on ${where}` };
 }
@@ -104,18 +116,21 @@ export function buildSpec(svc: Service, ref: string, opts: ImageOptions): BuildS
 }
 
 /**
- * Why a service's remote build cannot be done, or undefined: the engine builds a remote context
- * with a Dockerfile of that context only, so neither `dockerfile_inline` nor a local (absolute)
- * Dockerfile can go with it.
+ * Why a service's remote build cannot be done, and the `build` key it concerns, or undefined:
+ * the engine builds a remote context with a Dockerfile of that context only, so neither
+ * `dockerfile_inline` nor a local (absolute) Dockerfile can go with it.
  */
-export function remoteBuildError(svc: Service): string | undefined {
+export function remoteBuildError(svc: Service): { key: 'dockerfile_inline' | 'dockerfile'; message: string } | undefined {
   const b = svc.build;
   if (b === undefined || !isRemoteContext(b.context)) return undefined;
   if (b.dockerfile_inline !== undefined) {
-    return `service ${svc.name}: build.dockerfile_inline cannot be used with the remote build context ${b.context} (the engine reads the Dockerfile from the fetched context): commit the Dockerfile there and name it with build.dockerfile`;
+    return {
+      key: 'dockerfile_inline',
+      message: `service ${svc.name}: build.dockerfile_inline cannot be used with the remote build context ${b.context} (the engine reads the Dockerfile from the fetched context): commit the Dockerfile there and name it with build.dockerfile`,
+    };
   }
   if (typeof b.dockerfile === 'string' && b.dockerfile.startsWith('/')) {
-    return `service ${svc.name}: build.dockerfile ${b.dockerfile} is a local file; with the remote build context ${b.context} it must be a path inside that context`;
+    return { key: 'dockerfile', message: `service ${svc.name}: build.dockerfile ${b.dockerfile} is a local file; with the remote build context ${b.context} it must be a path inside that context` };
   }
   return undefined;
 }

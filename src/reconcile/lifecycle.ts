@@ -6,7 +6,8 @@
 import { Graph } from '../graph/graph.js';
 import { isAnonymousVolume } from '../model/naming.js';
 import type { Project } from '../model/project.js';
-import { emptyPlan, type Op, type Plan, type PlanGroup, type Verb } from './plan.js';
+import { emptyPlan, hostPath, hostUnreachable, type Op, type Plan, type PlanGroup, type Verb } from './plan.js';
+import { diag, diagAt, type Diagnostic } from '../model/diagnostic.js';
 import { DEFAULT_HOST, mountedByOthers, type ObservedContainer, type ObservedState } from './state.js';
 import { allocate, type Allocation } from '../overlay/alloc.js';
 import { planOverlayHost } from '../overlay/plan.js';
@@ -31,11 +32,11 @@ class Steps {
   }
 }
 
-function reachable(observed: ObservedState, plan: Plan): ObservedContainer[] {
+function reachable(project: Project, observed: ObservedState, plan: Plan): ObservedContainer[] {
   const out: ObservedContainer[] = [];
   for (const h of Object.values(observed.hosts)) {
     if (!h.reachable) {
-      plan.warnings.push(`host ${h.name} (${h.endpoint}) did not answer: ${h.error ?? 'unknown error'}; nothing on it is changed`);
+      plan.warnings.push(hostUnreachable(project, h));
       continue;
     }
     out.push(...h.containers);
@@ -71,7 +72,7 @@ function reverseOrdered(
   finish?: (s: Steps) => void,
 ): Plan {
   const s = new Steps();
-  const byService = selected(project, reachable(observed, s.plan), opts.services);
+  const byService = selected(project, reachable(project, observed, s.plan), opts.services);
   const graph = new Graph({ ...project.disabledServices, ...project.services });
   const known = graph.services.filter((n) => byService.has(n));
   const order = [...graph.reverseOrder(known), ...[...byService.keys()].filter((n) => !known.includes(n)).sort()];
@@ -116,7 +117,7 @@ export function planKill(project: Project, observed: ObservedState, opts: Lifecy
         .filter((c) => !c.oneoff && !known.has(c.service));
       if (orphans.length === 0) return;
       if (!opts.removeOrphans) {
-        if (!opts.ignoreOrphans) s.plan.warnings.push(`found orphan containers (${orphans.map((o) => o.name).sort().join(', ')}) of services no longer in the project; run with --remove-orphans to remove them`);
+        if (!opts.ignoreOrphans) s.plan.warnings.push(orphanWarning(`found orphan containers (${orphans.map((o) => o.name).sort().join(', ')}) of services no longer in the project; run with --remove-orphans to remove them`));
         return;
       }
       for (const c of orphans) {
@@ -192,7 +193,7 @@ function removeInherited(s: Steps, project: Project, observed: ObservedState): v
 /** start and restart: dependencies first. */
 function forwardOrdered(project: Project, observed: ObservedState, opts: LifecycleOptions, step: (s: Steps, c: ObservedContainer, deps: string[]) => string | undefined): Plan {
   const s = new Steps();
-  const byService = selected(project, reachable(observed, s.plan), opts.services);
+  const byService = selected(project, reachable(project, observed, s.plan), opts.services);
   const graph = new Graph({ ...project.disabledServices, ...project.services });
   const known = graph.services.filter((n) => byService.has(n));
   const done = new Map<string, string[]>();
@@ -262,12 +263,12 @@ export interface DownOptions {
  */
 export function planDown(project: Project, observed: ObservedState, opts: DownOptions): Plan {
   const s = new Steps();
-  const containers = reachable(observed, s.plan);
+  const containers = reachable(project, observed, s.plan);
   const known = new Set([...Object.keys(project.services), ...Object.keys(project.disabledServices)]);
   const graph = new Graph({ ...project.disabledServices, ...project.services });
   const orphans = containers.filter((c) => !c.oneoff && !known.has(c.service));
   if (orphans.length && !opts.removeOrphans && !opts.ignoreOrphans) {
-    s.plan.warnings.push(`found orphan containers (${orphans.map((o) => o.name).sort().join(', ')}); run with --remove-orphans to remove them`);
+    s.plan.warnings.push(orphanWarning(`found orphan containers (${orphans.map((o) => o.name).sort().join(', ')}); run with --remove-orphans to remove them`));
   }
   const removed = new Map<string, string[]>();
   const removeContainer = (c: ObservedContainer, deps: string[], cause: string) => {
@@ -301,7 +302,7 @@ export function planDown(project: Project, observed: ObservedState, opts: DownOp
       for (const v of h.volumes) {
         const verdict = isAnonymousVolume(v.name) ? 'remove' : (volumeVerdicts.get(v.name) ?? 'undeclared');
         if (verdict !== 'remove') {
-          if (!kept.has(v.name)) s.plan.warnings.push(verdict === 'external' ? `volume ${v.name} is external; kept` : `volume ${v.name} is no longer in the file; kept`);
+          if (!kept.has(v.name)) s.plan.warnings.push(keptVolume(project, v.name, verdict));
           kept.add(v.name);
           continue;
         }
@@ -318,6 +319,17 @@ export function planDown(project: Project, observed: ObservedState, opts: DownOp
     s.node(g, { type: 'image.remove', host: img.host, ref: img.ref }, allContainers);
   }
   return s.plan;
+}
+
+function orphanWarning(message: string): Diagnostic {
+  return diag('PLAN_ORPHANS', message, undefined, undefined, 'warning');
+}
+
+/** down -v keeps a volume: one the file declares external (at its key), or one it no longer declares. */
+function keptVolume(project: Project, name: string, verdict: 'external' | 'undeclared'): Diagnostic {
+  if (verdict === 'undeclared') return diag('PLAN_VOLUME_UNDECLARED_KEPT', `volume ${name} is no longer in the file; kept`, undefined, undefined, 'warning');
+  const key = Object.keys(project.volumes).find((k) => project.volumes[k]!.name === name && project.volumes[k]!.external);
+  return diagAt(project, key !== undefined ? ['volumes', key] : undefined, 'PLAN_VOLUME_EXTERNAL_KEPT', `volume ${name} is external; kept`, 'warning');
 }
 
 /**
@@ -343,7 +355,9 @@ function planOverlayDown(s: Steps, project: Project, observed: ObservedState, af
   for (const h of Object.values(observed.hosts)) {
     if (!h.reachable || !h.overlay) continue;
     if (!h.overlay.ok) {
-      s.plan.warnings.push(`host ${h.name}: its overlay state could not be read (${h.overlay.error ?? 'unknown error'}); its vxlan devices are left as they are`);
+      s.plan.warnings.push(
+        diagAt(project, hostPath(project, h.name), 'PLAN_OVERLAY_UNREADABLE', `host ${h.name}: its overlay state could not be read (${h.overlay.error ?? 'unknown error'}); its vxlan devices are left as they are`, 'warning'),
+      );
       continue;
     }
     alloc ??= allocate(project, { scale: () => 1, hostOf: (svc) => svc.host ?? DEFAULT_HOST });
@@ -364,7 +378,7 @@ export function planWait(project: Project, observed: ObservedState, services: st
   const completed = new Set(
     Object.values(project.services).flatMap((svc) => Object.entries(svc.depends_on).filter(([, d]) => d.condition === 'service_completed_successfully').map(([n]) => n)),
   );
-  const byService = selected(project, reachable(observed, s.plan), services);
+  const byService = selected(project, reachable(project, observed, s.plan), services);
   for (const [service, containers] of byService) {
     const svc = project.services[service];
     if (!svc) continue;

@@ -193,6 +193,6 @@ export function oneOffDependencies(project: Project, observed: ObservedState, se
     groups: plan.groups.filter((g) => !dropGroups.has(g.id)),
     nodes: plan.nodes.filter((n) => !dropNodes.has(n.id)).map((n) => ({ ...n, deps: n.deps.filter((d) => !dropNodes.has(d)) })),
     // Orphans are up's business.
-    warnings: plan.warnings.filter((w) => !w.startsWith('found orphan containers')),
+    warnings: plan.warnings.filter((w) => w.code !== 'PLAN_ORPHANS'),
   };
 }

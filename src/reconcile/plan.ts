@@ -5,6 +5,8 @@
  */
 import type { ContainerCreateBody, EndpointConfig, NetworkCreateBody, VolumeCreateBody } from '../engine/engine.js';
 import type { ResourceRef } from '../ui/events.js';
+import { diagAt, formatDiagnostic, type Diagnostic, type SourcePath } from '../model/diagnostic.js';
+import type { Project } from '../model/project.js';
 
 /** What an image build needs, decided by the planner (the executor packs the context). */
 export interface BuildSpec {
@@ -107,14 +109,24 @@ export interface PlanGroup {
 export interface Plan {
   nodes: PlanNode[];
   groups: PlanGroup[];
-  /** Things the user should know that change nothing (orphans, unknown hosts). */
-  warnings: string[];
-  /** Problems that forbid executing the plan at all. */
-  errors: string[];
+  /** Things the user should know that change nothing (orphans, unknown hosts): `PLAN_*`/`OVERLAY_*` codes, severity warning. */
+  warnings: Diagnostic[];
+  /** Problems that forbid executing the plan at all: severity error, at the key they concern when it is in the file. */
+  errors: Diagnostic[];
 }
 
 export function emptyPlan(): Plan {
   return { nodes: [], groups: [], warnings: [], errors: [] };
+}
+
+/** `hosts.NAME` when the file declares the host (the default host it may not). */
+export function hostPath(project: Project, host: string): SourcePath | undefined {
+  return project.hosts[host] ? ['hosts', host] : undefined;
+}
+
+/** A plan's warning about a host that did not answer: nothing on it is changed. */
+export function hostUnreachable(project: Project, h: { name: string; endpoint: string; error?: string | undefined }): Diagnostic {
+  return diagAt(project, hostPath(project, h.name), 'PLAN_HOST_UNREACHABLE', `host ${h.name} (${h.endpoint}) did not answer: ${h.error ?? 'unknown error'}; nothing on it is changed`, 'warning');
 }
 
 /** Does executing the plan change anything? (Waits alone do not.) */
@@ -122,8 +134,12 @@ export function isNoop(plan: Plan): boolean {
   return plan.nodes.every((n) => n.op.type === 'container.wait');
 }
 
-/** The plan as text, one visible step per line, grouped by host when there are several. */
-export function renderPlan(plan: Plan): string {
+/**
+ * The plan as text, one visible step per line, grouped by host when there are several; then
+ * `warning: ...` and `error: ...` lines, after `FILE:LINE:COL: ` when they concern a key of the
+ * file (paths relative to `cwd` when under it).
+ */
+export function renderPlan(plan: Plan, cwd?: string): string {
   // Waits are shown while they run, but they change nothing: not part of the plan's text.
   const visible = plan.groups.filter((g) => g.visible && g.verb !== 'wait');
   const hosts = [...new Set(visible.map((g) => g.resource.host ?? ''))];
@@ -137,8 +153,7 @@ export function renderPlan(plan: Plan): string {
   } else {
     for (const g of visible) lines.push(line(g));
   }
-  for (const w of plan.warnings) lines.push(`warning: ${w}`);
-  for (const e of plan.errors) lines.push(`error: ${e}`);
+  for (const d of [...plan.warnings, ...plan.errors]) lines.push(formatDiagnostic(d, { cwd, labelErrors: true }));
   if (!visible.length && !plan.errors.length) lines.unshift('nothing to do: everything is up to date');
   return lines.join('\n') + '\n';
 }

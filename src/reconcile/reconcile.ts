@@ -13,12 +13,13 @@ import { redactedConfig, serviceConfigHash, sha256, stableJson } from '../model/
 import type { Project, Service } from '../model/project.js';
 import { describeChange } from './causes.js';
 import { buildSpec, imageDecision, remoteBuildError, type ImageOptions } from './images.js';
-import { emptyPlan, type Op, type Plan, type PlanGroup, type PlanNode, type Verb } from './plan.js';
+import { emptyPlan, hostPath, hostUnreachable, type Op, type Plan, type PlanGroup, type PlanNode, type Verb } from './plan.js';
 import { containerSpec, SpecError } from './spec.js';
 import { allocate, hasOverlay, projectTag, type Allocation, type PriorAllocation } from '../overlay/alloc.js';
 import { OVERLAY_LABEL, overlayConfig, overlayContainer, overlayHash, overlayNetworkBody, planOverlayHost, underlayAddresses, type OverlayContainer } from '../overlay/plan.js';
 import { DEFAULT_HOST, mountedByOthers, type ObservedContainer, type ObservedHost, type ObservedState } from './state.js';
 import type { ResourceRef } from '../ui/events.js';
+import { diag, diagAt, type Diagnostic } from '../model/diagnostic.js';
 
 export interface ReconcileOptions extends ImageOptions {
   /** tsfig's version, stored on containers. */
@@ -108,13 +109,13 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
   const plan = b.plan;
   const graph = new Graph(project.services);
   const named = opts.services?.length ? opts.services : Object.keys(project.services);
-  for (const n of named) if (!project.services[n]) plan.errors.push(`no such service: ${n}`);
+  for (const n of named) if (!project.services[n]) plan.errors.push(unknownService(n));
   const inScope = opts.noDeps ? new Set(named) : graph.withDependencies(named);
   const order = graph.order([...inScope].filter((s) => project.services[s]));
 
   const hostState = (h: string): ObservedHost | undefined => observed.hosts[h];
   for (const h of Object.values(observed.hosts)) {
-    if (!h.reachable) plan.warnings.push(`host ${h.name} (${h.endpoint}) did not answer: ${h.error ?? 'unknown error'}; nothing on it is changed`);
+    if (!h.reachable) plan.warnings.push(hostUnreachable(project, h));
   }
   // Overlay networks: subnets, slices and addresses the engines hold are kept; new ones are
   // derived from the project, clear of the hosts' routes.
@@ -138,7 +139,9 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
       if (!net || resourceNode.has(id)) continue;
       resourceNode.set(id, '');
       if (net.external) {
-        if (!hs.externalNetworks[net.name]) plan.errors.push(`external network ${net.name} (networks.${key}) does not exist on host ${host}: create it, or drop external: true`);
+        if (!hs.externalNetworks[net.name]) {
+          plan.errors.push(diagAt(project, ['networks', key], 'PLAN_EXTERNAL_NETWORK_MISSING', `external network ${net.name} (networks.${key}) does not exist on host ${host}: create it, or drop external: true`));
+        }
         continue;
       }
       const body = networkBody(project, key, overlay, host);
@@ -165,7 +168,9 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
       if (!vol || resourceNode.has(id)) continue;
       resourceNode.set(id, '');
       if (vol.external) {
-        if (!hs.externalVolumes[vol.name]) plan.errors.push(`external volume ${vol.name} (volumes.${v.source}) does not exist on host ${host}: create it, or drop external: true`);
+        if (!hs.externalVolumes[vol.name]) {
+          plan.errors.push(diagAt(project, ['volumes', v.source], 'PLAN_EXTERNAL_VOLUME_MISSING', `external volume ${vol.name} (volumes.${v.source}) does not exist on host ${host}: create it, or drop external: true`));
+        }
         continue;
       }
       const body = volumeBody(project, v.source);
@@ -175,7 +180,15 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
         if (had !== undefined && had !== body.Labels[LABEL.configHash]) {
           if (!opts.recreateVolumes) {
             // Never act on a volume silently: recreating it would delete its data.
-            plan.warnings.push(`volume ${vol.name} differs from its definition in the file (volumes.${v.source}); it is kept as it is, with its data: up --force-recreate-volumes makes it anew (its data is lost)`);
+            plan.warnings.push(
+              diagAt(
+                project,
+                ['volumes', v.source],
+                'PLAN_VOLUME_CHANGED',
+                `volume ${vol.name} differs from its definition in the file (volumes.${v.source}); it is kept as it is, with its data: up --force-recreate-volumes makes it anew (its data is lost)`,
+                'warning',
+              ),
+            );
             continue;
           }
           resourceNode.set(id, planVolumeRecreate(b, observed, hs, vol.name, v.source, body, evicted));
@@ -245,14 +258,14 @@ function planImageSteps(b: Builder, project: Project, observed: ObservedState, o
     // A remote context that cannot be built as written: an error whether or not a build is due.
     const remoteError = remoteBuildError(svc);
     if (remoteError !== undefined) {
-      plan.errors.push(remoteError);
+      plan.errors.push(diagAt(project, ['services', svc.name, 'build', remoteError.key], 'PLAN_REMOTE_BUILD_INVALID', remoteError.message));
       imageNode.set(id, '');
       continue;
     }
     const d = imageDecision(svc, ref, hs.images[ref] !== undefined, host, opts);
     if (d.action === 'none') continue;
     if (d.action === 'error') {
-      plan.errors.push(d.message);
+      plan.errors.push(diagAt(project, ['services', svc.name, d.key], d.code, d.message));
       imageNode.set(id, '');
       continue;
     }
@@ -276,7 +289,7 @@ function checkImages(b: Builder, project: Project, observed: ObservedState, orde
     const ref = normalizeRef(imageRef(project, svc));
     if (hs.images[ref] === undefined) {
       const msg = `service ${svc.name}: image ${ref} is not on ${hs.name === DEFAULT_HOST ? 'the host' : `host ${hs.name}`}`;
-      if (!b.plan.errors.includes(msg)) b.plan.errors.push(msg);
+      addOnce(b.plan.errors, diagAt(project, ['services', svc.name, 'image'], 'PLAN_IMAGE_MISSING', msg));
     }
   }
   return new Map();
@@ -290,7 +303,7 @@ export function planImages(project: Project, observed: ObservedState, opts: Reco
   const b = new Builder();
   const graph = new Graph(project.services);
   const named = opts.services?.length ? opts.services : Object.keys(project.services);
-  for (const n of named) if (!project.services[n]) b.plan.errors.push(`no such service: ${n}`);
+  for (const n of named) if (!project.services[n]) b.plan.errors.push(unknownService(n));
   const inScope = opts.noDeps ? new Set(named) : graph.withDependencies(named);
   const order = graph.order([...inScope].filter((s) => project.services[s]));
   planImageSteps(b, project, observed, order, opts);
@@ -305,7 +318,7 @@ export function planImages(project: Project, observed: ObservedState, opts: Reco
 export function planRegistry(project: Project, observed: ObservedState, verb: 'pull' | 'push', opts: { services?: string[]; includeDeps?: boolean } = {}): Plan {
   const b = new Builder();
   const named = opts.services?.length ? opts.services : Object.keys(project.services);
-  for (const n of named) if (!project.services[n]) b.plan.errors.push(`no such service: ${n}`);
+  for (const n of named) if (!project.services[n]) b.plan.errors.push(unknownService(n));
   const known = named.filter((n) => project.services[n]);
   const graph = new Graph(project.services);
   const scope = opts.includeDeps ? graph.order([...graph.withDependencies(known)]) : known;
@@ -382,12 +395,12 @@ function planOverlayHosts(
     const member = Object.values(alloc.networks).some((n) => n.members.includes(hs.name));
     const o = hs.overlay;
     if (!o || !o.ok) {
-      if (member) b.plan.errors.push(`host ${hs.name}: its overlay state could not be read${o?.error ? `: ${o.error}` : ''}`);
+      if (member) b.plan.errors.push(diagAt(project, hostPath(project, hs.name), 'PLAN_OVERLAY_UNREADABLE', `host ${hs.name}: its overlay state could not be read${o?.error ? `: ${o.error}` : ''}`));
       continue;
     }
     const f = fresh.get(hs.name);
     const p = planOverlayHost(project, alloc, hs.name, o, addresses, f?.bridges ?? new Set());
-    for (const e of p.errors) if (!b.plan.errors.includes(e)) b.plan.errors.push(e);
+    for (const e of p.errors) addOnce(b.plan.errors, e);
     b.plan.warnings.push(...p.warnings);
     if (!p.script) continue;
     const g = b.group({ kind: 'host', name: 'overlay', ...hostRef(observed, hs.name) }, 'configure', `overlay: ${p.cause}`);
@@ -396,6 +409,16 @@ function planOverlayHosts(
       if (resourceNode.has(`${hs.name}/network/${key}`)) resourceNode.set(`${hs.name}/network/${key}`, id);
     }
   }
+}
+
+/** A service named on the command line that the project does not have. */
+function unknownService(name: string): Diagnostic {
+  return diag('PLAN_UNKNOWN_SERVICE', `no such service: ${name}`);
+}
+
+/** Add a diagnostic unless one with the same code and message is there (one per host and image, say). */
+function addOnce(list: Diagnostic[], d: Diagnostic): void {
+  if (!list.some((x) => x.code === d.code && x.message === d.message)) list.push(d);
 }
 
 function hostRef(observed: ObservedState, host: string): { host?: string } {
@@ -538,7 +561,7 @@ function planService(
   const timeout = stopTimeout(svc, opts);
 
   if (svc.container_name !== undefined && scale > 1) {
-    plan.errors.push(`service ${svc.name} sets container_name, so it cannot be scaled to ${scale}: remove container_name`);
+    plan.errors.push(diagAt(project, ['services', svc.name, 'container_name'], 'PLAN_SCALE_CONTAINER_NAME', `service ${svc.name} sets container_name, so it cannot be scaled to ${scale}: remove container_name`));
     return outcome;
   }
 
@@ -708,11 +731,20 @@ function makeSpec(
     return { body: s.body, extraNetworks: s.extraNetworks, ...(s.platform ? { platform: s.platform } : {}) };
   } catch (err) {
     if (err instanceof SpecError) {
-      plan.errors.push(`service ${svc.name}: ${err.message}`);
+      // At the key the spec names (`volumes[0].volume.subpath`), or the nearest one written.
+      plan.errors.push(diagAt(project, ['services', svc.name, ...keyPath(err.key)], 'PLAN_SPEC', `service ${svc.name}: ${err.message}`));
       return undefined;
     }
     throw err;
   }
+}
+
+/** `volumes[0].volume.subpath` -> ['volumes', 0, 'volume', 'subpath']. */
+function keyPath(key: string): Array<string | number> {
+  return key
+    .split(/\.|\[(\d+)\]/)
+    .filter((p): p is string => p !== undefined && p !== '')
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
 /**
@@ -745,7 +777,7 @@ function planOrphans(b: Builder, project: Project, observed: ObservedState, opts
     if (!opts.removeOrphans) {
       if (opts.ignoreOrphans) continue;
       b.plan.warnings.push(
-        `found orphan containers (${orphans.map((o) => o.name).sort().join(', ')}) of services no longer in the project; run with --remove-orphans to remove them`,
+        diag('PLAN_ORPHANS', `found orphan containers (${orphans.map((o) => o.name).sort().join(', ')}) of services no longer in the project; run with --remove-orphans to remove them`, undefined, undefined, 'warning'),
       );
       continue;
     }

@@ -28,6 +28,7 @@ import { rebuildService } from './rebuild.js';
 import { canPrune, compileRules, isSyncAction, matchRule, projectRules, relativeTo, type CompiledRule } from './rules.js';
 import { containerOwner, type Owner } from './owner.js';
 import { applySync, collectSync, containerManifest, differs, syncArchive, walkRule, type SyncSet, type TargetContainer } from './sync.js';
+import { formatDiagnostic } from '../model/diagnostic.js';
 
 export interface DevLoopOptions {
   project: Project;
@@ -352,10 +353,10 @@ export async function runDevLoop(o: DevLoopOptions): Promise<void> {
       for (const r of before) if (!after.includes(r)) void unwatchRoot(r);
       for (const r of after) if (!before.includes(r)) void watchRoot(r);
     }
-    for (const w of r.warnings) say('watch', p.yellow(`warning: ${w}`));
+    for (const w of r.warnings) say('watch', p.yellow(formatDiagnostic(w, state.project.workingDir)));
     if (r.errors.length || r.failed.length) {
       fail('watch', `${what} changed: applying it failed`);
-      for (const e of r.errors) fail('watch', `  ${e}`);
+      for (const e of r.errors) fail('watch', `  ${formatDiagnostic(e, state.project.workingDir)}`);
       for (const f of r.failed) fail('watch', `  ${f.resource.kind} ${f.resource.name}: ${f.message}`);
       return;
     }

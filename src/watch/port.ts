@@ -5,6 +5,7 @@
  * runs images first, then the containers.
  */
 import type { Project } from '../model/project.js';
+import type { Diagnostic } from '../model/diagnostic.js';
 import type { Engine } from '../engine/engine.js';
 import type { ResourceRef } from '../ui/events.js';
 
@@ -32,8 +33,8 @@ export interface WatchConvergeResult {
   /** Steps that failed, with the engine's message. */
   failed: Array<{ resource: ResourceRef; message: string }>;
   /** Problems that kept a plan from running at all. */
-  errors: string[];
-  warnings: string[];
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
   aborted: boolean;
   /** With `rebuild`: the service's host and image reference, and its image ID before and after. */
   image?: { host: string; ref: string; before?: string; after?: string };

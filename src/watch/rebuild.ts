@@ -8,6 +8,7 @@ import { EngineError } from '../errors.js';
 import type { Project } from '../model/project.js';
 import type { HostEngine } from '../reconcile/observe.js';
 import { describeDone, type WatchConverge } from './port.js';
+import { formatDiagnostic } from '../model/diagnostic.js';
 
 export interface RebuildOptions {
   project: Project;
@@ -40,7 +41,7 @@ export async function rebuildService(o: RebuildOptions): Promise<RebuildResult> 
   const r = await o.converge({ project: o.project, hosts: o.hosts, rebuild: o.service, ...(o.onOutput ? { onOutput: o.onOutput } : {}) });
   const summary = describeDone(r.done.filter((g) => g.resource.kind === 'container'));
   if (r.errors.length || r.failed.length || r.aborted) {
-    const error = [...r.errors, ...r.failed.map((f) => `${f.resource.kind} ${f.resource.name}: ${f.message}`)].join('; ');
+    const error = [...r.errors.map((e) => formatDiagnostic(e, o.project.workingDir)), ...r.failed.map((f) => `${f.resource.kind} ${f.resource.name}: ${f.message}`)].join('; ');
     return { ok: false, ...(error ? { error } : {}), summary, aborted: r.aborted };
   }
   const result: RebuildResult = { ok: true, summary, aborted: false };

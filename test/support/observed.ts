@@ -1,4 +1,6 @@
 /** Hand-made observed states for planner tests: what the engine would report. */
+import { basename } from 'node:path';
+import type { Diagnostic } from '../../src/model/diagnostic.js';
 import { LABEL } from '../../src/model/labels.js';
 import { redactedConfig, serviceConfigHash } from '../../src/model/hash.js';
 import { containerName } from '../../src/model/naming.js';
@@ -64,4 +66,12 @@ export function resources(project: Project, h: ObservedHost = host()): ObservedH
   h.networks = Object.entries(project.networks).filter(([, n]) => !n.external).map(([key, n]) => ({ id: `net-${key}`, name: n.name, host: h.name, key, labels: { [LABEL.project]: project.name, [LABEL.network]: key } }));
   h.volumes = Object.entries(project.volumes).filter(([, v]) => !v.external).map(([key, v]) => ({ name: v.name, host: h.name, key, labels: { [LABEL.project]: project.name, [LABEL.volume]: key } }));
   return h;
+}
+
+/**
+ * A plan's warnings or errors as `CODE` or `CODE file:line:col` (the file's base name): what
+ * tests assert about them (codes and positions, not English).
+ */
+export function coded(ds: readonly Diagnostic[]): string[] {
+  return ds.map((d) => (d.loc ? `${d.code} ${basename(d.loc.file)}:${d.loc.line}:${d.loc.col}` : d.code));
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildSpec, imageDecision, parseBuildArg } from '../../src/reconcile/images.js';
 import { renderPlan } from '../../src/reconcile/plan.js';
 import { planImages, planRegistry, reconcile, type ReconcileOptions } from '../../src/reconcile/reconcile.js';
-import { host, IMAGE_ID, made, resources, state } from '../support/observed.js';
+import { coded, host, IMAGE_ID, made, resources, state } from '../support/observed.js';
 import { load, projectDir } from '../support/project.js';
 
 const stack = `name: shop
@@ -49,7 +49,7 @@ describe('imageDecision', () => {
     expect(d(web, true)).toEqual({ action: 'none' });
     expect(d(web, true, { build: 'always' })).toEqual({ action: 'build', cause: '--build' });
     expect(d(web, true, { build: 'never' })).toEqual({ action: 'none' });
-    expect(d(web, false, { build: 'never' })).toMatchObject({ action: 'error', message: expect.stringContaining('--no-build') as unknown });
+    expect(d(web, false, { build: 'never' })).toMatchObject({ action: 'error', code: 'PLAN_BUILD_FORBIDDEN', key: 'build' });
     // --pull concerns pulled images, not built ones.
     expect(d(web, true, { pull: 'always' })).toEqual({ action: 'none' });
   });
@@ -68,9 +68,9 @@ describe('imageDecision', () => {
     expect(d({ ...db, pull_policy: 'missing' }, false)).toMatchObject({ action: 'pull' });
     expect(d({ ...db, pull_policy: 'daily' }, true)).toEqual({ action: 'none' });
     expect(d({ ...db, pull_policy: 'never' }, true)).toEqual({ action: 'none' });
-    expect(d({ ...db, pull_policy: 'never' }, false)).toMatchObject({ action: 'error', message: expect.stringContaining('pull_policy: never') as unknown });
+    expect(d({ ...db, pull_policy: 'never' }, false)).toMatchObject({ action: 'error', code: 'PLAN_PULL_FORBIDDEN', key: 'pull_policy' });
     expect(d({ ...db, pull_policy: 'never' }, true, { pull: 'always' })).toEqual({ action: 'pull', cause: '--pull always' });
-    expect(d({ ...db, pull_policy: 'always' }, false, { pull: 'never' })).toMatchObject({ action: 'error', message: expect.stringContaining('--pull never') as unknown });
+    expect(d({ ...db, pull_policy: 'always' }, false, { pull: 'never' })).toMatchObject({ action: 'error', code: 'PLAN_PULL_FORBIDDEN', key: 'image' });
   });
 });
 
@@ -134,7 +134,7 @@ describe('plans with images', () => {
     const plan = planImages(p, state(p, host('default', { images: {} })), opts({ services: ['web'] }));
     expect(plan.nodes.map((n) => n.op.type).sort()).toEqual(['image.build', 'image.pull', 'image.pull']);
     expect(planImages(p, state(p, host('default', { images: {} })), opts({ services: ['web'], noDeps: true })).nodes).toHaveLength(1);
-    expect(planImages(p, state(p), opts({ services: ['nope'] })).errors).toEqual(['no such service: nope']);
+    expect(coded(planImages(p, state(p), opts({ services: ['nope'] })).errors)).toEqual(['PLAN_UNKNOWN_SERVICE']);
   });
 
   it('a service running an image another service builds waits for the build, and nothing pulls it', () => {
@@ -154,7 +154,16 @@ describe('plans with images', () => {
     expect(plan.nodes.filter((n) => n.op.type.startsWith('image.'))).toEqual([]);
     expect(plan.errors).toEqual([]);
     const missing = reconcile(p, state(p, host('default', { images: {} })), opts({ imagesDone: true }));
-    expect([...missing.errors].sort()).toEqual(['service cache: image busybox:latest is not on the host', 'service web: image shop-web:latest is not on the host']);
+    // At cache's image:, and at web itself (it has no image: key, its image is its default name).
+    expect(coded(missing.errors).sort()).toEqual(['PLAN_IMAGE_MISSING fig.yml:3:3', 'PLAN_IMAGE_MISSING fig.yml:7:5']);
+  });
+
+  it('an image that must not be pulled or built is an error at the key that forbids it (or at the image, for a flag)', () => {
+    const p = project(`name: shop\nservices:\n  web:\n    build: .\n  cache:\n    image: busybox\n    pull_policy: never\n`);
+    const none = state(p, host('default', { images: {} }));
+    expect(coded(planImages(p, none, opts({ services: ['cache'] })).errors)).toEqual(['PLAN_PULL_FORBIDDEN fig.yml:7:5']);
+    expect(coded(planImages(p, none, opts({ services: ['cache'], pull: 'never' })).errors)).toEqual(['PLAN_PULL_FORBIDDEN fig.yml:6:5']);
+    expect(coded(planImages(p, none, opts({ services: ['web'], build: 'never' })).errors)).toEqual(['PLAN_BUILD_FORBIDDEN fig.yml:4:5']);
   });
 
   it('a new image ID recreates, the same one does not', () => {
@@ -183,7 +192,7 @@ describe('planRegistry', () => {
     );
     expect(planRegistry(p, s, 'pull', { services: ['web'] }).nodes).toEqual([]);
     expect(planRegistry(p, s, 'pull', { services: ['web'], includeDeps: true }).nodes.map((n) => (n.op as { ref: string }).ref)).toEqual(['busybox:latest', 'registry.local:5000/db:1']);
-    expect(planRegistry(p, s, 'pull', { services: ['nope'] }).errors).toEqual(['no such service: nope']);
+    expect(coded(planRegistry(p, s, 'pull', { services: ['nope'] }).errors)).toEqual(['PLAN_UNKNOWN_SERVICE']);
   });
 
   it('push: the named services that have image:', () => {

@@ -8,7 +8,7 @@ import { LABEL } from '../../src/model/labels.js';
 import type { Project } from '../../src/model/project.js';
 import { planDown } from '../../src/reconcile/lifecycle.js';
 import type { Plan } from '../../src/reconcile/plan.js';
-import { host, made, state } from '../support/observed.js';
+import { coded, host, made, state } from '../support/observed.js';
 import { load, projectDir } from '../support/project.js';
 
 function project(text: string): Project {
@@ -53,13 +53,16 @@ networks:
   it('never removes a volume the file declares external, whatever its labels', () => {
     const plan = planDown(p, observed(), { volumes: true });
     expect(removedVolumes(plan)).not.toContain('demo_data');
-    expect(plan.warnings).toContain('volume demo_data is external; kept');
+    // At the volume's key (volumes: data:, line 8).
+    expect(coded(plan.warnings)).toContain('PLAN_VOLUME_EXTERNAL_KEPT fig.yml:8:3');
   });
 
   it('keeps a labelled volume the file no longer declares, and names it in one line', () => {
     const plan = planDown(p, observed(), { volumes: true });
     expect(removedVolumes(plan)).not.toContain('demo_old');
-    expect(plan.warnings).toContain('volume demo_old is no longer in the file; kept');
+    const kept = plan.warnings.filter((w) => w.code === 'PLAN_VOLUME_UNDECLARED_KEPT');
+    expect(coded(kept)).toEqual(['PLAN_VOLUME_UNDECLARED_KEPT']);
+    expect(kept[0]!.message).toContain('demo_old');
   });
 
   it('removes the declared volumes and the anonymous ones', () => {

@@ -18,7 +18,8 @@ import { extractEntries, hostEntries, isDirMode, mapEntryName } from '../../src/
 import { readTar, writeTar } from '../../src/engine/tar.js';
 import { renderPlan } from '../../src/reconcile/plan.js';
 import { oneOffDependencies, oneOffService, oneOffSpec, type OneOffOptions } from '../../src/reconcile/oneoff.js';
-import { made, resources, state } from '../support/observed.js';
+import { reconcile } from '../../src/reconcile/reconcile.js';
+import { coded, host, made, resources, state } from '../support/observed.js';
 import { load, parsedCommand, projectDir } from '../support/project.js';
 
 const stack = `name: shop
@@ -171,6 +172,12 @@ describe('one-off containers', () => {
     expect(plan.groups.filter((g) => g.verb !== 'wait')).toEqual([]);
     expect(plan.nodes.map((n) => n.op.type)).toEqual(['container.wait']);
     expect(plan.errors).toEqual([]);
+
+    // Orphans are up's business: a one-off's plan says nothing of them; other warnings stay.
+    h.containers.push(made(p, 'gone', 1));
+    const down = host('far', { reachable: false });
+    expect(coded(reconcile(p, state(p, h, down), { version: '0.1.0', services: ['web'] }).warnings)).toEqual(['PLAN_HOST_UNREACHABLE', 'PLAN_ORPHANS']);
+    expect(coded(oneOffDependencies(p, state(p, h, down), 'web', { version: '0.1.0' }).warnings)).toEqual(['PLAN_HOST_UNREACHABLE']);
   });
 });
 

@@ -16,7 +16,7 @@ import type { Op } from '../../src/reconcile/plan.js';
 import { hostOf, overlayPrior, reconcile, scaleOf } from '../../src/reconcile/reconcile.js';
 import { LABEL } from '../../src/model/labels.js';
 import { OVERLAY_LABEL } from '../../src/overlay/plan.js';
-import { host, made, state } from '../support/observed.js';
+import { coded, host, made, state } from '../support/observed.js';
 import { load, projectDir } from '../support/project.js';
 
 const text = `name: ov
@@ -85,7 +85,8 @@ describe('overlay allocation', () => {
     expect(a.networks.back!.subnet).toMatch(/^10\.(1[2-8]\d|19[01])\.0\.0\/16$/);
     expect(a.networks.back!.vni).toBe(4242);
     const small = alloc(text.replace('10.99.0.0/16', '10.99.0.0/25').replace('ipv4_address: 10.99.0.7', 'aliases: [x]'));
-    expect(small.errors.join('\n')).toMatch(/too small/);
+    // At the subnet as written (networks: back: ... subnet:, line 16).
+    expect(coded(small.errors)).toEqual(['OVERLAY_SUBNET_TOO_SMALL fig.yml:16:44']);
   });
 
   it('hosts entries carry replica 1 names and aliases of the services on the other hosts (the engine\'s DNS answers for its own)', () => {
@@ -160,10 +161,11 @@ describe('overlay allocation', () => {
     expect(allocate(derived, { scale: (s) => scaleOf(s, {}), hostOf, prior: { routes: { zz: routes.b } } }).networks.back!.subnet).toBe(first);
 
     const explicit = allocate(project(), { scale: (s) => scaleOf(s, {}), hostOf, prior: { routes: { c: [{ dst: '10.99.128.0/17', dev: 'br-1a2b3c' }] } } });
-    expect(explicit.errors).toEqual(['networks.back: subnet 10.99.0.0/16 overlaps the route 10.99.128.0/17 (dev br-1a2b3c) on host c: set networks.back.ipam.config[0].subnet to a free range']);
+    expect(coded(explicit.errors)).toEqual(['OVERLAY_SUBNET_ROUTE_CLASH fig.yml:16:44']);
+    expect(explicit.errors[0]!.message).toContain('10.99.128.0/17 (dev br-1a2b3c) on host c');
     // Two overlay networks of the project on overlapping ranges.
     const two = allocate(project(text.replace('networks:\n  back:', 'networks:\n  front: {driver: overlay, ipam: {config: [{subnet: 10.99.5.0/24}]}}\n  back:').replace('web: {image: busybox, host: a, networks: [back]}', 'web: {image: busybox, host: a, networks: [back, front]}')), { scale: (s) => scaleOf(s, {}), hostOf });
-    expect(two.errors.join('\n')).toMatch(/networks\.(back|front): subnet .* overlaps .* of networks\.(front|back)/);
+    expect(coded(two.errors)).toEqual(['OVERLAY_SUBNET_OVERLAP fig.yml:17:44', 'OVERLAY_SUBNET_OVERLAP fig.yml:16:45']);
   });
 
   it('one-offs fill a slice from the top; replicas step past addresses one-offs hold', () => {
@@ -276,7 +278,8 @@ describe('overlay read-back and scripts', () => {
     const a = alloc();
     const { state: d } = desiredHost(a, 'a', { a: '192.168.77.1', b: '192.168.77.2', c: '192.168.77.3' });
     const diff = diffHost(d, { ...o, dockerUser: true }, { devicePrefix: `tsv${a.tag}`, chain: a.chain });
-    expect(diff.errors).toEqual(['host a: the kernel refused a vxlan device (RTNETLINK answers: Operation not supported): load the vxlan module (modprobe vxlan) or use a kernel with CONFIG_VXLAN']);
+    expect(coded(diff.errors)).toEqual(['OVERLAY_VXLAN_REFUSED']);
+    expect(diff.errors[0]!.message).toContain('(RTNETLINK answers: Operation not supported)');
     expect(diff.commands).toEqual([]);
   });
 
@@ -294,6 +297,44 @@ describe('overlay read-back and scripts', () => {
     const s = applyScript([['ip', 'link', 'del', 'tsvx']]);
     expect(s).toContain('run ip link del tsvx');
     expect(s.endsWith('exit $rc')).toBe(true);
+  });
+});
+
+describe('overlay allocation errors: a code, at the key of the file they concern', () => {
+  const file = (net: string, services = '  web: {image: busybox, host: a, networks: [back]}\n', hosts = '  a: {docker: "unix:///run/a.sock"}\n') =>
+    `name: ov\nhosts:\n${hosts}services:\n${services}networks:\n  back: ${net}\n`;
+  const errors = (t: string, prior = {}) => coded(allocate(project(t), { scale: (s) => scaleOf(s, {}), hostOf, prior }).errors);
+
+  it('a subnet that is not a CIDR, a vni out of range: at the subnet, at the vni', () => {
+    expect(errors(file('{driver: overlay, ipam: {config: [{subnet: nonsense}]}}'))).toEqual(['OVERLAY_SUBNET_INVALID fig.yml:7:44']);
+    expect(errors(file('{driver: overlay, vni: "abc"}'))).toEqual(['OVERLAY_VNI_INVALID fig.yml:7:27']);
+  });
+
+  it('an ipv4_address outside the subnet: at the service\'s ipv4_address', () => {
+    const t = file('{driver: overlay, ipam: {config: [{subnet: 10.99.0.0/16}]}}', '  web: {image: busybox, host: a, networks: {back: {ipv4_address: 10.50.0.7}}}\n');
+    expect(errors(t)).toEqual(['OVERLAY_ADDRESS_OUTSIDE_SUBNET fig.yml:5:52']);
+  });
+
+  it('a host with more containers than its slice holds: at the network', () => {
+    // A /24 gives each host a /28: 13 addresses.
+    const t = file('{driver: overlay, ipam: {config: [{subnet: 10.99.0.0/24}]}}', '  web: {image: busybox, host: a, scale: 14, networks: [back]}\n');
+    expect(errors(t)).toEqual(['OVERLAY_SLICE_FULL fig.yml:7:3']);
+  });
+
+  it('a subnet with no slice left for a host: at the subnet', () => {
+    // A /24 has 15 slices for hosts (slice 0 is kept for explicit addresses); the 16th host has none.
+    const hosts = Array.from({ length: 16 }, (_, i) => `  h${i}: {docker: "unix:///run/h${i}.sock"}\n`).join('');
+    const t = file('{driver: overlay, ipam: {config: [{subnet: 10.99.0.0/24}]}}', '  web: {image: busybox, host: h15, networks: [back]}\n', hosts);
+    expect(errors(t)).toEqual(['OVERLAY_SLICES_EXHAUSTED fig.yml:22:44']);
+  });
+
+  it('no free default subnet on the member hosts: at the network', () => {
+    expect(errors(file('{driver: overlay}'), { routes: { a: [{ dst: '10.128.0.0/10', dev: 'eth9' }] } })).toEqual(['OVERLAY_SUBNET_EXHAUSTED fig.yml:7:3']);
+  });
+
+  it('a project made without a file (no positions): the codes alone', () => {
+    const p = project(file('{driver: overlay, vni: "abc"}'));
+    expect(coded(allocate(structuredClone(p), { scale: (s) => scaleOf(s, {}), hostOf }).errors)).toEqual(['OVERLAY_VNI_INVALID']);
   });
 });
 
@@ -370,13 +411,24 @@ describe('overlay diff (replace semantics)', () => {
   it('refuses a VNI another device uses, and hosts without the tools', () => {
     const { state: d } = desiredHost(a, 'a', addrs);
     const clash = diffHost(d, overlay({ vxlans: [{ name: 'vxlan0', vni: net.vni, port: 4789, up: true }] }), opts);
-    expect(clash.errors.join()).toMatch(/VNI .* already used by the vxlan device vxlan0/);
-    expect(diffHost(d, overlay({ missing: ['bridge'] }), opts).errors.join()).toMatch(/lacks bridge/);
+    expect(coded(clash.errors)).toEqual(['OVERLAY_VNI_IN_USE']);
+    expect(clash.errors[0]!.message).toContain('vxlan0');
+    expect(coded(diffHost(d, overlay({ missing: ['bridge'] }), opts).errors)).toEqual(['OVERLAY_TOOLS_MISSING']);
+    // With the project: at the network's vni when the file sets it, else at the network.
+    const vniText = text.replace('{driver: overlay, ipam', '{driver: overlay, vni: 4242, ipam');
+    const withVni = project(vniText);
+    const a2 = allocate(withVni, { scale: (s) => scaleOf(s, {}), hostOf });
+    const d2 = desiredHost(a2, 'a', addrs).state;
+    const taken = overlay({ vxlans: [{ name: 'vxlan0', vni: 4242, port: 4789, up: true }] });
+    expect(coded(diffHost(d2, taken, { ...opts, devicePrefix: `tsv${a2.tag}`, project: withVni }).errors)).toEqual(['OVERLAY_VNI_IN_USE fig.yml:16:27']);
+    expect(coded(diffHost(d, overlay({ vxlans: [{ name: 'vxlan0', vni: net.vni, port: 4789, up: true }] }), { ...opts, project: project() }).errors)).toEqual(['OVERLAY_VNI_IN_USE fig.yml:16:3']);
   });
 
   it('an unknown underlay address leaves the host alone', () => {
     const { errors } = desiredHost(a, 'a', { a: '192.168.77.1', b: undefined, c: '192.168.77.3' });
-    expect(errors.join()).toMatch(/hosts\.b\.address/);
+    expect(coded(errors)).toEqual(['OVERLAY_UNDERLAY_UNKNOWN']);
+    // With the project: at host b's key (hosts: b:, line 4).
+    expect(coded(desiredHost(a, 'a', { a: '192.168.77.1', b: undefined, c: '192.168.77.3' }, () => true, project()).errors)).toEqual(['OVERLAY_UNDERLAY_UNKNOWN fig.yml:4:3']);
   });
 });
 
@@ -420,7 +472,7 @@ describe('overlay in the plan', () => {
     const detected = state(bare, host('default'), host('a', { overlay: overlay() }), host('b', { overlay: peer('192.168.77.2') }), host('c', { overlay: peer('192.168.77.3') }));
     const plan = reconcile(bare, detected, { version: '0.1.0' });
     expect(plan.errors).toEqual([]);
-    expect(plan.warnings.join()).not.toMatch(/default route/);
+    expect(coded(plan.warnings)).toEqual([]);
     const scriptA = plan.nodes.find((n) => n.op.type === 'host.script' && n.op.host === 'a')!;
     expect((scriptA.op as { script: string }).script).toContain('dst 192.168.77.2');
     expect((scriptA.op as { script: string }).script).toContain('dst 192.168.77.3');
@@ -431,13 +483,15 @@ describe('overlay in the plan', () => {
     const guessed = state(none, host('default'), host('a', { overlay: dflt('10.0.0.1') }), host('b', { overlay: dflt('10.0.0.2') }), host('c', { overlay: dflt('10.0.0.3') }));
     const p2 = reconcile(none, guessed, { version: '0.1.0' });
     expect(p2.errors).toEqual([]);
-    expect(p2.warnings.filter((w) => /the source of its default route/.test(w)).length).toBe(3);
-    expect(p2.warnings.join()).toContain('host b: no underlay address is set for it or any peer: using 10.0.0.2');
+    // One warning per host, each at the host's key (hosts:, lines 3 to 5).
+    expect(coded(p2.warnings).sort()).toEqual(['OVERLAY_UNDERLAY_GUESSED fig.yml:3:3', 'OVERLAY_UNDERLAY_GUESSED fig.yml:4:3', 'OVERLAY_UNDERLAY_GUESSED fig.yml:5:3']);
+    expect(p2.warnings.every((w) => w.severity === 'warning')).toBe(true);
+    expect(p2.warnings.find((w) => w.loc?.line === 4)!.message).toContain('10.0.0.2');
 
     // Not detectable: today's error, and the host is left alone.
     const unknown = state(bare, host('default'), host('a', { overlay: overlay() }), host('b', { overlay: overlay() }), host('c', { overlay: peer('192.168.77.3') }));
     const p3 = reconcile(bare, unknown, { version: '0.1.0' });
-    expect(p3.errors.join()).toMatch(/host b: its underlay address is unknown: set hosts\.b\.address/);
+    expect(coded(p3.errors)).toEqual(['OVERLAY_UNDERLAY_UNKNOWN fig.yml:4:3']);
   });
 
   it('the plan keeps the subnet, slices and addresses the engines hold (overlayPrior), and steps past routes the read-back found', () => {
@@ -471,9 +525,10 @@ describe('overlay in the plan', () => {
     expect(ip(api2)).toMatch(/^10\.150\.6\./);
     // An existing range that now overlaps a route of a member host: said, with the fix.
     o.hosts.c!.overlay = overlay({ routes: [{ dst: '10.150.0.0/20', dev: 'br-other' }] });
-    expect(reconcile(derived, o, { version: '0.1.0' }).errors).toContain(
-      'networks.back: subnet 10.150.0.0/16 (in use by the network on another host) overlaps the route 10.150.0.0/20 (dev br-other) on host c: set networks.back.ipam.config[0].subnet to a free range',
-    );
+    // The subnet is not in the file: at the network's key (networks: back:, line 16).
+    const clash = reconcile(derived, o, { version: '0.1.0' }).errors;
+    expect(coded(clash)).toEqual(['OVERLAY_SUBNET_ROUTE_CLASH fig.yml:16:3']);
+    expect(clash[0]!.message).toContain('10.150.0.0/20 (dev br-other) on host c');
   });
 
   it('down removes the project devices and chain on every host that has them, nothing else', () => {

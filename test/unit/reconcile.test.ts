@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isNoop, renderPlan } from '../../src/reconcile/plan.js';
+import { planDown } from '../../src/reconcile/lifecycle.js';
 import { reconcile, type ReconcileOptions } from '../../src/reconcile/reconcile.js';
-import { host, made, resources, state } from '../support/observed.js';
+import { coded, host, made, resources, state } from '../support/observed.js';
 import { load, projectDir } from '../support/project.js';
 
 const stack = `name: shop
@@ -151,14 +152,17 @@ describe('reconcile: golden plans from hand-made observed states', () => {
     expect(renderPlan(reconcile(p, state(p), opts())).split('\n')[2]).toBe('v image registry.local/app:1: pull (not on the host)');
     const ext = project(stack.replace('data: {}', 'data:\n    external: true'));
     const plan = reconcile(ext, state(ext), opts());
-    expect(plan.errors).toEqual(['external volume data (volumes.data) does not exist on host default: create it, or drop external: true']);
+    // At the volume's key in the file (volumes: data:, line 17).
+    expect(coded(plan.errors)).toEqual(['PLAN_EXTERNAL_VOLUME_MISSING fig.yml:17:3']);
   });
 
   it('changes nothing on a host that did not answer', () => {
     const p = project();
     const plan = reconcile(p, state(p, host('default', { reachable: false, error: 'cannot reach the Docker engine at unix:///x: connect ENOENT' })), opts());
     expect(plan.nodes).toEqual([]);
-    expect(plan.warnings[0]).toMatch(/^host default .* did not answer/);
+    // The default host is not declared under hosts: no position.
+    expect(coded(plan.warnings)).toEqual(['PLAN_HOST_UNREACHABLE']);
+    expect(plan.warnings[0]!.severity).toBe('warning');
   });
 
   it('--force-recreate, --no-recreate and --no-deps', () => {
@@ -198,7 +202,9 @@ describe('reconcile: golden plans from hand-made observed states', () => {
     h.containers = [made(p, 'db'), made(p, 'web'), made(p, 'worker', 1), made(p, 'worker', 2)];
     const plan = reconcile(p, state(p, h), opts());
     expect(isNoop(plan)).toBe(true);
-    expect(plan.warnings).toEqual([expect.stringMatching(/^volume shop_data differs from its definition/)]);
+    expect(coded(plan.warnings)).toEqual(['PLAN_VOLUME_CHANGED fig.yml:17:3']);
+    // Printed as config diagnostics are: the position first, relative to the directory.
+    expect(renderPlan(plan, p.workingDir).split('\n')[1]).toMatch(/^fig\.yml:17:3: warning: volume shop_data /);
   });
 
   it('--force-recreate-volumes: the containers mounting a changed volume go first, then it is made anew, then they are created again', () => {
@@ -244,5 +250,71 @@ volumes:
     const orphan = reconcile(p, state(p, resources(p, host('default', { containers: [made(p, 'db', 1), made(p, 'gone', 1, { mounts })], externalVolumes: { [hex]: true } }))), opts({ removeOrphans: true }));
     expect(orphan.nodes.some((n) => n.op.type === 'container.remove')).toBe(true);
     expect(orphan.nodes.filter((n) => n.op.type === 'volume.remove')).toEqual([]);
+  });
+});
+
+describe('plan errors and warnings: a code, and the position of the key they concern', () => {
+  const file = `name: shop
+hosts:
+  far: {docker: "unix:///run/far.sock"}
+services:
+  web:
+    image: busybox
+    container_name: shop-web
+    networks: [front]
+  api:
+    image: busybox
+    annotations: {team: shop}
+networks:
+  front:
+    external: true
+`;
+
+  it('a missing external network: at the network; the printed line starts with the position', () => {
+    const p = project(file);
+    const plan = reconcile(p, state(p), opts({ services: ['web'] }));
+    expect(coded(plan.errors)).toEqual(['PLAN_EXTERNAL_NETWORK_MISSING fig.yml:13:3']);
+    expect(plan.errors[0]!.loc).toMatchObject({ endLine: 13, endCol: 8 });
+    expect(renderPlan(plan, p.workingDir).split('\n').filter((l) => l.includes('error: '))).toEqual([expect.stringMatching(/^fig\.yml:13:3: error: external network front /)]);
+  });
+
+  it('container_name scaled above 1 (--scale): at container_name', () => {
+    const p = project(file);
+    const h = host('default', { externalNetworks: { front: true } });
+    expect(coded(reconcile(p, state(p, h), opts({ services: ['web'], scale: { web: 2 } })).errors)).toEqual(['PLAN_SCALE_CONTAINER_NAME fig.yml:7:5']);
+  });
+
+  it("a create body the engine cannot take (the spec's error): at the key the spec names", () => {
+    const p = project(file);
+    // annotations need API 1.43; the hand-made host speaks 1.41.
+    expect(coded(reconcile(p, state(p), opts({ services: ['api'] })).errors)).toEqual(['PLAN_SPEC fig.yml:11:5']);
+  });
+
+  it('a service named on the command line that does not exist: a code, no position', () => {
+    const p = project(file);
+    expect(coded(reconcile(p, state(p), opts({ services: ['nope'] })).errors)).toEqual(['PLAN_UNKNOWN_SERVICE']);
+  });
+
+  it('a declared host that did not answer: a warning at the host', () => {
+    const p = project(file.replace('    image: busybox\n    annotations: {team: shop}\n', '    image: busybox\n    host: far\n'));
+    const plan = reconcile(p, state(p, host('default'), host('far', { reachable: false, error: 'down' })), opts({ services: ['api'] }));
+    expect(coded(plan.warnings)).toEqual(['PLAN_HOST_UNREACHABLE fig.yml:3:3']);
+    expect(plan.warnings[0]!.severity).toBe('warning');
+  });
+
+  it('a host whose overlay state could not be read: an error for up, a warning for down, at the host', () => {
+    const t = `name: ov\nhosts:\n  a: {docker: "unix:///run/a.sock", address: 192.168.77.1}\nservices:\n  web: {image: busybox, host: a, networks: [back]}\nnetworks:\n  back: {driver: overlay}\n`;
+    const p = project(t);
+    const unread = { ok: false, error: 'no helper image', missing: [], vxlans: [], bridges: [], fdb: {}, jump: false, dockerUser: false };
+    const o = state(p, host('default'), host('a', { overlay: unread }));
+    expect(coded(reconcile(p, o, opts()).errors)).toEqual(['PLAN_OVERLAY_UNREADABLE fig.yml:3:3']);
+    const down = planDown(p, o, {});
+    expect(coded(down.warnings)).toEqual(['PLAN_OVERLAY_UNREADABLE fig.yml:3:3']);
+    expect(down.warnings[0]!.severity).toBe('warning');
+  });
+
+  it('a project without source positions (made by hand, or copied): the same codes, no positions', () => {
+    const p = structuredClone(project(file));
+    expect(coded(reconcile(p, state(p), opts({ services: ['web'] })).errors)).toEqual(['PLAN_EXTERNAL_NETWORK_MISSING']);
   });
 });

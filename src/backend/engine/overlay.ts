@@ -71,7 +71,7 @@ export async function doctor(ctx: BackendContext, report: (line: DoctorLine) => 
   const addresses = alloc ? underlayAddresses(project, alloc, overlays) : {};
   if (alloc?.errors.length) {
     section('overlay allocation');
-    for (const e of alloc.errors) bad(e);
+    for (const e of alloc.errors) bad(e.message);
   }
   for (const h of hosts) {
     section(`host ${h.name} (${h.endpoint})`);
@@ -94,8 +94,8 @@ export async function doctor(ctx: BackendContext, report: (line: DoctorLine) => 
     if (!addr) bad(`underlay address unknown: set hosts.${h.name}.address`);
     else good(`underlay address ${addr}${o.underlay?.dev ? ` on ${o.underlay.dev}` : ''}${o.underlay?.mtu ? `, MTU ${o.underlay.mtu}` : ''}`);
     const p = planOverlayHost(project, alloc, h.name, o, addresses, new Set());
-    for (const w of p.warnings) bad(w);
-    for (const e of p.errors) bad(e);
+    for (const w of p.warnings) bad(w.message);
+    for (const e of p.errors) bad(e.message);
     if (p.script) bad(`overlay state differs from the project (${p.cause}): run tsfig up`);
     else if (!p.errors.length) good('vxlan devices, FDB and firewall chain as desired');
   }
