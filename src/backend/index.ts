@@ -5,3 +5,4 @@ export type { ConnectFlags } from './engine/connect.js';
 export { DEFAULT_HOST } from '../reconcile/state.js';
 export { imageLimits, parallelLimit } from '../reconcile/execute.js';
 export { exitLine } from '../reconcile/wait.js';
+export * from './engine/containers.js';

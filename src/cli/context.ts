@@ -1,9 +1,7 @@
 /** Global flags and environment -> what every command needs. No domain logic. */
 import type { Command } from 'commander';
-import { loadProject, type LoadOptions } from '../config/load.js';
-import { formatDiagnostic, hasErrors } from '../config/diagnostics.js';
+import { requireProject as load, type LoadOptions } from '../app/project.js';
 import type { Project } from '../model/project.js';
-import { ConfigError } from '../errors.js';
 import type { Screen } from '../ui/screen.js';
 
 export interface GlobalOptions {
@@ -60,10 +58,5 @@ export function loadOptions(g: GlobalOptions, io: IO, services?: string[]): Load
  * `checkBuild`: commands that may build check local build contexts and Dockerfiles too.
  */
 export function requireProject(g: GlobalOptions, io: IO, services?: string[], extra: { checkBuild?: boolean } = {}): Project {
-  const r = loadProject({ ...loadOptions(g, io, services), ...(extra.checkBuild ? { checkBuildContexts: true } : {}) });
-  if (hasErrors(r.diagnostics) || !r.project) {
-    throw new ConfigError(r.diagnostics.filter((d) => d.severity === 'error'), io.cwd);
-  }
-  for (const d of r.diagnostics) io.stderr(formatDiagnostic(d, io.cwd) + '\n');
-  return r.project;
+  return load({ ...loadOptions(g, io, services), ...(extra.checkBuild ? { checkBuildContexts: true } : {}) }, (line) => io.stderr(`${line}\n`));
 }

@@ -28,7 +28,7 @@
  */
 import type { ContainerCreateBody, EndpointConfig, HostConfigBody } from '../engine/engine.js';
 import type { DeviceRequestConfig, FileObjectConfig, ListOrDict, Project, Service, ServiceNetwork, ServiceVolume } from '../model/project.js';
-import { parseBytes, parseDuration } from '../config/shortsyntax.js';
+import { parseBytes, parseDuration } from '../model/units.js';
 import { dict } from '../model/dict.js';
 
 export interface SpecInput {

@@ -1,7 +1,7 @@
 /** `build [SERVICE...]`: build (again) the images of services with `build:`. */
 import { EXIT } from '../../errors.js';
 import type { ContainersContext } from './context.js';
-import { parseBuildArg, planImages } from './engine-backend.js';
+import { parseBuildArg, planImages } from '../../backend/index.js';
 
 export interface BuildRequest {
   /** Services to build (none: every service with build:). */

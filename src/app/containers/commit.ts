@@ -3,7 +3,7 @@ import type { CommitOptions } from '../../engine/engine.js';
 import { UsageError } from '../../errors.js';
 import { LABEL } from '../../model/labels.js';
 import type { ContainersContext } from './context.js';
-import { OVERLAY_LABEL } from './engine-backend.js';
+import { OVERLAY_LABEL } from '../../backend/index.js';
 import { locateContainer } from './locate.js';
 
 export interface CommitFlags {

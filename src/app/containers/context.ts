@@ -6,10 +6,10 @@
  */
 import type { AttachedStreams, Engine, TerminalSize } from '../../engine/engine.js';
 import type { Project } from '../../model/project.js';
-import type { ObservedState, Plan } from './engine-backend.js';
+import type { ObservedState, Plan } from '../../backend/index.js';
 
 export type { AttachedStreams, Engine, TerminalSize };
-export type { ObservedContainer, ObservedState, Plan } from './engine-backend.js';
+export type { ObservedContainer, ObservedState, Plan } from '../../backend/index.js';
 
 /** A connected host (the same shape as reconcile's HostEngine). */
 export interface HostEngine {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { TsfigError } from '../../errors.js';
-import type { TarEntry, TarInput } from './engine-backend.js';
+import type { TarEntry, TarInput } from '../../backend/index.js';
 
 /** Go's os.FileMode bits, as the engine reports them in an archive stat. */
 export function isDirMode(mode: number): boolean {

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { EngineError, TsfigError, UsageError } from '../../errors.js';
 import type { ContainersContext, Engine } from './context.js';
 import { extractEntries, hostEntries, isDirMode } from './cp-host.js';
-import { readTar, writeTar } from './engine-backend.js';
+import { readTar, writeTar } from '../../backend/index.js';
 import { locateContainer } from './locate.js';
 
 export type CpArgs =

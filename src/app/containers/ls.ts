@@ -30,7 +30,7 @@ export interface ListProjectsRequest {
 }
 
 export async function listProjects(req: ListProjectsRequest): Promise<ProjectRow[]> {
-  const { connectDefault } = await import('./engine-backend.js');
+  const { connectDefault } = await import('../../backend/index.js');
   const { engine } = await connectDefault(req, req.env);
   const containers = await engine.listContainers({ all: true, labels: { [LABEL.project]: true } });
   const projects = new Map<string, { states: Map<string, number>; files: string }>();

@@ -1,6 +1,6 @@
 /** `pull [SERVICE...]`: pull the images of services that name one, in parallel. */
 import type { ContainersContext } from './context.js';
-import { planRegistry } from './engine-backend.js';
+import { planRegistry } from '../../backend/index.js';
 
 export interface PullRequest {
   /** Services whose images to pull (none: all). */

@@ -1,6 +1,6 @@
 /** `push [SERVICE...]`: push the images of services to the registries their names say. */
 import type { ContainersContext } from './context.js';
-import { planRegistry } from './engine-backend.js';
+import { planRegistry } from '../../backend/index.js';
 
 export interface PushRequest {
   /** Services whose images to push (none: all). */

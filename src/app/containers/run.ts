@@ -9,7 +9,7 @@ import { acquireLock } from '../../lock.js';
 import { dict } from '../../model/dict.js';
 import type { PortConfig, ServiceVolume } from '../../model/project.js';
 import type { ContainersContext, ContainersSink, Engine, TerminalPort } from './context.js';
-import { oneOffDependencies, oneOffSpec, planImages, SpecError, type OneOffOptions } from './engine-backend.js';
+import { oneOffDependencies, oneOffSpec, planImages, SpecError, type OneOffOptions } from '../../backend/index.js';
 
 export type { OneOffOptions };
 

@@ -16,7 +16,7 @@ export function optionalProject(opts: LoadOptions): Project | undefined {
 /** The default engine alone, as the docker CLI picks it. */
 export async function defaultHosts(flags: { host?: string; context?: string }, env: Record<string, string | undefined>): Promise<HostEngine[]> {
   // Loaded when needed: `version --short` asks no engine.
-  const { connectDefault } = await import('./engine-backend.js');
+  const { connectDefault } = await import('../../backend/index.js');
   const { endpoint, engine } = await connectDefault(flags, env);
   return [{ name: 'default', endpoint, engine }];
 }

@@ -1,8 +1,8 @@
 /**
- * What the container use cases take from the engine backend (reconcile/, overlay/, engine/'s
- * tar and connection code), until backend/ exposes it: the one file of app/containers/ that
- * imports those folders. When the backend seam lands, this file points at backend/ instead and
- * nothing else in app/containers/ changes.
+ * What the container use cases (app/containers/) take from the engine backend: one-off
+ * containers (run), image plans (build, pull, push), the overlay's label, tar archives (cp,
+ * export) and the docker CLI's default engine (commands without a project). app/ reaches them
+ * through backend/index.ts; a swarm backend offers its own or refuses these commands.
  */
 export type { ObservedContainer, ObservedState } from '../../reconcile/state.js';
 export type { Plan } from '../../reconcile/plan.js';
@@ -17,7 +17,7 @@ import { httpTimeoutMs } from '../../settings.js';
 
 /** The engine the docker CLI would use (`-H` > `--context` > DOCKER_HOST > ...), for commands without a project. */
 export async function connectDefault(flags: { host?: string; context?: string }, env: Record<string, string | undefined>): Promise<{ endpoint: string; engine: Engine }> {
-  // dockerode costs ~0.2 s to load: only commands that talk to an engine pay for it.
+  // Loaded on first use: only commands that talk to an engine pay for it.
   const { connect, resolveCliEndpoint } = await import('../../engine/connect.js');
   const ep = { ...resolveCliEndpoint({ env, ...(flags.host !== undefined ? { flagHost: flags.host } : {}), ...(flags.context !== undefined ? { flagContext: flags.context } : {}) }), timeoutMs: httpTimeoutMs(env) };
   return { endpoint: ep.url, engine: connect(ep) };
