@@ -19,7 +19,7 @@ import { watchProject, type Watch } from '../logs/watch.js';
 import { LABEL } from '../model/labels.js';
 import type { Project } from '../model/project.js';
 import type { HostEngine } from '../reconcile/observe.js';
-import { hostOf } from '../reconcile/reconcile.js';
+import { hostOf } from '../model/service.js';
 import { paint, serviceColor } from '../ui/color.js';
 import { Batcher, DEFAULT_MAX_WAIT_MS, DEFAULT_QUIET_MS, type Change, type ChangeKind } from './batch.js';
 import { describeDone, type WatchConverge } from './port.js';
