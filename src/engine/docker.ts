@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import type Dockerode from 'dockerode';
 import { jsonClient, type JsonClient } from './http.js';
-import type { Endpoint } from './connect.js';
+import type { Endpoint } from './endpoint.js';
 import type {
   Archive,
   ArchiveStat,
@@ -74,7 +74,7 @@ import type {
   WaitOptions,
   WaitResult,
 } from './engine.js';
-import type { SshAuth, TlsMaterial } from './connect.js';
+import type { SshAuth, TlsMaterial } from './endpoint.js';
 import { type ErrorContext, isAbortError, mapEngineError } from './errors.js';
 import { EngineError } from '../errors.js';
 import { collectDemuxed, Demuxer, splitLines } from './streams.js';

@@ -9,7 +9,7 @@
  *   with the AbortSignal's `AbortError`, unchanged.
  * - Label filters: `{ key: 'value' }` matches `key=value`, `{ key: true }` matches presence.
  */
-import type { Endpoint } from './connect.js';
+import type { Endpoint } from './endpoint.js';
 
 /** Every call takes an optional AbortSignal. */
 export interface CallOptions {

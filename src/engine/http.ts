@@ -7,7 +7,7 @@
  */
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Endpoint, TlsMaterial } from './connect.js';
+import type { Endpoint, TlsMaterial } from './endpoint.js';
 
 export interface JsonClient {
   get(path: string, query?: Record<string, string>, signal?: AbortSignal): Promise<unknown>;

@@ -3,20 +3,25 @@ export type * from './engine.js';
 export {
   connect,
   connectFromEnv,
-  DEFAULT_SOCKET,
-  DEFAULT_URL,
   endpointLabel,
   isLoopbackHost,
   readTlsMaterial,
   resolveCliEndpoint,
   resolveEndpoint,
   type CliEndpointOptions,
+  type ResolveOptions,
+} from './connect.js';
+export {
+  DEFAULT_SOCKET,
+  DEFAULT_URL,
+  type DockerContext,
   type Endpoint,
   type EndpointProtocol,
-  type ResolveOptions,
+  type SshAuth,
+  type SshSettings,
   type TlsMaterial,
   type TlsPaths,
-} from './connect.js';
+} from './endpoint.js';
 export { EngineUnreachableError, isAbortError, mapEngineError, type ErrorContext } from './errors.js';
 export {
   collectDemuxed,

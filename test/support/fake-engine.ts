@@ -14,7 +14,7 @@
  *   logs, events, putArchive, getArchive, statArchive, pushImage, stats) throw 'not supported by the fake'.
  */
 import { EngineError } from '../../src/errors.js';
-import type { Endpoint } from '../../src/engine/connect.js';
+import type { Endpoint } from '../../src/engine/endpoint.js';
 import type {
   Archive,
   ArchiveStat,
