@@ -75,7 +75,7 @@ import type {
   WaitResult,
 } from './engine.js';
 import type { SshAuth, TlsMaterial } from './endpoint.js';
-import { type ErrorContext, isAbortError, mapEngineError } from './errors.js';
+import { type ErrorContext, isAbortError, isNotFound, isNotModified, mapEngineError } from './errors.js';
 import { EngineError } from '../errors.js';
 import { collectDemuxed, Demuxer, splitLines } from './streams.js';
 import type { BuildOptions, BuildProgress, BuildResult } from './engine.js';
@@ -759,7 +759,7 @@ export class DockerEngine implements Engine {
       if (this.fast) await this.fast.send('POST', `/containers/${encodeURIComponent(id)}/start`, signalOf(opts));
       else await this.container(id).start(signalOpt(opts));
     } catch (err) {
-      if (obj(err).statusCode === 304) return;
+      if (isNotModified(err)) return;
       this.fail(err, { kind: 'container', id, action: 'start' });
     }
   }
@@ -784,7 +784,7 @@ export class DockerEngine implements Engine {
     try {
       await this.container(id).stop({ ...defined({ t: timeoutSeconds }), ...signalOpt(opts) });
     } catch (err) {
-      if (obj(err).statusCode === 304) return;
+      if (isNotModified(err)) return;
       this.fail(err, { kind: 'container', id, action: 'stop' });
     }
   }
@@ -925,7 +925,7 @@ export class DockerEngine implements Engine {
       const raw = await this.dial({ path: `/images/${ref}/json`, method: 'GET', ok: [200], ...(opts?.signal ? { signal: opts.signal } : {}) });
       return mapImageInspect(raw);
     } catch (err) {
-      if (obj(err).statusCode === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       this.fail(err, { kind: 'image', id: ref, action: 'inspect' });
     }
   }
@@ -1183,7 +1183,7 @@ export class DockerEngine implements Engine {
       res.resume();
       return parseArchiveStat(res.headers?.['x-docker-container-path-stat']);
     } catch (err) {
-      if (obj(err).statusCode === 404) {
+      if (isNotFound(err)) {
         // A missing path and a missing container both answer 404: tell them apart.
         await this.inspectContainer(containerId, opts);
         return undefined;

@@ -22,7 +22,17 @@ export {
   type TlsMaterial,
   type TlsPaths,
 } from './endpoint.js';
-export { EngineUnreachableError, isAbortError, mapEngineError, type ErrorContext } from './errors.js';
+export {
+  EngineUnreachableError,
+  engineStatus,
+  isAbortError,
+  isConflict,
+  isNotFound,
+  isNotModified,
+  isPermanentFailure,
+  mapEngineError,
+  type ErrorContext,
+} from './errors.js';
 export {
   collectDemuxed,
   demux,

@@ -16,7 +16,7 @@
  */
 import type { Engine, LogsOptions } from '../engine/engine.js';
 import type { HostEngine } from '../reconcile/observe.js';
-import { EngineError } from '../errors.js';
+import { isNotFound, isPermanentFailure } from '../engine/errors.js';
 import { isReplacementName } from '../model/naming.js';
 import { LogCursor } from './cursor.js';
 import { LogDecoder, type LogLine } from './decode.js';
@@ -394,7 +394,7 @@ export class LogFollower {
       return { running: i.state.running && !i.state.restarting, restarting: i.state.restarting, code: i.state.exitCode };
     } catch (err) {
       if (this.hard.signal.aborted) throw new Stopped();
-      if (err instanceof EngineError && err.statusCode === 404) t.destroyed = true;
+      if (isNotFound(err)) t.destroyed = true;
       // Unknown: treat as stopped-and-gone unless events say otherwise.
       return undefined;
     }
@@ -416,12 +416,12 @@ export class LogFollower {
         stream = await t.engine.logs(t.c.id, opts);
       } catch (err) {
         if (signal.aborted) return 'ok';
-        if (err instanceof EngineError && err.statusCode === 404) {
+        if (isNotFound(err)) {
           t.destroyed = true;
           return 'ok';
         }
         // A 4xx other than 404, or 501 (a logging driver that cannot be read), will not get better.
-        if (err instanceof EngineError && err.statusCode !== undefined && (err.statusCode < 500 || err.statusCode === 501)) t.unreadable = true;
+        if (isPermanentFailure(err)) t.unreadable = true;
         return err instanceof Error ? err : new Error(String(err));
       }
       const decoder = new LogDecoder();

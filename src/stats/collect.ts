@@ -16,7 +16,7 @@
  * against zero counters there instead.
  */
 import type { ContainerStats, Engine, StatsStream } from '../engine/engine.js';
-import { EngineError } from '../errors.js';
+import { isConflict, isNotFound } from '../engine/errors.js';
 import { hasPreviousReading, sortRows, statsEntry, withPreviousReading, ZERO_ENTRY, type StatsEntry, type StatsRow } from './compute.js';
 
 /** A container to show. */
@@ -64,7 +64,7 @@ export async function sampleOnce(targets: readonly StatsTarget[], engines: Recor
         return s === undefined ? row : { ...row, entry: statsEntry(s) };
       } catch (err) {
         if (opts.signal?.aborted === true) throw err;
-        if (err instanceof EngineError && err.statusCode === 404) return undefined;
+        if (isNotFound(err)) return undefined;
         opts.warn?.(`${t.name}: ${message(err)}`);
         return row;
       }
@@ -211,7 +211,7 @@ export class StatsWatch {
       }
     } catch (err) {
       if (this.closed || this.opts.signal?.aborted === true) return;
-      if (err instanceof EngineError && (err.statusCode === 404 || err.statusCode === 409)) return;
+      if (isNotFound(err) || isConflict(err)) return;
       this.opts.warn?.(`${pump.target.name}: ${message(err)}`);
     } finally {
       pump.done = true;
