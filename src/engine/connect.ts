@@ -24,7 +24,7 @@ import { homedir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { TsfigError } from '../errors.js';
 import type { Engine } from './engine.js';
-import { DockerEngine } from './docker.js';
+import { dockerEngine } from './docker.js';
 import { selectContext } from './context.js';
 import { DEFAULT_SOCKET, DEFAULT_URL, type DockerContext, type Endpoint, type EndpointProtocol, type SshAuth, type SshSettings, type TlsMaterial, type TlsPaths } from './endpoint.js';
 import { expandIdentityFile, lookupSshConfig, type SshConfigReader } from './sshconfig.js';
@@ -495,7 +495,7 @@ export const sshConfigFiles: SshConfigReader = {
 /** Build an Engine for the endpoint. No request is made: the first call reaches the engine. */
 export function connect(endpoint: Endpoint): Engine {
   const ep = withSshConfig(endpoint);
-  return new DockerEngine(ep, readTlsMaterial(ep), readSshAuth(ep));
+  return dockerEngine(ep, readTlsMaterial(ep), readSshAuth(ep));
 }
 
 /** `resolveEndpoint` then `connect`, for the common case. */
