@@ -20,6 +20,7 @@
  * `resolveEndpoint` is pure (no file is read); `connect` reads the TLS files and builds the Engine.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { TsfigError } from '../errors.js';
@@ -384,22 +385,41 @@ export type KeyCheck = (key: Buffer) => string | undefined;
 
 const ENCRYPTED = 'it is encrypted (has a passphrase)';
 
-/** The checks ssh2 would make when connecting, made early so that the message names the file. */
+/** The part of ssh2's key parser used here (`require('ssh2').utils.parseKey`). */
+interface ParsedKey {
+  isPrivateKey(): boolean;
+}
+type ParseKey = (data: Buffer) => ParsedKey | ParsedKey[] | Error;
+
+let parseKeyFn: ParseKey | undefined;
+function parseKey(key: Buffer): ParsedKey | ParsedKey[] | Error {
+  // ssh2 comes with dockerode (docker-modem); loaded only for ssh endpoints.
+  parseKeyFn ??= (createRequire(import.meta.url)('ssh2') as { utils: { parseKey: ParseKey } }).utils.parseKey;
+  return parseKeyFn(key);
+}
+
+/**
+ * What ssh2 will say of the key when connecting, asked early (its own parser, `utils.parseKey`)
+ * so that the message names the file: undefined when ssh2 can use it.
+ */
 export function sshKeyProblem(key: Buffer): string | undefined {
-  const text = key.toString('latin1');
-  if (text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----') || /Proc-Type:\s*4,ENCRYPTED/.test(text)) return ENCRYPTED;
-  const openssh = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(text);
-  if (openssh !== null) {
-    // openssh-key-v1: the magic, then the cipher name as an ssh string ("none" when not encrypted).
-    const raw = Buffer.from((openssh[1] ?? '').replace(/\s+/g, ''), 'base64');
-    const magic = 'openssh-key-v1\0';
-    if (raw.length < magic.length + 4 || raw.subarray(0, magic.length).toString('latin1') !== magic) return 'not a valid OpenSSH private key';
-    const len = raw.readUInt32BE(magic.length);
-    const cipher = raw.subarray(magic.length + 4, magic.length + 4 + len).toString('latin1');
-    return cipher === 'none' ? undefined : ENCRYPTED;
+  const parsed = parseKey(key);
+  if (!(parsed instanceof Error)) {
+    const first = Array.isArray(parsed) ? parsed[0] : parsed;
+    return first !== undefined && first.isPrivateKey() ? undefined : 'not a private key (OpenSSH or PEM)';
   }
-  if (/-----BEGIN (?:RSA |EC |DSA )?PRIVATE KEY-----/.test(text)) return undefined;
-  return 'not a private key (OpenSSH or PEM)';
+  const text = key.toString('latin1');
+  const why = oneLine(parsed.message);
+  // ssh2 cannot decrypt PKCS#8 (`Unsupported key format`): still, the passphrase is what stops it.
+  if (/encrypted|passphrase/i.test(why) || text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----')) return ENCRYPTED;
+  if (/^Malformed/i.test(why)) return text.includes('-----BEGIN OPENSSH PRIVATE KEY-----') ? 'not a valid OpenSSH private key' : 'not a valid PEM private key';
+  if (/^Unsupported key format$/i.test(why)) {
+    return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)
+      ? 'unsupported key format (ssh2 reads OpenSSH keys, PEM RSA, EC and DSA keys, and PuTTY keys; not PKCS#8)'
+      : 'not a private key (OpenSSH or PEM)';
+  }
+  // `Unsupported OpenSSH key type: ...` and the like: ssh2's words.
+  return `not usable by ssh2: ${why.charAt(0).toLowerCase()}${why.slice(1)}`;
 }
 
 /**
