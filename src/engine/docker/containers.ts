@@ -1,6 +1,6 @@
 /** Containers: list, inspect, create, the lifecycle, wait. */
 import { isNotModified } from '../errors.js';
-import type { Client } from './client.js';
+import { signalOf, type Client } from './client.js';
 import type {
   CallOptions,
   ContainerCreateBody,
@@ -14,112 +14,64 @@ import type {
   WaitOptions,
   WaitResult,
 } from '../engine.js';
-import { defined, labelFilters, num, obj, optStr, queryOf, signalOf, signalOpt, str, strArr } from './readers.js';
+import { labelFilters, num, obj, optStr, str, strArr } from './readers.js';
 import { mapContainerInspect, mapContainerSummary } from './mappers.js';
+
+const path = (id: string, rest = ''): string => `/containers/${encodeURIComponent(id)}${rest}`;
 
 /** Container calls. */
 export function dockerContainers(c: Client): EngineContainers {
   return {
     async listContainers(opts: ListContainersOptions = {}): Promise<ContainerSummary[]> {
       const filters = labelFilters(opts.labels, opts.filters);
-      const list: unknown = await c.call({ kind: 'container', action: 'list' }, () =>
-        c.get_('/containers/json', { all: opts.all === true ? '1' : '0', ...(filters !== undefined ? { filters: JSON.stringify(filters) } : {}) }, opts, () =>
-          c.docker.listContainers({
-            all: opts.all === true,
-            ...(filters !== undefined ? { filters } : {}),
-            ...signalOpt(opts),
-          }),
-        ),
-      );
+      const query = { all: opts.all === true ? '1' : '0', ...(filters !== undefined ? { filters: JSON.stringify(filters) } : {}) };
+      const list = await c.get({ kind: 'container', action: 'list' }, '/containers/json', query, opts);
       return (Array.isArray(list) ? list : []).map(mapContainerSummary);
     },
     async inspectContainer(id: string, opts?: CallOptions): Promise<ContainerInspect> {
-      const raw: unknown = await c.call({ kind: 'container', id, action: 'inspect' }, () =>
-        c.get_(`/containers/${encodeURIComponent(id)}/json`, {}, opts, () => c.container(id).inspect(signalOpt(opts))),
-      );
-      return mapContainerInspect(raw);
+      return mapContainerInspect(await c.get({ kind: 'container', id, action: 'inspect' }, path(id, '/json'), {}, opts));
     },
     async createContainer(name: string | undefined, body: ContainerCreateBody, opts: CreateContainerOptions = {}): Promise<CreatedContainer> {
-      const fast = c.fast;
-      const data = obj(
-        await c.call({ kind: 'container', ...(name !== undefined ? { id: name } : {}), action: 'create' }, () =>
-          fast ? fast.send('POST', '/containers/create', { query: queryOf({ name, platform: opts.platform }), body, ...signalOf(opts) }) : c.dial({
-            path: '/containers/create',
-            method: 'POST',
-            query: { name, platform: opts.platform },
-            body,
-            ok: [200, 201],
-            ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-          }),
-        ),
-      );
+      const ctx = { kind: 'container' as const, ...(name !== undefined ? { id: name } : {}), action: 'create' };
+      const data = obj(await c.send(ctx, 'POST', '/containers/create', { query: { name, platform: opts.platform }, body, ...signalOf(opts) }));
       return { id: str(data.Id), warnings: strArr(data.Warnings) };
     },
     async startContainer(id: string, opts?: CallOptions): Promise<void> {
       try {
-        if (c.fast) await c.fast.send('POST', `/containers/${encodeURIComponent(id)}/start`, signalOf(opts));
-        else await c.container(id).start(signalOpt(opts));
+        await c.send({ kind: 'container', id, action: 'start' }, 'POST', path(id, '/start'), signalOf(opts));
       } catch (err) {
-        if (isNotModified(err)) return;
-        c.fail(err, { kind: 'container', id, action: 'start' });
+        if (!isNotModified(err)) throw err;
       }
     },
     async stopContainer(id: string, timeoutSeconds?: number, opts?: CallOptions): Promise<void> {
       try {
-        await c.container(id).stop({ ...defined({ t: timeoutSeconds }), ...signalOpt(opts) });
+        await c.send({ kind: 'container', id, action: 'stop' }, 'POST', path(id, '/stop'), { query: { t: timeoutSeconds }, ...signalOf(opts) });
       } catch (err) {
-        if (isNotModified(err)) return;
-        c.fail(err, { kind: 'container', id, action: 'stop' });
+        if (!isNotModified(err)) throw err;
       }
     },
     async killContainer(id: string, signal?: string, opts?: CallOptions): Promise<void> {
-      await c.call({ kind: 'container', id, action: 'kill' }, () =>
-        c.container(id).kill({ ...defined({ signal }), ...signalOpt(opts) }),
-      );
+      await c.send({ kind: 'container', id, action: 'kill' }, 'POST', path(id, '/kill'), { query: { signal }, ...signalOf(opts) });
     },
     async pauseContainer(id: string, opts?: CallOptions): Promise<void> {
-      try {
-        await c.container(id).pause(signalOpt(opts));
-      } catch (err) {
-        c.fail(err, { kind: 'container', id, action: 'pause' });
-      }
+      await c.send({ kind: 'container', id, action: 'pause' }, 'POST', path(id, '/pause'), signalOf(opts));
     },
     async unpauseContainer(id: string, opts?: CallOptions): Promise<void> {
-      try {
-        await c.container(id).unpause(signalOpt(opts));
-      } catch (err) {
-        c.fail(err, { kind: 'container', id, action: 'unpause' });
-      }
+      await c.send({ kind: 'container', id, action: 'unpause' }, 'POST', path(id, '/unpause'), signalOf(opts));
     },
     async restartContainer(id: string, timeoutSeconds?: number, opts?: CallOptions): Promise<void> {
-      await c.call({ kind: 'container', id, action: 'restart' }, () =>
-        c.container(id).restart({ ...defined({ t: timeoutSeconds }), ...signalOpt(opts) }),
-      );
+      await c.send({ kind: 'container', id, action: 'restart' }, 'POST', path(id, '/restart'), { query: { t: timeoutSeconds }, ...signalOf(opts) });
     },
     async removeContainer(id: string, opts: RemoveContainerOptions = {}): Promise<void> {
-      const fast = c.fast;
-      await c.call({ kind: 'container', id, action: 'remove' }, () =>
-        fast
-          ? fast.send('DELETE', `/containers/${encodeURIComponent(id)}`, { query: queryOf({ force: opts.force === true, v: opts.volumes === true }), ...signalOf(opts) })
-          : c.container(id).remove({ force: opts.force === true, v: opts.volumes === true, ...signalOpt(opts) }),
-      );
+      await c.send({ kind: 'container', id, action: 'remove' }, 'DELETE', path(id), { query: { force: opts.force === true, v: opts.volumes === true }, ...signalOf(opts) });
     },
     async renameContainer(id: string, newName: string, opts?: CallOptions): Promise<void> {
-      await c.call({ kind: 'container', id, action: 'rename' }, () =>
-        c.container(id).rename({ name: newName, ...signalOpt(opts) }),
-      );
+      await c.send({ kind: 'container', id, action: 'rename' }, 'POST', path(id, '/rename'), { query: { name: newName }, ...signalOf(opts) });
     },
     async waitContainer(id: string, opts: WaitOptions = {}): Promise<WaitResult> {
-      const data = obj(
-        await c.call({ kind: 'container', id, action: 'wait' }, () =>
-          c.fast
-            ? c.fast.send('POST', `/containers/${encodeURIComponent(id)}/wait`, { query: queryOf({ condition: opts.condition }), ...signalOf(opts) })
-            : c.container(id).wait({ ...defined({ condition: opts.condition }), ...signalOpt(opts) }),
-        ),
-      );
+      const data = obj(await c.send({ kind: 'container', id, action: 'wait' }, 'POST', path(id, '/wait'), { query: { condition: opts.condition }, ...signalOf(opts) }));
       const message = optStr(obj(data.Error).Message);
       return { statusCode: num(data.StatusCode), ...(message !== undefined ? { error: message } : {}) };
     },
   };
 }
-

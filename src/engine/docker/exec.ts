@@ -1,11 +1,10 @@
 /** Commands in containers, and hijacked connections to their streams (exec, attach). */
-import type { IncomingMessage } from 'node:http';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
-import type Dockerode from 'dockerode';
 import { EngineError } from '../../errors.js';
 import { type ErrorContext, mapEngineError } from '../errors.js';
+import { NoUpgradeError, type Query } from '../http.js';
 import { collectDemuxed, Demuxer } from '../streams.js';
-import type { Client, ModemDialOptions } from './client.js';
+import { signalOf, type Client } from './client.js';
 import type {
   AttachedStreams,
   AttachOptions,
@@ -17,7 +16,7 @@ import type {
   InteractiveExec,
   TerminalSize,
 } from '../engine.js';
-import { defined, obj, signalOpt, type Json } from './readers.js';
+import { obj, str } from './readers.js';
 
 // ---------------------------------------------------------------- hijacked connections
 
@@ -87,30 +86,19 @@ function hijackedStreams(sock: Duplex, opts: { tty: boolean; stdin: boolean; onE
   };
 }
 
-/** POST with `Connection: Upgrade`: the raw connection once the engine switched protocols. */
-async function hijack(c: Client, ctx: ErrorContext, path: string, query: Record<string, unknown> | undefined, body: unknown, signal: AbortSignal | undefined): Promise<Duplex> {
-  const q = query !== undefined ? defined(query) : undefined;
-  const options: Json = { _body: body ?? {} };
-  if (q !== undefined && Object.keys(q).length > 0) options._query = q;
-  const dial = {
-    path: options._query !== undefined ? `${path}?` : path,
-    method: 'POST',
-    hijack: true,
-    isStream: true,
-    // A body only when there is one (exec start's JSON); `{}` makes docker-modem send none.
-    ...(body !== undefined ? { allowEmpty: true } : {}),
-    statusCodes: { 101: true, 200: true },
-    options,
-  } as unknown as ModemDialOptions;
-  const result = await c.call(ctx, () =>
-    new Promise<unknown>((resolve, reject) => {
-      c.docker.modem.dial(dial, (err, data) => (err ? reject(err) : resolve(data)));
-    }),
-  );
-  const sock = result as Duplex;
-  if (typeof sock.write !== 'function') {
-    (result as IncomingMessage).destroy();
-    throw new EngineError(`${ctx.action ?? 'attach'} ${ctx.id ?? ''}: the engine did not switch to a raw stream`.replace(/ +:/, ':'));
+/**
+ * POST with `Connection: Upgrade`: the raw connection once the engine switched protocols. No
+ * body for attach: the engine hands bytes that follow the headers to the process as stdin (only
+ * exec start sends its JSON, which the engine reads before it hijacks). The signal is not given
+ * to the request: an abort destroys the connection.
+ */
+async function hijack(c: Client, ctx: ErrorContext, path: string, query: Query | undefined, body: unknown, signal: AbortSignal | undefined): Promise<Duplex> {
+  let sock: Duplex;
+  try {
+    sock = await c.upgrade(ctx, path, { ...(query !== undefined ? { query } : {}), ...(body !== undefined ? { body } : {}) });
+  } catch (err) {
+    if (err instanceof NoUpgradeError) throw new EngineError(`${ctx.action ?? 'attach'} ${ctx.id ?? ''}: ${err.message}`.replace(/ +:/, ':'));
+    throw err;
   }
   if (signal !== undefined) {
     if (signal.aborted) sock.destroy();
@@ -123,27 +111,29 @@ async function hijack(c: Client, ctx: ErrorContext, path: string, query: Record<
   return sock;
 }
 
-async function createExec(c: Client, containerId: string, opts: ExecOptions, stdin: boolean): Promise<Dockerode.Exec> {
-  return c.call({ kind: 'container', id: containerId, action: 'exec' }, () =>
-    c.container(containerId).exec({
-      Cmd: opts.cmd,
-      AttachStdin: stdin,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: opts.tty === true,
-      ...(opts.env !== undefined ? { Env: opts.env } : {}),
-      ...(opts.user !== undefined ? { User: opts.user } : {}),
-      ...(opts.workingDir !== undefined ? { WorkingDir: opts.workingDir } : {}),
-      ...(opts.privileged === true ? { Privileged: true } : {}),
-      ...signalOpt(opts),
-    }),
-  );
+const size = (s: TerminalSize): Query => ({ h: Math.max(1, Math.trunc(s.h)), w: Math.max(1, Math.trunc(s.w)) });
+
+/** `POST /containers/{id}/exec`: the exec instance's id. */
+async function createExec(c: Client, containerId: string, opts: ExecOptions, stdin: boolean): Promise<string> {
+  const body = {
+    Cmd: opts.cmd,
+    AttachStdin: stdin,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: opts.tty === true,
+    ...(opts.env !== undefined ? { Env: opts.env } : {}),
+    ...(opts.user !== undefined ? { User: opts.user } : {}),
+    ...(opts.workingDir !== undefined ? { WorkingDir: opts.workingDir } : {}),
+    ...(opts.privileged === true ? { Privileged: true } : {}),
+  };
+  const data = obj(await c.send({ kind: 'container', id: containerId, action: 'exec' }, 'POST', `/containers/${encodeURIComponent(containerId)}/exec`, { body, ...signalOf(opts) }));
+  return str(data.Id);
 }
 
 /** The exit code of a finished exec (it can lag the end of its output by a moment). */
-async function execExitCode(c: Client, exec: Dockerode.Exec, ctx: ErrorContext, opts: CallOptions): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const info = obj(await c.call(ctx, () => exec.inspect(signalOpt(opts))));
+async function execExitCode(c: Client, execId: string, ctx: ErrorContext, opts: CallOptions, attempts = 100): Promise<number> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const info = obj(await c.send(ctx, 'GET', `/exec/${execId}/json`, signalOf(opts)));
     if (info.Running !== true && typeof info.ExitCode === 'number') return info.ExitCode;
     await new Promise((r) => setTimeout(r, Math.min(10 * (attempt + 1), 100)));
   }
@@ -156,22 +146,9 @@ export function dockerExec(c: Client): EngineExec {
     async exec(containerId: string, opts: ExecOptions): Promise<ExecResult> {
       const tty = opts.tty === true;
       const ctx: ErrorContext = { kind: 'container', id: containerId, action: 'exec' };
-      const exec = await c.call(ctx, () =>
-        c.container(containerId).exec({
-          Cmd: opts.cmd,
-          AttachStdin: false,
-          AttachStdout: true,
-          AttachStderr: true,
-          Tty: tty,
-          ...(opts.env !== undefined ? { Env: opts.env } : {}),
-          ...(opts.user !== undefined ? { User: opts.user } : {}),
-          ...(opts.workingDir !== undefined ? { WorkingDir: opts.workingDir } : {}),
-          ...(opts.privileged === true ? { Privileged: true } : {}),
-          ...signalOpt(opts),
-        }),
-      );
+      const execId = await createExec(c, containerId, opts, false);
       // Without hijack the engine streams the output as the HTTP body and closes at the end.
-      const stream = await c.call(ctx, () => exec.start({ Detach: false, Tty: tty, ...signalOpt(opts) }));
+      const stream = await c.stream(ctx, 'POST', `/exec/${execId}/start`, { body: { Detach: false, Tty: tty }, ...signalOf(opts) });
       let out: { stdout: Buffer; stderr: Buffer };
       try {
         out = await collectDemuxed(stream, { tty });
@@ -179,72 +156,50 @@ export function dockerExec(c: Client): EngineExec {
         if (opts.signal?.aborted === true) throw opts.signal.reason;
         c.fail(err, ctx);
       }
-      // The exit code can lag the end of the stream by a moment.
-      let exitCode: number | undefined;
-      for (let attempt = 0; attempt < 50; attempt++) {
-        const info = obj(await c.call(ctx, () => exec.inspect(signalOpt(opts))));
-        if (info.Running !== true && typeof info.ExitCode === 'number') {
-          exitCode = info.ExitCode;
-          break;
-        }
-        await new Promise((r) => setTimeout(r, Math.min(10 * (attempt + 1), 100)));
-      }
-      if (exitCode === undefined) throw new EngineError(`exec in ${containerId}: the engine reported no exit code`);
+      const exitCode = await execExitCode(c, execId, { ...ctx, id: containerId }, opts, 50);
       return { exitCode, stdout: out.stdout.toString('utf8'), stderr: out.stderr.toString('utf8') };
     },
     async execInteractive(containerId: string, opts: ExecInteractiveOptions): Promise<InteractiveExec> {
       const ctx: ErrorContext = { kind: 'container', id: containerId, action: 'exec' };
       const tty = opts.tty === true;
       const stdin = opts.stdin === true;
-      const exec = await createExec(c, containerId, opts, stdin);
-      const sock = await hijack(c, ctx, `/exec/${exec.id}/start`, undefined, { Detach: false, Tty: tty }, opts.signal);
+      const execId = await createExec(c, containerId, opts, stdin);
+      const sock = await hijack(c, ctx, `/exec/${execId}/start`, undefined, { Detach: false, Tty: tty }, opts.signal);
       const streams = hijackedStreams(sock, { tty, stdin, onError: (err) => mapEngineError(err, c.where, ctx) });
       const exitCode = streams.ended.then(
-        () => execExitCode(c, exec, ctx, opts),
-        () => execExitCode(c, exec, ctx, opts),
+        () => execExitCode(c, execId, ctx, opts),
+        () => execExitCode(c, execId, ctx, opts),
       );
       exitCode.catch(() => undefined);
       return {
         ...streams,
-        id: exec.id,
+        id: execId,
         exitCode,
-        resize: async (size: TerminalSize, callOpts?: CallOptions) => {
-          await c.call({ kind: 'exec', id: exec.id, action: 'resize' }, () =>
-            exec.resize({ h: Math.max(1, Math.trunc(size.h)), w: Math.max(1, Math.trunc(size.w)), ...signalOpt(callOpts) }),
-          );
+        resize: async (s: TerminalSize, callOpts?: CallOptions) => {
+          await c.send({ kind: 'exec', id: execId, action: 'resize' }, 'POST', `/exec/${execId}/resize`, { query: size(s), ...signalOf(callOpts) });
         },
       };
     },
     async execDetached(containerId: string, opts: ExecOptions): Promise<string> {
-      const exec = await createExec(c, containerId, opts, false);
-      await c.call({ kind: 'container', id: containerId, action: 'exec' }, () =>
-        c.dial({ path: `/exec/${exec.id}/start`, method: 'POST', body: { Detach: true, Tty: opts.tty === true }, ok: [200, 204], ...(opts.signal ? { signal: opts.signal } : {}) }),
-      );
-      return exec.id;
+      const execId = await createExec(c, containerId, opts, false);
+      await c.send({ kind: 'container', id: containerId, action: 'exec' }, 'POST', `/exec/${execId}/start`, { body: { Detach: true, Tty: opts.tty === true }, ...signalOf(opts) });
+      return execId;
     },
     async attachContainer(id: string, opts: AttachOptions = {}): Promise<AttachedStreams> {
       const ctx: ErrorContext = { kind: 'container', id, action: 'attach' };
-      const sock = await hijack(c, 
-        ctx,
-        `/containers/${encodeURIComponent(id)}/attach`,
-        {
-          stream: true,
-          stdin: opts.stdin === true,
-          stdout: opts.stdout !== false,
-          stderr: opts.stderr !== false,
-          logs: opts.logs === true ? true : undefined,
-          detachKeys: opts.detachKeys,
-        },
-        undefined,
-        opts.signal,
-      );
+      const query: Query = {
+        stream: true,
+        stdin: opts.stdin === true,
+        stdout: opts.stdout !== false,
+        stderr: opts.stderr !== false,
+        logs: opts.logs === true ? true : undefined,
+        detachKeys: opts.detachKeys,
+      };
+      const sock = await hijack(c, ctx, `/containers/${encodeURIComponent(id)}/attach`, query, undefined, opts.signal);
       return hijackedStreams(sock, { tty: opts.tty === true, stdin: opts.stdin === true, onError: (err) => mapEngineError(err, c.where, ctx) });
     },
-    async resizeContainer(id: string, size: TerminalSize, opts?: CallOptions): Promise<void> {
-      await c.call({ kind: 'container', id, action: 'resize' }, () =>
-        c.container(id).resize({ h: Math.max(1, Math.trunc(size.h)), w: Math.max(1, Math.trunc(size.w)), ...signalOpt(opts) }),
-      );
+    async resizeContainer(id: string, s: TerminalSize, opts?: CallOptions): Promise<void> {
+      await c.send({ kind: 'container', id, action: 'resize' }, 'POST', `/containers/${encodeURIComponent(id)}/resize`, { query: size(s), ...signalOf(opts) });
     },
   };
 }
-

@@ -1,7 +1,6 @@
 /** Files in containers as tar archives: put, get, stat, export. */
-import type { IncomingMessage } from 'node:http';
 import { isNotFound } from '../errors.js';
-import type { Client } from './client.js';
+import { signalOf, type Client } from './client.js';
 import type {
   Archive,
   ArchiveStat,
@@ -9,55 +8,41 @@ import type {
   EngineFiles,
   PutArchiveOptions,
 } from '../engine.js';
-import { signalOpt } from './readers.js';
 import { parseArchiveStat } from './mappers.js';
 import { dockerContainers } from './containers.js';
+
+const archive = (id: string): string => `/containers/${encodeURIComponent(id)}/archive`;
 
 /** Archive calls. */
 export function dockerFiles(c: Client): EngineFiles {
   return {
     async putArchive(containerId: string, path: string, tar: NodeJS.ReadableStream | Buffer, opts: PutArchiveOptions = {}): Promise<void> {
-      await c.call({ kind: 'container', id: containerId, action: 'copy into' }, () =>
-        c.container(containerId).putArchive(tar, {
-          path,
-          ...(opts.noOverwriteDirNonDir === true ? { noOverwriteDirNonDir: true } : {}),
-          ...signalOpt(opts),
-        }),
-      );
+      await c.send({ kind: 'container', id: containerId, action: 'copy into' }, 'PUT', archive(containerId), {
+        query: { path, noOverwriteDirNonDir: opts.noOverwriteDirNonDir === true ? true : undefined },
+        body: tar,
+        contentType: 'application/tar',
+        ...signalOf(opts),
+      });
     },
     async getArchive(containerId: string, path: string, opts?: CallOptions): Promise<Archive> {
-      const res = (await c.call({ kind: 'container', id: containerId, action: 'copy from' }, () =>
-        c.container(containerId).getArchive({ path, ...signalOpt(opts) }),
-      )) as IncomingMessage;
-      const stat = parseArchiveStat(res.headers?.['x-docker-container-path-stat']);
+      const res = await c.stream({ kind: 'container', id: containerId, action: 'copy from' }, 'GET', archive(containerId), { query: { path }, ...signalOf(opts) });
+      const stat = parseArchiveStat(res.headers['x-docker-container-path-stat']);
       return { stream: res, ...(stat !== undefined ? { stat } : {}) };
     },
     async statArchive(containerId: string, path: string, opts?: CallOptions): Promise<ArchiveStat | undefined> {
       try {
-        const res = (await c.dial({
-          path: `/containers/${containerId}/archive`,
-          method: 'HEAD',
-          query: { path },
-          isStream: true,
-          ok: [200],
-          ...(opts?.signal ? { signal: opts.signal } : {}),
-        })) as IncomingMessage;
+        const res = await c.stream({ kind: 'container', id: containerId, action: 'stat' }, 'HEAD', archive(containerId), { query: { path }, ...signalOf(opts) });
         res.resume();
-        return parseArchiveStat(res.headers?.['x-docker-container-path-stat']);
+        return parseArchiveStat(res.headers['x-docker-container-path-stat']);
       } catch (err) {
-        if (isNotFound(err)) {
-          // A missing path and a missing container both answer 404: tell them apart.
-          await dockerContainers(c).inspectContainer(containerId, opts);
-          return undefined;
-        }
-        c.fail(err, { kind: 'container', id: containerId, action: 'stat' });
+        if (!isNotFound(err)) throw err;
+        // A missing path and a missing container both answer 404: tell them apart.
+        await dockerContainers(c).inspectContainer(containerId, opts);
+        return undefined;
       }
     },
     async exportContainer(containerId: string, opts?: CallOptions): Promise<NodeJS.ReadableStream> {
-      return (await c.call({ kind: 'container', id: containerId, action: 'export' }, () =>
-        c.dial({ path: `/containers/${encodeURIComponent(containerId)}/export`, method: 'GET', isStream: true, ok: [200], ...(opts?.signal ? { signal: opts.signal } : {}) }),
-      )) as IncomingMessage;
+      return c.stream({ kind: 'container', id: containerId, action: 'export' }, 'GET', `/containers/${encodeURIComponent(containerId)}/export`, signalOf(opts));
     },
   };
 }
-

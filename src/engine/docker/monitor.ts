@@ -1,8 +1,7 @@
 /** What a container prints and uses: logs, stats, top. */
-import type { IncomingMessage } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import { type ErrorContext, mapEngineError } from '../errors.js';
-import type { Client } from './client.js';
+import { signalOf, type Client } from './client.js';
 import type {
   ContainerStats,
   EngineMonitor,
@@ -12,7 +11,7 @@ import type {
   TopOptions,
   TopResult,
 } from '../engine.js';
-import { aborted, obj, queryOf, signalOf, strArr } from './readers.js';
+import { aborted, obj, strArr } from './readers.js';
 
 /** Logs, stats and top. */
 export function dockerMonitor(c: Client): EngineMonitor {
@@ -20,34 +19,26 @@ export function dockerMonitor(c: Client): EngineMonitor {
     async logs(containerId: string, opts: LogsOptions = {}): Promise<NodeJS.ReadableStream> {
       const signal = opts.signal;
       if (signal?.aborted === true) throw signal.reason;
-      const fast = c.fast;
-      if (fast && opts.buffered === true && opts.follow !== true) {
+      const ctx: ErrorContext = { kind: 'container', id: containerId, action: 'logs' };
+      const path = `/containers/${encodeURIComponent(containerId)}/logs`;
+      if (opts.buffered === true && opts.follow !== true) {
         // A small output (a helper's): one answer, no stream to manage.
-        const query = queryOf({ stdout: opts.stdout !== false, stderr: opts.stderr !== false, since: opts.since, until: opts.until, tail: opts.tail, timestamps: opts.timestamps === true });
-        const bytes = await c.call({ kind: 'container', id: containerId, action: 'logs' }, () =>
-          fast.send('GET', `/containers/${encodeURIComponent(containerId)}/logs`, { query, raw: true, ...signalOf(opts) }),
-        );
-        return Readable.from([bytes as Buffer]);
+        const query = { stdout: opts.stdout !== false, stderr: opts.stderr !== false, since: opts.since, until: opts.until, tail: opts.tail, timestamps: opts.timestamps === true };
+        return Readable.from([await c.raw(ctx, 'GET', path, { query, ...signalOf(opts) })]);
       }
       // The signal is not handed to the request: aborting a response makes Node fail the stream
       // with ECONNRESET. Here an abort ends the returned stream cleanly instead.
-      const res = (await c.call({ kind: 'container', id: containerId, action: 'logs' }, () =>
-        c.dial({
-          path: `/containers/${containerId}/logs`,
-          method: 'GET',
-          query: {
-            follow: opts.follow === true,
-            stdout: opts.stdout !== false,
-            stderr: opts.stderr !== false,
-            since: opts.since,
-            until: opts.until,
-            tail: opts.tail,
-            timestamps: opts.timestamps === true,
-          },
-          isStream: true,
-          ok: [200],
-        }),
-      )) as IncomingMessage;
+      const res = await c.stream(ctx, 'GET', path, {
+        query: {
+          follow: opts.follow === true,
+          stdout: opts.stdout !== false,
+          stderr: opts.stderr !== false,
+          since: opts.since,
+          until: opts.until,
+          tail: opts.tail,
+          timestamps: opts.timestamps === true,
+        },
+      });
       const out = new PassThrough();
       let ended = false;
       const finish = (): void => {
@@ -86,10 +77,8 @@ export function dockerMonitor(c: Client): EngineMonitor {
       const ctx: ErrorContext = { kind: 'container', id, action: 'stats' };
       const path = `/containers/${encodeURIComponent(id)}/stats`;
       if (opts.stream !== true) {
-        const query = queryOf({ stream: false, 'one-shot': opts.oneShot === true ? true : undefined });
-        const sample = await c.call(ctx, () =>
-          c.get_(path, query, opts, () => c.dial({ path, method: 'GET', query, ok: [200], ...(opts.signal ? { signal: opts.signal } : {}) })),
-        );
+        const query: Record<string, string> = opts.oneShot === true ? { stream: 'false', 'one-shot': 'true' } : { stream: 'false' };
+        const sample = await c.get(ctx, path, query, opts);
         let closed = false;
         return {
           close: () => {
@@ -100,9 +89,7 @@ export function dockerMonitor(c: Client): EngineMonitor {
           },
         };
       }
-      const stream = (await c.call(ctx, () =>
-        c.dial({ path, method: 'GET', query: { stream: true }, isStream: true, ok: [200], ...(opts.signal ? { signal: opts.signal } : {}) }),
-      )) as IncomingMessage;
+      const stream = await c.stream(ctx, 'GET', path, { query: { stream: true }, ...signalOf(opts) });
       const state = { closed: false };
       const iterator = c.jsonLines(stream, state, ctx, opts.signal, (v) => obj(v) as ContainerStats);
       return {
@@ -115,9 +102,7 @@ export function dockerMonitor(c: Client): EngineMonitor {
     },
     async top(id: string, opts: TopOptions = {}): Promise<TopResult> {
       const data = obj(
-        await c.call({ kind: 'container', id, action: 'top' }, () =>
-          c.dial({ path: `/containers/${encodeURIComponent(id)}/top`, method: 'GET', query: { ps_args: opts.psArgs }, ok: [200], ...(opts.signal ? { signal: opts.signal } : {}) }),
-        ),
+        await c.send({ kind: 'container', id, action: 'top' }, 'GET', `/containers/${encodeURIComponent(id)}/top`, { query: { ps_args: opts.psArgs }, ...signalOf(opts) }),
       );
       return {
         titles: strArr(data.Titles),

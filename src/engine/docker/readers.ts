@@ -1,21 +1,8 @@
 /**
  * Defensive readers of the engine's JSON (it sends null for empty maps and lists), and the
- * small conversions every request makes (query values, label filters, signals).
+ * small conversions requests make (label filters, image references, credentials).
  */
-import type { CallOptions, EngineFilters, LabelFilter, RegistryAuth } from '../engine.js';
-
-// ---------------------------------------------------------------- fast-client helpers
-
-/** Query values as the engine reads them; undefined ones left out. */
-export function queryOf(q: Record<string, string | number | boolean | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(q)) if (v !== undefined) out[k] = String(v);
-  return out;
-}
-
-export function signalOf(opts: { signal?: AbortSignal } | undefined): { signal?: AbortSignal } {
-  return opts?.signal !== undefined ? { signal: opts.signal } : {};
-}
+import type { EngineFilters, LabelFilter, RegistryAuth } from '../engine.js';
 
 // ---------------------------------------------------------------- defensive readers
 
@@ -66,10 +53,6 @@ export function labelFilters(labels: LabelFilter | undefined, filters: EngineFil
     if (label.length > 0) out.label = [...(out.label ?? []), ...label];
   }
   return Object.keys(out).length > 0 ? out : undefined;
-}
-
-export function signalOpt(opts: CallOptions | undefined): { abortSignal?: AbortSignal } {
-  return opts?.signal !== undefined ? { abortSignal: opts.signal } : {};
 }
 
 /** A function, so TypeScript does not keep a narrowing across an await. */

@@ -1,6 +1,5 @@
 /** The engine itself: ping, version, info, events. */
-import type { IncomingMessage } from 'node:http';
-import type { Client } from './client.js';
+import { signalOf, type Client } from './client.js';
 import type {
   CallOptions,
   EngineInfo,
@@ -9,17 +8,17 @@ import type {
   EventsOptions,
   EventStream,
 } from '../engine.js';
-import { num, obj, optStr, signalOpt, str, strArr } from './readers.js';
+import { num, obj, optStr, str, strArr } from './readers.js';
 import { mapEvent } from './mappers.js';
 
 /** System calls. */
 export function dockerSystem(c: Client): EngineSystem {
   return {
     async ping(opts?: CallOptions): Promise<void> {
-      await c.call({}, () => c.get_('/_ping', {}, opts, () => c.system.ping(signalOpt(opts))));
+      await c.get({}, '/_ping', {}, opts);
     },
     async version(opts?: CallOptions): Promise<EngineVersion> {
-      const v = obj(await c.call({}, () => c.get_('/version', {}, opts, () => c.system.version(signalOpt(opts)))));
+      const v = obj(await c.get({}, '/version', {}, opts));
       return {
         version: str(v.Version),
         apiVersion: str(v.ApiVersion),
@@ -30,7 +29,7 @@ export function dockerSystem(c: Client): EngineSystem {
       };
     },
     async info(opts?: CallOptions): Promise<EngineInfo> {
-      const raw: unknown = await c.call({}, () => c.system.info(signalOpt(opts)));
+      const raw: unknown = await c.get({}, '/info', {}, opts);
       const i = obj(raw);
       return {
         id: str(i.ID),
@@ -48,16 +47,10 @@ export function dockerSystem(c: Client): EngineSystem {
       };
     },
     async events(opts: EventsOptions = {}): Promise<EventStream> {
-      const stream = (await c.call({ action: 'events' }, () =>
-        c.dial({
-          path: '/events',
-          method: 'GET',
-          query: { filters: opts.filters, since: opts.since, until: opts.until },
-          isStream: true,
-          ok: [200],
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        }),
-      )) as IncomingMessage;
+      const stream = await c.stream({ action: 'events' }, 'GET', '/events', {
+        query: { filters: opts.filters, since: opts.since, until: opts.until },
+        ...signalOf(opts),
+      });
       const state = { closed: false };
       const iterator = c.jsonLines(stream, state, { action: 'events' }, opts.signal, mapEvent);
       return {
