@@ -5,7 +5,8 @@
 import type { IncomingMessage } from 'node:http';
 import { userInfo } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { transport, type RequestOpts, type Transport } from '../http.js';
+import { EngineError } from '../../errors.js';
+import { NoUpgradeError, transport, type RequestOpts, type Transport } from '../http.js';
 import type { Endpoint, SshAuth, TlsMaterial } from '../endpoint.js';
 import type { CallOptions } from '../engine.js';
 import { type ErrorContext, isAbortError, mapEngineError } from '../errors.js';
@@ -86,8 +87,13 @@ export class Client {
   }
 
   /** A hijacked connection (attach, exec start). */
-  upgrade(ctx: ErrorContext, path: string, opts: RequestOpts = {}): Promise<Duplex> {
-    return this.call(ctx, () => this.t.upgrade(path, opts));
+  async upgrade(ctx: ErrorContext, path: string, opts: RequestOpts = {}): Promise<Duplex> {
+    try {
+      return await this.t.upgrade(path, opts);
+    } catch (err) {
+      if (err instanceof NoUpgradeError) throw new EngineError(`${ctx.action ?? 'attach'} ${ctx.id ?? ''}: ${err.message}`.replace(/ +:/, ':'));
+      this.fail(err, ctx);
+    }
   }
 
   /**

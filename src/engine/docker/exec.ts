@@ -2,7 +2,7 @@
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import { EngineError } from '../../errors.js';
 import { type ErrorContext, mapEngineError } from '../errors.js';
-import { NoUpgradeError, type Query } from '../http.js';
+import type { Query } from '../http.js';
 import { collectDemuxed, Demuxer } from '../streams.js';
 import { signalOf, type Client } from './client.js';
 import type {
@@ -93,13 +93,7 @@ function hijackedStreams(sock: Duplex, opts: { tty: boolean; stdin: boolean; onE
  * to the request: an abort destroys the connection.
  */
 async function hijack(c: Client, ctx: ErrorContext, path: string, query: Query | undefined, body: unknown, signal: AbortSignal | undefined): Promise<Duplex> {
-  let sock: Duplex;
-  try {
-    sock = await c.upgrade(ctx, path, { ...(query !== undefined ? { query } : {}), ...(body !== undefined ? { body } : {}) });
-  } catch (err) {
-    if (err instanceof NoUpgradeError) throw new EngineError(`${ctx.action ?? 'attach'} ${ctx.id ?? ''}: ${err.message}`.replace(/ +:/, ':'));
-    throw err;
-  }
+  const sock = await c.upgrade(ctx, path, { ...(query !== undefined ? { query } : {}), ...(body !== undefined ? { body } : {}) });
   if (signal !== undefined) {
     if (signal.aborted) sock.destroy();
     else {
