@@ -22,7 +22,7 @@ import type { ProgressEvent, ResourceRef } from '../ui/events.js';
 export type { DownOptions, LifecycleOptions, ObservedContainer, ObservedHost, ObservedState, Plan, PlanGroup, ReconcileOptions, WaitTarget };
 export type { PullMode } from '../reconcile/images.js';
 
-/** One host of the project and its engine (connected lazily: dockerode loads on first use). */
+/** One host of the project and its engine (connected on first use). */
 export type { HostEngine };
 
 /** What a backend works with: fixed for one command. */

@@ -6,3 +6,4 @@ export { DEFAULT_HOST } from '../reconcile/state.js';
 export { imageLimits, parallelLimit } from '../reconcile/execute.js';
 export { exitLine } from '../reconcile/wait.js';
 export * from './engine/containers.js';
+export { isConflict, isNotFound } from '../engine/errors.js';

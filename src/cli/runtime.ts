@@ -46,7 +46,7 @@ export interface Session extends AppContext {
   announcesInterrupt?: boolean;
 }
 
-/** Connect to the default host and every `hosts:` entry (dockerode is loaded lazily). */
+/** Connect to the default host and every `hosts:` entry (each engine connected on first use). */
 export function connectHosts(project: Project, flags: { host?: string; context?: string }, io: IO): Promise<HostEngine[]> {
   return connectAppHosts(project, flags, io.env, (line) => io.stderr(`${line}\n`));
 }

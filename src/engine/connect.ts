@@ -20,63 +20,18 @@
  * `resolveEndpoint` is pure (no file is read); `connect` reads the TLS files and builds the Engine.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { TsfigError } from '../errors.js';
 import type { Engine } from './engine.js';
-import { DockerEngine } from './docker.js';
-import { selectContext, type DockerContext } from './context.js';
+import { dockerEngine } from './docker.js';
+import { selectContext } from './context.js';
+import { DEFAULT_SOCKET, DEFAULT_URL, type DockerContext, type Endpoint, type EndpointProtocol, type SshAuth, type SshSettings, type TlsMaterial, type TlsPaths } from './endpoint.js';
 import { expandIdentityFile, lookupSshConfig, type SshConfigReader } from './sshconfig.js';
 
-export type EndpointProtocol = 'unix' | 'tcp' | 'ssh' | 'npipe';
-
-/** Paths of PEM files. */
-export interface TlsPaths {
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
-
-export interface Endpoint {
-  /** Normalised URL, used in every message: `unix:///var/run/docker.sock`, `tcp://10.0.0.2:2376`. */
-  url: string;
-  protocol: EndpointProtocol;
-  /** unix and npipe. */
-  socketPath?: string;
-  /** tcp and ssh (IPv6 without brackets). */
-  host?: string;
-  port?: number;
-  /** ssh only. */
-  username?: string;
-  /** ssh only: the private key named by a `hosts:` entry (absolute path); it must be readable. */
-  identity?: string;
-  /** ssh only: the ssh agent's socket (SSH_AUTH_SOCK). */
-  agent?: string;
-  /** ssh only, without `identity`: key files tried in order, the first usable one is offered. */
-  defaultIdentities?: string[];
-  /** ssh only: the known_hosts file the server's key must be in (absolute path). */
-  knownHosts?: string;
-  /** ssh only: how messages name that file (`~/.ssh/known_hosts` under the home). */
-  knownHostsLabel?: string;
-  /** ssh only: the engine's socket on the far side (`ssh://host/run/docker.sock`), else its default. */
-  remoteSocket?: string;
-  /** ssh only: the OpenSSH client configuration to apply (`~/.ssh/config`), read by `connect`. */
-  sshConfig?: string;
-  /** ssh only: the port was written in the URL (it wins over the ssh configuration's Port). */
-  portGiven?: boolean;
-  /** TLS files (paths); present means the connection uses TLS. */
-  tls?: TlsPaths;
-  /** TLS: verify the engine's certificate. */
-  verify: boolean;
-  /** Plain tcp to a non-loopback address: anyone on the path can drive the engine. */
-  insecure: boolean;
-  /** Where the endpoint came from. */
-  source: 'flag' | 'hosts' | 'env' | 'context' | 'default';
-  /** The docker CLI context that named it (source `context`). */
-  context?: string;
-  /** How long a plain read (list, inspect, version) may go unanswered (TSFIG_HTTP_TIMEOUT; default 60 s). */
-  timeoutMs?: number;
-}
+export { DEFAULT_SOCKET, DEFAULT_URL } from './endpoint.js';
+export type { DockerContext, Endpoint, EndpointProtocol, SshAuth, SshSettings, TlsMaterial, TlsPaths } from './endpoint.js';
 
 export interface ResolveOptions {
   /** The `-H/--host` flag, or a `hosts:` entry's `docker:` URL. Empty counts as absent. */
@@ -84,7 +39,7 @@ export interface ResolveOptions {
   /** TLS files of a `hosts:` entry (relative paths resolve against `baseDir`). */
   tls?: TlsPaths;
   /** ssh settings of a `hosts:` entry (relative paths resolve against `baseDir`). */
-  ssh?: { identity?: string; known_hosts?: string };
+  ssh?: SshSettings;
   /** The host comes from a `hosts:` entry: DOCKER_TLS_VERIFY / DOCKER_CERT_PATH do not apply. */
   fromHosts?: boolean;
   /**
@@ -99,10 +54,8 @@ export interface ResolveOptions {
   baseDir?: string;
 }
 
-export const DEFAULT_SOCKET = '/var/run/docker.sock';
 /** The key files `ssh` tries without `-i` (those ssh2 can use), in its order. */
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
-export const DEFAULT_URL = `unix://${DEFAULT_SOCKET}`;
 
 const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
 
@@ -383,13 +336,6 @@ export function endpointLabel(url: string): string {
   return `${scheme}://${user === '' ? '' : `${user}@`}${authority.slice(at + 1)}${path}`;
 }
 
-/** PEM contents of an endpoint's TLS files. */
-export interface TlsMaterial {
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-}
-
 function readError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code ?? String(err);
   return code === 'ENOENT' ? 'no such file (ENOENT)' : code === 'EACCES' ? 'permission denied (EACCES)' : code === 'EISDIR' ? 'a directory, not a file (EISDIR)' : code;
@@ -434,35 +380,46 @@ function defaultExists(path: string): boolean {
   return existsSync(path);
 }
 
-/** How an ssh endpoint authenticates: a private key, an agent, or both (ssh2 tries the key first). */
-export interface SshAuth {
-  privateKey?: Buffer;
-  /** The private key's file, for messages. */
-  keyFile?: string;
-  agent?: string;
-}
-
 /** Why a private key cannot be used (encrypted, not a key), or undefined when it can. */
 export type KeyCheck = (key: Buffer) => string | undefined;
 
 const ENCRYPTED = 'it is encrypted (has a passphrase)';
 
-/** The checks ssh2 would make when connecting, made early so that the message names the file. */
+/** The part of ssh2's key parser used here (`require('ssh2').utils.parseKey`). */
+interface ParsedKey {
+  isPrivateKey(): boolean;
+}
+type ParseKey = (data: Buffer) => ParsedKey | ParsedKey[] | Error;
+
+let parseKeyFn: ParseKey | undefined;
+function parseKey(key: Buffer): ParsedKey | ParsedKey[] | Error {
+  // ssh2 comes with dockerode (docker-modem); loaded only for ssh endpoints.
+  parseKeyFn ??= (createRequire(import.meta.url)('ssh2') as { utils: { parseKey: ParseKey } }).utils.parseKey;
+  return parseKeyFn(key);
+}
+
+/**
+ * What ssh2 will say of the key when connecting, asked early (its own parser, `utils.parseKey`)
+ * so that the message names the file: undefined when ssh2 can use it.
+ */
 export function sshKeyProblem(key: Buffer): string | undefined {
-  const text = key.toString('latin1');
-  if (text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----') || /Proc-Type:\s*4,ENCRYPTED/.test(text)) return ENCRYPTED;
-  const openssh = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(text);
-  if (openssh !== null) {
-    // openssh-key-v1: the magic, then the cipher name as an ssh string ("none" when not encrypted).
-    const raw = Buffer.from((openssh[1] ?? '').replace(/\s+/g, ''), 'base64');
-    const magic = 'openssh-key-v1\0';
-    if (raw.length < magic.length + 4 || raw.subarray(0, magic.length).toString('latin1') !== magic) return 'not a valid OpenSSH private key';
-    const len = raw.readUInt32BE(magic.length);
-    const cipher = raw.subarray(magic.length + 4, magic.length + 4 + len).toString('latin1');
-    return cipher === 'none' ? undefined : ENCRYPTED;
+  const parsed = parseKey(key);
+  if (!(parsed instanceof Error)) {
+    const first = Array.isArray(parsed) ? parsed[0] : parsed;
+    return first !== undefined && first.isPrivateKey() ? undefined : 'not a private key (OpenSSH or PEM)';
   }
-  if (/-----BEGIN (?:RSA |EC |DSA )?PRIVATE KEY-----/.test(text)) return undefined;
-  return 'not a private key (OpenSSH or PEM)';
+  const text = key.toString('latin1');
+  const why = oneLine(parsed.message);
+  // ssh2 cannot decrypt PKCS#8 (`Unsupported key format`): still, the passphrase is what stops it.
+  if (/encrypted|passphrase/i.test(why) || text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----')) return ENCRYPTED;
+  if (/^Malformed/i.test(why)) return text.includes('-----BEGIN OPENSSH PRIVATE KEY-----') ? 'not a valid OpenSSH private key' : 'not a valid PEM private key';
+  if (/^Unsupported key format$/i.test(why)) {
+    return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)
+      ? 'unsupported key format (ssh2 reads OpenSSH keys, PEM RSA, EC and DSA keys, and PuTTY keys; not PKCS#8)'
+      : 'not a private key (OpenSSH or PEM)';
+  }
+  // `Unsupported OpenSSH key type: ...` and the like: ssh2's words.
+  return `not usable by ssh2: ${why.charAt(0).toLowerCase()}${why.slice(1)}`;
 }
 
 /**
@@ -558,7 +515,7 @@ export const sshConfigFiles: SshConfigReader = {
 /** Build an Engine for the endpoint. No request is made: the first call reaches the engine. */
 export function connect(endpoint: Endpoint): Engine {
   const ep = withSshConfig(endpoint);
-  return new DockerEngine(ep, readTlsMaterial(ep), readSshAuth(ep));
+  return dockerEngine(ep, readTlsMaterial(ep), readSshAuth(ep));
 }
 
 /** `resolveEndpoint` then `connect`, for the common case. */

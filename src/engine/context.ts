@@ -17,20 +17,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsfigError, UsageError } from '../errors.js';
-import type { TlsPaths } from './connect.js';
+import type { ContextOrigin, DockerContext, TlsPaths } from './endpoint.js';
 
-/** Where the context's name came from, for messages. */
-export type ContextOrigin = '--context' | 'DOCKER_CONTEXT' | 'config.json';
-
-export interface DockerContext {
-  name: string;
-  origin: ContextOrigin;
-  /** The docker endpoint's `Host`. */
-  host: string;
-  /** TLS files present in the store (any of them means TLS). */
-  tls?: TlsPaths;
-  skipTLSVerify: boolean;
-}
+export type { ContextOrigin, DockerContext } from './endpoint.js';
 
 export interface ContextSources {
   /** The `--context`/`-c` flag. */

@@ -1,5 +1,5 @@
 /**
- * `POST /build` over docker-modem (the classic builder, as the docker CLI without BuildKit):
+ * `POST /build` (the classic builder, as the docker CLI without BuildKit):
  * the context archive is streamed as the request body, or, for a remote context (a git URL, a
  * tarball's URL), the engine fetches it itself (`remote`, no body; it runs `git` on its own
  * host and reads `dockerfile` relative to that context), the answer is a stream of JSON
@@ -9,13 +9,12 @@
  * failed (`Step 2/4 : RUN make`), which the builder only printed as output before.
  */
 import type { IncomingMessage } from 'node:http';
-import type Dockerode from 'dockerode';
 import { EngineError } from '../errors.js';
+import type { Query, RequestOpts } from './http.js';
 import type { BuildOptions, BuildProgress, BuildResult, ProgressMessage, RegistryAuth } from './engine.js';
 import { isAbortError, mapEngineError, oneLine } from './errors.js';
 import { splitLines } from './streams.js';
 
-type Modem = Dockerode['modem'];
 type Json = Record<string, unknown>;
 
 function obj(v: unknown): Json {
@@ -26,10 +25,10 @@ function optStr(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-/** The query string of a build: only what is set (docker-modem JSON-encodes objects itself). */
-export function buildQuery(opts: BuildOptions): Record<string, unknown> {
+/** The query string of a build: only what is set (objects go as JSON, arrays repeat the key: http.ts). */
+export function buildQuery(opts: BuildOptions): Query {
   // forcerm: a failed step's container goes too (the engine keeps it otherwise).
-  const q: Record<string, unknown> = { t: opts.tags, rm: true, forcerm: true };
+  const q: Query = { t: opts.tags, rm: true, forcerm: true };
   if (opts.remote !== undefined) q.remote = opts.remote;
   if (opts.dockerfile !== undefined) q.dockerfile = opts.dockerfile;
   if (opts.buildargs !== undefined && Object.keys(opts.buildargs).length > 0) q.buildargs = opts.buildargs;
@@ -38,7 +37,7 @@ export function buildQuery(opts: BuildOptions): Record<string, unknown> {
   if (opts.networkmode !== undefined) q.networkmode = opts.networkmode;
   if (opts.shmsize !== undefined) q.shmsize = opts.shmsize;
   if (opts.extrahosts !== undefined && opts.extrahosts.length > 0) q.extrahosts = opts.extrahosts;
-  // A JSON array in one parameter (docker-modem would repeat an array).
+  // A JSON array in one parameter (an array would repeat the key).
   if (opts.cachefrom !== undefined && opts.cachefrom.length > 0) q.cachefrom = JSON.stringify(opts.cachefrom);
   if (opts.nocache === true) q.nocache = true;
   if (opts.pull === true) q.pull = true;
@@ -125,9 +124,9 @@ function registryConfig(auths: Record<string, RegistryAuth> | undefined): Record
   return out;
 }
 
-/** Build an image on the engine behind `modem`. */
+/** Build an image: `post` sends `POST /build` (errors unmapped) and resolves with the answer. */
 export async function runBuild(
-  modem: Modem,
+  post: (req: RequestOpts) => Promise<IncomingMessage>,
   endpoint: string,
   context: NodeJS.ReadableStream,
   opts: BuildOptions,
@@ -143,21 +142,14 @@ export async function runBuild(
     });
   }
   const registry = registryConfig(opts.registryConfig);
-  const dial = {
-    path: '/build?',
-    method: 'POST',
-    // A remote context: no body (an empty `_body` keeps docker-modem from sending the options as JSON).
-    ...(remote ? {} : { file: context }),
-    options: { _query: buildQuery(opts), ...(remote ? { _body: {} } : {}) },
-    isStream: true,
-    statusCodes: { 200: true },
-    ...(registry !== undefined ? { registryconfig: registry } : {}),
-    ...(opts.signal !== undefined ? { abortSignal: opts.signal } : {}),
-  } as unknown as Parameters<Modem['dial']>[0];
   let res: IncomingMessage;
   try {
-    res = await new Promise<IncomingMessage>((resolve, reject) => {
-      modem.dial(dial, (err, data) => (err ? reject(err) : resolve(data as IncomingMessage)));
+    res = await post({
+      query: buildQuery(opts),
+      // A remote context: no body (the engine fetches the context itself).
+      ...(remote ? {} : { body: context, contentType: 'application/tar' }),
+      ...(registry !== undefined ? { headers: { 'X-Registry-Config': Buffer.from(JSON.stringify(registry)).toString('base64') } } : {}),
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     });
   } catch (err) {
     if (opts.signal?.aborted === true) throw opts.signal.reason;

@@ -9,7 +9,7 @@
  *   with the AbortSignal's `AbortError`, unchanged.
  * - Label filters: `{ key: 'value' }` matches `key=value`, `{ key: true }` matches presence.
  */
-import type { Endpoint } from './connect.js';
+import type { Endpoint } from './endpoint.js';
 
 /** Every call takes an optional AbortSignal. */
 export interface CallOptions {
@@ -657,16 +657,29 @@ export interface BuildResult {
   id: string;
 }
 
-// ---------------------------------------------------------------- the interface
+// ---------------------------------------------------------------- the interface, by capability
 
-export interface Engine {
-  /** Where this engine lives (for messages: `endpoint.url`). */
+/**
+ * The Engine, one interface per capability; `Engine` is all of them. Code that needs only some
+ * (a test's fake, `stats`, the log follower) takes the capability, or a `Pick` of it.
+ */
+
+/** Where this engine lives (for messages: `endpoint.url`). */
+export interface EngineEndpoint {
   readonly endpoint: Endpoint;
+}
 
+/** The engine itself: liveness, version, host facts, and its event feed. */
+export interface EngineSystem {
   ping(opts?: CallOptions): Promise<void>;
   version(opts?: CallOptions): Promise<EngineVersion>;
   info(opts?: CallOptions): Promise<EngineInfo>;
+  /** Subscribe to engine events; resolves once subscribed. Aborting the signal ends the iteration. */
+  events(opts?: EventsOptions): Promise<EventStream>;
+}
 
+/** Containers: listing, inspecting, creating, the lifecycle, waiting. */
+export interface EngineContainers {
   listContainers(opts?: ListContainersOptions): Promise<ContainerSummary[]>;
   inspectContainer(id: string, opts?: CallOptions): Promise<ContainerInspect>;
   createContainer(name: string | undefined, body: ContainerCreateBody, opts?: CreateContainerOptions): Promise<CreatedContainer>;
@@ -681,19 +694,68 @@ export interface Engine {
   removeContainer(id: string, opts?: RemoveContainerOptions): Promise<void>;
   renameContainer(id: string, newName: string, opts?: CallOptions): Promise<void>;
   waitContainer(id: string, opts?: WaitOptions): Promise<WaitResult>;
-  connectNetwork(networkId: string, containerId: string, endpointConfig?: EndpointConfig, opts?: CallOptions): Promise<void>;
-  disconnectNetwork(networkId: string, containerId: string, force?: boolean, opts?: CallOptions): Promise<void>;
+}
 
+/** What a container prints and uses: its logs, its resource usage, its processes. */
+export interface EngineMonitor {
+  /**
+   * The raw log stream: multiplexed with 8-byte headers unless the container has a TTY
+   * (see `demux` in streams.ts). Ends when the logs end (or the container stops, with follow).
+   */
+  logs(containerId: string, opts?: LogsOptions): Promise<NodeJS.ReadableStream>;
+  /** Resource usage samples of a container (`GET /containers/{id}/stats`). */
+  stats(id: string, opts?: StatsOptions): Promise<StatsStream>;
+  /** The processes running in a container. */
+  top(id: string, opts?: TopOptions): Promise<TopResult>;
+}
+
+/** Running commands in containers and attaching to their streams (hijacked connections). */
+export interface EngineExec {
+  /** Run a command in a running container, collect its output and exit code. */
+  exec(containerId: string, opts: ExecOptions): Promise<ExecResult>;
+  /** Run a command in a running container with its streams attached (interactive `exec`). */
+  execInteractive(containerId: string, opts: ExecInteractiveOptions): Promise<InteractiveExec>;
+  /** Start a command in a running container and return at once (`exec -d`); resolves with the exec id. */
+  execDetached(containerId: string, opts: ExecOptions): Promise<string>;
+  /**
+   * Attach to a container's standard streams (a hijacked connection). Attach before starting
+   * the container to see all of its output.
+   */
+  attachContainer(id: string, opts?: AttachOptions): Promise<AttachedStreams>;
+  /** Resize a container's TTY. */
+  resizeContainer(id: string, size: TerminalSize, opts?: CallOptions): Promise<void>;
+}
+
+/** Files in containers, as tar archives. */
+export interface EngineFiles {
+  /** Extract a tar archive (stream or buffer) into `path` inside the container. */
+  putArchive(containerId: string, path: string, tar: NodeJS.ReadableStream | Buffer, opts?: PutArchiveOptions): Promise<void>;
+  /** A tar archive of `path` inside the container. */
+  getArchive(containerId: string, path: string, opts?: CallOptions): Promise<Archive>;
+  /** What `path` is inside the container, without its content; undefined when it does not exist. */
+  statArchive(containerId: string, path: string, opts?: CallOptions): Promise<ArchiveStat | undefined>;
+  /** The container's whole filesystem as a tar stream (`GET /containers/{id}/export`). */
+  exportContainer(containerId: string, opts?: CallOptions): Promise<NodeJS.ReadableStream>;
+}
+
+export interface EngineNetworks {
   listNetworks(opts?: ListByLabelOptions): Promise<NetworkSummary[]>;
   inspectNetwork(id: string, opts?: CallOptions): Promise<NetworkInspect>;
   createNetwork(body: NetworkCreateBody, opts?: CallOptions): Promise<CreatedNetwork>;
   removeNetwork(id: string, opts?: CallOptions): Promise<void>;
+  connectNetwork(networkId: string, containerId: string, endpointConfig?: EndpointConfig, opts?: CallOptions): Promise<void>;
+  disconnectNetwork(networkId: string, containerId: string, force?: boolean, opts?: CallOptions): Promise<void>;
+}
 
+export interface EngineVolumes {
   listVolumes(opts?: ListByLabelOptions): Promise<VolumeSummary[]>;
   inspectVolume(name: string, opts?: CallOptions): Promise<VolumeInspect>;
   createVolume(body: VolumeCreateBody, opts?: CallOptions): Promise<VolumeSummary>;
   removeVolume(name: string, opts?: RemoveVolumeOptions): Promise<void>;
+}
 
+/** Images: inspecting, listing, registries, tags, builds, and commits of containers. */
+export interface EngineImages {
   /** undefined when the engine does not have the image. */
   inspectImage(ref: string, opts?: CallOptions): Promise<ImageInspect | undefined>;
   listImages(opts?: ListImagesOptions): Promise<ImageSummary[]>;
@@ -708,40 +770,17 @@ export interface Engine {
    * build finished; a failing step rejects with an EngineError naming the step.
    */
   buildImage(context: NodeJS.ReadableStream, opts: BuildOptions, onProgress?: (p: BuildProgress) => void): Promise<BuildResult>;
-
-  /** Run a command in a running container, collect its output and exit code. */
-  exec(containerId: string, opts: ExecOptions): Promise<ExecResult>;
-  /**
-   * The raw log stream: multiplexed with 8-byte headers unless the container has a TTY
-   * (see `demux` in streams.ts). Ends when the logs end (or the container stops, with follow).
-   */
-  logs(containerId: string, opts?: LogsOptions): Promise<NodeJS.ReadableStream>;
-  /** Subscribe to engine events; resolves once subscribed. Aborting the signal ends the iteration. */
-  events(opts?: EventsOptions): Promise<EventStream>;
-  /** Extract a tar archive (stream or buffer) into `path` inside the container. */
-  putArchive(containerId: string, path: string, tar: NodeJS.ReadableStream | Buffer, opts?: PutArchiveOptions): Promise<void>;
-  /** A tar archive of `path` inside the container. */
-  getArchive(containerId: string, path: string, opts?: CallOptions): Promise<Archive>;
-  /** What `path` is inside the container, without its content; undefined when it does not exist. */
-  statArchive(containerId: string, path: string, opts?: CallOptions): Promise<ArchiveStat | undefined>;
-  /** The container's whole filesystem as a tar stream (`GET /containers/{id}/export`). */
-  exportContainer(containerId: string, opts?: CallOptions): Promise<NodeJS.ReadableStream>;
   /** A new image from the container (`POST /commit`). */
   commitContainer(containerId: string, opts?: CommitOptions): Promise<CommitResult>;
-
-  /**
-   * Attach to a container's standard streams (a hijacked connection). Attach before starting
-   * the container to see all of its output.
-   */
-  attachContainer(id: string, opts?: AttachOptions): Promise<AttachedStreams>;
-  /** Resize a container's TTY. */
-  resizeContainer(id: string, size: TerminalSize, opts?: CallOptions): Promise<void>;
-  /** Run a command in a running container with its streams attached (interactive `exec`). */
-  execInteractive(containerId: string, opts: ExecInteractiveOptions): Promise<InteractiveExec>;
-  /** Start a command in a running container and return at once (`exec -d`); resolves with the exec id. */
-  execDetached(containerId: string, opts: ExecOptions): Promise<string>;
-  /** The processes running in a container. */
-  top(id: string, opts?: TopOptions): Promise<TopResult>;
-  /** Resource usage samples of a container (`GET /containers/{id}/stats`). */
-  stats(id: string, opts?: StatsOptions): Promise<StatsStream>;
 }
+
+/** Every capability: what `connect` returns. */
+export type Engine = EngineEndpoint &
+  EngineSystem &
+  EngineContainers &
+  EngineMonitor &
+  EngineExec &
+  EngineFiles &
+  EngineNetworks &
+  EngineVolumes &
+  EngineImages;

@@ -3,6 +3,11 @@
  */
 import { EngineError, TsfigError } from '../errors.js';
 
+const NOT_MODIFIED = 304;
+const NOT_FOUND = 404;
+const CONFLICT = 409;
+const NOT_IMPLEMENTED = 501;
+
 /** What to check, for the failures where the cause is usually on this side. */
 const UNREACHABLE_HINTS: Record<string, string> = {
   ENOENT: 'is dockerd running? Check DOCKER_HOST or -H',
@@ -142,8 +147,8 @@ function tlsMessage(err: ModemError, message: string): string | undefined {
 
 function fallbackMessage(status: number, ctx: ErrorContext): string {
   const what = ctx.kind !== undefined ? `${ctx.kind}${ctx.id !== undefined ? ` ${ctx.id}` : ''}` : 'request';
-  if (status === 404) return ctx.kind !== undefined ? `no such ${what}` : 'not found';
-  if (status === 409) return `${what}: conflict`;
+  if (status === NOT_FOUND) return ctx.kind !== undefined ? `no such ${what}` : 'not found';
+  if (status === CONFLICT) return `${what}: conflict`;
   return `${ctx.action !== undefined ? `${ctx.action} ${what}` : what} failed (HTTP ${status})`;
 }
 
@@ -160,7 +165,7 @@ export function mapEngineError(err: unknown, endpoint: string, ctx: ErrorContext
     const status = e.statusCode;
     let msg = engineMessage(e);
     msg = msg !== undefined ? lowerFirst(oneLine(msg)) : fallbackMessage(status, ctx);
-    if (status === 409 && !/^conflict\b/i.test(msg)) msg = `conflict: ${msg}`;
+    if (status === CONFLICT && !/^conflict\b/i.test(msg)) msg = `conflict: ${msg}`;
     msg = msg.replace(/^Conflict\. /, 'conflict: ').replace(/^conflict\. /, 'conflict: ');
     return new EngineError(msg, status);
   }
@@ -175,4 +180,41 @@ export function mapEngineError(err: unknown, endpoint: string, ctx: ErrorContext
 /** true when the error is an AbortError (the call was cancelled). */
 export function isAbortError(err: unknown): boolean {
   return err !== null && typeof err === 'object' && (err as { name?: unknown }).name === 'AbortError';
+}
+
+// ---------------------------------------------------------------- predicates
+
+/**
+ * The engine's HTTP status of a failed call: an `EngineError`'s `statusCode`, or docker-modem's
+ * own error before it is mapped (inside engine/). undefined for anything else (unreachable,
+ * aborted, not an engine failure).
+ */
+export function engineStatus(err: unknown): number | undefined {
+  if (err === null || typeof err !== 'object') return undefined;
+  const status = (err as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** The engine answered 304: the container was already started (start) or stopped (stop). */
+export function isNotModified(err: unknown): boolean {
+  return engineStatus(err) === NOT_MODIFIED;
+}
+
+/** The engine answered 404: no such container, image, network, volume, exec or path. */
+export function isNotFound(err: unknown): boolean {
+  return engineStatus(err) === NOT_FOUND;
+}
+
+/** The engine answered 409: the name is taken, the container is running or being removed, ... */
+export function isConflict(err: unknown): boolean {
+  return engineStatus(err) === CONFLICT;
+}
+
+/**
+ * The engine refused the request itself (a 4xx) or cannot do it at all (501 Not Implemented,
+ * e.g. logs of a container whose logging driver cannot be read): asking again will not help.
+ */
+export function isPermanentFailure(err: unknown): boolean {
+  const status = engineStatus(err);
+  return status !== undefined && ((status >= 400 && status < 500) || status === NOT_IMPLEMENTED);
 }

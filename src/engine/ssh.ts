@@ -9,7 +9,7 @@
  *   (DEP0170) on stderr.
  * Here the channels share ssh connections, at most CHANNELS_PER_CONNECTION each (sshd's
  * MaxSessions is 10 by default); a connection that nobody uses does not keep the process alive
- * and is closed after a while. dockerode is given plain `http` with this agent.
+ * and is closed after a while. The transport (http.ts) sends plain `http` through this agent.
  *
  * The server's host key is checked against an OpenSSH known_hosts file (`~/.ssh/known_hosts`
  * or the `hosts:` entry's `ssh: {known_hosts}`), as `ssh` does in batch mode: a host that is

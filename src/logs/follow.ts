@@ -11,21 +11,23 @@
  * watch (engine events, subscribed before the list) tells the pumps about starts, renames and
  * removals, and makes new pumps for containers that appear.
  *
- * Only the Engine interface is used (no dockerode). Output goes through `out` in whole lines,
+ * Only the Engine interface is used. Output goes through `out` in whole lines,
  * one call per chunk of the engine's stream.
  */
-import type { Engine, LogsOptions } from '../engine/engine.js';
-import type { HostEngine } from '../reconcile/observe.js';
-import { EngineError } from '../errors.js';
+import type { EngineContainers, EngineMonitor, LogsOptions } from '../engine/engine.js';
+import { isNotFound, isPermanentFailure } from '../engine/errors.js';
 import { isReplacementName } from '../model/naming.js';
 import { LogCursor } from './cursor.js';
 import { LogDecoder, type LogLine } from './decode.js';
 import { LogFormatter } from './format.js';
 import { engineTime, nowNs } from './time.js';
-import { watchProject, type Watch, type WatchEvent, type WatchedContainer } from './watch.js';
+import { watchProject, type Watch, type WatchEngine, type WatchEvent, type WatchedContainer, type WatchHost } from './watch.js';
+
+/** What following logs needs of an engine. */
+export type LogsEngine = WatchEngine & Pick<EngineContainers, 'inspectContainer'> & Pick<EngineMonitor, 'logs'>;
 
 export interface FollowOptions {
-  hosts: HostEngine[];
+  hosts: Array<WatchHost<LogsEngine>>;
   /** The project name (containers are found by its label). */
   project: string;
   /** Only these services (default: every service container of the project). */
@@ -75,7 +77,7 @@ export interface FollowResult {
 
 interface Tracked {
   c: WatchedContainer;
-  engine: Engine;
+  engine: LogsEngine;
   cursor: LogCursor;
   /** Bumped by every start event: a pump that saw it change reopens the stream. */
   starts: number;
@@ -237,7 +239,7 @@ export class LogFollower {
     return { problems: this.problems, aborted: this.hard.signal.aborted, lines: this.lines };
   }
 
-  private handle(e: WatchEvent, hosts: Map<string, Engine>): void {
+  private handle(e: WatchEvent, hosts: Map<string, LogsEngine>): void {
     const t = this.tracked.get(e.container.id);
     switch (e.kind) {
       case 'present':
@@ -280,7 +282,7 @@ export class LogFollower {
     this.formatter.register(t.c);
   }
 
-  private track(c: WatchedContainer, engine: Engine, discovered: boolean): void {
+  private track(c: WatchedContainer, engine: LogsEngine, discovered: boolean): void {
     const t: Tracked = {
       c,
       engine,
@@ -394,7 +396,7 @@ export class LogFollower {
       return { running: i.state.running && !i.state.restarting, restarting: i.state.restarting, code: i.state.exitCode };
     } catch (err) {
       if (this.hard.signal.aborted) throw new Stopped();
-      if (err instanceof EngineError && err.statusCode === 404) t.destroyed = true;
+      if (isNotFound(err)) t.destroyed = true;
       // Unknown: treat as stopped-and-gone unless events say otherwise.
       return undefined;
     }
@@ -416,12 +418,12 @@ export class LogFollower {
         stream = await t.engine.logs(t.c.id, opts);
       } catch (err) {
         if (signal.aborted) return 'ok';
-        if (err instanceof EngineError && err.statusCode === 404) {
+        if (isNotFound(err)) {
           t.destroyed = true;
           return 'ok';
         }
         // A 4xx other than 404, or 501 (a logging driver that cannot be read), will not get better.
-        if (err instanceof EngineError && err.statusCode !== undefined && (err.statusCode < 500 || err.statusCode === 501)) t.unreadable = true;
+        if (isPermanentFailure(err)) t.unreadable = true;
         return err instanceof Error ? err : new Error(String(err));
       }
       const decoder = new LogDecoder();

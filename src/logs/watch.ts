@@ -5,9 +5,8 @@
  * harmless; a container missed is a lost log). When a subscription breaks, it is opened again
  * with `since` = the last event seen, and the host listed again.
  */
-import type { EngineEvent, EventStream } from '../engine/engine.js';
+import type { EngineContainers, EngineEvent, EngineSystem, EventStream } from '../engine/engine.js';
 import { LABEL } from '../model/labels.js';
-import type { HostEngine } from '../reconcile/observe.js';
 
 export interface WatchedContainer {
   id: string;
@@ -34,8 +33,18 @@ export interface WatchEvent {
   oldName?: string;
 }
 
+/** What watching a project needs of an engine. */
+export type WatchEngine = Pick<EngineContainers, 'listContainers'> & Pick<EngineSystem, 'events'>;
+
+/** A host to watch (reconcile's `HostEngine` is one). */
+export interface WatchHost<E extends WatchEngine = WatchEngine> {
+  name: string;
+  endpoint: string;
+  engine: E;
+}
+
 export interface WatchOptions {
-  hosts: HostEngine[];
+  hosts: WatchHost[];
   project: string;
   /** Keep watching events (false: list once, and `ready` is the end). */
   follow: boolean;

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Engine } from '../engine/engine.js';
 import { collectDemuxed } from '../engine/streams.js';
-import { EngineError } from '../errors.js';
+import { isNotFound } from '../engine/errors.js';
 import { LABEL } from '../model/labels.js';
 
 export const HELPER_LABEL = 'io.tsfig.helper';
@@ -56,7 +56,7 @@ export async function runHelper(engine: Engine, opts: HelperOptions): Promise<He
   try {
     created = await engine.createContainer(name, helperBody(opts), call);
   } catch (err) {
-    if (!(err instanceof EngineError && err.statusCode === 404)) throw err;
+    if (!isNotFound(err)) throw err;
     await ensureImage(engine, opts.image, call);
     created = await engine.createContainer(name, helperBody(opts), call);
   }

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import PQueue from 'p-queue';
 import { packContext } from '../build/context.js';
 import type { BuildOptions, Engine, ProgressMessage, RegistryAuth } from '../engine/engine.js';
-import { EngineUnreachableError, isAbortError } from '../engine/errors.js';
+import { EngineUnreachableError, isAbortError, isConflict, isNotFound } from '../engine/errors.js';
 import { EngineError } from '../errors.js';
 import { LABEL } from '../model/labels.js';
 import { imageSettings, parallelSetting } from '../settings.js';
@@ -332,14 +332,14 @@ async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void
       try {
         await engine.createNetwork(op.body, call);
       } catch (err) {
-        if (!(err instanceof EngineError && err.statusCode === 409)) throw err;
+        if (!isConflict(err)) throw err;
       }
       return;
     case 'network.remove':
       try {
         await engine.removeNetwork(op.name, call);
       } catch (err) {
-        if (err instanceof EngineError && err.statusCode === 404) return;
+        if (isNotFound(err)) return;
         if (!(err instanceof EngineError && /active endpoints/.test(err.message))) throw err;
         // Endpoints of containers that no longer exist (dockerd 20.10 keeps some after many
         // parallel removals, moby#42119) go; a live container still attached is named instead.
@@ -347,7 +347,7 @@ async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void
         try {
           await engine.removeNetwork(op.name, call);
         } catch (again) {
-          if (!(again instanceof EngineError && again.statusCode === 404)) throw again;
+          if (!isNotFound(again)) throw again;
         }
       }
       return;
@@ -358,7 +358,7 @@ async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void
         else await engine.disconnectNetwork(op.network, op.container, true, call);
       } catch (err) {
         // The container went away meanwhile (recreated or removed in the same plan): nothing to do.
-        if (!(err instanceof EngineError && err.statusCode === 404)) throw err;
+        if (!isNotFound(err)) throw err;
       }
       return;
     case 'volume.create':
@@ -369,7 +369,7 @@ async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void
         await engine.removeVolume(op.name, call);
       } catch (err) {
         // Already gone (e.g. with its container's `rm -v`): the goal is reached.
-        if (!(err instanceof EngineError && err.statusCode === 404)) throw err;
+        if (!isNotFound(err)) throw err;
       }
       return;
     case 'image.pull': {
@@ -389,7 +389,7 @@ async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void
       try {
         await engine.removeImage(op.ref, call);
       } catch (err) {
-        if (!(err instanceof EngineError && err.statusCode === 404)) throw err;
+        if (!isNotFound(err)) throw err;
       }
       return;
     case 'container.create': {
@@ -398,7 +398,7 @@ async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void
         id = (await engine.createContainer(op.name, op.body, { ...call, ...(op.platform ? { platform: op.platform } : {}) })).id;
       } catch (err) {
         // 409: the name is taken. If another tsfig made the same container, it is ours to keep.
-        if (err instanceof EngineError && err.statusCode === 409 && (await sameContainer(engine, op, call))) return;
+        if (isConflict(err) && (await sameContainer(engine, op, call))) return;
         throw err;
       }
       for (const n of op.extraNetworks) await engine.connectNetwork(n.network, id, n.config, call);
@@ -425,7 +425,7 @@ async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void
         await engine.removeContainer(op.name, { volumes: op.volumes, force: op.force, ...call });
       } catch (err) {
         // Already gone (e.g. removed by a concurrent run): the goal is reached.
-        if (!(err instanceof EngineError && err.statusCode === 404)) throw err;
+        if (!isNotFound(err)) throw err;
       }
       return;
     case 'container.rename':
@@ -453,7 +453,7 @@ async function dropStaleEndpoints(engine: Engine, network: string, call: { signa
       try {
         await engine.inspectContainer(id, call);
       } catch (err) {
-        if (!(err instanceof EngineError && err.statusCode === 404)) throw err;
+        if (!isNotFound(err)) throw err;
         exists = false;
       }
     }
@@ -474,7 +474,7 @@ async function sameContainer(engine: Engine, op: Extract<Op, { type: 'container.
       const want = op.body.Labels ?? {};
       return [LABEL.project, LABEL.service, LABEL.number, LABEL.configHash].every((k) => want[k] !== undefined && c.config.labels[k] === want[k]);
     } catch (err) {
-      if (!(err instanceof EngineError && err.statusCode === 404) || attempt >= 20 || call.signal?.aborted) return false;
+      if (!isNotFound(err) || attempt >= 20 || call.signal?.aborted) return false;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -15,8 +15,11 @@
  * readings are too close) the first sample is skipped. The docker CLI shows a CPU % computed
  * against zero counters there instead.
  */
-import type { ContainerStats, Engine, StatsStream } from '../engine/engine.js';
-import { EngineError } from '../errors.js';
+import type { ContainerStats, EngineMonitor, StatsStream } from '../engine/engine.js';
+
+/** All that sampling needs of an engine. */
+export type StatsEngine = Pick<EngineMonitor, 'stats'>;
+import { isConflict, isNotFound } from '../engine/errors.js';
 import { hasPreviousReading, sortRows, statsEntry, withPreviousReading, ZERO_ENTRY, type StatsEntry, type StatsRow } from './compute.js';
 
 /** A container to show. */
@@ -52,7 +55,7 @@ async function first(stream: StatsStream): Promise<ContainerStats | undefined> {
  * One sample of every target, in parallel (`--no-stream`). A container removed meanwhile (404)
  * is left out; another failure leaves its row without numbers and is reported through `warn`.
  */
-export async function sampleOnce(targets: readonly StatsTarget[], engines: Record<string, Engine>, opts: { signal?: AbortSignal; warn?: (text: string) => void } = {}): Promise<StatsRow[]> {
+export async function sampleOnce(targets: readonly StatsTarget[], engines: Record<string, StatsEngine>, opts: { signal?: AbortSignal; warn?: (text: string) => void } = {}): Promise<StatsRow[]> {
   const rows = await Promise.all(
     targets.map(async (t): Promise<StatsRow | undefined> => {
       const row: StatsRow = { id: t.id, name: t.name, service: t.service, host: t.host };
@@ -64,7 +67,7 @@ export async function sampleOnce(targets: readonly StatsTarget[], engines: Recor
         return s === undefined ? row : { ...row, entry: statsEntry(s) };
       } catch (err) {
         if (opts.signal?.aborted === true) throw err;
-        if (err instanceof EngineError && err.statusCode === 404) return undefined;
+        if (isNotFound(err)) return undefined;
         opts.warn?.(`${t.name}: ${message(err)}`);
         return row;
       }
@@ -84,7 +87,7 @@ interface Pump {
 }
 
 export interface StatsWatchOptions {
-  engines: Record<string, Engine>;
+  engines: Record<string, StatsEngine>;
   signal?: AbortSignal;
   /** A failure of a container's stream (other than it going away). */
   warn?: (text: string) => void;
@@ -211,7 +214,7 @@ export class StatsWatch {
       }
     } catch (err) {
       if (this.closed || this.opts.signal?.aborted === true) return;
-      if (err instanceof EngineError && (err.statusCode === 404 || err.statusCode === 409)) return;
+      if (isNotFound(err) || isConflict(err)) return;
       this.opts.warn?.(`${pump.target.name}: ${message(err)}`);
     } finally {
       pump.done = true;

@@ -19,6 +19,7 @@ import { Readable } from 'node:stream';
 import type { Engine } from '../engine/engine.js';
 import { readTar, writeTar, type TarInput } from '../engine/tar.js';
 import { EngineError } from '../errors.js';
+import { isNotFound } from '../engine/errors.js';
 import type { SyncItem } from './plan.js';
 import { canPrune, matchRule, type CompiledRule } from './rules.js';
 import { ROOT, type Owner } from './owner.js';
@@ -189,7 +190,7 @@ export async function containerManifest(engine: Engine, id: string, target: stri
   try {
     archive = await engine.getArchive(id, target, signal ? { signal } : {});
   } catch (err) {
-    if (err instanceof EngineError && err.statusCode === 404) return out;
+    if (isNotFound(err)) return out;
     throw err;
   }
   const parent = posix.dirname(target);

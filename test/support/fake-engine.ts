@@ -14,7 +14,7 @@
  *   logs, events, putArchive, getArchive, statArchive, pushImage, stats) throw 'not supported by the fake'.
  */
 import { EngineError } from '../../src/errors.js';
-import type { Endpoint } from '../../src/engine/connect.js';
+import type { Endpoint } from '../../src/engine/endpoint.js';
 import type {
   Archive,
   ArchiveStat,
@@ -223,6 +223,30 @@ function hex(n: number, len = 64): string {
 function matchesLabels(labels: Record<string, string>, filter: LabelFilter | undefined): boolean {
   if (!filter) return true;
   return Object.entries(filter).every(([k, v]) => (v === true ? k in labels : labels[k] === v));
+}
+
+/** A whole `ContainerSummary` from the fields a test cares about (for fakes of one capability). */
+export function summaryOf(fields: Partial<ContainerSummary> & { id: string }): ContainerSummary {
+  return { names: [], image: 'busybox:latest', imageId: 'sha256:' + hex(0), labels: {}, state: 'running', status: '', created: 0, networks: {}, mounts: [], ports: [], ...fields };
+}
+
+/** A whole `ContainerInspect` from the state a test cares about (for fakes of one capability). */
+export function inspectOf(fields: { id: string; name?: string; state?: Partial<ContainerInspect['state']>; labels?: Record<string, string> }): ContainerInspect {
+  const running = fields.state?.running ?? true;
+  return {
+    id: fields.id,
+    name: fields.name ?? fields.id,
+    created: '1970-01-01T00:00:00Z',
+    image: 'sha256:' + hex(0),
+    restartCount: 0,
+    state: { status: running ? 'running' : 'exited', running, paused: false, restarting: false, dead: false, pid: running ? 4242 : 0, exitCode: 0, error: '', startedAt: '', finishedAt: '', ...fields.state },
+    config: { image: 'busybox:latest', hostname: fields.id.slice(0, 12), user: '', env: [], cmd: null, entrypoint: null, workingDir: '', labels: { ...fields.labels }, tty: false, openStdin: false, exposedPorts: [] },
+    hostConfig: { networkMode: 'default', restartPolicy: { name: 'no', maximumRetryCount: 0 }, binds: [], privileged: false, capAdd: [], capDrop: [], init: null, portBindings: {} },
+    mounts: [],
+    networks: {},
+    ports: {},
+    raw: {},
+  };
 }
 
 export function notSupported(method: string): Error {

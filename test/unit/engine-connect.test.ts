@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   endpointLabel,
@@ -207,36 +209,39 @@ describe('ssh endpoints: which key', () => {
   });
 });
 
-/** An OpenSSH private key file with this cipher (only the header matters to the check). */
-function opensshKey(cipher: string): Buffer {
-  const str = (t: string) => {
-    const b = Buffer.alloc(4 + t.length);
-    b.writeUInt32BE(t.length);
-    b.write(t, 4, 'latin1');
-    return b;
-  };
-  const blob = Buffer.concat([Buffer.from('openssh-key-v1\0', 'latin1'), str(cipher), str(cipher === 'none' ? 'none' : 'bcrypt'), str('')]);
-  const b64 = blob.toString('base64').replace(/(.{70})/g, '$1\n');
-  return Buffer.from(`-----BEGIN OPENSSH PRIVATE KEY-----\n${b64}\n-----END OPENSSH PRIVATE KEY-----\n`);
-}
+/** Throwaway keys made for these tests (ssh-keygen -t ed25519; the encrypted one's passphrase is `passphrase`). */
+const keyDir = join(dirname(fileURLToPath(import.meta.url)), 'testdata', 'ssh-keys');
+const OPENSSH_KEY = readFileSync(join(keyDir, 'id_ed25519'));
+const OPENSSH_ENCRYPTED = readFileSync(join(keyDir, 'id_ed25519_encrypted'));
+const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const ed = generateKeyPairSync('ed25519');
+const pem = (k: KeyObject, type: 'pkcs1' | 'sec1' | 'pkcs8', encrypted = false): Buffer =>
+  Buffer.from(k.export({ type, format: 'pem', ...(encrypted ? { cipher: 'aes-128-cbc', passphrase: 'passphrase' } : {}) }) as string);
 
-describe('sshKeyProblem', () => {
+describe('sshKeyProblem (ssh2\'s own parser)', () => {
   it.each([
-    ['an OpenSSH key without passphrase', opensshKey('none'), undefined],
-    ['an encrypted OpenSSH key', opensshKey('aes256-ctr'), 'it is encrypted (has a passphrase)'],
-    ['a PEM RSA key', Buffer.from('-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n'), undefined],
-    ['an encrypted PEM key', Buffer.from('-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nMIIE\n-----END RSA PRIVATE KEY-----\n'), 'it is encrypted (has a passphrase)'],
-    ['an encrypted PKCS#8 key', Buffer.from('-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIE\n-----END ENCRYPTED PRIVATE KEY-----\n'), 'it is encrypted (has a passphrase)'],
-    ['a public key', Buffer.from('ssh-ed25519 AAAAC3Nza me@host\n'), 'not a private key (OpenSSH or PEM)'],
+    ['an OpenSSH key without passphrase', OPENSSH_KEY, undefined],
+    ['a PEM RSA key', pem(rsa.privateKey, 'pkcs1'), undefined],
+    ['a PEM EC key', pem(ec.privateKey, 'sec1'), undefined],
+    ['an encrypted OpenSSH key', OPENSSH_ENCRYPTED, 'it is encrypted (has a passphrase)'],
+    ['an encrypted PEM RSA key (Proc-Type: 4,ENCRYPTED)', pem(rsa.privateKey, 'pkcs1', true), 'it is encrypted (has a passphrase)'],
+    ['an encrypted PEM EC key', pem(ec.privateKey, 'sec1', true), 'it is encrypted (has a passphrase)'],
+    ['an encrypted PKCS#8 key', pem(ed.privateKey, 'pkcs8', true), 'it is encrypted (has a passphrase)'],
+    ['an unencrypted PKCS#8 key (a format ssh2 does not read)', pem(ed.privateKey, 'pkcs8'), 'unsupported key format (ssh2 reads OpenSSH keys, PEM RSA, EC and DSA keys, and PuTTY keys; not PKCS#8)'],
+    ['a public key', Buffer.from('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@host\n'), 'not a private key (OpenSSH or PEM)'],
     ['a broken OpenSSH key', Buffer.from('-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n'), 'not a valid OpenSSH private key'],
+    ['a broken PEM key', Buffer.from('-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n'), 'not a valid PEM private key'],
+    ['garbage', Buffer.from('hello, world\n'), 'not a private key (OpenSSH or PEM)'],
+    ['an empty file', Buffer.alloc(0), 'not a private key (OpenSSH or PEM)'],
   ])('%s', (_name, key, expected) => {
     expect(sshKeyProblem(key)).toBe(expected);
   });
 });
 
 describe('readSshAuth', () => {
-  const good = opensshKey('none');
-  const encrypted = opensshKey('aes256-ctr');
+  const good = OPENSSH_KEY;
+  const encrypted = OPENSSH_ENCRYPTED;
   const files = (map: Record<string, Buffer>) => (path: string): Buffer => {
     const f = map[path];
     if (f === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
@@ -258,11 +263,13 @@ describe('readSshAuth', () => {
     expect(() => readSshAuth(e, files({}))).toThrow('cannot read the ssh key /p/id for ssh://root@10.0.0.3: no such file (ENOENT)');
     expect(() => readSshAuth(e, files({ '/p/id': encrypted }))).toThrow(/^cannot use the ssh key \/p\/id for ssh:\/\/root@10\.0\.0\.3: it is encrypted .*ssh-add/);
     expect(() => readSshAuth(e, files({ '/p/id': encrypted }))).toThrow(TsfigError);
+    expect(() => readSshAuth(e, files({ '/p/id': Buffer.from('garbage\n') }))).toThrow('cannot use the ssh key /p/id for ssh://root@10.0.0.3: not a private key (OpenSSH or PEM)');
+    expect(() => readSshAuth(e, files({ '/p/id': pem(ed.privateKey, 'pkcs8') }))).toThrow(/^cannot use the ssh key \/p\/id for ssh:\/\/root@10\.0\.0\.3: unsupported key format \(ssh2 reads/);
   });
 
   it('no key named: the first usable default key file (missing and encrypted ones are passed over)', () => {
     const e = ssh({ env: {} });
-    const ecdsa = opensshKey('none');
+    const ecdsa = pem(ec.privateKey, 'sec1');
     const auth = readSshAuth(e, files({ [`${HOME}/.ssh/id_ed25519`]: encrypted, [`${HOME}/.ssh/id_ecdsa`]: ecdsa, [`${HOME}/.ssh/id_rsa`]: good }));
     expect(auth).toEqual({ privateKey: ecdsa, keyFile: `${HOME}/.ssh/id_ecdsa` });
   });

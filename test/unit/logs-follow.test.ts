@@ -5,9 +5,10 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { Engine, EngineEvent, EventStream, LogsOptions } from '../../src/engine/engine.js';
+import type { ContainerInspect, ContainerSummary, EngineEvent, EventStream, LogsOptions } from '../../src/engine/engine.js';
+import { inspectOf, summaryOf } from '../support/fake-engine.js';
 import { frame } from '../../src/engine/streams.js';
-import { LogFollower, type FollowOptions } from '../../src/logs/follow.js';
+import { LogFollower, type FollowOptions, type LogsEngine } from '../../src/logs/follow.js';
 import { parseTimeArg } from '../../src/logs/time.js';
 import { eventually } from '../support/sync.js';
 
@@ -33,7 +34,7 @@ function stamp(ns: bigint): string {
   return `${new Date(ms).toISOString().slice(0, 19)}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}Z`;
 }
 
-class ScriptedEngine {
+class ScriptedEngine implements LogsEngine {
   readonly calls: string[] = [];
   readonly containers = new Map<string, FakeContainer>();
   private clock = BASE;
@@ -91,16 +92,16 @@ class ScriptedEngine {
 
   // ---------------------------------------------------------------- the Engine subset
 
-  async listContainers(): Promise<unknown[]> {
+  async listContainers(): Promise<ContainerSummary[]> {
     this.calls.push('list');
     this.duringList?.();
-    return [...this.containers.values()].map((c) => ({ id: c.id, names: [c.name], labels: c.labels, state: c.running ? 'running' : 'exited' }));
+    return [...this.containers.values()].map((c) => summaryOf({ id: c.id, names: [c.name], labels: c.labels, state: c.running ? 'running' : 'exited' }));
   }
 
-  async inspectContainer(id: string): Promise<unknown> {
+  async inspectContainer(id: string): Promise<ContainerInspect> {
     const c = this.containers.get(id);
     if (!c) throw Object.assign(new Error('no such container'), { statusCode: 404 });
-    return { state: { running: c.running, restarting: false, exitCode: 0 } };
+    return inspectOf({ id, state: { running: c.running, restarting: false, exitCode: 0 } });
   }
 
   async events(opts: { signal?: AbortSignal }): Promise<EventStream> {
@@ -162,7 +163,7 @@ function follower(engine: ScriptedEngine, opts: Partial<FollowOptions> = {}) {
   let last = '';
   let err = '';
   const f = new LogFollower({
-    hosts: [{ name: 'default', endpoint: 'fake', engine: engine as unknown as Engine }],
+    hosts: [{ name: 'default', endpoint: 'fake', engine }],
     project: 'p',
     out: (s) => {
       out += s;

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import type { ContainerStats, Engine, StatsOptions, StatsStream } from '../../src/engine/engine.js';
+import type { ContainerStats, StatsOptions, StatsStream } from '../../src/engine/engine.js';
 import { EngineError } from '../../src/errors.js';
-import { sampleOnce, StatsWatch, type StatsTarget } from '../../src/stats/collect.js';
+import { sampleOnce, StatsWatch, type StatsEngine, type StatsTarget } from '../../src/stats/collect.js';
 import { ZERO_ENTRY } from '../../src/stats/compute.js';
 import { eventually } from '../support/sync.js';
 
@@ -61,7 +61,7 @@ class Feed implements StatsStream {
   }
 }
 
-class ScriptedEngine {
+class ScriptedEngine implements StatsEngine {
   calls: Array<{ id: string; opts: StatsOptions | undefined }> = [];
   feeds = new Map<string, Feed>();
   answers = new Map<string, ContainerStats | Error>();
@@ -93,7 +93,7 @@ describe('sampleOnce (--no-stream)', () => {
   it('asks each running container for one two-reading sample; stopped ones are zeros without a call; sorted by name', async () => {
     const e = new ScriptedEngine();
     e.answers.set('web', busy);
-    const rows = await sampleOnce([target('web'), target('db', false)], { default: e as unknown as Engine });
+    const rows = await sampleOnce([target('web'), target('db', false)], { default: e });
     expect(e.calls).toEqual([{ id: 'web', opts: { stream: false } }]);
     expect(rows.map((r) => r.name)).toEqual(['p-db-1', 'p-web-1']);
     expect(rows[0]!.entry).toEqual(ZERO_ENTRY);
@@ -105,7 +105,7 @@ describe('sampleOnce (--no-stream)', () => {
     e.answers.set('gone', new EngineError('No such container: gone', 404));
     e.answers.set('sick', new EngineError('boom', 500));
     const warnings: string[] = [];
-    const rows = await sampleOnce([target('gone'), target('sick')], { default: e as unknown as Engine }, { warn: (w) => warnings.push(w) });
+    const rows = await sampleOnce([target('gone'), target('sick')], { default: e }, { warn: (w) => warnings.push(w) });
     expect(rows.map((r) => [r.name, r.entry])).toEqual([['p-sick-1', undefined]]);
     expect(warnings).toEqual(['p-sick-1: boom']);
   });
@@ -115,7 +115,7 @@ describe('sampleOnce (--no-stream)', () => {
     const b = new ScriptedEngine();
     a.answers.set('web', busy);
     b.answers.set('db', busy);
-    await sampleOnce([target('web', true, 'a'), target('db', true, 'b')], { a: a as unknown as Engine, b: b as unknown as Engine });
+    await sampleOnce([target('web', true, 'a'), target('db', true, 'b')], { a: a, b: b });
     expect(a.calls.map((c) => c.id)).toEqual(['web']);
     expect(b.calls.map((c) => c.id)).toEqual(['db']);
   });
@@ -124,7 +124,7 @@ describe('sampleOnce (--no-stream)', () => {
 describe('StatsWatch (streaming)', () => {
   it('skips the first sample of a stream (no CPU %), then shows the latest', async () => {
     const e = new ScriptedEngine();
-    const w = new StatsWatch({ engines: { default: e as unknown as Engine } });
+    const w = new StatsWatch({ engines: { default: e } });
     const opened = e.nextStream('web');
     w.update([target('web')]);
     const feed = await opened;
@@ -149,7 +149,7 @@ describe('StatsWatch (streaming)', () => {
     // The one-shot reading: 1 s before the stream's first sample, the CPU counters 1 s earlier.
     const earlier: ContainerStats = { ...busy, read: new Date(read - 1000).toISOString(), cpu_stats: busy.precpu_stats!, precpu_stats: {} };
     e.answers.set('web', earlier);
-    const w = new StatsWatch({ engines: { default: e as unknown as Engine } });
+    const w = new StatsWatch({ engines: { default: e } });
     const opened = e.nextStream('web');
     w.update([target('web')]);
     const feed = await opened;
@@ -161,7 +161,7 @@ describe('StatsWatch (streaming)', () => {
 
   it('ready() waits for every container\'s first numbers, or the timeout', async () => {
     const e = new ScriptedEngine();
-    const w = new StatsWatch({ engines: { default: e as unknown as Engine } });
+    const w = new StatsWatch({ engines: { default: e } });
     const opened = Promise.all([e.nextStream('web'), e.nextStream('db')]);
     w.update([target('web'), target('db')]);
     let ready = false;
@@ -191,7 +191,7 @@ describe('StatsWatch (streaming)', () => {
 
   it('follows the list: new containers get a stream, gone ones lose theirs, stopped ones show zeros', async () => {
     const e = new ScriptedEngine();
-    const w = new StatsWatch({ engines: { default: e as unknown as Engine } });
+    const w = new StatsWatch({ engines: { default: e } });
     const web = e.nextStream('web');
     w.update([target('web')]);
     await web;
@@ -209,7 +209,7 @@ describe('StatsWatch (streaming)', () => {
   it('a stream that ended is reopened at the next update; numbers that stop coming go stale', async () => {
     let now = 1000;
     const e = new ScriptedEngine();
-    const w = new StatsWatch({ engines: { default: e as unknown as Engine }, staleMs: 5000, now: () => now });
+    const w = new StatsWatch({ engines: { default: e }, staleMs: 5000, now: () => now });
     const opened = e.nextStream('web');
     w.update([target('web')]);
     const feed = await opened;
@@ -236,7 +236,7 @@ describe('StatsWatch (streaming)', () => {
     e.answers.set('sick', new EngineError('boom', 500));
     e.answers.set('gone', new EngineError('No such container', 404));
     const warnings: string[] = [];
-    const w = new StatsWatch({ engines: { default: e as unknown as Engine }, warn: (t) => warnings.push(t) });
+    const w = new StatsWatch({ engines: { default: e }, warn: (t) => warnings.push(t) });
     w.update([target('sick'), target('gone')]);
     await w.ready(1000);
     expect(warnings).toEqual(['p-sick-1: boom']);

@@ -6,10 +6,10 @@
 import { lstat, stat } from 'node:fs/promises';
 import { basename, dirname, posix, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { EngineError, TsfigError, UsageError } from '../../errors.js';
+import { TsfigError, UsageError } from '../../errors.js';
 import type { ContainersContext, Engine } from './context.js';
 import { extractEntries, hostEntries, isDirMode } from './cp-host.js';
-import { readTar, writeTar } from '../../backend/index.js';
+import { readTar, writeTar, isNotFound } from '../../backend/index.js';
 import { locateContainer } from './locate.js';
 
 export type CpArgs =
@@ -59,7 +59,7 @@ async function copyFromContainer(engine: Engine, id: string, name: string, srcPa
   try {
     archive = await engine.getArchive(id, srcPath);
   } catch (err) {
-    if (err instanceof EngineError && err.statusCode === 404) throw new TsfigError(`${name}: no such file or directory: ${srcPath}`);
+    if (isNotFound(err)) throw new TsfigError(`${name}: no such file or directory: ${srcPath}`);
     throw err;
   }
   const srcIsDir = archive.stat !== undefined && isDirMode(archive.stat.mode);

@@ -9,7 +9,7 @@ import { acquireLock } from '../../lock.js';
 import { dict } from '../../model/dict.js';
 import type { PortConfig, ServiceVolume } from '../../model/project.js';
 import type { ContainersContext, ContainersSink, Engine, TerminalPort } from './context.js';
-import { oneOffDependencies, oneOffSpec, planImages, SpecError, type OneOffOptions } from '../../backend/index.js';
+import { oneOffDependencies, oneOffSpec, planImages, SpecError, type OneOffOptions, isNotFound } from '../../backend/index.js';
 
 export type { OneOffOptions };
 
@@ -263,7 +263,7 @@ async function runAttached(c: CreatedOneOff, o: { tty: boolean; rm: boolean }, t
     handOver();
     if (o.rm) {
       await engine.removeContainer(id, { force: true, volumes: true }).catch((err: unknown) => {
-        if (!(err instanceof EngineError && err.statusCode === 404)) sink.warn(`could not remove ${name}: ${err instanceof Error ? err.message : String(err)}`);
+        if (!(isNotFound(err))) sink.warn(`could not remove ${name}: ${err instanceof Error ? err.message : String(err)}`);
       });
     }
   }

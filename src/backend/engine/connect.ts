@@ -1,4 +1,4 @@
-/** The engine backend's hosts: the default engine and every `hosts:` entry (dockerode is loaded lazily). */
+/** The engine backend's hosts: the default engine and every `hosts:` entry (each engine connected on first use). */
 import { TsfigError } from '../../errors.js';
 import type { Project } from '../../model/project.js';
 import { DEFAULT_HOST } from '../../reconcile/state.js';

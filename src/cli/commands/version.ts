@@ -17,7 +17,7 @@ export function versionCommand(io: IO): Command {
         return;
       }
       const g = globals(this);
-      // dockerode costs ~0.2 s to load: only commands that talk to an engine pay for it.
+      // The engine client loads on first use: only commands that talk to an engine pay for it.
       const { connectHosts } = await import('../runtime.js');
       // Without a project file (or with a broken one), just the default engine.
       const project = optionalProject(loadOptions(g, io));
