@@ -784,3 +784,10 @@ export type Engine = EngineEndpoint &
   EngineNetworks &
   EngineVolumes &
   EngineImages;
+
+/** One host of a project: its name (`default` or a `hosts:` key), its endpoint URL, and its engine. */
+export interface HostEngine {
+  name: string;
+  endpoint: string;
+  engine: Engine;
+}

@@ -3,7 +3,7 @@
  * One list call per resource kind per host (plus one for images); an unreachable host is
  * reported as such, never as empty.
  */
-import type { ContainerSummary, Engine, ImageSummary } from '../engine/engine.js';
+import type { ContainerSummary, HostEngine, ImageSummary } from '../engine/engine.js';
 import { LABEL } from '../model/labels.js';
 import { isReplacementName } from '../model/naming.js';
 import type { Project } from '../model/project.js';
@@ -14,11 +14,7 @@ import { OVERLAY_LABEL } from '../overlay/plan.js';
 import { hostOf, imageRef, normalizeRef } from './reconcile.js';
 import type { ObservedContainer, ObservedHost, ObservedState } from './state.js';
 
-export interface HostEngine {
-  name: string;
-  endpoint: string;
-  engine: Engine;
-}
+export type { HostEngine } from '../engine/engine.js';
 
 export function toObservedContainer(c: ContainerSummary, host: string): ObservedContainer {
   const l = c.labels;

@@ -18,7 +18,7 @@ import { TsfigError } from '../errors.js';
 import { watchProject, type Watch } from '../logs/watch.js';
 import { LABEL } from '../model/labels.js';
 import type { Project } from '../model/project.js';
-import type { HostEngine } from '../reconcile/observe.js';
+import type { HostEngine } from '../engine/engine.js';
 import { hostOf } from '../model/service.js';
 import { paint, serviceColor } from '../ui/color.js';
 import { Batcher, DEFAULT_MAX_WAIT_MS, DEFAULT_QUIET_MS, type Change, type ChangeKind } from './batch.js';

@@ -6,7 +6,7 @@
  */
 import { EngineError } from '../errors.js';
 import type { Project } from '../model/project.js';
-import type { HostEngine } from '../reconcile/observe.js';
+import type { HostEngine } from '../engine/engine.js';
 import { describeDone, type WatchConverge } from './port.js';
 import { formatDiagnostic } from '../model/diagnostic.js';
 
