@@ -9,23 +9,39 @@
 import { acquireLock } from '../lock.js';
 import type { AppContext } from './context.js';
 
-/**
- * The lock's options for a context: the project on its hosts' endpoints (lock.ts keys by both
- * once the lock helper's change is in; until then the extra keys are ignored).
- */
-export function lockOptions(ctx: AppContext): Parameters<typeof acquireLock>[1] & { endpoints: string[]; env: Record<string, string | undefined> } {
-  return {
-    signal: ctx.signal,
-    endpoints: ctx.hosts.map((h) => h.endpoint),
-    env: ctx.options.env,
-    ...(ctx.options.lockDir !== undefined ? { dir: ctx.options.lockDir } : {}),
-    onWait: (pid) => ctx.sink.line(`waiting for another tsfig (pid ${pid}) working on project ${ctx.project.name}`),
-  };
+/** Whose lock: the project on its hosts' endpoints (the same project name on other engines is another lock). */
+export interface LockScope {
+  project: string;
+  endpoints: string[];
+  env: Record<string, string | undefined>;
+  signal: AbortSignal;
+  /** Where locks live (tests); default lock.ts's. */
+  dir?: string;
+  /** Said once when another tsfig holds the lock. */
+  say: (line: string) => void;
 }
 
-/** Take the project's lock, saying on stderr when another tsfig holds it; returns the release. */
+/** Take a project's lock, saying once when another tsfig holds it; returns the release. */
+export function takeProjectLock(scope: LockScope): Promise<() => void> {
+  return acquireLock(scope.project, {
+    signal: scope.signal,
+    endpoints: scope.endpoints,
+    env: scope.env,
+    ...(scope.dir !== undefined ? { dir: scope.dir } : {}),
+    onWait: (pid) => scope.say(`waiting for another tsfig (pid ${pid}) working on project ${scope.project}`),
+  });
+}
+
+/** Take the context's project lock (see takeProjectLock). */
 export function lockProject(ctx: AppContext): Promise<() => void> {
-  return acquireLock(ctx.project.name, lockOptions(ctx));
+  return takeProjectLock({
+    project: ctx.project.name,
+    endpoints: ctx.hosts.map((h) => h.endpoint),
+    env: ctx.options.env,
+    signal: ctx.signal,
+    ...(ctx.options.lockDir !== undefined ? { dir: ctx.options.lockDir } : {}),
+    say: (line) => ctx.sink.line(line),
+  });
 }
 
 /** Run `fn` under the project's lock (no lock under --dry-run: nothing changes). */

@@ -12,8 +12,7 @@ import { lifecycle } from '../../src/app/lifecycle.js';
 import { down } from '../../src/app/down.js';
 import { up } from '../../src/app/up.js';
 import { watchConverge } from '../../src/app/watch.js';
-import { lockOptions } from '../../src/app/lock.js';
-import { acquireLock } from '../../src/lock.js';
+import { takeProjectLock } from '../../src/app/lock.js';
 import { FakeEngine } from '../support/fake-engine.js';
 import { projectOf, testContext } from '../support/app-context.js';
 
@@ -97,7 +96,7 @@ describe('the project lock (app/lock.ts)', () => {
     fake.exit('p-web-1', 0);
     const t = testContext(project, { fake, lockDir });
     // Another tsfig on the same project and engines (this process's pid stands for it).
-    const release = await acquireLock('p', { ...lockOptions(t.ctx), onWait: () => {} });
+    const release = await takeProjectLock({ project: 'p', endpoints: t.ctx.hosts.map((h) => h.endpoint), env: t.ctx.options.env, signal: t.ctx.signal, dir: lockDir, say: () => {} });
     const before = fake.calls.length;
     const pending = run(t);
     await vi.waitFor(() => expect(t.lines).toContain(`waiting for another tsfig (pid ${process.pid}) working on project p`));
@@ -114,7 +113,7 @@ describe('the project lock (app/lock.ts)', () => {
     dirs.push(lockDir);
     const project = projectOf(`services:\n  web:\n    image: busybox\n    command: ${IDLE}\n`);
     const t = testContext(project, { lockDir, dryRun: true });
-    const release = await acquireLock('p', { ...lockOptions(t.ctx), onWait: () => {} });
+    const release = await takeProjectLock({ project: 'p', endpoints: t.ctx.hosts.map((h) => h.endpoint), env: t.ctx.options.env, signal: t.ctx.signal, dir: lockDir, say: () => {} });
     try {
       await lifecycle(t.ctx, 'stop', {});
       await up(t.ctx, { services: [], options: opts });

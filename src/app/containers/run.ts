@@ -5,7 +5,7 @@
  */
 import { parseCommand, parsePorts, parseVolume } from '../../config/shortsyntax.js';
 import { EngineError, EXIT, TsfigError, UsageError } from '../../errors.js';
-import { acquireLock } from '../../lock.js';
+import { takeProjectLock } from '../lock.js';
 import { dict } from '../../model/dict.js';
 import type { PortConfig, ServiceVolume } from '../../model/project.js';
 import type { ContainersContext, ContainersSink, Engine, TerminalPort } from './context.js';
@@ -148,9 +148,12 @@ export async function createOneOff(ctx: ContainersContext, req: RunRequest, stdi
   if (svc === undefined) throw new UsageError(`no such service: ${req.service}`);
   const options = oneOffOptions(req.flags, req.command, { env: req.env, projectDir: project.workingDir, homeDir: req.env.HOME ?? '/', stdinIsTTY, id: req.id });
   const noDeps = req.flags.deps === false;
-  const release = await acquireLock(project.name, {
+  const release = await takeProjectLock({
+    project: project.name,
+    endpoints: ctx.hosts.map((h) => h.endpoint),
+    env: req.env,
     signal: ctx.signal,
-    onWait: (pid) => ctx.sink.message(`waiting for another tsfig (pid ${pid}) working on project ${project.name}`),
+    say: (line) => ctx.sink.message(line),
   });
   try {
     let observed = await backend.observe({ forUp: true });
