@@ -64,7 +64,8 @@ describe('commit', () => {
     expect(parseRepository('img:v1')).toEqual({ repo: 'img', tag: 'v1' });
     expect(parseRepository('localhost:5000/team/img')).toEqual({ repo: 'localhost:5000/team/img' });
     expect(parseRepository('localhost:5000/img:2')).toEqual({ repo: 'localhost:5000/img', tag: '2' });
-    expect(() => parseRepository('img@sha256:abc')).toThrow(UsageError);
+    expect(() => parseRepository('img@sha256:' + 'a'.repeat(64))).toThrow(UsageError);
+    expect(() => parseRepository('Img')).toThrow(UsageError);
     expect(() => parseRepository('img:')).toThrow(UsageError);
   });
 

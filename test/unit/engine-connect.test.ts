@@ -465,7 +465,9 @@ describe('splitRepoTag (pull, push, tag)', () => {
     ['busybox:1.36', { repo: 'busybox', tag: '1.36' }],
     ['127.0.0.1:5000/app', { repo: '127.0.0.1:5000/app', tag: 'latest' }],
     ['127.0.0.1:5000/team/app:v2', { repo: '127.0.0.1:5000/team/app', tag: 'v2' }],
-    ['busybox@sha256:abc', { repo: 'busybox', tag: 'sha256:abc' }],
+    ['busybox@sha256:' + 'a'.repeat(64), { repo: 'busybox', tag: 'sha256:' + 'a'.repeat(64) }],
+    ['docker.io/library/busybox:1', { repo: 'busybox', tag: '1' }],
+    ['Not/A/Ref', { repo: 'Not/A/Ref', tag: '' }],
   ])('%s', (ref, expected) => {
     expect(splitRepoTag(ref)).toEqual(expected);
   });

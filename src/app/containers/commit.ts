@@ -1,4 +1,5 @@
 /** `commit SERVICE [REPOSITORY[:TAG]]`: a service container's changes as a new image, as `docker compose commit`. */
+import { ImageRef } from '../../model/imageref.js';
 import type { CommitOptions } from '../../engine/engine.js';
 import { UsageError } from '../../errors.js';
 import { LABEL } from '../../model/labels.js';
@@ -17,14 +18,10 @@ export interface CommitFlags {
 /** `repo[:tag]` (a registry's port is not a tag; a digest cannot be committed to). */
 export function parseRepository(ref: string): { repo: string; tag?: string } {
   if (ref === '') throw new UsageError('empty repository name');
-  if (ref.includes('@')) throw new UsageError(`invalid repository "${ref}": a digest reference cannot be tagged (use REPOSITORY[:TAG])`);
-  const colon = ref.lastIndexOf(':');
-  if (colon > ref.lastIndexOf('/')) {
-    const tag = ref.slice(colon + 1);
-    if (tag === '' || colon === 0) throw new UsageError(`invalid repository "${ref}": use REPOSITORY[:TAG]`);
-    return { repo: ref.slice(0, colon), tag };
-  }
-  return { repo: ref };
+  const r = ImageRef.tryParse(ref);
+  if (r === undefined) throw new UsageError(`invalid repository "${ref}": use REPOSITORY[:TAG], lowercase`);
+  if (r.digest !== undefined) throw new UsageError(`invalid repository "${ref}": a digest reference cannot be tagged (use REPOSITORY[:TAG])`);
+  return { repo: r.familiarName, ...(r.tag !== undefined ? { tag: r.tag } : {}) };
 }
 
 /** The engine's commit options from the command line. */

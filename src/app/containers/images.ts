@@ -1,15 +1,14 @@
 /** `images`: one row per container of the project, the image it runs. */
 import type { ImageSummary } from '../../engine/engine.js';
+import { ImageRef, withDefaultTag } from '../../model/imageref.js';
 import type { ContainersContext } from './context.js';
 import { observeContainers, type Listing } from './list.js';
 
-/** `busybox:latest` -> repository and tag (a registry port is not a tag; a digest has no tag). */
+/** `busybox:latest` -> repository and tag, as `docker images` shows them (a digest has no tag). */
 export function splitReference(ref: string): { repository: string; tag: string } {
-  const at = ref.indexOf('@');
-  if (at >= 0) return { repository: ref.slice(0, at), tag: '<none>' };
-  const colon = ref.lastIndexOf(':');
-  if (colon > ref.lastIndexOf('/')) return { repository: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-  return { repository: ref, tag: 'latest' };
+  const r = ImageRef.tryParse(ref);
+  if (r === undefined) return { repository: ref, tag: '<none>' };
+  return { repository: r.familiarName, tag: r.digest !== undefined ? '<none>' : (r.tag ?? 'latest') };
 }
 
 export interface ImageRow {
@@ -25,7 +24,7 @@ export interface ImageRow {
 export function imageRow(c: { name: string; host: string; image: string; imageId: string }, images: ImageSummary[]): ImageRow {
   const img = images.find((i) => i.id === c.imageId);
   const tags = img?.repoTags ?? [];
-  const wanted = c.image.includes(':') || c.image.includes('@') ? c.image : `${c.image}:latest`;
+  const wanted = withDefaultTag(c.image);
   const ref = tags.includes(wanted) ? wanted : tags[0];
   const { repository, tag } = ref !== undefined ? splitReference(ref) : { repository: '<none>', tag: '<none>' };
   return { host: c.host, container: c.name, repository, tag, id: c.imageId.replace(/^sha256:/, '').slice(0, 12), size: img?.size ?? 0 };

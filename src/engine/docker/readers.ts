@@ -2,6 +2,7 @@
  * Defensive readers of the engine's JSON (it sends null for empty maps and lists), and the
  * small conversions requests make (label filters, image references, credentials).
  */
+import { ImageRef } from '../../model/imageref.js';
 import type { EngineFilters, LabelFilter, RegistryAuth } from '../engine.js';
 
 // ---------------------------------------------------------------- defensive readers
@@ -64,13 +65,15 @@ export function stripSlash(name: string): string {
   return name.startsWith('/') ? name.slice(1) : name;
 }
 
-/** Split `repo[:tag]` (a registry port is not a tag). */
+/**
+ * The engine's `repo` and `tag` for pull, push and tag (model/imageref.ts reads the reference;
+ * a digest goes as the tag, as the docker CLI sends it). Text that is not a reference goes as
+ * it is, with no tag, for the engine to refuse in its own words.
+ */
 export function splitRepoTag(ref: string): { repo: string; tag: string } {
-  const at = ref.indexOf('@');
-  if (at >= 0) return { repo: ref.slice(0, at), tag: ref.slice(at + 1) };
-  const colon = ref.lastIndexOf(':');
-  if (colon > ref.lastIndexOf('/')) return { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-  return { repo: ref, tag: 'latest' };
+  const r = ImageRef.tryParse(ref);
+  if (r === undefined) return { repo: ref, tag: '' };
+  return { repo: r.familiarName, tag: r.digest ?? r.tag ?? 'latest' };
 }
 
 export function authConfig(auth: RegistryAuth | undefined): Record<string, string> {
