@@ -1,7 +1,7 @@
 // Build step: bundle the CLI (our code and the yaml parser) into a few ES modules in
 // dist/bundle, so start-up compiles a handful of files instead of ~150 (a no-op `up` is
 // mostly Node module loading). Commands stay lazy (code splitting). Packages with native or
-// dynamic parts (dockerode, ajv, chokidar) stay external and load from node_modules on demand.
+// dynamic parts (ajv, chokidar) stay external and load from node_modules on demand.
 // bin/tsfig.js runs the bundle when it exists, else dist/cli/main.js.
 import { copyFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -20,7 +20,7 @@ await build({
   target: 'node20',
   outdir: out,
   chunkNames: 'chunk-[hash]',
-  external: ['dockerode', 'ajv', 'chokidar', 'commander', 'p-queue'],
+  external: ['ssh2', 'ajv', 'chokidar', 'commander', 'p-queue'],
   // CommonJS parts of bundled packages call require(): give the ES modules one.
   banner: { js: "import { createRequire as __tsfigCreateRequire } from 'node:module'; const require = __tsfigCreateRequire(import.meta.url);" },
   logLevel: 'warning',

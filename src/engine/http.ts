@@ -8,8 +8,9 @@
  * (it loads docker-modem, ssh2 and their dependencies), on the same machine in the same run. A
  * no-op `up` is mostly that start-up. So every call goes through here (plain JSON calls, streams
  * such as logs, events, stats, pull/push/build progress, tar uploads and downloads, and the
- * hijacked connections of attach and exec); dockerode is no longer loaded at all. It stays a
- * dependency: ssh2, which ssh.ts and connect.ts load, comes with it (docker-modem's).
+ * hijacked connections of attach and exec); dockerode is not loaded at all. It is a dev
+ * dependency: test/e2e/transport-differential.test.ts checks this client against it on the same
+ * engine. ssh2 (ssh.ts, connect.ts) is a dependency of its own.
  */
 import { request as httpRequest, type Agent, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
