@@ -25,7 +25,8 @@ import {
 import { httpTimeoutMs, progressMode } from '../settings.js';
 import { createRenderer, resolveProgressMode } from '../ui/render.js';
 import type { ProgressMode } from '../ui/events.js';
-import { globals, requireProject, type IO } from './context.js';
+import { globals, loadOptions, requireProject, type IO } from './context.js';
+import { labelledServices, requireProjectOrName } from '../app/project.js';
 import { VERSION } from './version.js';
 
 export { unreachable, type RunPlanOptions };
@@ -78,6 +79,12 @@ export interface SessionOptions {
   quietInterrupt?: boolean;
   /** The command may build: local build contexts and Dockerfiles are checked when loading. */
   checkBuild?: boolean;
+  /**
+   * With `-p NAME` (or a project-name variable) and no project file, the project is what the
+   * engines hold under that name (docker compose v2's ps, logs, stop, start, restart, down, rm,
+   * kill, top, port).
+   */
+  byName?: boolean;
 }
 
 export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {}): Promise<Session> {
@@ -87,7 +94,9 @@ export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {
   const parallel = parallelLimit(opts.parallel ?? g.parallel, io.env);
   imageLimits(io.env);
   httpTimeoutMs(io.env);
-  const project = requireProject(g, io, opts.services, { checkBuild: opts.checkBuild });
+  const project = opts.byName
+    ? await requireProjectOrName(loadOptions(g, io, opts.services), (line) => io.stderr(`${line}\n`), async (skeleton) => labelledServices(await connectHosts(skeleton, g, io), skeleton.name))
+    : requireProject(g, io, opts.services, { checkBuild: opts.checkBuild });
   const hosts = await connectHosts(project, g, io);
   const controller = new AbortController();
   // Every engine call in flight listens on this signal: several hosts make more than Node's default 10.

@@ -86,7 +86,7 @@ export function discover(opts: DiscoverOptions): Discovered {
     if (!found) {
       diagnostics.push(
         diag(
-          'FILE_NOT_FOUND',
+          'NO_PROJECT_FILE',
           `no project file found in ${opts.cwd} or its parents`,
           undefined,
           `create fig.yml, or name a file with -f; supported names: ${DEFAULT_FILES.join(', ')}`,

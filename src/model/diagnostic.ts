@@ -30,6 +30,8 @@ export interface Loc {
 export type ConfigCode =
   // reading and YAML
   | 'FILE_NOT_FOUND'
+  /** The default names were searched for upwards from the working directory, and none was there. */
+  | 'NO_PROJECT_FILE'
   | 'FILE_TOO_LARGE'
   | 'FILE_NOT_REGULAR'
   | 'FILE_UNREADABLE'

@@ -50,7 +50,7 @@ describe('file discovery', () => {
 
   it('reports a missing project file', () => {
     const dir = projectDir({ 'README': 'x' });
-    expect(errorsOf(load(dir))).toEqual([{ code: 'FILE_NOT_FOUND' }]);
+    expect(errorsOf(load(dir))).toEqual([{ code: 'NO_PROJECT_FILE' }]);
   });
 
   it('reads TSFIG_FILE as a path-separator list', () => {

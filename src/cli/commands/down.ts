@@ -14,7 +14,7 @@ export function downCommand(io: IO): Command {
     .option('-t, --timeout <seconds>', 'stop timeout')
     .action(async function (this: Command) {
       const flags = this.opts<{ volumes?: boolean; rmi?: 'local' | 'all'; removeOrphans?: boolean; timeout?: string }>();
-      const s = await openSession(this, io);
+      const s = await openSession(this, io, { byName: true });
       try {
         const timeout = parseTimeout(flags.timeout);
         await down(s, {

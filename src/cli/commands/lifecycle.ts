@@ -16,7 +16,7 @@ function lifecycle(io: IO, name: Exclude<LifecycleVerb, 'rm' | 'start'>, descrip
   return cmd.action(async function (this: Command, services: string[]) {
     const flags = this.opts<Record<string, unknown>>();
     const req = request(flags, services);
-    const s = await openSession(this, io, { services });
+    const s = await openSession(this, io, { services, byName: true });
     try {
       await runLifecycle(s, name, req);
     } finally {
@@ -40,7 +40,7 @@ export const startCommand = (io: IO) =>
     .action(async function (this: Command, services: string[]) {
       const flags = this.opts<{ wait?: boolean; waitTimeout?: string }>();
       const timeout = parseTimeout(flags.waitTimeout);
-      const s = await openSession(this, io, { services });
+      const s = await openSession(this, io, { services, byName: true });
       try {
         await start(s, { services, ...(flags.wait === true ? { waitTimeoutMs: (timeout ?? 120) * 1000 } : {}) });
       } finally {
@@ -82,7 +82,7 @@ export const rmCommand = (io: IO) =>
     .option('-t, --timeout <seconds>', 'stop timeout (with -s)')
     .action(async function (this: Command, services: string[]) {
       const flags = this.opts<{ force?: boolean; stop?: boolean; volumes?: boolean; timeout?: string }>();
-      const s = await openSession(this, io, { services });
+      const s = await openSession(this, io, { services, byName: true });
       try {
         await rm(s, { services, stop: flags.stop === true, volumes: flags.volumes === true, ...timeoutOf(flags) }, async (names) => {
           const what = `Going to remove ${names.join(', ')}`;

@@ -48,7 +48,7 @@ export function logsCommand(io: IO): Command {
         if (!/^\d+$/.test(flags.index) || Number(flags.index) < 1) throw new UsageError(`invalid --index "${flags.index}": use a container number (1, 2, ...)`);
         index = Number(flags.index);
       }
-      const s = await openSession(this, io, { services, quietInterrupt: true });
+      const s = await openSession(this, io, { services, quietInterrupt: true, byName: true });
       try {
         const code = await showLogs(containersContext(s), {
           services,

@@ -13,7 +13,7 @@ export function portCommand(io: IO): Command {
     .option('--index <n>', 'which container of the service', '1')
     .action(async function (this: Command, service: string, privatePort: string) {
       const flags = this.opts<{ protocol: string; index: string }>();
-      const s = await openSession(this, io, { services: [service] });
+      const s = await openSession(this, io, { services: [service], byName: true });
       try {
         io.stdout(`${await publishedPort(containersContext(s), { service, privatePort, protocol: flags.protocol, index: flags.index })}\n`);
       } finally {

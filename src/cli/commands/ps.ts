@@ -17,7 +17,7 @@ export function psCommand(io: IO): Command {
     .argument('[services...]', 'only these services')
     .action(async function (this: Command, services: string[]) {
       const flags = this.opts<{ all?: boolean; quiet?: boolean; services?: boolean; format: 'table' | 'json' }>();
-      const s = await openSession(this, io);
+      const s = await openSession(this, io, { byName: true });
       try {
         const { rows, multiHost, problems } = await listContainers(containersContext(s), { services, all: flags.all === true });
         if (flags.quiet) for (const c of rows) io.stdout(`${c.id}\n`);

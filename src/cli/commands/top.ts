@@ -11,7 +11,7 @@ export function topCommand(io: IO): Command {
     .description('Show the processes running in the containers of the stack')
     .argument('[services...]', 'only these services')
     .action(async function (this: Command, services: string[]) {
-      const s = await openSession(this, io);
+      const s = await openSession(this, io, { byName: true });
       try {
         const { rows, multiHost, problems } = await topProcesses(containersContext(s), services);
         io.stdout(rows.map((b) => `${b.name}${multiHost ? ` (host ${b.host})` : ''}\n${formatTable(b.titles, b.processes)}`).join('\n'));
