@@ -307,6 +307,8 @@ export interface PathContext {
   projectDir: string;
   /** Absolute home directory: `~` is resolved against it. */
   homeDir: string;
+  /** Relative bind sources kept as written (`config --no-path-resolution`). */
+  keepRelative?: boolean;
 }
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -361,6 +363,8 @@ function resolveHostPath(source: string, ctx: PathContext): Parsed<string> {
     abs = source;
   } else if (isWindowsPath(source) || source.startsWith('\\\\')) {
     // A Windows path (for an engine on Windows): absolute already, kept as written.
+    return ok(source);
+  } else if (ctx.keepRelative) {
     return ok(source);
   } else {
     if (!path.isAbsolute(ctx.projectDir)) return fail(`project directory ${JSON.stringify(ctx.projectDir)} is not absolute`);
