@@ -317,7 +317,7 @@ function keyedCopy<T>(parsed: Record<string, T>, source: unknown, fallback: Loc 
 
 /** A path of the model: absolute, or as written with `keepRelative`. */
 function resolvePath(ctx: CanonContext, p: string): string {
-  if (ctx.keepRelative && !isAbsolute(p) && p !== '~' && !p.startsWith('~/')) return p;
+  if (ctx.keepRelative && !isAbsolute(p)) return p;
   return absolutePath(ctx, p);
 }
 

@@ -363,6 +363,22 @@ function renameNet(svc: Tree, diagnostics: Diagnostic[]): Tree {
   return out;
 }
 
+/** The merged files as written, named; without the `name` that resolving `extends` gives a service. */
+function rawModel(tree: Tree, name: string | undefined): Record<string, unknown> {
+  const model: Record<string, unknown> = { ...tree, name };
+  if (isTree(tree.services)) {
+    const services = newTree();
+    for (const [k, v] of Object.entries(tree.services)) {
+      if (isTree(v)) {
+        const { name: _n, ...rest } = v;
+        put(services, k, rest);
+      } else put(services, k, v);
+    }
+    model.services = services;
+  }
+  return model;
+}
+
 /** Load the project the options describe. Never throws for bad input. Diagnostics come sorted by position. */
 export function loadProject(opts: LoadOptions): LoadResult {
   const substitutions = new Substitutions();
@@ -427,7 +443,7 @@ function loadUnsorted(opts: LoadOptions, substitutions: Substitutions): LoadResu
   if (hasErrors(diagnostics) || !models.length) return { diagnostics, vars: found.vars };
   let tree = models[0]!.tree;
   for (const m of models.slice(1)) tree = mergeFiles(tree, m.tree);
-  if (raw) return { diagnostics, vars: found.vars, model: { ...tree, name: opts.projectName } };
+  if (raw) return { diagnostics, vars: found.vars, model: rawModel(tree, opts.projectName) };
   const fin = finalizeProject(tree, {
     projectDir: found.projectDir,
     files: found.files,

@@ -307,7 +307,7 @@ export interface PathContext {
   projectDir: string;
   /** Absolute home directory: `~` is resolved against it. */
   homeDir: string;
-  /** Relative bind sources kept as written (`config --no-path-resolution`). */
+  /** Relative and `~` bind sources kept as written (`config --no-path-resolution`). */
   keepRelative?: boolean;
 }
 
@@ -352,6 +352,7 @@ function volumeFields(spec: string): string[] {
 }
 
 function resolveHostPath(source: string, ctx: PathContext): Parsed<string> {
+  if (ctx.keepRelative && !source.startsWith('/') && !isWindowsPath(source) && !source.startsWith('\\\\')) return ok(source);
   let abs: string;
   if (source.startsWith('~')) {
     if (source !== '~' && !source.startsWith('~/')) {
@@ -363,8 +364,6 @@ function resolveHostPath(source: string, ctx: PathContext): Parsed<string> {
     abs = source;
   } else if (isWindowsPath(source) || source.startsWith('\\\\')) {
     // A Windows path (for an engine on Windows): absolute already, kept as written.
-    return ok(source);
-  } else if (ctx.keepRelative) {
     return ok(source);
   } else {
     if (!path.isAbsolute(ctx.projectDir)) return fail(`project directory ${JSON.stringify(ctx.projectDir)} is not absolute`);

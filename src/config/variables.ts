@@ -44,7 +44,7 @@ function note(out: Record<string, Variable>, found: Variable): void {
 /** The index of the `}` that closes the `${` at `open`, counting nested braces; -1 when none. */
 function closing(s: string, open: number): number {
   let depth = 0;
-  for (let i = open + 1; i < s.length; i++) {
+  for (let i = open; i < s.length; i++) {
     if (s[i] === '{') depth++;
     else if (s[i] === '}' && --depth === 0) return i;
   }
