@@ -183,3 +183,26 @@ describe('config --no-normalize', () => {
     expect(out.services.db.networks).toEqual({ back: null });
   });
 });
+
+describe('config --resolve-image-digests (the use case, with a stand-in registry)', () => {
+  it('pins every service image through the resolver, with and without interpolation; a failure is the error', async () => {
+    const { projectConfig } = await import('../../src/app/containers/config.js');
+    const dir = projectDir({ 'fig.yml': 'services:\n  a:\n    image: busybox\n  b:\n    image: reg:5000/x:${T:-2}\n' });
+    const load = { cwd: dir, env, homeDir: '/home/u' };
+    const asked: string[] = [];
+    const resolver = async (image: string) => {
+      asked.push(image);
+      return `${image}@sha256:${'a'.repeat(64)}`;
+    };
+    const out = JSON.parse(await projectConfig(load, { services: [], format: 'json', resolveImageDigests: true }, () => {}, resolver));
+    expect(out.services.a.image).toBe(`busybox@sha256:${'a'.repeat(64)}`);
+    expect(out.services.b.image).toBe(`reg:5000/x:2@sha256:${'a'.repeat(64)}`);
+    const raw = parse(await projectConfig(load, { services: [], resolveImageDigests: true, noInterpolate: true }, () => {}, resolver));
+    expect(raw.services.b.image).toBe(`reg:5000/x:\${T:-2}@sha256:${'a'.repeat(64)}`);
+    expect(asked).toEqual(['busybox', 'reg:5000/x:2', 'busybox', 'reg:5000/x:${T:-2}']);
+    const failing = async () => {
+      throw new Error('cannot resolve the digest of busybox: refused');
+    };
+    await expect(projectConfig(load, { services: [], resolveImageDigests: true }, () => {}, failing)).rejects.toThrow('cannot resolve the digest of busybox: refused');
+  });
+});

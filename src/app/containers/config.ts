@@ -34,8 +34,10 @@ export interface ConfigRequest {
   noPathResolution?: boolean;
   /** `--no-consistency`: references between services, networks, volumes, ... not checked. */
   noConsistency?: boolean;
-  /** `--resolve-image-digests`: each image pinned to its digest by `resolve`. */
+  /** `--resolve-image-digests`: each image pinned to the digest its registry holds. */
   resolveImageDigests?: boolean;
+  /** The engine that asks the registries (`-H`, `--context`; else the docker CLI's default). */
+  engine?: { host?: string; context?: string };
 }
 
 /** Pins an image reference to a digest (`name:tag@sha256:...`): asks the registry. */
@@ -44,8 +46,9 @@ export type DigestResolver = (image: string) => Promise<string>;
 /**
  * What `config` prints, as one text (the CLI writes it to stdout or `-o FILE`). Loads the
  * project itself: the flags change how. Warnings go to `warn`; errors throw a ConfigError.
+ * `resolver` stands in for the registries in tests.
  */
-export async function projectConfig(load: LoadOptions, req: ConfigRequest, warn: (line: string) => void, resolve?: DigestResolver): Promise<string> {
+export async function projectConfig(load: LoadOptions, req: ConfigRequest, warn: (line: string) => void, resolver?: DigestResolver): Promise<string> {
   const raw = Boolean(req.noInterpolate || req.variables);
   const r = loadProject({
     ...load,
@@ -102,13 +105,14 @@ export async function projectConfig(load: LoadOptions, req: ConfigRequest, warn:
     );
   }
   const format = req.format ?? 'yaml';
+  const resolve = req.resolveImageDigests ? (resolver ?? (await defaultResolver(req.engine ?? {}, load.env))) : undefined;
   if (r.model && req.noInterpolate) {
     const model = sortedModel(r.model);
-    if (req.resolveImageDigests && resolve) await pinImages(model.services, resolve);
+    if (resolve) await pinImages(model.services, resolve);
     return renderTree(model, format, { noEscape: true });
   }
   const canon = projectToCanonical(req.noNormalize ? withoutImplicit(project) : project);
-  if (req.resolveImageDigests && resolve) await pinImages(canon.services, resolve);
+  if (resolve) await pinImages(canon.services, resolve);
   return renderTree(canon, format);
 }
 
@@ -166,6 +170,11 @@ function withoutImplicit(project: Project): Project {
     } else services[k] = s;
   }
   return { ...project, networks, services };
+}
+
+async function defaultResolver(engine: { host?: string; context?: string }, env: Record<string, string | undefined>): Promise<DigestResolver> {
+  const { imageDigestResolver } = await import('../../backend/index.js');
+  return imageDigestResolver(engine, env);
 }
 
 /** Each service's `image` pinned to its digest, in place. */

@@ -22,6 +22,11 @@ interface ConfigFlags {
   environment?: boolean;
   variables?: boolean;
   output?: string;
+  resolveImageDigests?: boolean;
+}
+
+function engineFlags(g: { host?: string; context?: string }): { host?: string; context?: string } {
+  return { ...(g.host !== undefined ? { host: g.host } : {}), ...(g.context !== undefined ? { context: g.context } : {}) };
 }
 
 export function configCommand(io: IO): Command {
@@ -40,6 +45,7 @@ export function configCommand(io: IO): Command {
     .option('--no-normalize', "don't add what the files leave implicit (the default network)")
     .option('--no-path-resolution', "don't resolve relative paths: keep them as written")
     .option('--no-consistency', "don't check references between services, networks, volumes, secrets (the output may not load)")
+    .option('--resolve-image-digests', "pin each image to the digest its registry holds (asked through the engine; the registry must answer)")
     .option('-o, --output <file>', 'write the output to FILE instead of stdout')
     .option('-q, --quiet', 'only validate; print nothing')
     .option('--no-build-check', "don't check that local build contexts and Dockerfiles exist: judge the file alone, as docker compose config does")
@@ -63,6 +69,7 @@ export function configCommand(io: IO): Command {
           ...(opts.normalize === false ? { noNormalize: true } : {}),
           ...(opts.pathResolution === false ? { noPathResolution: true } : {}),
           ...(opts.consistency === false ? { noConsistency: true } : {}),
+          ...(opts.resolveImageDigests ? { resolveImageDigests: true, engine: engineFlags(globals(this)) } : {}),
         },
         (line) => io.stderr(`${line}\n`),
       );
