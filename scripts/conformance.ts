@@ -1,7 +1,9 @@
 /**
  * Real-world conformance: load every project file of a corpus with `tsfig config -q
  * --no-build-check` (the corpus holds the files, not their build folders; the
- * same code path as the bin) and compare with the corpus's expect.json.
+ * same code path as the bin) and compare with the corpus's expect.json. Then the `config`
+ * round trip (issue 14) for every file that loads: its `config` output, loaded again as
+ * `-f -` loads it, must give an identical `config --format json`.
  *
  *   npm run conformance -- ../shared/corpus
  *
@@ -11,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 const { main } = await import('../src/cli/main.js');
+const { configRoundTrip } = await import('../test/support/roundtrip.js');
 
 interface Expectation {
   expect: 'valid' | 'invalid';
@@ -40,6 +43,8 @@ async function run(corpus: string): Promise<number> {
   let agree = 0;
   let excepted = 0;
   const disagree: string[] = [];
+  let roundTrips = 0;
+  const roundTripFailures: string[] = [];
   for (const [rel, exp] of Object.entries(expectations)) {
     const file = resolve(corpus, rel);
     const env: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: homedir() };
@@ -51,6 +56,14 @@ async function run(corpus: string): Promise<number> {
     const got = code === 0 ? 'valid' : 'invalid';
     const exception = EXCEPTIONS[rel];
     const firstError = err.split('\n').find((l) => l && !l.includes('warning:')) ?? '';
+    if (got === 'valid') {
+      roundTrips++;
+      const problem = await roundTrip(file, env, !BY_DISCOVERY.has(rel));
+      if (problem) {
+        roundTripFailures.push(rel);
+        console.log(`FAIL ${rel}: config round trip: ${problem}`);
+      }
+    }
     if (got === exp.expect) {
       agree++;
       if (got === 'invalid') console.log(`ok   ${rel}\n       ${firstError}`);
@@ -64,7 +77,22 @@ async function run(corpus: string): Promise<number> {
   }
   const total = Object.keys(expectations).length;
   console.log(`conformance: ${agree}/${total} agree, ${excepted} documented exceptions, ${disagree.length} disagree`);
-  return disagree.length ? 1 : 0;
+  console.log(`config round trip: ${roundTrips - roundTripFailures.length}/${roundTrips} identical`);
+  return disagree.length || roundTripFailures.length ? 1 : 0;
+}
+
+/** The config round trip of one file: undefined when identical, else where the JSON first differs. */
+async function roundTrip(file: string, env: Record<string, string | undefined>, named: boolean): Promise<string | undefined> {
+  try {
+    const r = await configRoundTrip({ cwd: dirname(file), env, homeDir: env.HOME ?? homedir(), ...(named ? { files: [file] } : {}) });
+    if (r.after === r.before) return undefined;
+    const a = r.before.split('\n');
+    const b = r.after.split('\n');
+    const i = a.findIndex((line, k) => line !== b[k]);
+    return `line ${i + 1} of config --format json: ${a[i]?.trim()} became ${b[i]?.trim()}`;
+  } catch (err) {
+    return `the output does not load again: ${(err as Error).message.split('\n')[0]}`;
+  }
 }
 
 const corpus = process.argv[2];

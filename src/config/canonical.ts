@@ -39,6 +39,8 @@ export interface CanonContext {
   lookup: (name: string) => string | undefined;
   diagnostics: Diagnostic[];
   file: string;
+  /** Relative paths kept as written (`config --no-path-resolution`). */
+  keepRelative?: boolean;
 }
 
 const INT_KEYS = [
@@ -158,7 +160,7 @@ export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext):
         break;
       case 'volumes':
         put(out, key, canonicalList(value, ctx, (item, loc) => {
-          const vctx = { projectDir: ctx.baseDir, homeDir: ctx.homeDir };
+          const vctx = { projectDir: ctx.baseDir, homeDir: ctx.homeDir, ...(ctx.keepRelative ? { keepRelative: true } : {}) };
           const v = isTree(item) ? take(ctx, 'INVALID_VOLUME', normalizeVolumeLong(item, vctx), loc) : take(ctx, 'INVALID_VOLUME', parseVolume(String(item), vctx), loc);
           return v ? [v] : [];
         }));
@@ -313,7 +315,14 @@ function keyedCopy<T>(parsed: Record<string, T>, source: unknown, fallback: Loc 
   return t;
 }
 
+/** A path of the model: absolute, or as written with `keepRelative`. */
 function resolvePath(ctx: CanonContext, p: string): string {
+  if (ctx.keepRelative && !isAbsolute(p)) return p;
+  return absolutePath(ctx, p);
+}
+
+/** A path the loader reads now (env_file, label_file): always absolute. */
+function absolutePath(ctx: CanonContext, p: string): string {
   if (p === '~' || p.startsWith('~/')) return resolve(ctx.homeDir, p.slice(2));
   return isAbsolute(p) ? resolve(p) : resolve(ctx.baseDir, p);
 }
@@ -385,7 +394,7 @@ function fileRefs(value: unknown, at: Loc | undefined): FileRef[] {
 }
 
 function readKeyValueFile(ref: FileRef, ctx: CanonContext, what: string): Record<string, string | undefined> | undefined {
-  const path = resolvePath(ctx, ref.path);
+  const path = absolutePath(ctx, ref.path);
   const read = readRegularFile(path);
   if (!read.ok) {
     if (read.problem !== 'missing') ctx.diagnostics.push(readDiagnostic(read, what, path, ref.loc));

@@ -21,10 +21,20 @@ export interface FinalizeOptions {
   profiles?: string[] | undefined;
   services?: string[] | undefined;
   homeDir: string;
+  /**
+   * Check the cross-references (services, networks, volumes, secrets, configs, hosts; image or
+   * build; network_mode beside networks). Off for `config --no-consistency`, as compose's
+   * `WithConsistency(false)`: the model is printed as it is. Dependency cycles are always errors.
+   */
+  consistency?: boolean;
+  /** Relative paths (secret and config files, hosts' keys) kept as written: `config --no-path-resolution`. */
+  resolvePaths?: boolean;
 }
 
 export function finalizeProject(tree: Tree, opts: FinalizeOptions): { project?: Project; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
+  /** Where the cross-reference checks report: nowhere with `consistency: false`. */
+  const refDiags: Diagnostic[] = opts.consistency === false ? [] : diagnostics;
   const name = projectName(tree, opts, diagnostics);
   if (!name) return { diagnostics };
   const services = isTree(tree.services) ? tree.services : dict();
@@ -35,9 +45,10 @@ export function finalizeProject(tree: Tree, opts: FinalizeOptions): { project?: 
   for (const [key, cfg] of Object.entries(rawNetworks)) networks[key] = resource(name, key, cfg) as NetworkConfig;
   const volumes: Record<string, VolumeConfig> = dict();
   for (const [key, cfg] of Object.entries(rawVolumes)) volumes[key] = resource(name, key, cfg) as VolumeConfig;
-  const secrets = fileObjects(name, tree.secrets, opts.projectDir);
-  const configs = fileObjects(name, tree.configs, opts.projectDir);
-  const hosts = hostsOf(tree.hosts, opts.projectDir, diagnostics);
+  const keep = opts.resolvePaths === false;
+  const secrets = fileObjects(name, tree.secrets, opts.projectDir, keep);
+  const configs = fileObjects(name, tree.configs, opts.projectDir, keep);
+  const hosts = hostsOf(tree.hosts, opts.projectDir, diagnostics, keep);
 
   const all: Record<string, Service> = dict();
   const svcTrees: Record<string, Tree> = dict();
@@ -70,13 +81,13 @@ export function finalizeProject(tree: Tree, opts: FinalizeOptions): { project?: 
     const raw = svcTrees[sname]!;
     const at = keyLoc(services, sname) ?? selfLoc(raw);
     if (svc.image === undefined && svc.build === undefined) {
-      diagnostics.push(diag('NO_IMAGE', `service "${sname}" has neither an image nor a build context`, at, 'add image: NAME or build: PATH'));
+      refDiags.push(diag('NO_IMAGE', `service "${sname}" has neither an image nor a build context`, at, 'add image: NAME or build: PATH'));
     }
     if (svc.container_name !== undefined && (svc.scale ?? 1) > 1) {
       diagnostics.push(diag('CONFLICT', `service "${sname}" sets container_name, so it cannot be scaled to ${svc.scale}`, valueLoc(raw, 'scale'), 'remove container_name or scale'));
     }
     if (svc.network_mode !== undefined && svc.networks !== undefined) {
-      diagnostics.push(diag('CONFLICT', `service "${sname}" sets both network_mode and networks`, valueLoc(raw, 'network_mode'), 'use one of them'));
+      refDiags.push(diag('CONFLICT', `service "${sname}" sets both network_mode and networks`, valueLoc(raw, 'network_mode'), 'use one of them'));
     }
     if (svc.network_mode === undefined) {
       if (svc.networks === undefined || Object.keys(svc.networks).length === 0) {
@@ -89,7 +100,7 @@ export function finalizeProject(tree: Tree, opts: FinalizeOptions): { project?: 
         }
         if (!networks[net]) {
           const s = suggest(net, Object.keys(networks));
-          diagnostics.push(
+          refDiags.push(
             diag('UNKNOWN_NETWORK', `service "${sname}" uses the undefined network "${net}"`, isTree(raw.networks) ? keyLoc(raw.networks, net) : valueLoc(raw, 'networks'), s ? `did you mean "${s}"?` : `declare it under the top-level networks:`),
           );
         }
@@ -103,7 +114,7 @@ export function finalizeProject(tree: Tree, opts: FinalizeOptions): { project?: 
         return;
       }
       const s = suggest(v.source, Object.keys(volumes));
-      diagnostics.push(diag('UNKNOWN_VOLUME', `service "${sname}" uses the undefined volume "${v.source}"`, Array.isArray(raw.volumes) ? valueLoc(raw.volumes, i) : at, s ? `did you mean "${s}"?` : 'declare it under the top-level volumes:'));
+      refDiags.push(diag('UNKNOWN_VOLUME', `service "${sname}" uses the undefined volume "${v.source}"`, Array.isArray(raw.volumes) ? valueLoc(raw.volumes, i) : at, s ? `did you mean "${s}"?` : 'declare it under the top-level volumes:'));
     });
     for (const kind of ['secrets', 'configs'] as const) {
       const refs = svc[kind];
@@ -112,22 +123,22 @@ export function finalizeProject(tree: Tree, opts: FinalizeOptions): { project?: 
       refs.forEach((r, i) => {
         const src = isTree(r) ? String(r.source) : String(r);
         if (!defined[src]) {
-          diagnostics.push(diag('INVALID_VALUE', `service "${sname}" uses the undefined ${kind.slice(0, -1)} "${src}"`, valueLoc(refs, i), `declare it under the top-level ${kind}:`));
+          refDiags.push(diag('INVALID_VALUE', `service "${sname}" uses the undefined ${kind.slice(0, -1)} "${src}"`, valueLoc(refs, i), `declare it under the top-level ${kind}:`));
         }
       });
     }
     if (svc.host !== undefined && !hosts[svc.host] && svc.host !== 'default') {
       const s = suggest(svc.host, Object.keys(hosts));
-      diagnostics.push(diag('UNKNOWN_HOST', `service "${sname}" runs on the undefined host "${svc.host}"`, valueLoc(raw, 'host'), s ? `did you mean "${s}"?` : 'declare it under the top-level hosts:'));
+      refDiags.push(diag('UNKNOWN_HOST', `service "${sname}" runs on the undefined host "${svc.host}"`, valueLoc(raw, 'host'), s ? `did you mean "${s}"?` : 'declare it under the top-level hosts:'));
     }
     for (const e of serviceEdges(svc)) {
       const loc = edgeLoc(raw, e);
       if (!all[e.to]) {
         const s = suggest(e.to, Object.keys(all));
-        diagnostics.push(diag('UNKNOWN_SERVICE', `service "${sname}" refers to the undefined service "${e.to}" (${e.kind})`, loc, s ? `did you mean "${s}"?` : undefined));
+        refDiags.push(diag('UNKNOWN_SERVICE', `service "${sname}" refers to the undefined service "${e.to}" (${e.kind})`, loc, s ? `did you mean "${s}"?` : undefined));
       } else if (enabled[sname] && disabled[e.to] && !(e.kind === 'depends_on' && svc.depends_on[e.to]?.required === false)) {
         const p = disabled[e.to]!.profiles.join(', ');
-        diagnostics.push(diag('UNKNOWN_SERVICE', `service "${sname}" depends on "${e.to}", which is disabled by its profiles (${p})`, loc, `enable it with --profile ${disabled[e.to]!.profiles[0] ?? ''}`));
+        refDiags.push(diag('UNKNOWN_SERVICE', `service "${sname}" depends on "${e.to}", which is disabled by its profiles (${p})`, loc, `enable it with --profile ${disabled[e.to]!.profiles[0] ?? ''}`));
       }
     }
   }
@@ -206,23 +217,23 @@ function resource(project: string, key: string, cfg: unknown): Record<string, un
   return { ...c, name };
 }
 
-function fileObjects(project: string, v: unknown, dir: string): Record<string, FileObjectConfig> {
+function fileObjects(project: string, v: unknown, dir: string, keepRelative: boolean): Record<string, FileObjectConfig> {
   const out: Record<string, FileObjectConfig> = dict();
   if (!isTree(v)) return out;
   for (const [key, cfg] of Object.entries(v)) {
     const r = resource(project, key, cfg) as FileObjectConfig;
-    if (typeof r.file === 'string' && !isAbsolute(r.file)) r.file = resolve(dir, r.file);
+    if (typeof r.file === 'string' && !isAbsolute(r.file) && !keepRelative) r.file = resolve(dir, r.file);
     out[key] = r;
   }
   return out;
 }
 
 /** A file path of a `hosts:` entry: relative to the project folder; `~/...` is left for the engine connection to expand. */
-function hostPath(dir: string, p: string): string {
-  return p === '~' || p.startsWith('~/') ? p : resolve(dir, p);
+function hostPath(dir: string, p: string, keepRelative: boolean): string {
+  return p === '~' || p.startsWith('~/') || (keepRelative && !isAbsolute(p)) ? p : resolve(dir, p);
 }
 
-function hostsOf(v: unknown, dir: string, diagnostics: Diagnostic[]): Record<string, HostConfig> {
+function hostsOf(v: unknown, dir: string, diagnostics: Diagnostic[], keepRelative: boolean): Record<string, HostConfig> {
   const out: Record<string, HostConfig> = dict();
   if (!isTree(v)) return out;
   for (const [key, cfg] of Object.entries(v)) {
@@ -231,7 +242,7 @@ function hostsOf(v: unknown, dir: string, diagnostics: Diagnostic[]): Record<str
     const scheme = /^([a-z]+):\/\//i.exec(h.docker)?.[1]?.toLowerCase();
     if (isTree(cfg.tls)) {
       const tls: Record<string, string> = {};
-      for (const k of ['ca', 'cert', 'key'] as const) if (typeof cfg.tls[k] === 'string') tls[k] = hostPath(dir, cfg.tls[k] as string);
+      for (const k of ['ca', 'cert', 'key'] as const) if (typeof cfg.tls[k] === 'string') tls[k] = hostPath(dir, cfg.tls[k] as string, keepRelative);
       h.tls = tls;
       if (scheme !== 'tcp') {
         diagnostics.push(diag('INVALID_VALUE', `host "${key}": tls applies to tcp:// endpoints only; it is ignored for ${h.docker}`, keyLoc(cfg, 'tls'), 'remove tls: or use a tcp:// address', 'warning'));
@@ -239,7 +250,7 @@ function hostsOf(v: unknown, dir: string, diagnostics: Diagnostic[]): Record<str
     }
     if (isTree(cfg.ssh)) {
       const ssh: NonNullable<HostConfig['ssh']> = {};
-      for (const k of ['identity', 'known_hosts'] as const) if (typeof cfg.ssh[k] === 'string') ssh[k] = hostPath(dir, cfg.ssh[k] as string);
+      for (const k of ['identity', 'known_hosts'] as const) if (typeof cfg.ssh[k] === 'string') ssh[k] = hostPath(dir, cfg.ssh[k] as string, keepRelative);
       h.ssh = ssh;
       if (scheme !== 'ssh') {
         diagnostics.push(diag('INVALID_VALUE', `host "${key}": ssh applies to ssh:// endpoints only; it is ignored for ${h.docker}`, keyLoc(cfg, 'ssh'), 'remove ssh: or use an ssh:// address', 'warning'));

@@ -32,11 +32,25 @@ export interface LoadOptions extends DiscoverOptions {
   stdin?: () => string;
   /** Check local build contexts and Dockerfiles (commands that may build; not `down`, `ps`, ...). */
   checkBuildContexts?: boolean;
+  /**
+   * `false` (`config --no-interpolate`, `--variables`): after the project is checked as usual,
+   * the files are read again without interpolation and without the canonical form, merged
+   * (include, extends, `-f` files), and returned as `model`: the text as written.
+   */
+  interpolate?: boolean;
+  /** `false` (`config --no-path-resolution`): relative paths kept as written in the project. */
+  resolvePaths?: boolean;
+  /** `false` (`config --no-consistency`): cross-references are not checked (see finalize.ts). */
+  consistency?: boolean;
 }
 
 export interface LoadResult {
   project?: Project;
   diagnostics: Diagnostic[];
+  /** The variables interpolation used (shell over the env files), when the files were found. */
+  vars?: Record<string, string | undefined>;
+  /** With `interpolate: false`: the merged files as written (name set, `version` dropped). */
+  model?: Record<string, unknown>;
 }
 
 /** A file after parsing, interpolation, validation and canonicalization of its services. */
@@ -61,6 +75,7 @@ class Loader {
     private readonly shellEnv: Record<string, string | undefined>,
     private readonly substitutions: Substitutions,
     private readonly stdin?: () => string,
+    private readonly mode: { raw?: boolean; keepRelative?: boolean } = {},
   ) {}
 
   /** Read one file (cached per file and base directory). */
@@ -88,20 +103,24 @@ class Loader {
       this.diagnostics.push(diag('WRONG_TYPE', 'the top level of a project file must be a map of keys', { file: displayName, line: 1, col: 1 }, 'start with services: or a service name'));
       return undefined;
     }
-    this.interpolateTree(parsed.value, vars);
+    // The raw mode reads files the ordinary load has just checked: as written, not canonical.
+    if (!this.mode.raw) this.interpolateTree(parsed.value, vars);
     const { tree, flat } = toStructured(parsed.value, this.diagnostics);
-    const schemaErrors = validateTree(tree, displayName);
-    this.diagnostics.push(...schemaErrors);
-    if (schemaErrors.length) return undefined;
-    const before = this.diagnostics.length;
-    canonicalizeServices(tree, {
-      baseDir,
-      homeDir: this.homeDir,
-      lookup: (k) => (hasKey(vars, k) ? vars[k] : undefined),
-      diagnostics: this.diagnostics,
-      file: displayName,
-    });
-    if (hasErrors(this.diagnostics.slice(before))) return undefined;
+    if (!this.mode.raw) {
+      const schemaErrors = validateTree(tree, displayName);
+      this.diagnostics.push(...schemaErrors);
+      if (schemaErrors.length) return undefined;
+      const before = this.diagnostics.length;
+      canonicalizeServices(tree, {
+        baseDir,
+        homeDir: this.homeDir,
+        lookup: (k) => (hasKey(vars, k) ? vars[k] : undefined),
+        diagnostics: this.diagnostics,
+        file: displayName,
+        ...(this.mode.keepRelative ? { keepRelative: true } : {}),
+      });
+      if (hasErrors(this.diagnostics.slice(before))) return undefined;
+    }
     const model: FileModel = { file: displayName, flat, tree, resolved: new Set(), baseDir, vars };
     // Cached before extends are resolved, so extends that come back to this file find it
     // (and the chain of extends reports the cycle).
@@ -344,11 +363,34 @@ function renameNet(svc: Tree, diagnostics: Diagnostic[]): Tree {
   return out;
 }
 
+/** The merged files as written, named; without the `name` that resolving `extends` gives a service. */
+function rawModel(tree: Tree, name: string | undefined): Record<string, unknown> {
+  const model: Record<string, unknown> = { ...tree, name };
+  if (isTree(tree.services)) {
+    const services = newTree();
+    for (const [k, v] of Object.entries(tree.services)) {
+      if (isTree(v)) {
+        const { name: _n, ...rest } = v;
+        put(services, k, rest);
+      } else put(services, k, v);
+    }
+    model.services = services;
+  }
+  return model;
+}
+
 /** Load the project the options describe. Never throws for bad input. Diagnostics come sorted by position. */
 export function loadProject(opts: LoadOptions): LoadResult {
   const substitutions = new Substitutions();
-  const r = loadUnsorted(opts, substitutions);
-  return { ...r, diagnostics: sortDiagnostics(r.diagnostics.map((d) => substitutions.redact(d))) };
+  const { interpolate: _i, resolvePaths: _r, ...checkOpts } = opts;
+  // Checked as every command loads it; the options that change only what `config` prints
+  // then read the files a second time.
+  const r = loadUnsorted(checkOpts, substitutions);
+  const checked = { ...r, diagnostics: sortDiagnostics(r.diagnostics.map((d) => substitutions.redact(d))) };
+  if (!checked.project || (opts.interpolate !== false && opts.resolvePaths !== false)) return checked;
+  const again = loadUnsorted({ ...opts, checkBuildContexts: false, projectName: checked.project.name }, new Substitutions());
+  if (hasErrors(again.diagnostics)) return { diagnostics: sortDiagnostics(again.diagnostics) };
+  return { ...checked, ...(again.project ? { project: again.project } : {}), ...(again.model ? { model: again.model } : {}) };
 }
 
 /**
@@ -390,16 +432,18 @@ function loadUnsorted(opts: LoadOptions, substitutions: Substitutions): LoadResu
   const found = discover(opts);
   const diagnostics = [...found.diagnostics];
   if (hasErrors(diagnostics)) return { diagnostics };
-  const loader = new Loader(opts.homeDir ?? homedir(), opts.env, substitutions, opts.stdin);
+  const raw = opts.interpolate === false;
+  const loader = new Loader(opts.homeDir ?? homedir(), opts.env, substitutions, opts.stdin, { raw, keepRelative: opts.resolvePaths === false });
   const models: FileModel[] = [];
   for (const f of found.files) {
     const m = loader.load(f, found.projectDir, found.vars, []);
     if (m) models.push(m);
   }
   diagnostics.push(...loader.diagnostics);
-  if (hasErrors(diagnostics) || !models.length) return { diagnostics };
+  if (hasErrors(diagnostics) || !models.length) return { diagnostics, vars: found.vars };
   let tree = models[0]!.tree;
   for (const m of models.slice(1)) tree = mergeFiles(tree, m.tree);
+  if (raw) return { diagnostics, vars: found.vars, model: rawModel(tree, opts.projectName) };
   const fin = finalizeProject(tree, {
     projectDir: found.projectDir,
     files: found.files,
@@ -409,14 +453,16 @@ function loadUnsorted(opts: LoadOptions, substitutions: Substitutions): LoadResu
     profiles: opts.profiles,
     services: opts.services,
     homeDir: opts.homeDir ?? homedir(),
+    ...(opts.consistency === false ? { consistency: false } : {}),
+    ...(opts.resolvePaths === false ? { resolvePaths: false } : {}),
   });
   diagnostics.push(...fin.diagnostics);
-  if (hasErrors(diagnostics)) return { diagnostics };
+  if (hasErrors(diagnostics)) return { diagnostics, vars: found.vars };
   // Where each key was written, for diagnostics past config/ (plan errors, overlay allocation).
   if (fin.project) attachSources(fin.project, treeSources(tree));
   if (opts.checkBuildContexts && fin.project) {
     diagnostics.push(...checkBuildContexts(tree, fin.project));
-    if (hasErrors(diagnostics)) return { diagnostics };
+    if (hasErrors(diagnostics)) return { diagnostics, vars: found.vars };
   }
-  return { project: fin.project, diagnostics };
+  return { project: fin.project, diagnostics, vars: found.vars };
 }

@@ -1,18 +1,18 @@
 /**
  * The Project as the Compose Specification's canonical long form, for `tsfig config`:
- * sorted keys, empty collections omitted, durations as Go duration strings, and values
- * from env_file or named like secrets redacted unless asked.
+ * sorted keys, empty collections omitted, durations as Go duration strings, values as
+ * loaded (as docker compose prints them: `config` output is a project to deploy elsewhere),
+ * and every `$` of a value written `$$`, so loading the output again interpolates nothing twice.
  */
 import { Document, parse, visit } from 'yaml';
 import type { Project, Service } from '../model/project.js';
-import { isSecretEnv, serviceEntries } from '../model/hash.js';
+import { serviceEntries } from '../model/hash.js';
 import { formatDuration } from './shortsyntax.js';
 import { dict } from '../model/dict.js';
 
-export const REDACTED = '********';
-
 export interface OutputOptions {
-  showSecrets?: boolean;
+  /** Leave `$` as it is (`--no-interpolate`: the values are the text as written). */
+  noEscape?: boolean;
 }
 
 const DURATIONS = ['interval', 'timeout', 'start_period', 'start_interval'] as const;
@@ -38,7 +38,7 @@ function isEmpty(v: unknown): boolean {
   return v === undefined;
 }
 
-export function serviceToCanonical(svc: Service, opts: OutputOptions = {}): Record<string, unknown> {
+export function serviceToCanonical(svc: Service): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of serviceEntries(svc)) {
     if (INTERNAL.has(k)) continue;
@@ -48,14 +48,6 @@ export function serviceToCanonical(svc: Service, opts: OutputOptions = {}): Reco
     }
     if (isEmpty(v)) continue;
     switch (k) {
-      case 'environment': {
-        const env: Record<string, string | null> = dict();
-        for (const [ek, ev] of Object.entries(svc.environment)) {
-          env[ek] = !opts.showSecrets && ev !== null && isSecretEnv(svc, ek) ? REDACTED : ev;
-        }
-        out[k] = env;
-        break;
-      }
       case 'links':
         out[k] = svc.links.map((l) => (l.alias === l.service ? l.service : `${l.service}:${l.alias}`));
         break;
@@ -80,10 +72,10 @@ export function serviceToCanonical(svc: Service, opts: OutputOptions = {}): Reco
   return sortKeys(out) as Record<string, unknown>;
 }
 
-export function projectToCanonical(project: Project, opts: OutputOptions = {}): Record<string, unknown> {
+export function projectToCanonical(project: Project): Record<string, unknown> {
   const out: Record<string, unknown> = dict([['name', project.name]]);
   const services: Record<string, unknown> = dict();
-  for (const name of Object.keys(project.services).sort()) services[name] = serviceToCanonical(project.services[name]!, opts);
+  for (const name of Object.keys(project.services).sort()) services[name] = serviceToCanonical(project.services[name]!);
   out.services = services;
   for (const section of ['networks', 'volumes', 'secrets', 'configs', 'hosts'] as const) {
     const v = project[section];
@@ -100,7 +92,27 @@ function stripNames(hosts: Project['hosts']): Record<string, unknown> {
 }
 
 export function renderProject(project: Project, format: 'yaml' | 'json', opts: OutputOptions = {}): string {
-  const canon = projectToCanonical(project, opts);
+  return renderTree(projectToCanonical(project), format, opts);
+}
+
+/**
+ * Every string value (never a key: keys are not interpolated) with `$` written `$$`, as
+ * docker compose's `config` writes them, so the output loads back to the same values.
+ */
+export function escapeDollars(v: unknown): unknown {
+  if (typeof v === 'string') return v.includes('$') ? v.replaceAll('$', '$$$$') : v;
+  if (Array.isArray(v)) return v.map(escapeDollars);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = dict();
+    for (const [k, x] of Object.entries(v)) out[k] = escapeDollars(x);
+    return out;
+  }
+  return v;
+}
+
+/** A canonical map as YAML or JSON text (`$` escaped unless `noEscape`). */
+export function renderTree(tree: Record<string, unknown>, format: 'yaml' | 'json', opts: OutputOptions = {}): string {
+  const canon = opts.noEscape ? tree : escapeDollars(tree);
   if (format === 'json') return JSON.stringify(canon, null, 2) + '\n';
   const doc = new Document(canon, { aliasDuplicateObjects: false });
   // Written plain, these would be read back as something else by a YAML 1.1 reader (PyYAML,

@@ -307,6 +307,8 @@ export interface PathContext {
   projectDir: string;
   /** Absolute home directory: `~` is resolved against it. */
   homeDir: string;
+  /** Relative and `~` bind sources kept as written (`config --no-path-resolution`). */
+  keepRelative?: boolean;
 }
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -350,6 +352,7 @@ function volumeFields(spec: string): string[] {
 }
 
 function resolveHostPath(source: string, ctx: PathContext): Parsed<string> {
+  if (ctx.keepRelative && !source.startsWith('/') && !isWindowsPath(source) && !source.startsWith('\\\\')) return ok(source);
   let abs: string;
   if (source.startsWith('~')) {
     if (source !== '~' && !source.startsWith('~/')) {

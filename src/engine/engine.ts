@@ -762,6 +762,11 @@ export interface EngineImages {
   /** Resolves when the pull finished; an error message inside the progress stream rejects. */
   pullImage(ref: string, onProgress?: (msg: ProgressMessage) => void, opts?: PullOptions): Promise<void>;
   pushImage(ref: string, onProgress?: (msg: ProgressMessage) => void, opts?: PushOptions): Promise<void>;
+  /**
+   * The digest of the manifest the registry holds for `ref` (`GET /distribution/{ref}/json`:
+   * the engine asks the registry, with `auth`); `config --resolve-image-digests` pins images with it.
+   */
+  distributionDigest(ref: string, opts?: PushOptions): Promise<string>;
   /** Tag `source` as `target` (`repo[:tag]`, tag defaults to latest). */
   tagImage(source: string, target: string, opts?: CallOptions): Promise<void>;
   removeImage(ref: string, opts?: RemoveImageOptions): Promise<void>;

@@ -862,6 +862,12 @@ export class FakeEngine implements Engine {
     });
   }
 
+  distributionDigest(ref: string, opts?: PushOptions): Promise<string> {
+    return this.call('distributionDigest', ref, [ref], opts, () => {
+      throw notSupported('distributionDigest');
+    });
+  }
+
   tagImage(source: string, target: string, opts?: CallOptions): Promise<void> {
     return this.call('tagImage', source, [source, target], opts, () => {
       const id = this.imageMap.get(source);

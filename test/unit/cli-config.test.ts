@@ -43,12 +43,20 @@ describe('tsfig config', () => {
     expect((await tsfig(['config', '--hash', 'web'], { cwd: b })).stdout).not.toBe(ha);
   });
 
-  it('hides values from env_file and secret-looking names unless --show-secrets', async () => {
+  it('prints values as written, env_file and secret-looking names included, as docker compose does (--show-secrets is accepted)', async () => {
     const dir = projectDir({ 'fig.yml': 'services:\n  web:\n    image: x\n    env_file: s.env\n    environment: {DB_PASSWORD: hunter2, PLAIN: ok}\n', 's.env': 'TOKENISH=fromfile\n' });
-    const hidden = JSON.parse((await tsfig(['config', '--format', 'json'], { cwd: dir })).stdout);
-    expect(hidden.services.web.environment).toEqual({ DB_PASSWORD: '********', PLAIN: 'ok', TOKENISH: '********' });
-    const shown = JSON.parse((await tsfig(['config', '--format', 'json', '--show-secrets'], { cwd: dir })).stdout);
+    const shown = JSON.parse((await tsfig(['config', '--format', 'json'], { cwd: dir })).stdout);
     expect(shown.services.web.environment).toEqual({ DB_PASSWORD: 'hunter2', PLAIN: 'ok', TOKENISH: 'fromfile' });
+    expect((await tsfig(['config', '--format', 'json', '--show-secrets'], { cwd: dir })).stdout).toBe(JSON.stringify(shown, null, 2) + '\n');
+  });
+
+  it('writes every $ of a value as $$, keys as they are, so the output is not interpolated twice', async () => {
+    const dir = projectDir({ 'fig.yml': 'services:\n  web:\n    image: x\n    command: echo $$HOME ${V}\n    labels: {"a$$b": "c$$d"}\n', '.env': "V='a$b'\n" });
+    const r = await tsfig(['config', '--format', 'json'], { cwd: dir, env: { HOME: '/home/u' } });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.services.web.command).toEqual(['echo', '$$HOME', 'a$$b']);
+    expect(out.services.web.labels).toEqual({ 'a$$b': 'c$$d' });
   });
 
   it('bad input: FILE:LINE:COL lines on stderr, exit 1, nothing on stdout, no stack trace', async () => {

@@ -98,6 +98,13 @@ export function dockerImages(c: Client): EngineImages {
       });
       await followProgress(c, stream, `cannot push ${ref}`, onProgress, opts.signal);
     },
+    async distributionDigest(ref: string, opts: PushOptions = {}): Promise<string> {
+      const ctx = { kind: 'image' as const, id: ref, action: 'resolve the digest of' };
+      const answer = obj(await c.send(ctx, 'GET', `/distribution/${ref}/json`, { headers: registryAuth(opts.auth), ...signalOf(opts) }));
+      const digest = optStr(obj(answer.Descriptor).digest);
+      if (digest === undefined) throw new EngineError(`the registry gave no digest for ${ref}`);
+      return digest;
+    },
     async tagImage(source: string, target: string, opts?: CallOptions): Promise<void> {
       const { repo, tag } = splitRepoTag(target);
       await c.send({ kind: 'image', id: source, action: 'tag' }, 'POST', `/images/${source}/tag`, { query: { repo, tag }, ...signalOf(opts) });
