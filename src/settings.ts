@@ -64,6 +64,15 @@ export function removeOrphansSetting(env: Env): boolean {
   return boolSetting(env, name);
 }
 
+/**
+ * TSFIG_STATUS_STDOUT > COMPOSE_STATUS_STDOUT > false: progress and status lines go to stdout
+ * instead of stderr (as plain lines: a live frame never shares stdout with results).
+ */
+export function statusStdoutSetting(env: Env): boolean {
+  const [name] = either(env, 'TSFIG_STATUS_STDOUT', 'COMPOSE_STATUS_STDOUT');
+  return boolSetting(env, name);
+}
+
 /** TSFIG_PULL_PARALLEL_LIMIT / TSFIG_BUILD_PARALLEL_LIMIT > `fallback`. */
 export function imageSettings(env: Env, fallback: number): { pullConcurrency: number; buildConcurrency: number } {
   return {

@@ -23,6 +23,28 @@ export function requireProject(opts: LoadOptions, warn: (line: string) => void):
   return checked(loadProject(opts), opts, warn);
 }
 
+/**
+ * tsfig's and docker compose's own settings (`TSFIG_*`, `COMPOSE_*`) that the project's env
+ * files set and the shell does not: compose reads COMPOSE_PROGRESS, COMPOSE_PARALLEL_LIMIT, ...
+ * from the project's `.env` too, the shell first. Nothing else of `.env` reaches tsfig's own
+ * environment (it is for interpolation).
+ */
+export function settingsFromEnvFiles(vars: Record<string, string | undefined> | undefined, env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(vars ?? {})) {
+    if (v === undefined || env[k] !== undefined || !/^(TSFIG|COMPOSE)_[A-Z0-9_]+$/.test(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/** requireProject, and the settings the project's env files add (see settingsFromEnvFiles). */
+export function requireProjectWithSettings(opts: LoadOptions, warn: (line: string) => void): { project: Project; settings: Record<string, string> } {
+  const r = loadProject(opts);
+  const project = checked(r, opts, warn);
+  return { project, settings: settingsFromEnvFiles(r.vars, opts.env) };
+}
+
 /** A service the engines hold under a project name: its name and the image it was created from. */
 export interface LabelledService {
   service: string;
@@ -38,7 +60,11 @@ export interface LabelledService {
  * the file may declare external is ever touched: `down -v` removes no named volume.
  * Any other loading problem, or no name, is the loader's error as usual.
  */
-export async function requireProjectOrName(opts: LoadOptions, warn: (line: string) => void, list: (skeleton: Project) => Promise<LabelledService[]>): Promise<Project> {
+export async function requireProjectOrName(
+  opts: LoadOptions,
+  warn: (line: string) => void,
+  list: (skeleton: Project) => Promise<LabelledService[]>,
+): Promise<{ project: Project; settings: Record<string, string> }> {
   const r = loadProject(opts);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   // Only a name given on purpose: one derived from the directory is not the user's choice.
@@ -48,7 +74,7 @@ export async function requireProjectOrName(opts: LoadOptions, warn: (line: strin
     const d = errors[0]!;
     throw new ConfigError([{ ...d, hint: `${d.hint ?? ''}; or give a project name (-p NAME) to work on what the engine holds under it` }], opts.cwd);
   }
-  if (!noFile || name === undefined) return checked(r, opts, warn);
+  if (!noFile || name === undefined) return { project: checked(r, opts, warn), settings: settingsFromEnvFiles(r.vars, opts.env) };
   const fromText = (services: Record<string, { image: string }>, o: LoadOptions): Project => {
     const text = JSON.stringify({ services });
     return checked(loadProject({ ...o, files: ['-'], projectName: name, stdin: () => text }), opts, warn);
@@ -58,7 +84,7 @@ export async function requireProjectOrName(opts: LoadOptions, warn: (line: strin
   const found = await list(fromText({}, unnamed));
   const services: Record<string, { image: string }> = {};
   for (const s of [...found].sort((a, b) => a.service.localeCompare(b.service))) services[s.service] ??= { image: s.image };
-  return fromText(services, opts);
+  return { project: fromText(services, opts), settings: {} };
 }
 
 /** The services the hosts' containers of a project name (one-offs left out), for requireProjectOrName. */

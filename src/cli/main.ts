@@ -68,11 +68,12 @@ Environment:
   TSFIG_IGNORE_ORPHANS        1 or true: no warning about containers of services no longer in the file
   TSFIG_WATCH_POLL            watch: poll the files (1/true, or every N ms), as --poll
   TSFIG_WATCH_DEBOUNCE_MS     watch: quiet time before a batch of changes runs (default 300)
+  TSFIG_STATUS_STDOUT         1 or true: progress and status lines on stdout instead of stderr (plain)
   TSFIG_HTTP_TIMEOUT          seconds an engine read (list, inspect, version) may go unanswered (default 60)
   XDG_RUNTIME_DIR             where the project locks live (tsfig/ in it; else <tmpdir>/tsfig-<uid>)
   COMPOSE_PROJECT_NAME, COMPOSE_FILE (COMPOSE_PATH_SEPARATOR), COMPOSE_PROFILES, COMPOSE_ENV_FILES,
   COMPOSE_DISABLE_ENV_FILE, COMPOSE_PROGRESS, COMPOSE_PARALLEL_LIMIT, COMPOSE_REMOVE_ORPHANS,
-  COMPOSE_IGNORE_ORPHANS, COMPOSE_ANSI (never, always, auto: as --ansi),
+  COMPOSE_IGNORE_ORPHANS, COMPOSE_STATUS_STDOUT, COMPOSE_ANSI (never, always, auto: as --ansi),
   FIG_FILE, FIG_PROJECT_NAME  docker compose's and Fig's names, after the TSFIG_ ones; from the shell
                               or the project's .env (the shell first), as compose reads them
   DOCKER_HOST                 the Docker engine (unix://, tcp://, ssh://), as -H

@@ -22,11 +22,11 @@ import {
   type ObservedState,
   type Plan,
 } from '../app/context.js';
-import { httpTimeoutMs, progressMode } from '../settings.js';
+import { httpTimeoutMs, progressMode, statusStdoutSetting } from '../settings.js';
 import { createRenderer, resolveProgressMode } from '../ui/render.js';
 import type { ProgressMode } from '../ui/events.js';
-import { globals, loadOptions, requireProject, type IO } from './context.js';
-import { labelledServices, requireProjectOrName } from '../app/project.js';
+import { globals, loadOptions, type IO } from './context.js';
+import { labelledServices, requireProjectOrName, requireProjectWithSettings } from '../app/project.js';
 import { VERSION } from './version.js';
 
 export { unreachable, type RunPlanOptions };
@@ -59,15 +59,18 @@ export function connectHosts(project: Project, flags: { host?: string; context?:
  */
 export function cliSink(io: IO, progressOf: ProgressMode | (() => ProgressMode)): EventSink {
   const mode = typeof progressOf === 'function' ? progressOf : () => progressOf;
-  const out = () => ({ write: (t: string) => io.stderr(t), isTTY: Boolean(io.stderrTTY), ...(io.columns ? { columns: io.columns } : {}) });
+  // COMPOSE_STATUS_STDOUT: status on stdout, as plain lines (a live frame never shares stdout with results).
+  const toStdout = statusStdoutSetting(io.env);
+  const status = (t: string) => (toStdout ? io.stdout(t) : io.stderr(t));
+  const out = () => ({ write: status, isTTY: toStdout ? false : Boolean(io.stderrTTY), ...(io.columns ? { columns: io.columns } : {}) });
   return {
     progress: () => {
       const o = out();
       const progress = mode();
-      const renderer = createRenderer(progress, o, io.env, io.screen ? { screen: io.screen } : {});
+      const renderer = createRenderer(progress, o, io.env, io.screen && !toStdout ? { screen: io.screen } : {});
       return { emit: (e) => renderer.emit(e), close: () => renderer.close(), showsFailures: resolveProgressMode(progress, o, io.env) !== 'quiet' };
     },
-    line: (text) => io.stderr(`${text}\n`),
+    line: (text) => status(`${text}\n`),
     result: (text) => io.stdout(text),
   };
 }
@@ -87,16 +90,26 @@ export interface SessionOptions {
   byName?: boolean;
 }
 
-export async function openSession(cmd: Command, io: IO, opts: SessionOptions = {}): Promise<Session> {
+export async function openSession(cmd: Command, shellIo: IO, opts: SessionOptions = {}): Promise<Session> {
   const g = globals(cmd) as ReturnType<typeof globals> & { progress?: ProgressMode; parallel?: string };
   // Settings first: a bad one is a usage error before anything is read or changed.
-  const progress = progressMode(g.progress, io.env);
-  const parallel = parallelLimit(opts.parallel ?? g.parallel, io.env);
-  imageLimits(io.env);
-  httpTimeoutMs(io.env);
-  const project = opts.byName
-    ? await requireProjectOrName(loadOptions(g, io, opts.services), (line) => io.stderr(`${line}\n`), async (skeleton) => labelledServices(await connectHosts(skeleton, g, io), skeleton.name))
-    : requireProject(g, io, opts.services, { checkBuild: opts.checkBuild });
+  const settings = (env: IO['env']) => {
+    const r = { progress: progressMode(g.progress, env), parallel: parallelLimit(opts.parallel ?? g.parallel, env) };
+    imageLimits(env);
+    httpTimeoutMs(env);
+    return r;
+  };
+  settings(shellIo.env);
+  const warn = (line: string) => shellIo.stderr(`${line}\n`);
+  const load = loadOptions(g, shellIo, opts.services);
+  let io = shellIo;
+  const loaded = opts.byName
+    ? await requireProjectOrName(load, warn, async (skeleton) => labelledServices(await connectHosts(skeleton, g, shellIo), skeleton.name))
+    : requireProjectWithSettings(opts.checkBuild ? { ...load, checkBuildContexts: true } : load, warn);
+  const project = loaded.project;
+  // COMPOSE_*/TSFIG_* settings from the project's .env (the shell first), as compose reads them.
+  if (Object.keys(loaded.settings).length) io = { ...shellIo, env: { ...shellIo.env, ...loaded.settings } };
+  const { progress, parallel } = settings(io.env);
   const hosts = await connectHosts(project, g, io);
   const controller = new AbortController();
   // Every engine call in flight listens on this signal: several hosts make more than Node's default 10.
