@@ -34,6 +34,12 @@ export interface ReconcileOptions extends ImageOptions {
   /** Do not bring up the dependencies of the named services. */
   noDeps?: boolean;
   forceRecreate?: boolean;
+  /**
+   * `--always-recreate-deps`: the services in scope that were not named (the dependencies of the
+   * named ones) are recreated even if nothing changed, as compose's RecreateDependencies=force.
+   * Nothing when no service is named (every service is then a named one, as compose has it).
+   */
+  alwaysRecreateDeps?: boolean;
   noRecreate?: boolean;
   /** Create, but do not start. */
   noStart?: boolean;
@@ -68,6 +74,11 @@ export function scaleOf(svc: Service, opts: Pick<ReconcileOptions, 'scale'>): nu
   const replicas = (svc.deploy as { replicas?: unknown } | undefined)?.replicas;
   if (typeof replicas === 'number') return replicas;
   return 1;
+}
+
+/** `--always-recreate-deps` and `service` is a dependency the command line did not name. */
+function isForcedDependency(service: string, opts: ReconcileOptions): boolean {
+  return opts.alwaysRecreateDeps === true && opts.services !== undefined && opts.services.length > 0 && !opts.services.includes(service);
 }
 
 function stopTimeout(svc: Service, opts: ReconcileOptions): number | undefined {
@@ -638,11 +649,13 @@ function planService(
     const drift = c.configHash !== hashN;
     const cause = opts.forceRecreate
       ? '--force-recreate'
-      : forced.length
-        ? forced.join('; ')
-        : drift
-          ? recreateCause(c, configN, imageId, ref)
-          : undefined;
+      : isForcedDependency(svc.name, opts)
+        ? '--always-recreate-deps'
+        : forced.length
+          ? forced.join('; ')
+          : drift
+            ? recreateCause(c, configN, imageId, ref)
+            : undefined;
     if (cause !== undefined && !opts.noRecreate) {
       const anon: Record<string, string> = {};
       if (!opts.renewAnonVolumes) {
