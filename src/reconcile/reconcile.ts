@@ -326,7 +326,19 @@ export function planImages(project: Project, observed: ObservedState, opts: Reco
  * none is named, with their dependencies when asked) that name an `image:`. Services without
  * one have nothing in a registry: they are left out.
  */
-export function planRegistry(project: Project, observed: ObservedState, verb: 'pull' | 'push', opts: { services?: string[]; includeDeps?: boolean } = {}): Plan {
+export function planRegistry(
+  project: Project,
+  observed: ObservedState,
+  verb: 'pull' | 'push',
+  opts: {
+    services?: string[];
+    includeDeps?: boolean;
+    /** `pull --ignore-buildable`: services with `build:` are left out. */
+    ignoreBuildable?: boolean;
+    /** `pull --policy missing`: an image the host has is not pulled (needs the hosts' images observed). */
+    onlyMissing?: boolean;
+  } = {},
+): Plan {
   const b = new Builder();
   const named = opts.services?.length ? opts.services : Object.keys(project.services);
   for (const n of named) if (!project.services[n]) b.plan.errors.push(unknownService(n));
@@ -340,7 +352,9 @@ export function planRegistry(project: Project, observed: ObservedState, verb: 'p
     const host = hostOf(svc);
     const hs = observed.hosts[host];
     if (!hs?.reachable) continue;
+    if (opts.ignoreBuildable && svc.build !== undefined) continue;
     const ref = normalizeRef(svc.image);
+    if (opts.onlyMissing && hs.images[ref] !== undefined) continue;
     const g = seen.get(`${host}/${ref}`);
     if (g) {
       g.cause += `, ${name}`;
