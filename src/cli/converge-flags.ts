@@ -49,6 +49,8 @@ export interface UpFlags {
   quietPull?: boolean;
   quietBuild?: boolean;
   yes?: boolean;
+  /** The global `--all-resources`. */
+  allResources?: boolean;
 }
 
 const PULL_MODES: readonly PullMode[] = ['always', 'missing', 'never'];
@@ -91,6 +93,7 @@ export function reconcileOptions(flags: UpFlags, services: string[], env: Record
     noDeps: Boolean(flags.noDeps),
     forceRecreate: Boolean(flags.forceRecreate),
     ...(flags.alwaysRecreateDeps ? { alwaysRecreateDeps: true } : {}),
+    ...(flags.allResources ? { allResources: true } : {}),
     noRecreate: flags.recreate === false,
     noStart: flags.start === false,
     renewAnonVolumes: Boolean(flags.renewAnonVolumes),

@@ -41,6 +41,12 @@ export interface ReconcileOptions extends ImageOptions {
    */
   alwaysRecreateDeps?: boolean;
   noRecreate?: boolean;
+  /**
+   * The global `--all-resources` (compose's): the networks and volumes no service in scope uses
+   * are created too, on the default host (overlay networks, which live on the hosts of their
+   * services, are not: a warning says so).
+   */
+  allResources?: boolean;
   /** Create, but do not start. */
   noStart?: boolean;
   /** -V: new anonymous volumes instead of the old containers' ones. */
@@ -74,6 +80,32 @@ export function scaleOf(svc: Service, opts: Pick<ReconcileOptions, 'scale'>): nu
   const replicas = (svc.deploy as { replicas?: unknown } | undefined)?.replicas;
   if (typeof replicas === 'number') return replicas;
   return 1;
+}
+
+/** `--all-resources`: the declared networks and volumes nothing in scope planned, on the default host. */
+function planUnusedResources(b: Builder, project: Project, observed: ObservedState, overlay: ReturnType<typeof allocate> | undefined, resourceNode: Map<string, string>): void {
+  const hs = observed.hosts[DEFAULT_HOST];
+  if (!hs?.reachable) return;
+  for (const [key, net] of Object.entries(project.networks)) {
+    const id = `${DEFAULT_HOST}/network/${key}`;
+    if (net.external || resourceNode.has(id)) continue;
+    if (overlay?.networks[key]) {
+      b.plan.warnings.push(diagAt(project, ['networks', key], 'PLAN_UNUSED_OVERLAY', `--all-resources: overlay network ${net.name} is used by no service, so it has no host to be made on: not created`, 'warning'));
+      continue;
+    }
+    const body = networkBody(project, key, overlay, DEFAULT_HOST);
+    const existing = hs.networks.find((n) => n.key === key || n.name === net.name);
+    if (existing) continue;
+    const g = b.group({ kind: 'network', name: net.name, ...hostRef(observed, DEFAULT_HOST) }, 'create', '--all-resources');
+    resourceNode.set(id, b.node(g, { type: 'network.create', host: DEFAULT_HOST, key, body }, []));
+  }
+  for (const [key, vol] of Object.entries(project.volumes)) {
+    const id = `${DEFAULT_HOST}/volume/${key}`;
+    if (vol.external || resourceNode.has(id)) continue;
+    if (hs.volumes.some((o) => o.name === vol.name)) continue;
+    const g = b.group({ kind: 'volume', name: vol.name, ...hostRef(observed, DEFAULT_HOST) }, 'create', '--all-resources');
+    resourceNode.set(id, b.node(g, { type: 'volume.create', host: DEFAULT_HOST, key, body: volumeBody(project, key) }, []));
+  }
 }
 
 /** `--always-recreate-deps` and `service` is a dependency the command line did not name. */
@@ -213,6 +245,7 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
 
   // Overlay: each host's vxlan devices, FDB and firewall chain, after its networks exist and
   // before the containers on them start.
+  if (opts.allResources) planUnusedResources(b, project, observed, overlay, resourceNode);
   if (overlay) planOverlayHosts(b, project, observed, overlay, resourceNode, freshOverlay);
 
   // Images: present on the host, pulled, or built.

@@ -116,6 +116,22 @@ describe('up: --always-recreate-deps', () => {
   });
 });
 
+describe('global --all-resources', () => {
+  it('up creates the network and volume no service uses; without it they are not made', async () => {
+    const fig = 'services:\n  db:\n    image: busybox\n    command: ' + IDLE + '\nnetworks:\n  spare: {}\nvolumes:\n  data: {}\n';
+    const { project, dir } = scenario('flags-allres', { 'fig.yml': fig });
+    expect((await cli(dir, project, ['up', '-d'])).code).toBe(0);
+    const networks = async () => (await docker('network', 'ls', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{.Name}}')).trim().split('\n').sort();
+    const volumes = async () => (await docker('volume', 'ls', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{.Name}}')).trim();
+    expect(await networks()).toEqual([`${project}_default`]);
+    expect(await volumes()).toBe('');
+    const all = await cli(dir, project, ['--all-resources', 'up', '-d']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(await networks()).toEqual([`${project}_default`, `${project}_spare`]);
+    expect(await volumes()).toBe(`${project}_data`);
+  });
+});
+
 describe('cp: -a, -L, --all', () => {
   it("-a keeps the owners; without it root's; -L copies a link's file; --all reaches the one-offs too", async () => {
     const { project, dir } = scenario('flags-cp');

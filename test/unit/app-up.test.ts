@@ -11,6 +11,7 @@ import { plan } from '../../src/app/plan.js';
 import { ExitCode } from '../../src/errors.js';
 import { FakeEngine } from '../support/fake-engine.js';
 import { projectOf, testContext } from '../support/app-context.js';
+import { projectDir, tsfig } from '../support/project.js';
 
 const IDLE = '["sh", "-c", "trap \'exit 0\' TERM; while :; do sleep 1 & wait $!; done"]';
 const yml = (env = 'A: "1"') => `services:
@@ -180,5 +181,44 @@ describe('up flags parsed (cli/converge-flags.ts)', () => {
     expect(reconcileOptions({ alwaysRecreateDeps: true }, ['web'], {}).alwaysRecreateDeps).toBe(true);
     expect(reconcileOptions({}, ['web'], {}).alwaysRecreateDeps).toBeUndefined();
     expect(() => reconcileOptions({ alwaysRecreateDeps: true, recreate: false }, [], {})).toThrow('--always-recreate-deps and --no-recreate cannot be used together');
+  });
+});
+
+describe('the global --all-resources and --compatibility', () => {
+  const unused = `services:
+  web:
+    image: busybox
+    command: ${IDLE}
+networks:
+  spare: {}
+  outside: {external: true}
+volumes:
+  data: {}
+`;
+
+  it('--all-resources: the network and volume no service uses are created (external ones never); without it they are not; a second run changes nothing', async () => {
+    const plain = testContext(projectOf(unused));
+    await up(plain.ctx, { services: [], options: opts });
+    expect(plain.fake.networkNames()).toEqual(['p_default']);
+    expect(plain.fake.volumeNames()).toEqual([]);
+
+    const fake = new FakeEngine();
+    await up(testContext(projectOf(unused), { fake }).ctx, { services: [], options: { ...opts, allResources: true } });
+    expect(fake.networkNames().sort()).toEqual(['p_default', 'p_spare']);
+    expect(fake.volumeNames()).toEqual(['p_data']);
+    const before = fake.mutatingCalls().length;
+    await up(testContext(projectOf(unused), { fake }).ctx, { services: [], options: { ...opts, allResources: true } });
+    expect(fake.mutatingCalls().length).toBe(before);
+  });
+
+  it('--compatibility: refused with one line by the commands that make containers; taken, changing nothing, by the others', async () => {
+    const dir = projectDir({ 'fig.yml': 'services:\n  web: {image: busybox}\n' });
+    const refused = await tsfig(['--compatibility', 'up', '-d'], { cwd: dir, env: { PATH: process.env.PATH } });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^--compatibility: /);
+    const taken = await tsfig(['--compatibility', 'config', '--services'], { cwd: dir, env: { PATH: process.env.PATH } });
+    expect(taken.code, taken.stderr).toBe(0);
+    expect(taken.stdout.trim()).toBe('web');
   });
 });

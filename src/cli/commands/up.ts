@@ -32,7 +32,7 @@ export function upCommand(io: IO): Command {
   return cmd.action(async function (this: Command, services: string[]) {
     const own = this.opts<UpFlags>();
     // The global --dry-run (before the command) is up's own --dry-run.
-    const flags: UpFlags = { ...own, dryRun: own.dryRun === true || globals(this).dryRun === true };
+    const flags: UpFlags = { ...own, dryRun: own.dryRun === true || globals(this).dryRun === true, allResources: globals(this).allResources === true };
     const options = reconcileOptions(flags, services, io.env);
     const waitTimeout = parseTimeout(flags.waitTimeout);
     if (waitTimeout !== undefined) options.healthTimeoutMs = waitTimeout * 1000;
