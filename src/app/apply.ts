@@ -1,7 +1,7 @@
 /** Running a plan the way every command does: warnings, refusal of plans with errors, dry run, progress, report. */
 import { EXIT, TsfigError } from '../errors.js';
 import type { ApplyResult, ObservedState, Plan } from '../backend/index.js';
-import { backendOf, describe, unreachable, type AppContext } from './context.js';
+import { backendOf, describe, unreachable, type AppContext, type ProgressDisplay } from './context.js';
 
 export interface RunPlanOptions {
   /** Said when the plan changes nothing. */
@@ -10,11 +10,42 @@ export interface RunPlanOptions {
   ignoreFailures?: boolean;
   /** Another signal than the context's (a stop that must run after Ctrl-C). */
   signal?: AbortSignal;
+  /** Steps whose progress is not shown (`--quiet-pull`, `--quiet-build`); their failures still are. */
+  quiet?: QuietSteps;
+}
+
+/** `--quiet-pull` / `--quiet-build`: the pulls' (builds') progress and output are not shown. */
+export interface QuietSteps {
+  pull?: boolean;
+  build?: boolean;
+}
+
+/**
+ * The display with the progress of the quiet steps left out: their start, progress and done
+ * events, and (quiet builds) the build output lines. A failure is still shown.
+ */
+export function quietDisplay(display: ProgressDisplay, plan: Plan, quiet: QuietSteps | undefined): ProgressDisplay {
+  if (quiet?.pull !== true && quiet?.build !== true) return display;
+  const hidden = new Set(plan.groups.filter((g) => (g.verb === 'pull' && quiet.pull === true) || (g.verb === 'build' && quiet.build === true)).map((g) => g.id));
+  const buildsHidden = quiet.build === true && plan.groups.some((g) => g.verb === 'build');
+  return {
+    emit: (e) => {
+      if (e.type === 'error') return display.emit(e);
+      if (e.type === 'message') {
+        // Build output is the only info message a plan run emits.
+        if (buildsHidden && e.level === 'info') return;
+        return display.emit(e);
+      }
+      if (!hidden.has(e.id)) display.emit(e);
+    },
+    close: () => display.close(),
+    showsFailures: display.showsFailures,
+  };
 }
 
 /** Carry out a plan with the context's progress display; nothing printed but the progress. */
-export async function applyPlan(ctx: AppContext, plan: Plan, opts: { signal?: AbortSignal; buildPrefix?: (service: string) => string } = {}): Promise<ApplyResult & { showsFailures: boolean }> {
-  const display = ctx.sink.progress();
+export async function applyPlan(ctx: AppContext, plan: Plan, opts: { signal?: AbortSignal; buildPrefix?: (service: string) => string; quiet?: QuietSteps } = {}): Promise<ApplyResult & { showsFailures: boolean }> {
+  const display = quietDisplay(ctx.sink.progress(), plan, opts.quiet);
   try {
     const r = await backendOf(ctx).apply(plan, {
       onEvent: (e) => display.emit(e),
@@ -36,7 +67,7 @@ export async function runPlan(ctx: AppContext, plan: Plan, observed: ObservedSta
     ctx.sink.result(backendOf(ctx).renderPlan(plan, ctx.options.cwd));
     return EXIT.ok;
   }
-  const result = await applyPlan(ctx, plan, opts.signal ? { signal: opts.signal } : {});
+  const result = await applyPlan(ctx, plan, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.quiet ? { quiet: opts.quiet } : {}) });
   return report(ctx, plan, observed, result, opts);
 }
 

@@ -38,6 +38,8 @@ export interface AttachOptions {
   attach?: string[];
   /** `--no-attach SERVICE` (repeatable): do not show these services' logs. */
   noAttach?: string[];
+  /** `--attach-dependencies`: the logs of the named services' dependencies are shown too. */
+  attachDependencies?: boolean;
   /** `--abort-on-container-exit`: stop everything when any container exits. */
   abortOnContainerExit?: boolean;
   /** `--abort-on-container-failure`: stop everything when a container exits with a non-zero code. */
@@ -62,10 +64,22 @@ type Outcome =
 /** Check the service names of the flags before anything runs. */
 export function checkAttachOptions(ctx: AppContext, opts: AttachOptions): void {
   const known = (n: string) => ctx.project.services[n] !== undefined;
+  if (opts.attachDependencies === true && opts.attach?.length) throw new UsageError('--attach and --attach-dependencies cannot be used together');
   for (const [flag, names] of [['--attach', opts.attach ?? []], ['--no-attach', opts.noAttach ?? []]] as const) {
     for (const n of names) if (!known(n)) throw new UsageError(`${flag}: no such service: ${n}`);
   }
   if (opts.exitCodeFrom !== undefined && !known(opts.exitCodeFrom)) throw new UsageError(`--exit-code-from: no such service: ${opts.exitCodeFrom}`);
+}
+
+/**
+ * Whose logs attached `up` shows (before `--no-attach`): `--attach`'s services; else the named
+ * ones, with their dependencies under `--attach-dependencies`; else every service.
+ */
+export function attachedServices(opts: Pick<AttachOptions, 'services' | 'attach' | 'attachDependencies'>, all: string[], started: ReadonlySet<string>): string[] {
+  if (opts.attach?.length) return opts.attach;
+  if (!opts.services.length) return all;
+  if (opts.attachDependencies === true) return all.filter((n) => started.has(n));
+  return opts.services;
 }
 
 /** Follow the logs of what `up` started; the exit code of attached `up`. */
@@ -75,7 +89,7 @@ export async function attachAfterUp(s: AppContext, io: AttachIO, opts: AttachOpt
   const all = Object.keys(s.project.services);
   const started = new Set(opts.services.length === 0 ? all : opts.noDeps ? opts.services : [...graph.withDependencies(opts.services)]);
   const noAttach = new Set(opts.noAttach ?? []);
-  const shown = (opts.attach?.length ? opts.attach : opts.services.length ? opts.services : all).filter((n) => !noAttach.has(n));
+  const shown = attachedServices(opts, all, started).filter((n) => !noAttach.has(n));
   const abortOnExit = opts.abortOnContainerExit === true || opts.exitCodeFrom !== undefined;
 
   // `Attaching to web-1, db-1` (as docker compose: the followed containers, sorted, without the project prefix).

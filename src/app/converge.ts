@@ -6,7 +6,7 @@
  */
 import { EXIT, ExitCode, TsfigError } from '../errors.js';
 import type { ApplyResult, DoneStep, ObservedState, Plan, ReconcileOptions } from '../backend/index.js';
-import { applyPlan, report } from './apply.js';
+import { applyPlan, report, type QuietSteps } from './apply.js';
 import { backendOf, describe, observeReachable, type AppContext } from './context.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 
@@ -22,6 +22,8 @@ export interface ConvergeRequest {
   onWarning?: (d: Diagnostic) => void;
   /** Prefix of build output lines (default: service names aligned). */
   buildPrefix?: (service: string) => string;
+  /** `--quiet-pull`, `--quiet-build`: the image phase's pulls (builds) are not shown; failures are. */
+  quiet?: QuietSteps;
 }
 
 export interface ConvergeResult {
@@ -70,7 +72,7 @@ export async function converge(ctx: AppContext, req: ConvergeRequest): Promise<C
       for (const w of images.warnings) warn(w);
       const base = { phase: 'images' as const, plan: images, observed: reachable, done, failed: [], aborted: false, imagesBefore, imagesAfter: imagesBefore };
       if (images.errors.length) return { ...base, errors: images.errors };
-      const applied = await applyPlan(ctx, images, prefix);
+      const applied = await applyPlan(ctx, images, { ...prefix, ...(req.quiet ? { quiet: req.quiet } : {}) });
       done.push(...applied.done);
       if (applied.failed.length || applied.aborted || ctx.signal.aborted) {
         return { ...base, applied, errors: [], failed: applied.failed, aborted: applied.aborted || ctx.signal.aborted };

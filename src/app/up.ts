@@ -4,7 +4,7 @@
  */
 import { ExitCode } from '../errors.js';
 import type { ReconcileOptions } from '../backend/index.js';
-import { runPlan } from './apply.js';
+import { runPlan, type QuietSteps } from './apply.js';
 import { attachAfterUp, checkAttachOptions, type AttachIO, type AttachOptions } from './attach.js';
 import { convergeCommand } from './converge.js';
 import { backendOf, observeReachable, type AppContext } from './context.js';
@@ -24,6 +24,8 @@ export interface UpRequest {
   attach?: { io: AttachIO; options: AttachOptions };
   /** `--watch` (attached only): the dev loop while the logs are followed. */
   watch?: WatchRequest;
+  /** `--quiet-pull`, `--quiet-build`: the pulls' (builds') progress is not shown. */
+  quiet?: QuietSteps;
 }
 
 /** Check what can be checked before anything changes (service names in flags, watch rules). */
@@ -38,7 +40,7 @@ export async function up(ctx: AppContext, req: UpRequest): Promise<void> {
   const dryRun = req.dryRun === true || ctx.options.dryRun;
   const release = dryRun ? () => {} : await lockProject(ctx);
   try {
-    const converged = await convergeCommand(ctx, { options: req.options, dryRun, quietNoop: 'everything is up to date' });
+    const converged = await convergeCommand(ctx, { options: req.options, dryRun, quietNoop: 'everything is up to date', ...(req.quiet ? { quiet: req.quiet } : {}) });
     if (dryRun) return;
     if (req.wait) {
       const now = await observeReachable(ctx);

@@ -14,6 +14,8 @@ export interface GlobalOptions {
   context?: string;
   debug?: boolean;
   dryRun?: boolean;
+  /** `--all-resources`: networks and volumes no service uses are created too (up, create, plan). */
+  allResources?: boolean;
 }
 
 export function collect(value: string, previous: string[] | undefined): string[] {

@@ -44,6 +44,13 @@ export interface UpFlags {
   build?: boolean;
   pull?: string;
   watch?: boolean;
+  alwaysRecreateDeps?: boolean;
+  attachDependencies?: boolean;
+  quietPull?: boolean;
+  quietBuild?: boolean;
+  yes?: boolean;
+  /** The global `--all-resources`. */
+  allResources?: boolean;
 }
 
 const PULL_MODES: readonly PullMode[] = ['always', 'missing', 'never'];
@@ -74,6 +81,7 @@ export function parseTimeout(v: string | undefined): number | undefined {
 /** Shared by up, plan and scale: the reconcile options from flags. */
 export function reconcileOptions(flags: UpFlags, services: string[], env: Record<string, string | undefined>): ReconcileOptions {
   if (flags.forceRecreate && flags.recreate === false) throw new UsageError('--force-recreate and --no-recreate cannot be used together');
+  if (flags.alwaysRecreateDeps && flags.recreate === false) throw new UsageError('--always-recreate-deps and --no-recreate cannot be used together');
   const timeout = parseTimeout(flags.timeout);
   const pull = parsePullMode(flags.pull);
   return {
@@ -84,6 +92,8 @@ export function reconcileOptions(flags: UpFlags, services: string[], env: Record
     services,
     noDeps: Boolean(flags.noDeps),
     forceRecreate: Boolean(flags.forceRecreate),
+    ...(flags.alwaysRecreateDeps ? { alwaysRecreateDeps: true } : {}),
+    ...(flags.allResources ? { allResources: true } : {}),
     noRecreate: flags.recreate === false,
     noStart: flags.start === false,
     renewAnonVolumes: Boolean(flags.renewAnonVolumes),

@@ -51,6 +51,9 @@ const COMMANDS: Record<string, (io: IO) => Promise<Command>> = {
 /** Commands that change state outside a plan: `--dry-run` is refused for them. */
 const NO_DRY_RUN = new Set(['run', 'exec', 'cp', 'commit', 'attach', 'watch']);
 
+/** Commands that make containers (and so name them): `--compatibility`'s v1 names are refused there. */
+const MAKES_CONTAINERS = new Set(['up', 'create', 'run', 'scale', 'plan', 'watch']);
+
 /** Other names of commands (commander aliases), so the right module loads. */
 const ALIASES: Record<string, string> = { viz: 'graph' };
 
@@ -135,6 +138,8 @@ export async function buildProgram(io: IO, argv: string[] = []): Promise<Command
     .addOption(new Option('--ansi <when>', 'colours: never, always, or auto (on a terminal; also COMPOSE_ANSI)').choices(['never', 'always', 'auto']))
     .option('--parallel <n>', 'engine operations in flight at most (TSFIG_PARALLEL_LIMIT, default 8)')
     .option('--dry-run', 'print what the command would change, and change nothing')
+    .option('--all-resources', 'up, create, plan: also create the networks and volumes no service uses (on the default host)')
+    .option('--compatibility', "compose v1's container names (project_service_1): tsfig does not make them, so the commands that make containers refuse it; the others take it and change nothing")
     // Global options go before the command (as with docker compose), so `down -v` is down's -v.
     .enablePositionalOptions()
     .showHelpAfterError('(run tsfig help for usage)')
@@ -198,8 +203,11 @@ export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
   const program = await buildProgram(full, argv);
   // --ansi is compose's COMPOSE_ANSI for this run: every colour decision reads it from io.env.
   program.hook('preAction', (top, action) => {
-    const g = top.opts<{ ansi?: string; dryRun?: boolean }>();
+    const g = top.opts<{ ansi?: string; dryRun?: boolean; compatibility?: boolean }>();
     if (g.ansi !== undefined) full.env = { ...full.env, COMPOSE_ANSI: g.ansi };
+    if (g.compatibility === true && MAKES_CONTAINERS.has(action.name())) {
+      throw new UsageError(`--compatibility: tsfig names containers <project>-<service>-<n> (docker compose v2's names) and cannot make compose v1's project_service_1 ones; drop --compatibility`);
+    }
     // Commands that work on a container directly have no plan to show.
     if (g.dryRun === true && NO_DRY_RUN.has(action.name())) {
       throw new UsageError(`--dry-run: ${action.name()} has no dry run (it works on a container directly); \`tsfig plan\` shows what up would change`);

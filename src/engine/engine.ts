@@ -303,6 +303,8 @@ export interface EventStream extends AsyncIterable<EngineEvent> {
 
 export interface PutArchiveOptions extends CallOptions {
   noOverwriteDirNonDir?: boolean;
+  /** Keep the archive's uid/gid (`docker cp -a`); else the engine makes the files the container's root's. */
+  copyUIDGID?: boolean;
 }
 
 export interface ArchiveStat {

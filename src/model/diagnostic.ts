@@ -107,7 +107,9 @@ export type PlanCode =
   /** A service's create body cannot be made (reconcile/spec.ts's SpecError) (error). */
   | 'PLAN_SPEC'
   /** A host's overlay state (devices, routes, tools) could not be read (error for `up`, warning for `down`). */
-  | 'PLAN_OVERLAY_UNREADABLE';
+  | 'PLAN_OVERLAY_UNREADABLE'
+  /** `--all-resources`: an overlay network no service uses has no host to be made on (warning). */
+  | 'PLAN_UNUSED_OVERLAY';
 
 /** Codes of the overlay's allocation (overlay/alloc.ts) and of its per-host state (overlay/desired.ts, plan.ts). */
 export type OverlayCode =

@@ -6,8 +6,8 @@
  * A one-off is labelled `io.tsfig.oneoff=True`, so `up`, `ps` and the reconciler never count it
  * among the service's replicas, and `down` removes it. As with `docker compose run`: the
  * service's published ports are dropped unless asked for, the restart policy and
- * `container_name` do not apply, network aliases are not added (only the container's name),
- * and an `--entrypoint` without a command clears the service's command.
+ * `container_name` do not apply, network aliases are not added (only the container's name)
+ * unless `--use-aliases`, and an `--entrypoint` without a command clears the service's command.
  */
 import { LABEL } from '../model/labels.js';
 import { containerName, isReplacementOf, oneOffName } from '../model/naming.js';
@@ -44,6 +44,14 @@ export interface OneOffOptions {
   stdin: boolean;
   /** `-d --rm`: the engine removes the container when it exits. */
   autoRemove?: boolean;
+  /** `-l KEY=VALUE`: labels added to (or over) the service's; tsfig's own labels stay. */
+  labels?: Record<string, string>;
+  /** `--cap-add`: added to the service's cap_add, and taken out of its cap_drop. */
+  capAdd?: string[];
+  /** `--cap-drop`: added to the service's cap_drop, and taken out of its cap_add. */
+  capDrop?: string[];
+  /** `--use-aliases`: the service name and each network's `aliases` as DNS aliases, as a replica has. */
+  useAliases?: boolean;
 }
 
 /** The service as the one-off container runs it. */
@@ -68,6 +76,18 @@ export function oneOffService(svc: Service, opts: OneOffOptions): Service {
   if (opts.volumes !== undefined && opts.volumes.length > 0) {
     const targets = new Set(opts.volumes.map((v) => v.target));
     out.volumes = [...svc.volumes.filter((v) => !targets.has(v.target)), ...opts.volumes];
+  }
+  if (opts.labels !== undefined) out.labels = { ...svc.labels, ...opts.labels };
+  // As compose applies them: --cap-add first (out of cap_drop), then --cap-drop (out of cap_add).
+  if (opts.capAdd !== undefined && opts.capAdd.length > 0) {
+    const add = opts.capAdd;
+    out.cap_add = [...(out.cap_add ?? []), ...add];
+    out.cap_drop = (out.cap_drop ?? []).filter((c) => !add.includes(c));
+  }
+  if (opts.capDrop !== undefined && opts.capDrop.length > 0) {
+    const drop = opts.capDrop;
+    out.cap_drop = [...(out.cap_drop ?? []), ...drop];
+    out.cap_add = (out.cap_add ?? []).filter((c) => !drop.includes(c));
   }
   out.tty = opts.tty;
   out.stdin_open = opts.stdin;
@@ -122,7 +142,7 @@ export function oneOffSpec(project: Project, observed: ObservedState, service: s
     containerName: name,
     image: imageRef(project, base),
     labels,
-    useAliases: false,
+    useAliases: opts.useAliases === true,
     ...(apiVersion !== undefined ? { apiVersion } : {}),
     ...(overlay ? { overlay } : {}),
     containerOf: (other) => firstContainerOf(project, observed, other),
@@ -167,8 +187,15 @@ function oneOffOverlay(project: Project, observed: ObservedState, svc: Service, 
  * (unless `noDeps`) its dependencies up and their `depends_on` conditions met. It is the `up`
  * plan of the service, without the steps that concern the service's own containers.
  */
-export function oneOffDependencies(project: Project, observed: ObservedState, service: string, opts: { version: string; noDeps?: boolean; imagesDone?: boolean }): Plan {
-  const plan = reconcile(project, observed, { version: opts.version, services: [service], noDeps: opts.noDeps === true, ...(opts.imagesDone ? { imagesDone: true } : {}) });
+export function oneOffDependencies(project: Project, observed: ObservedState, service: string, opts: { version: string; noDeps?: boolean; imagesDone?: boolean; removeOrphans?: boolean }): Plan {
+  const plan = reconcile(project, observed, {
+    version: opts.version,
+    services: [service],
+    noDeps: opts.noDeps === true,
+    ...(opts.imagesDone ? { imagesDone: true } : {}),
+    // `run --remove-orphans`: the orphans go with the dependencies' plan, as compose's run does.
+    ...(opts.removeOrphans ? { removeOrphans: true } : {}),
+  });
   const svc = project.services[service];
   if (svc === undefined) return plan;
   const mine = Object.values(observed.hosts)

@@ -34,7 +34,19 @@ export interface ReconcileOptions extends ImageOptions {
   /** Do not bring up the dependencies of the named services. */
   noDeps?: boolean;
   forceRecreate?: boolean;
+  /**
+   * `--always-recreate-deps`: the services in scope that were not named (the dependencies of the
+   * named ones) are recreated even if nothing changed, as compose's RecreateDependencies=force.
+   * Nothing when no service is named (every service is then a named one, as compose has it).
+   */
+  alwaysRecreateDeps?: boolean;
   noRecreate?: boolean;
+  /**
+   * The global `--all-resources` (compose's): the networks and volumes no service in scope uses
+   * are created too, on the default host (overlay networks, which live on the hosts of their
+   * services, are not: a warning says so).
+   */
+  allResources?: boolean;
   /** Create, but do not start. */
   noStart?: boolean;
   /** -V: new anonymous volumes instead of the old containers' ones. */
@@ -68,6 +80,37 @@ export function scaleOf(svc: Service, opts: Pick<ReconcileOptions, 'scale'>): nu
   const replicas = (svc.deploy as { replicas?: unknown } | undefined)?.replicas;
   if (typeof replicas === 'number') return replicas;
   return 1;
+}
+
+/** `--all-resources`: the declared networks and volumes nothing in scope planned, on the default host. */
+function planUnusedResources(b: Builder, project: Project, observed: ObservedState, overlay: ReturnType<typeof allocate> | undefined, resourceNode: Map<string, string>): void {
+  const hs = observed.hosts[DEFAULT_HOST];
+  if (!hs?.reachable) return;
+  for (const [key, net] of Object.entries(project.networks)) {
+    const id = `${DEFAULT_HOST}/network/${key}`;
+    if (net.external || resourceNode.has(id)) continue;
+    if (overlay?.networks[key]) {
+      b.plan.warnings.push(diagAt(project, ['networks', key], 'PLAN_UNUSED_OVERLAY', `--all-resources: overlay network ${net.name} is used by no service, so it has no host to be made on: not created`, 'warning'));
+      continue;
+    }
+    const body = networkBody(project, key, overlay, DEFAULT_HOST);
+    const existing = hs.networks.find((n) => n.key === key || n.name === net.name);
+    if (existing) continue;
+    const g = b.group({ kind: 'network', name: net.name, ...hostRef(observed, DEFAULT_HOST) }, 'create', '--all-resources');
+    resourceNode.set(id, b.node(g, { type: 'network.create', host: DEFAULT_HOST, key, body }, []));
+  }
+  for (const [key, vol] of Object.entries(project.volumes)) {
+    const id = `${DEFAULT_HOST}/volume/${key}`;
+    if (vol.external || resourceNode.has(id)) continue;
+    if (hs.volumes.some((o) => o.name === vol.name)) continue;
+    const g = b.group({ kind: 'volume', name: vol.name, ...hostRef(observed, DEFAULT_HOST) }, 'create', '--all-resources');
+    resourceNode.set(id, b.node(g, { type: 'volume.create', host: DEFAULT_HOST, key, body: volumeBody(project, key) }, []));
+  }
+}
+
+/** `--always-recreate-deps` and `service` is a dependency the command line did not name. */
+function isForcedDependency(service: string, opts: ReconcileOptions): boolean {
+  return opts.alwaysRecreateDeps === true && opts.services !== undefined && opts.services.length > 0 && !opts.services.includes(service);
 }
 
 function stopTimeout(svc: Service, opts: ReconcileOptions): number | undefined {
@@ -202,6 +245,7 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
 
   // Overlay: each host's vxlan devices, FDB and firewall chain, after its networks exist and
   // before the containers on them start.
+  if (opts.allResources) planUnusedResources(b, project, observed, overlay, resourceNode);
   if (overlay) planOverlayHosts(b, project, observed, overlay, resourceNode, freshOverlay);
 
   // Images: present on the host, pulled, or built.
@@ -315,7 +359,19 @@ export function planImages(project: Project, observed: ObservedState, opts: Reco
  * none is named, with their dependencies when asked) that name an `image:`. Services without
  * one have nothing in a registry: they are left out.
  */
-export function planRegistry(project: Project, observed: ObservedState, verb: 'pull' | 'push', opts: { services?: string[]; includeDeps?: boolean } = {}): Plan {
+export function planRegistry(
+  project: Project,
+  observed: ObservedState,
+  verb: 'pull' | 'push',
+  opts: {
+    services?: string[];
+    includeDeps?: boolean;
+    /** `pull --ignore-buildable`: services with `build:` are left out. */
+    ignoreBuildable?: boolean;
+    /** `pull --policy missing`: an image the host has is not pulled (needs the hosts' images observed). */
+    onlyMissing?: boolean;
+  } = {},
+): Plan {
   const b = new Builder();
   const named = opts.services?.length ? opts.services : Object.keys(project.services);
   for (const n of named) if (!project.services[n]) b.plan.errors.push(unknownService(n));
@@ -329,7 +385,9 @@ export function planRegistry(project: Project, observed: ObservedState, verb: 'p
     const host = hostOf(svc);
     const hs = observed.hosts[host];
     if (!hs?.reachable) continue;
+    if (opts.ignoreBuildable && svc.build !== undefined) continue;
     const ref = normalizeRef(svc.image);
+    if (opts.onlyMissing && hs.images[ref] !== undefined) continue;
     const g = seen.get(`${host}/${ref}`);
     if (g) {
       g.cause += `, ${name}`;
@@ -638,11 +696,13 @@ function planService(
     const drift = c.configHash !== hashN;
     const cause = opts.forceRecreate
       ? '--force-recreate'
-      : forced.length
-        ? forced.join('; ')
-        : drift
-          ? recreateCause(c, configN, imageId, ref)
-          : undefined;
+      : isForcedDependency(svc.name, opts)
+        ? '--always-recreate-deps'
+        : forced.length
+          ? forced.join('; ')
+          : drift
+            ? recreateCause(c, configN, imageId, ref)
+            : undefined;
     if (cause !== undefined && !opts.noRecreate) {
       const anon: Record<string, string> = {};
       if (!opts.renewAnonVolumes) {

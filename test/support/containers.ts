@@ -17,12 +17,15 @@ export interface FakeContainersContext extends ContainersContext {
   lines: string[];
   /** The plans carried out, in order. */
   applied: Array<{ groups: number; nodes: number }>;
+  /** The options each plan was carried out with, in order. */
+  applyOptions: Array<Parameters<ContainersContext['backend']['apply']>[2]>;
 }
 
 export function fakeContainersContext(project: Project, engines: Record<string, FakeEngine> = { default: new FakeEngine() }): FakeContainersContext {
   const hosts = Object.entries(engines).map(([name, engine]) => ({ name, endpoint: engine.endpoint.url, engine }));
   const lines: string[] = [];
   const applied: FakeContainersContext['applied'] = [];
+  const applyOptions: FakeContainersContext['applyOptions'] = [];
   const signal = new AbortController().signal;
   return {
     project,
@@ -31,6 +34,7 @@ export function fakeContainersContext(project: Project, engines: Record<string, 
     signal,
     lines,
     applied,
+    applyOptions,
     sink: {
       warn: (t) => void lines.push(`warning: ${t}`),
       error: (t) => void lines.push(`error: ${t}`),
@@ -40,7 +44,8 @@ export function fakeContainersContext(project: Project, engines: Record<string, 
       observe: (opts = {}) => observe(project, hosts, { ...opts, signal }),
       apply: async (plan, _observed, opts = {}) => {
         applied.push({ groups: plan.groups.length, nodes: plan.nodes.length });
-        if (plan.errors.length) throw new EngineError(plan.errors.join('\n'));
+        applyOptions.push(opts);
+        if (plan.errors.length) throw new EngineError(plan.errors.map((e) => e.message).join('\n'));
         const r = await execute(plan, { engines, concurrency: 4, signal, pollMs: 1 });
         return r.failed.length && !opts.ignoreFailures ? 1 : 0;
       },

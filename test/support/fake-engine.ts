@@ -857,8 +857,9 @@ export class FakeEngine implements Engine {
   }
 
   pushImage(ref: string, _onProgress?: (msg: ProgressMessage) => void, opts?: PushOptions): Promise<void> {
+    // A push of an image the engine has succeeds (nothing is sent anywhere); else the engine's 404.
     return this.call('pushImage', ref, [ref], opts, () => {
-      throw notSupported('pushImage');
+      if (!this.imageMap.has(ref)) throw new EngineError(`An image does not exist locally with the tag: ${ref}`, 404);
     });
   }
 

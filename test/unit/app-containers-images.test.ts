@@ -1,8 +1,8 @@
 /** build, pull and push's decisions, and images' and top's rows, against the in-memory fake engine. */
 import { describe, expect, it } from 'vitest';
-import { buildImages } from '../../src/app/containers/build.js';
+import { buildImages, buildPlan } from '../../src/app/containers/build.js';
 import { listImages } from '../../src/app/containers/images.js';
-import { pullImages } from '../../src/app/containers/pull.js';
+import { parsePullPolicy, pullImages } from '../../src/app/containers/pull.js';
 import { pushImages } from '../../src/app/containers/push.js';
 import { topProcesses } from '../../src/app/containers/top.js';
 import { fakeContainersContext, serviceLabels } from '../support/containers.js';
@@ -53,6 +53,78 @@ describe('build, pull, push', () => {
     await pushImages(ctx, { services: [], ignoreFailures: false });
     expect(ctx.lines).toEqual(['local has no image: to push to, skipping']);
     expect(fake.callsOf('pushImage')).toEqual([]);
+  });
+});
+
+describe("build, pull, push: compose's flags", () => {
+  const req = { services: [] as string[], noCache: false, pull: false, buildArgs: [] as string[], env: {}, quiet: false, version: 'test' };
+  const STACK =
+    '  base:\n    build: {context: ., dockerfile_inline: "FROM busybox"}\n    image: example.test/base:1\n' +
+    '  app:\n    build: {context: ., dockerfile_inline: "FROM busybox", args: {X: "1"}}\n    image: example.test/app:1\n    depends_on: [base, web]\n' +
+    '  web:\n    image: busybox\n' +
+    '  noname:\n    build: {context: ., dockerfile_inline: "FROM busybox"}\n';
+
+  it('build --with-dependencies: the named service and the ones it depends on that have build:; without it, the named one only', async () => {
+    const fake = new FakeEngine();
+    const ctx = fakeContainersContext(project(STACK), { default: fake });
+    expect(await buildImages(ctx, { ...req, services: ['app'] })).toBe(0);
+    expect(fake.callsOf('buildImage').map((c) => c.target)).toEqual(['example.test/app:1']);
+    expect(await buildImages(ctx, { ...req, services: ['app'], withDependencies: true })).toBe(0);
+    expect(fake.callsOf('buildImage').map((c) => c.target).slice(1).sort()).toEqual(['example.test/app:1', 'example.test/base:1']);
+  });
+
+  it('build --push: the built images are pushed afterwards; one without image: is said and skipped; a failed build pushes nothing', async () => {
+    const fake = new FakeEngine();
+    const ctx = fakeContainersContext(project(STACK), { default: fake });
+    expect(await buildImages(ctx, { ...req, services: ['app', 'noname'], push: true })).toBe(0);
+    expect(fake.callsOf('pushImage').map((c) => c.target)).toEqual(['example.test/app:1']);
+    expect(ctx.lines).toContain('noname has no image: to push to, skipping');
+
+    const failing = new FakeEngine().fail('buildImage', 500, 'build failed');
+    const ctx2 = fakeContainersContext(project(STACK), { default: failing });
+    expect(await buildImages(ctx2, { ...req, services: ['app'], push: true })).toBe(1);
+    expect(failing.callsOf('pushImage')).toEqual([]);
+  });
+
+  it('build --print: the build plan as data, nothing built or asked to build', async () => {
+    const fake = new FakeEngine();
+    const ctx = fakeContainersContext(project(STACK), { default: fake });
+    const printed = await buildPlan(ctx, { ...req, services: ['app'], withDependencies: true });
+    expect(printed.builds.map((b) => b.service).sort()).toEqual(['app', 'base']);
+    const app = printed.builds.find((b) => b.service === 'app')!;
+    expect(app).toMatchObject({ host: 'default', image: 'example.test/app:1', dockerfileInline: 'FROM busybox', args: { X: '1' }, tags: ['example.test/app:1'] });
+    expect(fake.mutatingCalls()).toEqual([]);
+    expect(JSON.parse(JSON.stringify(printed))).toEqual(printed);
+    await expect(buildPlan(ctx, { ...req, services: ['nope'] })).rejects.toThrow(/nope/);
+  });
+
+  it('pull --ignore-buildable: images of services with build: are left out', async () => {
+    const fake = new FakeEngine();
+    const ctx = fakeContainersContext(project(STACK), { default: fake });
+    expect(await pullImages(ctx, { services: [], includeDeps: false, ignoreFailures: false, ignoreBuildable: true })).toBe(0);
+    expect(fake.callsOf('pullImage').map((c) => c.target)).toEqual(['busybox:latest']);
+  });
+
+  it('pull --policy missing: an image the host has is not pulled; always (and no policy): it is', async () => {
+    const fake = new FakeEngine();
+    const ctx = fakeContainersContext(project(IMAGE_ONLY), { default: fake });
+    expect(await pullImages(ctx, { services: ['web', 'cache'], includeDeps: false, ignoreFailures: false, policy: 'missing' })).toBe(0);
+    expect(fake.callsOf('pullImage').map((c) => c.target)).toEqual(['example.test/cache:7']);
+    expect(await pullImages(ctx, { services: ['web'], includeDeps: false, ignoreFailures: false, policy: 'always' })).toBe(0);
+    expect(await pullImages(ctx, { services: ['web'], includeDeps: false, ignoreFailures: false })).toBe(0);
+    expect(fake.callsOf('pullImage').map((c) => c.target)).toEqual(['example.test/cache:7', 'busybox:latest', 'busybox:latest']);
+    expect(parsePullPolicy('missing')).toBe('missing');
+    expect(() => parsePullPolicy('never')).toThrow('invalid --policy "never": use missing or always');
+  });
+
+  it('push --include-deps: the images of the dependencies too; without it, the named one only', async () => {
+    const fake = new FakeEngine();
+    const ctx = fakeContainersContext(project(STACK), { default: fake });
+    expect(await buildImages(ctx, { ...req, services: ['app'], withDependencies: true })).toBe(0);
+    expect(await pushImages(ctx, { services: ['app'], ignoreFailures: false })).toBe(0);
+    expect(fake.callsOf('pushImage').map((c) => c.target)).toEqual(['example.test/app:1']);
+    expect(await pushImages(ctx, { services: ['app'], ignoreFailures: false, includeDeps: true })).toBe(0);
+    expect(fake.callsOf('pushImage').map((c) => c.target).slice(1).sort()).toEqual(['busybox:latest', 'example.test/app:1', 'example.test/base:1']);
   });
 });
 

@@ -5,10 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { up } from '../../src/app/up.js';
+import { attachedServices } from '../../src/app/attach.js';
+import { reconcileOptions } from '../../src/cli/converge-flags.js';
 import { plan } from '../../src/app/plan.js';
 import { ExitCode } from '../../src/errors.js';
 import { FakeEngine } from '../support/fake-engine.js';
 import { projectOf, testContext } from '../support/app-context.js';
+import { projectDir, tsfig } from '../support/project.js';
 
 const IDLE = '["sh", "-c", "trap \'exit 0\' TERM; while :; do sleep 1 & wait $!; done"]';
 const yml = (env = 'A: "1"') => `services:
@@ -96,5 +99,126 @@ describe('up (app/up.ts) on the fake engine', () => {
     await expect(up(t.ctx, { services: [], options: opts })).rejects.toEqual(new ExitCode(1));
     expect(fake.callsOf('startContainer')).toEqual([]);
     expect(t.events.some((e) => e.type === 'error' && e.message.includes('disk full'))).toBe(true);
+  });
+});
+
+describe("up: compose's --always-recreate-deps, --attach-dependencies, --quiet-pull, --quiet-build", () => {
+  it('--always-recreate-deps: the dependencies of the named services are recreated though unchanged, the named ones are not', async () => {
+    const fake = new FakeEngine();
+    await up(testContext(projectOf(yml()), { fake }).ctx, { services: [], options: opts });
+    const db = fake.container('p-db-1')!.id;
+    const web = fake.container('p-web-1')!.id;
+    const t = testContext(projectOf(yml()), { fake });
+    await up(t.ctx, { services: ['web'], options: { ...opts, services: ['web'], alwaysRecreateDeps: true } });
+    expect(fake.container('p-db-1')!.id).not.toBe(db);
+    expect(fake.container('p-db-1')!.status).toBe('running');
+    expect(fake.container('p-web-1')!.id).toBe(web);
+  });
+
+  it('--always-recreate-deps with no service named: every service is a named one, nothing is recreated', async () => {
+    const fake = new FakeEngine();
+    await up(testContext(projectOf(yml()), { fake }).ctx, { services: [], options: opts });
+    const before = fake.mutatingCalls().length;
+    await up(testContext(projectOf(yml()), { fake }).ctx, { services: [], options: { ...opts, alwaysRecreateDeps: true } });
+    expect(fake.mutatingCalls().length).toBe(before);
+  });
+
+  it("--quiet-pull: the pull's progress is not shown, the containers' is; without it, it is", async () => {
+    const loud = testContext(projectOf(yml()));
+    await up(loud.ctx, { services: [], options: { ...opts, pull: 'always' } });
+    expect(loud.fake.callsOf('pullImage')).toHaveLength(1);
+    expect(loud.events.some((e) => e.type !== 'message' && e.resource.kind === 'image')).toBe(true);
+
+    const quiet = testContext(projectOf(yml()));
+    await up(quiet.ctx, { services: [], options: { ...opts, pull: 'always' }, quiet: { pull: true } });
+    expect(quiet.fake.callsOf('pullImage')).toHaveLength(1);
+    expect(quiet.events.some((e) => e.type !== 'message' && e.resource.kind === 'image')).toBe(false);
+    expect(quiet.events.some((e) => e.type === 'done' && e.resource.name === 'p-web-1')).toBe(true);
+  });
+
+  it('--quiet-pull: a pull that fails is still shown', async () => {
+    const fake = new FakeEngine().fail('pullImage', 500, 'registry down');
+    const t = testContext(projectOf(yml()), { fake });
+    await expect(up(t.ctx, { services: [], options: { ...opts, pull: 'always' }, quiet: { pull: true } })).rejects.toEqual(new ExitCode(1));
+    expect(t.events.filter((e) => e.type !== 'message' && e.resource.kind === 'image').map((e) => e.type)).toEqual(['error']);
+  });
+
+  it('--quiet-build: the build steps and their output are not shown; without it they are', async () => {
+    const build = `services:\n  app:\n    build: .\n    image: p-app:dev\n    command: ${IDLE}\n`;
+    const files = { Dockerfile: 'FROM busybox\n' };
+    const loud = testContext(projectOf(build, 'p', files));
+    await up(loud.ctx, { services: [], options: opts });
+    expect(loud.fake.callsOf('buildImage')).toHaveLength(1);
+    expect(loud.events.some((e) => e.type === 'message' && e.level === 'info')).toBe(true);
+    expect(loud.events.some((e) => e.type === 'start' && e.resource.kind === 'image')).toBe(true);
+
+    const quiet = testContext(projectOf(build, 'p', files));
+    await up(quiet.ctx, { services: [], options: opts, quiet: { build: true } });
+    expect(quiet.fake.callsOf('buildImage')).toHaveLength(1);
+    expect(quiet.events.some((e) => e.type === 'message' && e.level === 'info')).toBe(false);
+    expect(quiet.events.some((e) => e.type !== 'message' && e.resource.kind === 'image')).toBe(false);
+  });
+
+  it('--attach-dependencies: the named services and their dependencies; else the named ones; --attach wins', () => {
+    const all = ['cache', 'db', 'web'];
+    const started = new Set(['db', 'web']);
+    expect(attachedServices({ services: ['web'] }, all, started)).toEqual(['web']);
+    expect(attachedServices({ services: ['web'], attachDependencies: true }, all, started)).toEqual(['db', 'web']);
+    expect(attachedServices({ services: [], attachDependencies: true }, all, new Set(all))).toEqual(all);
+    expect(attachedServices({ services: ['web'], attach: ['db'] }, all, started)).toEqual(['db']);
+  });
+
+  it('--attach with --attach-dependencies: a usage error before anything runs', async () => {
+    const t = testContext(projectOf(yml()));
+    const attach = { io: {} as never, options: { services: [], attach: ['web'], attachDependencies: true } };
+    await expect(up(t.ctx, { services: [], options: opts, attach })).rejects.toMatchObject({ exitCode: 2, message: '--attach and --attach-dependencies cannot be used together' });
+    expect(t.fake.mutatingCalls()).toEqual([]);
+  });
+});
+
+describe('up flags parsed (cli/converge-flags.ts)', () => {
+  it('--always-recreate-deps is passed on; with --no-recreate it is a usage error', () => {
+    expect(reconcileOptions({ alwaysRecreateDeps: true }, ['web'], {}).alwaysRecreateDeps).toBe(true);
+    expect(reconcileOptions({}, ['web'], {}).alwaysRecreateDeps).toBeUndefined();
+    expect(() => reconcileOptions({ alwaysRecreateDeps: true, recreate: false }, [], {})).toThrow('--always-recreate-deps and --no-recreate cannot be used together');
+  });
+});
+
+describe('the global --all-resources and --compatibility', () => {
+  const unused = `services:
+  web:
+    image: busybox
+    command: ${IDLE}
+networks:
+  spare: {}
+  outside: {external: true}
+volumes:
+  data: {}
+`;
+
+  it('--all-resources: the network and volume no service uses are created (external ones never); without it they are not; a second run changes nothing', async () => {
+    const plain = testContext(projectOf(unused));
+    await up(plain.ctx, { services: [], options: opts });
+    expect(plain.fake.networkNames()).toEqual(['p_default']);
+    expect(plain.fake.volumeNames()).toEqual([]);
+
+    const fake = new FakeEngine();
+    await up(testContext(projectOf(unused), { fake }).ctx, { services: [], options: { ...opts, allResources: true } });
+    expect(fake.networkNames().sort()).toEqual(['p_default', 'p_spare']);
+    expect(fake.volumeNames()).toEqual(['p_data']);
+    const before = fake.mutatingCalls().length;
+    await up(testContext(projectOf(unused), { fake }).ctx, { services: [], options: { ...opts, allResources: true } });
+    expect(fake.mutatingCalls().length).toBe(before);
+  });
+
+  it('--compatibility: refused with one line by the commands that make containers; taken, changing nothing, by the others', async () => {
+    const dir = projectDir({ 'fig.yml': 'services:\n  web: {image: busybox}\n' });
+    const refused = await tsfig(['--compatibility', 'up', '-d'], { cwd: dir, env: { PATH: process.env.PATH } });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^--compatibility: /);
+    const taken = await tsfig(['--compatibility', 'config', '--services'], { cwd: dir, env: { PATH: process.env.PATH } });
+    expect(taken.code, taken.stderr).toBe(0);
+    expect(taken.stdout.trim()).toBe('web');
   });
 });

@@ -1,7 +1,10 @@
 /** `build [SERVICE...]`: build (again) the images of services with `build:`. */
-import { EXIT } from '../../errors.js';
-import type { ContainersContext } from './context.js';
+import { EXIT, TsfigError } from '../../errors.js';
+import { formatDiagnostic } from '../../model/diagnostic.js';
+import { Graph } from '../../graph/graph.js';
+import type { ContainersContext, ObservedState, Plan } from './context.js';
 import { parseBuildArg, planImages } from '../../backend/index.js';
+import { pushImages } from './push.js';
 
 export interface BuildRequest {
   /** Services to build (none: every service with build:). */
@@ -16,22 +19,58 @@ export interface BuildRequest {
   quiet: boolean;
   /** This tsfig's version. */
   version: string;
+  /** `--with-dependencies`: the services the named ones depend on (transitively) are built too. */
+  withDependencies?: boolean;
+  /** `--push`: the built images are pushed to their registries afterwards (services with image:). */
+  push?: boolean;
 }
 
-/** Build; the exit code. Named services that use an image are skipped (said unless quiet). */
-export async function buildImages(ctx: ContainersContext, req: BuildRequest): Promise<number> {
+/** One build of `build --print`: what tsfig would send to the engine. */
+export interface BuildPlanEntry {
+  service: string;
+  host: string;
+  image: string;
+  context: string;
+  dockerfile?: string;
+  dockerfileInline?: string;
+  tags: string[];
+  args: Record<string, string>;
+  target?: string;
+  labels?: Record<string, string>;
+  network?: string;
+  shmSize?: number;
+  extraHosts?: string[];
+  cacheFrom?: string[];
+  noCache?: boolean;
+  pull?: boolean;
+  platform?: string;
+}
+
+interface Planned {
+  /** The services to build (named, with their dependencies when asked). */
+  buildable: string[];
+  observed?: ObservedState;
+  plan?: Plan;
+}
+
+async function planBuilds(ctx: ContainersContext, req: BuildRequest): Promise<Planned> {
   const project = ctx.project;
-  const named = req.services.length ? req.services : Object.keys(project.services);
-  const buildable = named.filter((n) => project.services[n]?.build !== undefined);
-  for (const n of named) {
+  const known = req.services.filter((n) => project.services[n] !== undefined);
+  const scope = !req.services.length
+    ? Object.keys(project.services)
+    : req.withDependencies === true
+      ? [...new Graph(project.services).withDependencies(known)]
+      : req.services;
+  const buildable = scope.filter((n) => project.services[n]?.build !== undefined);
+  for (const n of req.services) {
     const svc = project.services[n];
-    if (svc !== undefined && svc.build === undefined && req.services.length && !req.quiet) ctx.sink.message(`${n} uses an image, skipping`);
+    if (svc !== undefined && svc.build === undefined && !req.quiet) ctx.sink.message(`${n} uses an image, skipping`);
   }
   // Unknown names are reported by the planner.
-  const unknown = named.filter((n) => project.services[n] === undefined);
+  const unknown = req.services.filter((n) => project.services[n] === undefined);
   if (!buildable.length && !unknown.length) {
     if (!req.quiet) ctx.sink.message('nothing to build: no service has build:');
-    return EXIT.ok;
+    return { buildable };
   }
   const observed = await ctx.backend.observe({ forUp: true });
   const plan = planImages(project, observed, {
@@ -44,5 +83,35 @@ export async function buildImages(ctx: ContainersContext, req: BuildRequest): Pr
     noCache: req.noCache,
     pullBaseImages: req.pull,
   });
-  return ctx.backend.apply(plan, observed);
+  return { buildable, observed, plan };
+}
+
+/** Build; the exit code. Named services that use an image are skipped (said unless quiet). */
+export async function buildImages(ctx: ContainersContext, req: BuildRequest): Promise<number> {
+  const { buildable, observed, plan } = await planBuilds(ctx, req);
+  if (plan === undefined || observed === undefined) return EXIT.ok;
+  const code = await ctx.backend.apply(plan, observed);
+  if (code !== EXIT.ok || req.push !== true) return code;
+  // compose's `build --push`: each built image that has a name to go to is pushed.
+  const withImage = buildable.filter((n) => ctx.project.services[n]?.image !== undefined);
+  for (const n of buildable) if (!withImage.includes(n) && !req.quiet) ctx.sink.message(`${n} has no image: to push to, skipping`);
+  if (!withImage.length) return EXIT.ok;
+  return pushImages(ctx, { services: withImage, ignoreFailures: false });
+}
+
+/**
+ * `build --print`: tsfig's build plan as data (compose prints a bake file; tsfig has no bake):
+ * per build, the service, host, image and what the engine's build would be given. Nothing is built.
+ */
+export async function buildPlan(ctx: ContainersContext, req: BuildRequest): Promise<{ builds: BuildPlanEntry[] }> {
+  const { plan } = await planBuilds({ ...ctx, sink: { ...ctx.sink, message: () => undefined } }, { ...req, quiet: true });
+  if (plan === undefined) return { builds: [] };
+  if (plan.errors.length) throw new TsfigError(plan.errors.map((e) => formatDiagnostic(e)).join('\n'));
+  const builds: BuildPlanEntry[] = [];
+  for (const node of plan.nodes) {
+    const op = node.op;
+    if (op.type !== 'image.build') continue;
+    builds.push({ service: op.service, host: op.host, image: op.ref, ...op.build });
+  }
+  return { builds };
 }

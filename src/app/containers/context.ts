@@ -7,6 +7,7 @@
 import type { AttachedStreams, Engine, TerminalSize } from '../../engine/engine.js';
 import type { Project } from '../../model/project.js';
 import type { ObservedState, Plan } from '../../backend/index.js';
+import type { QuietSteps } from '../apply.js';
 
 export type { AttachedStreams, Engine, TerminalSize };
 export type { ObservedContainer, ObservedState, Plan } from '../../backend/index.js';
@@ -32,8 +33,8 @@ export interface ContainersSink {
 export interface ContainersBackend {
   /** What runs, per host; fails with one line per host when no host answers. */
   observe(opts?: { forUp?: boolean }): Promise<ObservedState>;
-  /** Carry out a plan, progress shown as the user asked; the exit code. */
-  apply(plan: Plan, observed: ObservedState, opts?: { ignoreFailures?: boolean }): Promise<number>;
+  /** Carry out a plan, progress shown as the user asked (less the `quiet` steps'); the exit code. */
+  apply(plan: Plan, observed: ObservedState, opts?: { ignoreFailures?: boolean; quiet?: QuietSteps }): Promise<number>;
   /** One line per host that did not answer. */
   unreachable(observed: ObservedState): string[];
 }

@@ -6,7 +6,7 @@
  * entry of the archive is written through one.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, copyFile, link, lstat, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import { chmod, copyFile, link, lstat, mkdir, readdir, readlink, rm, stat, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -26,10 +26,13 @@ export function isSymlinkMode(mode: number): boolean {
  * Tar entries for the host path `src`, its root named `root` (`''`: only what is inside the
  * directory, for `SRC/.`).
  */
-export async function* hostEntries(src: string, root: string, warn: (message: string) => void): AsyncGenerator<TarInput> {
+export async function* hostEntries(src: string, root: string, warn: (message: string) => void, opts: { archive?: boolean; followLink?: boolean } = {}): AsyncGenerator<TarInput> {
   async function* walk(path: string, name: string): AsyncGenerator<TarInput> {
-    const st = await lstat(path);
-    const common = { mode: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000) };
+    // -L: SRC itself is followed when it is a link (links inside it stay links).
+    const st = opts.followLink === true && path === src ? await stat(path) : await lstat(path);
+    // -a: the files' owners go with them (the engine keeps them with copyUIDGID).
+    const owner = opts.archive === true ? { uid: st.uid, gid: st.gid } : {};
+    const common = { mode: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000), ...owner };
     if (st.isDirectory()) {
       if (name !== '') yield { header: { name, type: 'directory', ...common } };
       const children = (await readdir(path)).sort();

@@ -1,4 +1,5 @@
 /** `pull [SERVICE...]`: pull the images of services that name one, in parallel. */
+import { UsageError } from '../../errors.js';
 import type { ContainersContext } from './context.js';
 import { planRegistry } from '../../backend/index.js';
 
@@ -9,11 +10,29 @@ export interface PullRequest {
   includeDeps: boolean;
   /** Failures are warnings and the exit code stays 0. */
   ignoreFailures: boolean;
+  /** `--ignore-buildable`: images of services with build: are not pulled. */
+  ignoreBuildable?: boolean;
+  /** `--policy missing`: only images the host does not have; `always` (the default): every one. */
+  policy?: 'missing' | 'always';
+}
+
+/** `--policy` as compose takes it: missing or always. */
+export function parsePullPolicy(v: string | undefined): 'missing' | 'always' | undefined {
+  if (v === undefined) return undefined;
+  if (v !== 'missing' && v !== 'always') throw new UsageError(`invalid --policy "${v}": use missing or always`);
+  return v;
 }
 
 /** Pull; the exit code. */
 export async function pullImages(ctx: ContainersContext, req: PullRequest): Promise<number> {
-  const observed = await ctx.backend.observe();
-  const plan = planRegistry(ctx.project, observed, 'pull', { services: req.services, includeDeps: req.includeDeps });
+  const onlyMissing = req.policy === 'missing';
+  // The hosts' images are listed only when the policy needs them.
+  const observed = await ctx.backend.observe(onlyMissing ? { forUp: true } : {});
+  const plan = planRegistry(ctx.project, observed, 'pull', {
+    services: req.services,
+    includeDeps: req.includeDeps,
+    ...(req.ignoreBuildable === true ? { ignoreBuildable: true } : {}),
+    ...(onlyMissing ? { onlyMissing: true } : {}),
+  });
   return ctx.backend.apply(plan, observed, { ignoreFailures: req.ignoreFailures });
 }

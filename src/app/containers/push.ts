@@ -7,6 +7,8 @@ export interface PushRequest {
   services: string[];
   /** Failures are warnings and the exit code stays 0. */
   ignoreFailures: boolean;
+  /** `--include-deps`: also the images of the services the named ones depend on. */
+  includeDeps?: boolean;
 }
 
 /** Push; the exit code. A service without `image:` has nowhere to go: said, and skipped. */
@@ -16,6 +18,6 @@ export async function pushImages(ctx: ContainersContext, req: PushRequest): Prom
     if (svc !== undefined && svc.image === undefined) ctx.sink.message(`${name} has no image: to push to, skipping`);
   }
   const observed = await ctx.backend.observe();
-  const plan = planRegistry(ctx.project, observed, 'push', { services: req.services });
+  const plan = planRegistry(ctx.project, observed, 'push', { services: req.services, ...(req.includeDeps === true ? { includeDeps: true } : {}) });
   return ctx.backend.apply(plan, observed, { ignoreFailures: req.ignoreFailures });
 }

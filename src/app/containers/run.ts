@@ -3,13 +3,17 @@
  * dependencies first (as up does), the container made, then started detached or attached to the
  * user's terminal (Ctrl-C stops it, a second kills it; `--rm` removes it at the end).
  */
+import { isAbsolute, resolve } from 'node:path';
 import { parseCommand, parsePorts, parseVolume } from '../../config/shortsyntax.js';
+import { envFileToMap, parseEnvFile } from '../../config/envfile.js';
+import { readRegularFile } from '../../config/readfile.js';
 import { EngineError, EXIT, TsfigError, UsageError } from '../../errors.js';
 import { takeProjectLock } from '../lock.js';
 import { dict } from '../../model/dict.js';
 import type { PortConfig, ServiceVolume } from '../../model/project.js';
 import type { ContainersContext, ContainersSink, Engine, TerminalPort } from './context.js';
-import { oneOffDependencies, oneOffSpec, planImages, SpecError, type OneOffOptions, isNotFound } from '../../backend/index.js';
+import { oneOffDependencies, oneOffSpec, planImages, SpecError, type OneOffOptions, type PullMode, isNotFound } from '../../backend/index.js';
+import type { QuietSteps } from '../apply.js';
 
 export type { OneOffOptions };
 
@@ -28,6 +32,66 @@ export interface RunFlags {
   /** false with -T. */
   TTY?: boolean;
   volume?: string[];
+  /** `--env-from-file`: env files (KEY=VALUE lines), under `-e`. */
+  envFromFile?: string[];
+  /** `-l KEY=VALUE`. */
+  label?: string[];
+  capAdd?: string[];
+  capDrop?: string[];
+  useAliases?: boolean;
+  removeOrphans?: boolean;
+  /** `--build`: build the images of services with build: first (the dependencies' too). */
+  build?: boolean;
+  /** `--pull always|missing|never`, over each service's pull_policy. */
+  pull?: string;
+  /** `--quiet-pull`, `--quiet-build`: the pulls' (builds') progress not shown. */
+  quietPull?: boolean;
+  quietBuild?: boolean;
+}
+
+const PULL_MODES: readonly PullMode[] = ['always', 'missing', 'never'];
+
+/** run's image policy: `--build` (build: images again), `--pull` (over pull_policy). */
+export function runImagePolicy(flags: Pick<RunFlags, 'build' | 'pull'>): { build?: 'always'; pull?: PullMode } {
+  if (flags.pull !== undefined && !(PULL_MODES as readonly string[]).includes(flags.pull)) {
+    throw new UsageError(`invalid --pull "${flags.pull}": use always, missing or never`);
+  }
+  return { ...(flags.build === true ? { build: 'always' as const } : {}), ...(flags.pull !== undefined ? { pull: flags.pull as PullMode } : {}) };
+}
+
+/** `-l KEY=VALUE` (repeatable; the last one of a key wins). */
+export function parseLabelFlags(flags: string[] | undefined): Record<string, string> | undefined {
+  if (flags === undefined || flags.length === 0) return undefined;
+  const out: Record<string, string> = dict();
+  for (const f of flags) {
+    const eq = f.indexOf('=');
+    if (eq <= 0) throw new UsageError(`invalid label "${f}": use KEY=VALUE`);
+    out[f.slice(0, eq)] = f.slice(eq + 1);
+  }
+  return out;
+}
+
+/**
+ * `--env-from-file FILE` (repeatable), as compose reads it: each file's variables under the
+ * `-e` ones (a key `-e` sets, or an earlier file set, keeps its value); `${VAR}` in a file is
+ * resolved from the `-e` values. Relative paths are from `cwd`. A file that cannot be read or
+ * parsed is one line naming it.
+ */
+export function envFromFiles(files: string[] | undefined, environment: Record<string, string | null>, cwd: string): Record<string, string | null> {
+  const out: Record<string, string | null> = dict();
+  Object.assign(out, environment);
+  for (const f of files ?? []) {
+    const path = isAbsolute(f) ? f : resolve(cwd, f);
+    const read = readRegularFile(path);
+    if (!read.ok) throw new UsageError(`--env-from-file ${f}: ${read.reason}`);
+    const parsed = parseEnvFile(read.text, (k) => environment[k] ?? undefined);
+    const bad = parsed.errors[0];
+    if (bad !== undefined) throw new UsageError(`--env-from-file ${f}:${bad.line}:${bad.col}: ${bad.message}`);
+    for (const [k, v] of Object.entries(envFileToMap(parsed))) {
+      if (!(k in out) && v !== undefined) out[k] = v;
+    }
+  }
+  return out;
 }
 
 /**
@@ -77,10 +141,11 @@ export function parseEntrypointFlag(value: string | undefined): string[] | undef
 export function oneOffOptions(
   flags: RunFlags,
   command: string[],
-  ctx: { env: Record<string, string | undefined>; projectDir: string; homeDir: string; stdinIsTTY: boolean; id: string },
+  ctx: { env: Record<string, string | undefined>; projectDir: string; homeDir: string; stdinIsTTY: boolean; id: string; cwd?: string },
 ): OneOffOptions {
   const detach = flags.detach === true;
-  const environment = parseEnvFlags(flags.env, ctx.env);
+  const environment = envFromFiles(flags.envFromFile, parseEnvFlags(flags.env, ctx.env), ctx.cwd ?? ctx.projectDir);
+  const labels = parseLabelFlags(flags.label);
   const entrypoint = parseEntrypointFlag(flags.entrypoint);
   const ports = parsePublishFlags(flags.publish);
   const volumes = parseVolumeFlags(flags.volume, ctx);
@@ -98,6 +163,10 @@ export function oneOffOptions(
     tty: !detach && flags.TTY !== false && ctx.stdinIsTTY,
     stdin: !detach,
     ...(detach && flags.rm === true ? { autoRemove: true } : {}),
+    ...(labels !== undefined ? { labels } : {}),
+    ...(flags.capAdd?.length ? { capAdd: flags.capAdd } : {}),
+    ...(flags.capDrop?.length ? { capDrop: flags.capDrop } : {}),
+    ...(flags.useAliases === true ? { useAliases: true } : {}),
   };
 }
 
@@ -129,6 +198,8 @@ export interface RunRequest {
   version: string;
   /** The one-off's id (its default name's suffix). */
   id: string;
+  /** Where relative `--env-from-file` paths start (the user's working directory; default the project's). */
+  cwd?: string;
 }
 
 /** How a run ended: detached (the container's name), or the container's exit code. */
@@ -146,8 +217,10 @@ export async function createOneOff(ctx: ContainersContext, req: RunRequest, stdi
   const { project, backend } = ctx;
   const svc = project.services[req.service];
   if (svc === undefined) throw new UsageError(`no such service: ${req.service}`);
-  const options = oneOffOptions(req.flags, req.command, { env: req.env, projectDir: project.workingDir, homeDir: req.env.HOME ?? '/', stdinIsTTY, id: req.id });
+  const options = oneOffOptions(req.flags, req.command, { env: req.env, projectDir: project.workingDir, homeDir: req.env.HOME ?? '/', stdinIsTTY, id: req.id, ...(req.cwd !== undefined ? { cwd: req.cwd } : {}) });
   const noDeps = req.flags.deps === false;
+  const imagePolicy = runImagePolicy(req.flags);
+  const quiet: QuietSteps = { ...(req.flags.quietPull === true ? { pull: true } : {}), ...(req.flags.quietBuild === true ? { build: true } : {}) };
   const release = await takeProjectLock({
     project: project.name,
     endpoints: ctx.hosts.map((h) => h.endpoint),
@@ -158,15 +231,18 @@ export async function createOneOff(ctx: ContainersContext, req: RunRequest, stdi
   try {
     let observed = await backend.observe({ forUp: true });
     const reachable = { ...observed, hosts: Object.fromEntries(Object.entries(observed.hosts).filter(([, h]) => h.reachable)) };
-    const images = planImages(project, reachable, { version: req.version, services: [req.service], noDeps });
+    const images = planImages(project, reachable, { version: req.version, services: [req.service], noDeps, ...imagePolicy });
     let imagesDone = false;
     if (images.nodes.length > 0 || images.errors.length > 0) {
-      const got = await backend.apply(images, reachable);
+      const got = await backend.apply(images, reachable, Object.keys(quiet).length > 0 ? { quiet } : {});
       if (got !== 0) return { exitCode: got };
       observed = await backend.observe({ forUp: true });
       imagesDone = true;
     }
-    const code = await backend.apply(oneOffDependencies(project, observed, req.service, { version: req.version, noDeps, imagesDone }), observed);
+    const code = await backend.apply(
+      oneOffDependencies(project, observed, req.service, { version: req.version, noDeps, imagesDone, ...(req.flags.removeOrphans === true ? { removeOrphans: true } : {}) }),
+      observed,
+    );
     if (code !== 0) return { exitCode: code };
     let spec;
     try {

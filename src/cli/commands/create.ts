@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { up } from '../../app/up.js';
 import { openSession } from '../runtime.js';
-import { collect, type IO } from '../context.js';
+import { collect, globals, type IO } from '../context.js';
 import { reconcileOptions, type UpFlags } from '../converge-flags.js';
 
 /** compose's `create`: `up --no-start` (same plan, same flags), containers left in state `created`. */
@@ -17,7 +17,7 @@ export function createCommand(io: IO): Command {
     .addOption(new Option('--scale <service=n>', 'create N containers of a service (repeatable)').argParser(collect))
     .argument('[services...]', 'services to create (and their dependencies)')
     .action(async function (this: Command, services: string[]) {
-      const options = reconcileOptions({ ...this.opts<UpFlags>(), start: false }, services, io.env);
+      const options = reconcileOptions({ ...this.opts<UpFlags>(), start: false, allResources: globals(this).allResources === true }, services, io.env);
       const s = await openSession(this, io, { services, checkBuild: true });
       try {
         await up(s, { services, options });

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { plan } from '../../app/plan.js';
 import { openSession } from '../runtime.js';
-import type { IO } from '../context.js';
+import { globals, type IO } from '../context.js';
 import { addConvergeOptions, reconcileOptions, type UpFlags } from '../converge-flags.js';
 
 export function planCommand(io: IO): Command {
@@ -10,7 +10,7 @@ export function planCommand(io: IO): Command {
     .argument('[services...]', 'services to plan for (and their dependencies)');
   addConvergeOptions(cmd);
   return cmd.action(async function (this: Command, services: string[]) {
-    const options = reconcileOptions(this.opts<UpFlags>(), services, io.env);
+    const options = reconcileOptions({ ...this.opts<UpFlags>(), allResources: globals(this).allResources === true }, services, io.env);
     const s = await openSession(this, io, { services, checkBuild: true });
     try {
       await plan(s, options);

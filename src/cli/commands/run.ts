@@ -19,23 +19,35 @@ export function runCommand(io: IO): Command {
     .option('-u, --user <user>', 'run as this user (name or uid[:gid])')
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .addOption(new Option('-p, --publish <port>', 'publish a port, as in ports: (repeatable)').argParser(collect))
-    .option('--service-ports', "publish the service's ports (not published by default)")
+    .option('-P, --service-ports', "publish the service's ports (not published by default)")
     .option('--no-deps', "don't start the services this one depends on")
     .option('-T, --no-TTY', 'no pseudo-terminal, even when stdin is one')
     // Compose's -i/-t (and -it): accepted; a TTY is used when stdin is a terminal, as compose does.
     .option('-i, --interactive', 'keep stdin open (the default; accepted as in docker compose)')
     .option('-t, --tty', 'a pseudo-terminal (the default when stdin is one; accepted as in docker compose)')
     .addOption(new Option('-v, --volume <volume>', 'mount a volume, as in volumes: (repeatable)').argParser(collect))
+    .addOption(new Option('--env-from-file <file>', 'set environment variables from an env file (repeatable; -e wins over it)').argParser(collect))
+    .addOption(new Option('-l, --label <KEY=VALUE>', 'add or override a label (repeatable)').argParser(collect))
+    .addOption(new Option('--cap-add <cap>', 'add a Linux capability (repeatable)').argParser(collect))
+    .addOption(new Option('--cap-drop <cap>', 'drop a Linux capability (repeatable)').argParser(collect))
+    .option('--use-aliases', "join the networks under the service's name and aliases too, as its replicas do")
+    .option('--remove-orphans', 'remove containers of services no longer in the file')
+    .option('--build', 'build the images of services with build: before running (the dependencies\' too)')
+    .option('--pull <policy>', "pull images: always, missing or never (over each service's pull_policy)")
+    .option('-q, --quiet', 'no progress output (dependencies, pulls, builds)')
+    .option('--quiet-pull', 'pull without showing progress')
+    .option('--quiet-build', 'build without showing its output')
     .argument('<service>', 'the service to run')
     .argument('[command...]', "the command (default: the service's)")
     .passThroughOptions()
     .action(async function (this: Command, service: string, command: string[]) {
-      const flags = this.opts<RunFlags>();
+      const flags = this.opts<RunFlags & { quiet?: boolean }>();
       const s = await openSession(this, io, { services: [service], checkBuild: true });
+      if (flags.quiet) s.progress = 'quiet';
       try {
         const r = await runOneOff(
           containersContext(s),
-          { service, command, flags, env: io.env, version: VERSION, id: randomBytes(6).toString('hex') },
+          { service, command, flags, env: io.env, version: VERSION, id: randomBytes(6).toString('hex'), cwd: io.cwd },
           terminalPort(() => s.dispose()),
         );
         if ('detached' in r) io.stdout(`${r.detached}\n`);

@@ -22,18 +22,23 @@ export function upCommand(io: IO): Command {
     .option('--wait-timeout <seconds>', 'how long a depends_on condition or --wait may take (default 120)')
     .option('--dry-run', 'print the plan and change nothing')
     .option('-w, --watch', 'then follow file changes as tsfig watch does (develop.watch rules)')
+    .option('--always-recreate-deps', 'recreate the dependencies of the named services even if nothing changed (not with --no-recreate)')
+    .option('--attach-dependencies', "show the logs of the named services' dependencies too")
+    .option('--quiet-pull', 'pull without showing progress')
+    .option('--quiet-build', 'build without showing its output')
+    .option('-y, --yes', 'answer yes to every question (accepted as in docker compose: up asks none)')
     .argument('[services...]', 'services to bring up (and their dependencies)');
   addConvergeOptions(cmd);
   return cmd.action(async function (this: Command, services: string[]) {
     const own = this.opts<UpFlags>();
     // The global --dry-run (before the command) is up's own --dry-run.
-    const flags: UpFlags = { ...own, dryRun: own.dryRun === true || globals(this).dryRun === true };
+    const flags: UpFlags = { ...own, dryRun: own.dryRun === true || globals(this).dryRun === true, allResources: globals(this).allResources === true };
     const options = reconcileOptions(flags, services, io.env);
     const waitTimeout = parseTimeout(flags.waitTimeout);
     if (waitTimeout !== undefined) options.healthTimeoutMs = waitTimeout * 1000;
     const attached = !flags.detach && flags.start !== false && !flags.dryRun;
-    if (!attached && (flags.abortOnContainerExit || flags.abortOnContainerFailure || flags.exitCodeFrom || flags.attach || flags.noAttach)) {
-      throw new UsageError('--abort-on-container-exit, --exit-code-from, --attach and --no-attach follow the logs: they cannot be used with -d');
+    if (!attached && (flags.abortOnContainerExit || flags.abortOnContainerFailure || flags.exitCodeFrom || flags.attach || flags.noAttach || flags.attachDependencies)) {
+      throw new UsageError('--abort-on-container-exit, --exit-code-from, --attach, --attach-dependencies and --no-attach follow the logs: they cannot be used with -d');
     }
     const s = await openSession(this, io, { services, checkBuild: true });
     if (flags.watch && !attached) {
@@ -48,6 +53,7 @@ export function upCommand(io: IO): Command {
         options,
         dryRun: Boolean(flags.dryRun),
         wait: flags.wait === true,
+        ...(flags.quietPull || flags.quietBuild ? { quiet: { ...(flags.quietPull ? { pull: true } : {}), ...(flags.quietBuild ? { build: true } : {}) } } : {}),
         ...(attached
           ? {
               attach: {
@@ -57,6 +63,7 @@ export function upCommand(io: IO): Command {
                   noDeps: Boolean(flags.noDeps),
                   ...(flags.attach ? { attach: flags.attach } : {}),
                   ...(flags.noAttach ? { noAttach: flags.noAttach } : {}),
+                  ...(flags.attachDependencies ? { attachDependencies: true } : {}),
                   abortOnContainerExit: Boolean(flags.abortOnContainerExit),
                   abortOnContainerFailure: Boolean(flags.abortOnContainerFailure),
                   ...(flags.exitCodeFrom ? { exitCodeFrom: flags.exitCodeFrom } : {}),

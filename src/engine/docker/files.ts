@@ -18,7 +18,7 @@ export function dockerFiles(c: Client): EngineFiles {
   return {
     async putArchive(containerId: string, path: string, tar: NodeJS.ReadableStream | Buffer, opts: PutArchiveOptions = {}): Promise<void> {
       await c.send({ kind: 'container', id: containerId, action: 'copy into' }, 'PUT', archive(containerId), {
-        query: { path, noOverwriteDirNonDir: opts.noOverwriteDirNonDir === true ? true : undefined },
+        query: { path, noOverwriteDirNonDir: opts.noOverwriteDirNonDir === true ? true : undefined, copyUIDGID: opts.copyUIDGID === true ? true : undefined },
         body: tar,
         contentType: 'application/tar',
         ...signalOf(opts),
