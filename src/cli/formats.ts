@@ -207,3 +207,46 @@ export function psTableCells(rows: readonly PsRow[], opts: PsRecordOptions & { m
   });
   return { headers, cells };
 }
+
+// ---------------------------------------------------------------------------------------------
+// ls, images, stats
+
+/** `ls` (compose cmd/formatter/project.go): Name, Status, ConfigFiles. */
+export const LS_SCHEMA: FormatSchema = { command: 'ls', headers: { Name: 'NAME', Status: 'STATUS', ConfigFiles: 'CONFIG FILES' } };
+
+/**
+ * `images` (compose cmd/formatter/image.go): ContainerName, Repository, Tag, ID (12 characters),
+ * Size (as go-units writes it), plus Host; compose's Platform, Created, CreatedAt and LastTagTime
+ * are not read from the engine here.
+ */
+export const IMAGES_SCHEMA: FormatSchema = {
+  command: 'images',
+  headers: { ContainerName: 'CONTAINER', Host: 'HOST', ID: 'IMAGE ID', Repository: 'REPOSITORY', Size: 'SIZE', Tag: 'TAG' },
+};
+
+/** `stats` (docker/cli cli/command/container/formatter_stats.go): its fields and column names, plus tsfig's numbers. */
+export const STATS_SCHEMA: FormatSchema = {
+  command: 'stats',
+  headers: {
+    ID: 'CONTAINER ID',
+    Container: 'CONTAINER',
+    Name: 'NAME',
+    Service: 'SERVICE',
+    Host: 'HOST',
+    CPUPerc: 'CPU %',
+    MemUsage: 'MEM USAGE / LIMIT',
+    MemPerc: 'MEM %',
+    NetIO: 'NET I/O',
+    BlockIO: 'BLOCK I/O',
+    PIDs: 'PIDS',
+    CPUPercentage: 'CPU PERCENTAGE',
+    Memory: 'MEMORY',
+    MemoryLimit: 'MEMORY LIMIT',
+    MemoryPercentage: 'MEMORY PERCENTAGE',
+    NetworkRx: 'NETWORK RX',
+    NetworkTx: 'NETWORK TX',
+    BlockRead: 'BLOCK READ',
+    BlockWrite: 'BLOCK WRITE',
+    PidsCurrent: 'PIDS CURRENT',
+  },
+};

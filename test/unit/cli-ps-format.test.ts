@@ -1,5 +1,5 @@
 /**
- * `ps` as docker compose v2 has it: the filters (cmd/compose/ps.go: `--status`, `--filter
+ * `ps` (and the templates of `ls`, `images`, `stats`) as docker compose v2 has it: the filters (cmd/compose/ps.go: `--status`, `--filter
  * status=`, `source` not implemented, others unknown; a status implies --all; `--orphans=false`
  * keeps the declared services), the record a template and `--format json` see
  * (cmd/formatter/container.go's ContainerContext, marshalled by docker/cli formatter.MarshalJSON:
@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { psRows, type PsRow } from '../../src/app/containers/ps.js';
 import type { ObservedContainer } from '../../src/app/containers/context.js';
 import { psStatuses } from '../../src/cli/commands/ps.js';
-import { ellipsis, exitCodeOf, healthOf, humanDuration, psJsonLines, psRecord, psTableCells, PS_SCHEMA, readFormat, renderTemplate } from '../../src/cli/formats.js';
+import { ellipsis, exitCodeOf, healthOf, humanDuration, IMAGES_SCHEMA, LS_SCHEMA, psJsonLines, psRecord, psTableCells, PS_SCHEMA, readFormat, renderTemplate, STATS_SCHEMA } from '../../src/cli/formats.js';
+import { statsRecord } from '../../src/stats/compute.js';
 import { UsageError } from '../../src/errors.js';
 
 function ctr(name: string, fields: Partial<ObservedContainer> = {}): ObservedContainer {
@@ -197,5 +198,34 @@ describe('text helpers as go-units and the docker CLI write them', () => {
   it('health and exit code from the status text', () => {
     expect(['Up 1 second (health: starting)', 'Up 2 minutes (unhealthy)', 'Up 2 minutes (healthy)', 'Up 2 minutes'].map(healthOf)).toEqual(['starting', 'unhealthy', 'healthy', '']);
     expect([exitCodeOf('exited', 'Exited (137) 2 seconds ago'), exitCodeOf('running', 'Up 1 second'), exitCodeOf('created', 'Created')]).toEqual([137, 0, 0]);
+  });
+});
+
+describe('templates for ls, images and stats', () => {
+  const tmpl = (f: string, cmd: string) => {
+    const r = readFormat(f, cmd);
+    if (r.kind !== 'template') throw new Error('not a template');
+    return r.format;
+  };
+
+  it('ls: Name, Status, ConfigFiles (compose cmd/formatter/project.go)', () => {
+    const rows = [{ Name: 'alpha', Status: 'running(1)', ConfigFiles: '/p/fig.yml' }];
+    expect(renderTemplate(tmpl('{{.Name}}', 'ls'), rows, LS_SCHEMA)).toBe('alpha\n');
+    expect(renderTemplate(tmpl('table {{.Name}}\\t{{.Status}}\\t{{.ConfigFiles}}', 'ls'), rows, LS_SCHEMA)).toBe('NAME      STATUS       CONFIG FILES\nalpha     running(1)   /p/fig.yml\n');
+    expect(JSON.parse(renderTemplate(tmpl('{{json .}}', 'ls'), rows, LS_SCHEMA))).toEqual(rows[0]);
+  });
+
+  it('images: ContainerName, Repository, Tag, ID, Size (compose cmd/formatter/image.go), Host', () => {
+    const rows = [{ ContainerName: 'web-1', Host: 'default', ID: '1234567890ab', Repository: 'example/web', Size: '240kB', Tag: 'latest' }];
+    expect(renderTemplate(tmpl('{{.ContainerName}} {{.Repository}}:{{.Tag}}', 'images'), rows, IMAGES_SCHEMA)).toBe('web-1 example/web:latest\n');
+    expect(() => renderTemplate(tmpl('{{.Platform}}', 'images'), rows, IMAGES_SCHEMA)).toThrow('images --format: images has no field .Platform; fields: ContainerName, Host, ID, Repository, Size, Tag');
+  });
+
+  it('stats: the docker CLI stats fields; -- without a sample', () => {
+    const rec = statsRecord({ id: 'f'.repeat(64), name: 'demo-web-1', service: 'web', host: 'default' });
+    expect(renderTemplate(tmpl('table {{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}\\t{{.PIDs}}', 'stats'), [rec], STATS_SCHEMA)).toBe(
+      'NAME         CPU %     MEM USAGE / LIMIT   PIDS\ndemo-web-1   --        -- / --             --\n',
+    );
+    expect(renderTemplate(tmpl('{{.ID}} {{json .Memory}}', 'stats'), [rec], STATS_SCHEMA)).toBe('ffffffffffff null\n');
   });
 });
