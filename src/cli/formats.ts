@@ -4,6 +4,8 @@
  * The records a template sees are the docker CLI's and compose's formatter contexts
  * (docker/compose cmd/formatter/container.go for `ps`), field for field.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { formatPorts } from '../ui/format.js';
 import { formatRows, isTemplate, parseFormat, renderFormat, TemplateError, type Format, type FormatSchema, type TemplateObject, type TemplateValue } from '../ui/template.js';
@@ -47,6 +49,23 @@ export function renderTemplateString(format: string, rows: readonly TemplateValu
     return formatRows(format, rows, schema);
   } catch (e) {
     throw templateUsage(e, schema.command);
+  }
+}
+
+/**
+ * `psFormat` of the docker CLI's `$DOCKER_CONFIG/config.json` (default `~/.docker`), which
+ * compose's `ps` uses when no `--format` is given; undefined when the file or the key is missing
+ * or the file is not JSON (the context resolution reports that one).
+ */
+export function dockerConfigPsFormat(env: Record<string, string | undefined>): string | undefined {
+  const dir = env.DOCKER_CONFIG !== undefined && env.DOCKER_CONFIG !== '' ? env.DOCKER_CONFIG : env.HOME !== undefined && env.HOME !== '' ? join(env.HOME, '.docker') : undefined;
+  if (dir === undefined) return undefined;
+  try {
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as unknown;
+    const f = typeof config === 'object' && config !== null ? (config as Record<string, unknown>).psFormat : undefined;
+    return typeof f === 'string' && f.trim() !== '' ? f : undefined;
+  } catch {
+    return undefined;
   }
 }
 

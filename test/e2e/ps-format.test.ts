@@ -121,6 +121,13 @@ describe('ps formats on the real engine', () => {
     expect(lines((await ok(dir, project, ['ps', '--orphans=false', '--format', '{{.Service}}'])).stdout)).toEqual(['web']);
     expect(lines((await ok(dir, project, ['ps', '--no-orphans', '--format', '{{.Service}}'])).stdout)).toEqual(['web']);
 
+    // Without --format, the docker CLI's psFormat (config.json), as compose; --format wins.
+    const cfg = projectDir({ 'config.json': JSON.stringify({ psFormat: 'table {{.Name}}\\t{{.Service}}' }) });
+    const viaConfig = lines((await ok(dir, project, ['ps'], { DOCKER_CONFIG: cfg })).stdout);
+    expect(viaConfig[0]).toMatch(/^NAME\s+SERVICE$/);
+    expect(viaConfig.slice(1).map((l) => l.split(/\s+/)[1])).toEqual(['old', 'web']);
+    expect(lines((await ok(dir, project, ['ps', '--format', '{{.Service}}'], { DOCKER_CONFIG: cfg })).stdout)).toEqual(['old', 'web']);
+
     // What the template language does not have: one line naming it, exit 2, nothing else printed.
     for (const [t, says] of [
       ['{{printf "%s" .Name}}', 'function "printf"'],

@@ -5,11 +5,14 @@
  * (cmd/formatter/container.go's ContainerContext, marshalled by docker/cli formatter.MarshalJSON:
  * method names as keys, in Go's sorted map order), and the go-units/docker CLI text helpers.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { psRows, type PsRow } from '../../src/app/containers/ps.js';
 import type { ObservedContainer } from '../../src/app/containers/context.js';
 import { psStatuses } from '../../src/cli/commands/ps.js';
-import { ellipsis, exitCodeOf, healthOf, humanDuration, IMAGES_SCHEMA, LS_SCHEMA, psJsonLines, psRecord, psTableCells, PS_SCHEMA, readFormat, renderTemplate, STATS_SCHEMA } from '../../src/cli/formats.js';
+import { dockerConfigPsFormat, ellipsis, exitCodeOf, healthOf, humanDuration, IMAGES_SCHEMA, LS_SCHEMA, psJsonLines, psRecord, psTableCells, PS_SCHEMA, readFormat, renderTemplate, STATS_SCHEMA } from '../../src/cli/formats.js';
 import { statsRecord } from '../../src/stats/compute.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -227,5 +230,25 @@ describe('templates for ls, images and stats', () => {
       'NAME         CPU %     MEM USAGE / LIMIT   PIDS\ndemo-web-1   --        -- / --             --\n',
     );
     expect(renderTemplate(tmpl('{{.ID}} {{json .Memory}}', 'stats'), [rec], STATS_SCHEMA)).toBe('ffffffffffff null\n');
+  });
+});
+
+describe("psFormat of the docker CLI's config.json (compose's ps without --format)", () => {
+  it('read from $DOCKER_CONFIG, else ~/.docker; missing file, key or bad JSON: none', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsfig-psformat-'));
+    try {
+      expect(dockerConfigPsFormat({ DOCKER_CONFIG: dir })).toBeUndefined();
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ psFormat: 'table {{.Name}}' }));
+      expect(dockerConfigPsFormat({ DOCKER_CONFIG: dir })).toBe('table {{.Name}}');
+      mkdirSync(join(dir, 'home', '.docker'), { recursive: true });
+      writeFileSync(join(dir, 'home', '.docker', 'config.json'), JSON.stringify({ psFormat: '{{.ID}}' }));
+      expect(dockerConfigPsFormat({ HOME: join(dir, 'home') })).toBe('{{.ID}}');
+      writeFileSync(join(dir, 'config.json'), '{ not json');
+      expect(dockerConfigPsFormat({ DOCKER_CONFIG: dir })).toBeUndefined();
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: {} }));
+      expect(dockerConfigPsFormat({ DOCKER_CONFIG: dir })).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@ import { ExitCode, UsageError } from '../../errors.js';
 import { containersContext } from '../containers.js';
 import { collect, type IO } from '../context.js';
 import { parseBoolFlag } from '../flags.js';
-import { psJsonLines, psRecord, psTableCells, PS_SCHEMA, readFormat, renderTemplate } from '../formats.js';
+import { dockerConfigPsFormat, psJsonLines, psRecord, psTableCells, PS_SCHEMA, readFormat, renderTemplate } from '../formats.js';
 import { openSession } from '../runtime.js';
 
 interface PsFlags {
@@ -43,7 +43,7 @@ export function psCommand(io: IO): Command {
     .option('-a, --all', 'also stopped containers and one-off containers')
     .option('-q, --quiet', 'only container IDs')
     .option('--services', 'only service names')
-    .option('--format <format>', "table (default), json (one object per line), or a Go template: '{{.Name}} {{.Status}}', 'table {{.Name}}\\t{{.Ports}}'")
+    .option('--format <format>', "table (default, or psFormat of the docker CLI's config.json), json (one object per line), or a Go template: '{{.Name}} {{.Status}}', 'table {{.Name}}\\t{{.Ports}}'")
     .addOption(new Option('--filter <filter>', 'filter by a property: status=STATE (repeatable)').argParser(collect))
     .addOption(new Option('--status <status>', `only containers in this state (repeatable): ${PS_STATUSES.join(', ')}`).argParser(collect))
     .option('--no-trunc', "don't truncate IDs, commands and mounts")
@@ -53,7 +53,8 @@ export function psCommand(io: IO): Command {
     .action(async function (this: Command, services: string[]) {
       const flags = this.opts<PsFlags>();
       // Flags first: a bad format or filter is a usage error before the engine is asked.
-      const format = readFormat(flags.format, 'ps');
+      // As compose: without --format, the docker CLI's `psFormat` (config.json) when it has one.
+      const format = readFormat(flags.format ?? dockerConfigPsFormat(io.env), 'ps');
       const statuses = psStatuses(flags.filter ?? [], flags.status ?? []);
       const s = await openSession(this, io);
       try {
