@@ -340,6 +340,21 @@ function arity(fn: string, args: readonly TemplateValue[], n: number): void {
   if (args.length !== n) throw new TemplateError(`${fn} takes ${n} argument${n === 1 ? '' : 's'}, got ${args.length}`);
 }
 
+/**
+ * Go's strings.Title: a letter after a separator is upper-cased; separators are ASCII characters
+ * other than letters, digits and `_`, and white space (other non-ASCII characters are not).
+ */
+function goTitle(s: string): string {
+  let out = '';
+  let prev = ' ';
+  for (const c of s) {
+    const sep = prev.charCodeAt(0) < 0x80 ? !/[A-Za-z0-9_]/.test(prev) : /\s/u.test(prev);
+    out += sep ? c.toUpperCase() : c;
+    prev = c;
+  }
+  return out;
+}
+
 function callFunction(name: FunctionName, args: TemplateValue[], scope: Scope): TemplateValue {
   if (scope.header && name !== 'pad' && name !== 'println') {
     // The docker CLI's HeaderFunctions: the column name stays as it is.
@@ -366,8 +381,7 @@ function callFunction(name: FunctionName, args: TemplateValue[], scope: Scope): 
       return str(args[0], name).toLowerCase();
     case 'title':
       arity(name, args, 1);
-      // strings.Title: the first letter of each word, words separated by non-letters.
-      return str(args[0], name).replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, sep: string, c: string) => sep + c.toUpperCase());
+      return goTitle(str(args[0], name));
     case 'truncate': {
       arity(name, args, 2);
       const s = str(args[0], name);

@@ -45,6 +45,9 @@ describe('templates as the docker CLI renders them', () => {
     ['{{.Name | upper}}', row, 'DEMO-WEB-1'],
     ['{{upper .Name | lower}}', row, 'demo-web-1'],
     ['{{title "hello world-wide"}}', row, 'Hello World-Wide'],
+    // strings.Title: any ASCII non-alphanumeric separates words (so "don't" -> "Don'T"), `_` does not.
+    ["{{title \"don't stop_me now.ok\"}}", row, "Don'T Stop_me Now.Ok"],
+    ['{{title "é…x"}}', row, 'É…x'],
     ['{{split .Image ":"}}', row, '[busybox latest]'],
     ['{{join .Networks ","}}', row, 'demo_default,demo_back'],
     ['{{.Networks}}', row, '[demo_default demo_back]'],
