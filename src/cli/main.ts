@@ -83,7 +83,7 @@ Environment:
   DOCKER_CONTEXT              the docker CLI context to use, as -c (else the one of docker context use)
   DOCKER_TLS_VERIFY           1: TLS to a tcp:// engine, with the certificates of DOCKER_CERT_PATH
   DOCKER_CERT_PATH            folder of ca.pem, cert.pem, key.pem (default DOCKER_CONFIG, else ~/.docker)
-  DOCKER_CONFIG               folder of config.json (registry credentials, current context) and contexts/ (default ~/.docker)
+  DOCKER_CONFIG               folder of config.json (registry credentials, current context, psFormat) and contexts/ (default ~/.docker)
   SSH_AUTH_SOCK               the ssh agent, for ssh:// engines
   NO_COLOR, FORCE_COLOR       no colours / colours even when not on a terminal
   TERM                        dumb: no live progress display, no colours

@@ -58,6 +58,8 @@ export interface ContainerSummary {
   /** The image as the container was created with (`busybox:latest`, or an id). */
   image: string;
   imageId: string;
+  /** The command line as the engine's list shows it (entrypoint and command joined). */
+  command?: string;
   labels: Record<string, string>;
   /** `running`, `exited`, ... (a `ContainerState`, typed loosely for newer engines). */
   state: string;

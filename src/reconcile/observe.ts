@@ -37,6 +37,7 @@ export function toObservedContainer(c: ContainerSummary, host: string): Observed
     ports: c.ports,
     networks: Object.keys(c.networks),
   };
+  if (c.command !== undefined) o.command = c.command;
   if (l[LABEL.config] !== undefined) o.config = l[LABEL.config];
   // A replacement keeps its `replace` label for life; it is a leftover of an interrupted
   // recreate only while it still has its temporary name (reconcile's `<name>_tsfig-new-<id12>`).

@@ -19,6 +19,8 @@ export interface ObservedContainer {
   /** Image reference it was created from, and the image ID. */
   image: string;
   imageId: string;
+  /** The command line as the engine's list shows it. */
+  command?: string;
   state: string;
   status: string;
   /** Seconds since the epoch. */

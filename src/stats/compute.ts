@@ -287,33 +287,36 @@ export function statsTable(rows: readonly StatsRow[], opts: TableOptions = {}): 
  * prints them) plus Service, Host, and the numbers (bytes, percent; null without a sample).
  */
 export function statsJsonLine(r: StatsRow, noTrunc = false): string {
+  return JSON.stringify(statsRecord(r, noTrunc)) + '\n';
+}
+
+/** The fields of one container's sample, as `--format json` and `--format` templates see them. */
+export function statsRecord(r: StatsRow, noTrunc = false): Record<string, string | number | null> {
   const c = statsCells(r.entry);
   const e = r.entry;
   const id = shortId(r.id, noTrunc);
-  return (
-    JSON.stringify({
-      ID: id,
-      Container: id,
-      Name: r.name,
-      Service: r.service,
-      Host: r.host,
-      CPUPerc: c.cpu,
-      MemUsage: c.mem,
-      MemPerc: c.memPerc,
-      NetIO: c.net,
-      BlockIO: c.block,
-      PIDs: c.pids,
-      CPUPercentage: e?.cpuPercent ?? null,
-      Memory: e?.memory ?? null,
-      MemoryLimit: e?.memoryLimit ?? null,
-      MemoryPercentage: e?.memoryPercent ?? null,
-      NetworkRx: e?.netRx ?? null,
-      NetworkTx: e?.netTx ?? null,
-      BlockRead: e?.blockRead ?? null,
-      BlockWrite: e?.blockWrite ?? null,
-      PidsCurrent: e?.pids ?? null,
-    }) + '\n'
-  );
+  return {
+    ID: id,
+    Container: id,
+    Name: r.name,
+    Service: r.service,
+    Host: r.host,
+    CPUPerc: c.cpu,
+    MemUsage: c.mem,
+    MemPerc: c.memPerc,
+    NetIO: c.net,
+    BlockIO: c.block,
+    PIDs: c.pids,
+    CPUPercentage: e?.cpuPercent ?? null,
+    Memory: e?.memory ?? null,
+    MemoryLimit: e?.memoryLimit ?? null,
+    MemoryPercentage: e?.memoryPercent ?? null,
+    NetworkRx: e?.netRx ?? null,
+    NetworkTx: e?.netTx ?? null,
+    BlockRead: e?.blockRead ?? null,
+    BlockWrite: e?.blockWrite ?? null,
+    PidsCurrent: e?.pids ?? null,
+  };
 }
 
 export function statsJson(rows: readonly StatsRow[], noTrunc = false): string {

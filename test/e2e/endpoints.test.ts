@@ -248,11 +248,12 @@ describe('hosts: over tcp with TLS', () => {
 
     const ps = await s.ok(['ps']);
     const rows = ps.stdout.split('\n').filter(Boolean);
-    expect(rows[0]).toMatch(/^HOST\s+NAME\s+SERVICE\s+STATUS/);
-    expect(rows.slice(1).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
-      ['a', `${s.project}-one-1`, 'one'],
-      ['b', `${s.project}-two-1`, 'two'],
+    expect(rows[0]).toMatch(/^HOST\s+NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS$/);
+    expect(rows.slice(1).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
+      ['a', `${s.project}-one-1`],
+      ['b', `${s.project}-two-1`],
     ]);
+    expect((await s.ok(['ps', '--format', '{{.Host}} {{.Name}} {{.Service}}'])).stdout).toBe(`a ${s.project}-one-1 one\nb ${s.project}-two-1 two\n`);
 
     // exec runs in the container on host 2: what it writes, host 2's engine reads back.
     const ex = await s.ok(['exec', '-T', 'two', 'sh', '-c', 'echo written-over-tls > /tmp/marker; echo $((6*7))']);
@@ -350,18 +351,9 @@ describe('hosts: over ssh', () => {
     expect(await names(3, s.project)).toEqual([]);
     expect((await inspect(2, `${s.project}-two-1`)).running).toBe(true);
 
-    const ps = await s.ok(['ps']);
+    const ps = await s.ok(['ps', '--format', '{{.Host}} {{.Name}} {{.Service}}']);
     expect(ps.stderr).toBe('');
-    expect(
-      ps.stdout
-        .split('\n')
-        .filter(Boolean)
-        .slice(1)
-        .map((l) => l.split(/\s+/).slice(0, 3)),
-    ).toEqual([
-      ['a', `${s.project}-one-1`, 'one'],
-      ['b', `${s.project}-two-1`, 'two'],
-    ]);
+    expect(ps.stdout).toBe(`a ${s.project}-one-1 one\nb ${s.project}-two-1 two\n`);
 
     const ex = await s.ok(['exec', '-T', 'two', 'sh', '-c', 'echo written-over-ssh > /tmp/marker; echo $((6*7))']);
     expect(ex.stdout).toBe('42\n');

@@ -33,6 +33,13 @@ async function states(project: string): Promise<Record<string, string>> {
   return out;
 }
 
+/** `ps --format json`: one JSON object per line, as docker compose since 2.21. */
+const jsonLines = (out: string): unknown[] =>
+  out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as unknown);
+
 describe('lifecycle commands', () => {
   it('stop, start, restart, kill, pause, unpause, rm on real containers; ps shows them', async () => {
     const { project, dir } = scenario('lifecycle');
@@ -41,12 +48,12 @@ describe('lifecycle commands', () => {
     await ok(dir, project, ['up', '-d']);
     const ids = await idsByName(engine, project);
 
-    // ps: the table names them; -q gives the engine's IDs; --format json matches inspect.
+    // ps: the table names them; -q gives the engine's IDs; --format json (one object per line, full IDs with --no-trunc) matches inspect.
     const table = (await ok(dir, project, ['ps'])).stdout;
     expect(table).toContain(app);
     expect(table).toContain(backend);
     expect((await ok(dir, project, ['ps', '-q'])).stdout.trim().split('\n').sort()).toEqual(Object.values(ids).sort());
-    const json = JSON.parse((await ok(dir, project, ['ps', '--format', 'json'])).stdout) as Array<{ ID: string; Name: string; Service: string; State: string }>;
+    const json = jsonLines((await ok(dir, project, ['ps', '--no-trunc', '--format', 'json'])).stdout) as Array<{ ID: string; Name: string; Service: string; State: string }>;
     expect(json.map((c) => [c.Name, c.ID, c.Service, c.State])).toEqual([
       [app, ids[app], 'app', 'running'],
       [backend, ids[backend], 'backend', 'running'],
@@ -57,7 +64,7 @@ describe('lifecycle commands', () => {
     // ps lists running containers; ps -a also the stopped ones.
     expect((await ok(dir, project, ['ps', '-q'])).stdout).toBe('');
     expect((await ok(dir, project, ['ps', '-a', '-q'])).stdout.trim().split('\n').sort()).toEqual(Object.values(ids).sort());
-    const stopped = JSON.parse((await ok(dir, project, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Name: string; State: string }>;
+    const stopped = jsonLines((await ok(dir, project, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Name: string; State: string }>;
     expect(stopped.map((c) => [c.Name, c.State])).toEqual([
       [app, 'exited'],
       [backend, 'exited'],
@@ -83,7 +90,7 @@ describe('lifecycle commands', () => {
     await ok(dir, project, ['start', 'backend']);
     await ok(dir, project, ['pause']);
     expect(await states(project)).toEqual({ [app]: 'paused', [backend]: 'paused' });
-    const paused = JSON.parse((await ok(dir, project, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Name: string; State: string }>;
+    const paused = jsonLines((await ok(dir, project, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Name: string; State: string }>;
     expect(paused.map((c) => c.State)).toEqual(['paused', 'paused']);
     await ok(dir, project, ['unpause']);
     expect(await states(project)).toEqual({ [app]: 'running', [backend]: 'running' });

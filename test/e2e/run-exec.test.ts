@@ -197,7 +197,7 @@ describe('run', () => {
     const ps = await cli(dir, project, ['ps']);
     expect(ps.stdout).not.toContain(name);
     const psa = await cli(dir, project, ['ps', '-a']);
-    expect(psa.stdout).toMatch(new RegExp(`${name}\\s+app \\(one-off\\)`));
+    expect(psa.stdout).toMatch(new RegExp(`^${name}\\s.*\\sapp \\(one-off\\)\\s`, 'm'));
 
     const up = await cli(dir, project, ['up', '-d']);
     expect(up.code, up.stderr).toBe(0);

@@ -12,7 +12,7 @@ import { observeContainers } from './list.js';
 
 export type { StatsRow };
 /** The renderers of stats rows (cli picks one). */
-export { statsJson, statsTable, streamFrame } from '../../stats/compute.js';
+export { statsJson, statsRecord, statsTable, streamFrame } from '../../stats/compute.js';
 
 export interface StatsRequest {
   services: string[];

@@ -1,4 +1,5 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import { IMAGES_SCHEMA, readFormat, renderTemplate } from '../formats.js';
 import { listImages } from '../../app/containers/images.js';
 import { ExitCode } from '../../errors.js';
 import { formatTable } from '../../ui/table.js';
@@ -21,17 +22,21 @@ export function humanSize(bytes: number): string {
 export function imagesCommand(io: IO): Command {
   return new Command('images')
     .description('List the images the containers of the stack use')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--format <format>', "table (default), json, or a Go template: '{{.Repository}}:{{.Tag}}', 'table {{.ContainerName}}\\t{{.ID}}'")
     .option('-q, --quiet', 'only image IDs')
     .argument('[services...]', 'only these services')
     .action(async function (this: Command, services: string[]) {
-      const flags = this.opts<{ format: 'table' | 'json'; quiet?: boolean }>();
+      const flags = this.opts<{ format?: string; quiet?: boolean }>();
+      const format = readFormat(flags.format, 'images');
       const s = await openSession(this, io);
       try {
         const { rows, multiHost: multi, problems } = await listImages(containersContext(s), services);
         if (flags.quiet === true) {
           for (const id of [...new Set(rows.map((r) => r.id))]) io.stdout(`${id}\n`);
-        } else if (flags.format === 'json') {
+        } else if (format.kind === 'template') {
+          const records = rows.map((r) => ({ ContainerName: r.container, Host: r.host, ID: r.id, Repository: r.repository, Size: humanSize(r.size), Tag: r.tag }));
+          io.stdout(renderTemplate(format.format, records, IMAGES_SCHEMA));
+        } else if (format.kind === 'json') {
           const out = rows.map((r) => ({ ...(multi ? { Host: r.host } : {}), ContainerName: r.container, Repository: r.repository, Tag: r.tag, ID: r.id, Size: r.size }));
           io.stdout(JSON.stringify(out, null, 2) + '\n');
         } else {

@@ -52,6 +52,7 @@ export function mapContainerSummary(raw: unknown): ContainerSummary {
     names: strArr(c.Names).map(stripSlash),
     image: str(c.Image),
     imageId: str(c.ImageID),
+    ...(typeof c.Command === 'string' ? { command: c.Command } : {}),
     labels: strRec(c.Labels),
     state: str(c.State),
     status: str(c.Status),
