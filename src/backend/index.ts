@@ -7,3 +7,4 @@ export { imageLimits, parallelLimit } from '../reconcile/execute.js';
 export { exitLine } from '../reconcile/wait.js';
 export * from './engine/containers.js';
 export { isConflict, isNotFound } from '../engine/errors.js';
+export type { BuildSpec } from '../reconcile/plan.js';

@@ -3,7 +3,7 @@ import { EXIT, TsfigError } from '../../errors.js';
 import { formatDiagnostic } from '../../model/diagnostic.js';
 import { Graph } from '../../graph/graph.js';
 import type { ContainersContext, ObservedState, Plan } from './context.js';
-import { parseBuildArg, planImages } from '../../backend/index.js';
+import { parseBuildArg, planImages, type BuildSpec } from '../../backend/index.js';
 import { pushImages } from './push.js';
 
 export interface BuildRequest {
@@ -25,25 +25,11 @@ export interface BuildRequest {
   push?: boolean;
 }
 
-/** One build of `build --print`: what tsfig would send to the engine. */
-export interface BuildPlanEntry {
+/** One build of `build --print`: what tsfig would send to the engine (the planner's BuildSpec), and for whom. */
+export interface BuildPlanEntry extends BuildSpec {
   service: string;
   host: string;
   image: string;
-  context: string;
-  dockerfile?: string;
-  dockerfileInline?: string;
-  tags: string[];
-  args: Record<string, string>;
-  target?: string;
-  labels?: Record<string, string>;
-  network?: string;
-  shmSize?: number;
-  extraHosts?: string[];
-  cacheFrom?: string[];
-  noCache?: boolean;
-  pull?: boolean;
-  platform?: string;
 }
 
 interface Planned {
