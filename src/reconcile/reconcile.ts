@@ -724,15 +724,53 @@ function planService(
       else outcome.ready.push(b.node(g, { type: 'container.start', host, name }, [rn, ...waits]));
       continue;
     }
+    // Its networks as the file has them (a create cut short before the others were joined, an out-of-band disconnect).
+    const rewired = planNetworkRepair(b, project, svc, c, hs, res(name), () => makeSpec(plan, project, svc, n, name, ref, labels, {}, hs, ov), [...deps, c.renameNode]);
     if (c.state !== 'running' && !opts.noStart) {
       const g = b.group(res(name), 'start', c.state === 'paused' ? 'paused' : c.state || 'not running');
       const op: Op = c.state === 'paused' ? { type: 'container.unpause', host, name: c.id } : { type: 'container.start', host, name: c.id };
-      outcome.ready.push(b.node(g, op, [...deps, c.renameNode, ...waits]));
+      outcome.ready.push(b.node(g, op, [...deps, c.renameNode, ...waits, ...rewired]));
       continue;
     }
+    outcome.ready.push(...rewired);
     if (c.renameNode) outcome.ready.push(c.renameNode);
   }
   return outcome;
+}
+
+/**
+ * A kept container's networks against the file's: the ones it lacks are connected (with the
+ * endpoint its create would have had: aliases, addresses), the project's networks the file no
+ * longer gives it are disconnected. Networks the project does not own are left alone. Returns
+ * the nodes; none when nothing differs (a no-op plan stays empty).
+ */
+function planNetworkRepair(
+  b: Builder,
+  project: Project,
+  svc: Service,
+  c: ObservedContainer,
+  hs: ObservedHost,
+  ref: ResourceRef,
+  spec: () => ReturnType<typeof makeSpec>,
+  deps: Array<string | undefined>,
+): string[] {
+  if (svc.network_mode !== undefined) return [];
+  const want = Object.keys(svc.networks ?? {}).flatMap((k) => (project.networks[k] ? [project.networks[k].name] : []));
+  const missing = want.filter((n) => !c.networks.includes(n));
+  const owned = new Set(hs.networks.filter((n) => n.labels[LABEL.project] === project.name).map((n) => n.name));
+  const extra = c.networks.filter((n) => owned.has(n) && !want.includes(n));
+  if (!missing.length && !extra.length) return [];
+  const s = missing.length ? spec() : undefined;
+  if (missing.length && !s) return [];
+  const why = [missing.length ? `not on ${missing.join(', ')}` : '', extra.length ? `on ${extra.join(', ')}, which the file no longer gives it` : ''].filter(Boolean);
+  const g = b.group(ref, 'configure', `networks: ${why.join('; ')}`);
+  const host = hs.name;
+  const nodes = extra.map((net) => b.node(g, { type: 'network.disconnect', host, network: net, container: c.id }, deps));
+  for (const net of missing) {
+    const config = s?.body.NetworkingConfig?.EndpointsConfig?.[net] ?? s?.extraNetworks.find((x) => x.network === net)?.config ?? {};
+    nodes.push(b.node(g, { type: 'network.connect', host, network: net, container: c.id, config }, deps));
+  }
+  return nodes;
 }
 
 /** Prefer running containers with the desired hash when choosing among duplicates. */

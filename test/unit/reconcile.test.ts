@@ -62,6 +62,23 @@ describe('reconcile: golden plans from hand-made observed states', () => {
     expect(renderPlan(plan)).toBe('nothing to do: everything is up to date\n');
   });
 
+  it('a kept container on only some of its networks is connected to the rest, a stray project network disconnected; a stopped one starts after', () => {
+    const p = project('name: nets\nservices:\n  web:\n    image: busybox\n    networks:\n      front:\n        aliases: [www]\n      back: {}\n  db:\n    image: busybox\n    networks: [spare]\nnetworks:\n  front: {}\n  back: {}\n  spare: {}\n');
+    const h = resources(p);
+    h.containers = [made(p, 'web', 1, { networks: ['nets_back', 'nets_spare', 'bridge'], state: 'exited' }), made(p, 'db', 1, { networks: ['nets_spare'] })];
+    const plan = reconcile(p, state(p, h), opts());
+    expect(renderPlan(plan)).toBe(
+      ['* container nets-web-1: configure (networks: not on nets_front; on nets_spare, which the file no longer gives it)', '> container nets-web-1: start (exited)', ''].join('\n'),
+    );
+    const connect = plan.nodes.find((n) => n.op.type === 'network.connect')!;
+    expect(connect.op).toMatchObject({ network: 'nets_front', config: { Aliases: expect.arrayContaining(['www']) } });
+    expect(plan.nodes.find((n) => n.op.type === 'network.disconnect')!.op).toMatchObject({ network: 'nets_spare' });
+    const start = plan.nodes.find((n) => n.op.type === 'container.start')!;
+    expect(start.deps).toContain(connect.id);
+    // The engine's own `bridge` is not the project's: never touched.
+    expect(plan.nodes.filter((n) => n.op.type === 'network.disconnect')).toHaveLength(1);
+  });
+
   it('recreates only what changed, naming the field, and keeps anonymous volumes', () => {
     const before = project();
     const h = resources(before);
