@@ -36,6 +36,7 @@ export function toObservedContainer(c: ContainerSummary, host: string): Observed
     mounts: c.mounts,
     ports: c.ports,
     networks: Object.keys(c.networks),
+    networkIds: Object.fromEntries(Object.entries(c.networks).map(([name, e]) => [name, e.networkId])),
   };
   if (c.command !== undefined) o.command = c.command;
   if (l[LABEL.config] !== undefined) o.config = l[LABEL.config];

@@ -702,7 +702,7 @@ function planService(
           ? forced.join('; ')
           : drift
             ? recreateCause(c, configN, imageId, ref)
-            : undefined;
+            : staleAttachments(project, svc, c, hs);
     if (cause !== undefined && !opts.noRecreate) {
       const anon: Record<string, string> = {};
       if (!opts.renewAnonVolumes) {
@@ -736,6 +736,23 @@ function planService(
     if (c.renameNode) outcome.ready.push(c.renameNode);
   }
   return outcome;
+}
+
+/**
+ * A container attached to a network that was removed out of band (and is made again by this
+ * plan, or was already): the engine cannot start it nor reconnect it, as its endpoint points at
+ * a network ID that no longer exists, so it is recreated. Returns the cause, or undefined.
+ */
+function staleAttachments(project: Project, svc: Service, c: ObservedContainer, hs: ObservedHost): string | undefined {
+  if (svc.network_mode !== undefined || c.networkIds === undefined) return undefined;
+  // The project's own networks only: they are always listed (by label); external ones may not be.
+  const stale = Object.keys(svc.networks ?? {})
+    .flatMap((k) => (project.networks[k] && !project.networks[k].external ? [project.networks[k].name] : []))
+    .filter((name) => {
+      const had = c.networkIds?.[name];
+      return had !== undefined && had !== '' && hs.networks.find((n) => n.name === name)?.id !== had;
+    });
+  return stale.length ? `network ${stale.join(', ')} was removed since it was made; its endpoint is gone` : undefined;
 }
 
 /**

@@ -30,6 +30,8 @@ export interface ObservedContainer {
   ports: Array<{ ip?: string; privatePort: number; publicPort?: number; type: string }>;
   /** Engine network names the container is attached to. */
   networks: string[];
+  /** The ID of the network each attachment points at (name -> ID), as the engine lists it. */
+  networkIds?: Record<string, string>;
   /** Set on a replacement made during a recreate: the ID of the container it replaces. */
   replaces?: string;
 }

@@ -2,7 +2,8 @@
  * A container that is on only some of its networks (a create cut short before it joined the
  * others, an out-of-band `docker network disconnect`) or on a project network the file does not
  * give it: `plan` says so, `up` connects and disconnects it in place (the same container, its
- * aliases back), and the next plan has nothing to do.
+ * aliases back), and the next plan has nothing to do. A network removed out of band is made
+ * again and the containers that pointed at the old one are recreated on it.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
@@ -41,6 +42,25 @@ describe('converging network attachments', () => {
     expect(after.id).toBe(before.id);
     expect(Object.keys(after.networks).sort()).toEqual([`${project}_back`, `${project}_front`]);
     expect(after.networks[`${project}_front`]!.aliases).toEqual(expect.arrayContaining(['www', 'web']));
+    expect((await containersOf(engine, project)).every((c) => c.state === 'running')).toBe(true);
+    expect((await ok(dir, project, ['plan'])).stdout).toContain('nothing to do');
+  });
+
+  it('a network removed out of band while its containers were stopped: up makes it again and recreates them on it', async () => {
+    const { project, dir } = scenario('rewire');
+    await ok(dir, project, ['up', '-d']);
+    const web = `${project}-web-1`;
+    const before = await engine.inspectContainer(web);
+    await ok(dir, project, ['stop']);
+    await engine.removeNetwork(`${project}_back`);
+    const plan = await ok(dir, project, ['plan']);
+    expect(plan.stdout).toContain(`container ${web}: recreate (network ${project}_back was removed`);
+
+    await ok(dir, project, ['up', '-d']);
+    const after = await engine.inspectContainer(web);
+    expect(after.id).not.toBe(before.id);
+    const back = (await engine.listNetworks({ labels: { 'io.tsfig.project': project } })).find((n) => n.name === `${project}_back`)!;
+    expect(after.networks[`${project}_back`]!.networkId).toBe(back.id);
     expect((await containersOf(engine, project)).every((c) => c.state === 'running')).toBe(true);
     expect((await ok(dir, project, ['plan'])).stdout).toContain('nothing to do');
   });

@@ -79,6 +79,17 @@ describe('reconcile: golden plans from hand-made observed states', () => {
     expect(plan.nodes.filter((n) => n.op.type === 'network.disconnect')).toHaveLength(1);
   });
 
+  it('a container whose network was removed and made again (another ID) is recreated, naming the network; an external network is never judged so', () => {
+    const p = project('name: nets\nservices:\n  web:\n    image: busybox\n    networks: [back, outside]\nnetworks:\n  back: {}\n  outside:\n    external: true\n');
+    const h = resources(p);
+    h.externalNetworks = { outside: true };
+    const ids = { nets_back: 'net-back', outside: 'unlisted' };
+    h.containers = [made(p, 'web', 1, { networks: ['nets_back', 'outside'], networkIds: ids })];
+    expect(isNoop(reconcile(p, state(p, h), opts()))).toBe(true);
+    h.containers = [made(p, 'web', 1, { networks: ['nets_back', 'outside'], networkIds: { ...ids, nets_back: 'removed-since' } })];
+    expect(renderPlan(reconcile(p, state(p, h), opts()))).toBe('~ container nets-web-1: recreate (network nets_back was removed since it was made; its endpoint is gone)\n');
+  });
+
   it('recreates only what changed, naming the field, and keeps anonymous volumes', () => {
     const before = project();
     const h = resources(before);
