@@ -674,6 +674,11 @@ function planService(
     const name = svc.container_name ?? containerName(project.name, svc.name, n);
     outcome.names.push(name);
     const c = byNumber.get(n);
+    if (c && c.renameNode === undefined && c.name !== name) {
+      // Renamed out of band (`docker rename`): it gets its name back, so names resolve and the next up finds it.
+      const g = b.group(res(name), 'rename', `renamed out of band to ${c.name}`);
+      c.renameNode = b.node(g, { type: 'container.rename', host, name: c.id, to: name }, []);
+    }
     // Overlay networks: the container's allocated addresses and hosts entries are part of its config.
     const ov = overlayContainer(overlay, svc, n);
     const hashN = overlayHash(hash, ov);

@@ -3,7 +3,8 @@
  * others, an out-of-band `docker network disconnect`) or on a project network the file does not
  * give it: `plan` says so, `up` connects and disconnects it in place (the same container, its
  * aliases back), and the next plan has nothing to do. A network removed out of band is made
- * again and the containers that pointed at the old one are recreated on it.
+ * again and the containers that pointed at the old one are recreated on it. A container renamed
+ * out of band gets its name back.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
@@ -62,6 +63,18 @@ describe('converging network attachments', () => {
     const back = (await engine.listNetworks({ labels: { 'io.tsfig.project': project } })).find((n) => n.name === `${project}_back`)!;
     expect(after.networks[`${project}_back`]!.networkId).toBe(back.id);
     expect((await containersOf(engine, project)).every((c) => c.state === 'running')).toBe(true);
+    expect((await ok(dir, project, ['plan'])).stdout).toContain('nothing to do');
+  });
+
+  it('a container renamed out of band gets its name back, the same container', async () => {
+    const { project, dir } = scenario('rewire');
+    await ok(dir, project, ['up', '-d']);
+    const web = `${project}-web-1`;
+    const before = await engine.inspectContainer(web);
+    await engine.renameContainer(web, `${project}-renamed`);
+    expect((await ok(dir, project, ['plan'])).stdout).toContain(`container ${web}: rename (renamed out of band to ${project}-renamed)`);
+    await ok(dir, project, ['up', '-d']);
+    expect((await engine.inspectContainer(web)).id).toBe(before.id);
     expect((await ok(dir, project, ['plan'])).stdout).toContain('nothing to do');
   });
 });

@@ -90,6 +90,15 @@ describe('reconcile: golden plans from hand-made observed states', () => {
     expect(renderPlan(reconcile(p, state(p, h), opts()))).toBe('~ container nets-web-1: recreate (network nets_back was removed since it was made; its endpoint is gone)\n');
   });
 
+  it('a container renamed out of band gets its name back, and what depends on it waits for the rename', () => {
+    const p = project();
+    const h = resources(p);
+    h.containers = [made(p, 'db', 1, { name: 'my-db' }), made(p, 'web'), made(p, 'worker', 1), made(p, 'worker', 2)];
+    const plan = reconcile(p, state(p, h), opts());
+    expect(renderPlan(plan)).toBe('~ container shop-db-1: rename (renamed out of band to my-db)\n');
+    expect(plan.nodes.map((n) => n.op)).toEqual([{ type: 'container.rename', host: 'default', name: h.containers[0]!.id, to: 'shop-db-1' }]);
+  });
+
   it('recreates only what changed, naming the field, and keeps anonymous volumes', () => {
     const before = project();
     const h = resources(before);
