@@ -90,6 +90,8 @@ export type PlanCode =
   | 'PLAN_EXTERNAL_VOLUME_MISSING'
   /** A volume's definition changed; it is kept, with its data, without --force-recreate-volumes (warning). */
   | 'PLAN_VOLUME_CHANGED'
+  /** A volume the file declares exists under its name, and tsfig did not make it: used as it is. */
+  | 'PLAN_VOLUME_FOREIGN'
   /** down -v keeps a volume the file declares external (warning). */
   | 'PLAN_VOLUME_EXTERNAL_KEPT'
   /** down -v keeps a project volume the file no longer declares (warning). */

@@ -398,7 +398,10 @@ async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void
         id = (await engine.createContainer(op.name, op.body, { ...call, ...(op.platform ? { platform: op.platform } : {}) })).id;
       } catch (err) {
         // 409: the name is taken. If another tsfig made the same container, it is ours to keep.
-        if (isConflict(err) && (await sameContainer(engine, op, call))) return;
+        if (!isConflict(err)) throw err;
+        const holder = await nameHolder(engine, op, call);
+        if (holder.same) return;
+        if (holder.why !== undefined) throw new EngineError(holder.why);
         throw err;
       }
       for (const n of op.extraNetworks) await engine.connectNetwork(n.network, id, n.config, call);
@@ -465,16 +468,28 @@ async function dropStaleEndpoints(engine: Engine, network: string, call: { signa
   }
 }
 
-async function sameContainer(engine: Engine, op: Extract<Op, { type: 'container.create' }>, call: { signal?: AbortSignal }): Promise<boolean> {
+/**
+ * Who holds a name a create found taken: the same container made by another tsfig (ours to
+ * keep), or something else, said in one line. A container tsfig did not make is never changed.
+ */
+async function nameHolder(engine: Engine, op: Extract<Op, { type: 'container.create' }>, call: { signal?: AbortSignal }): Promise<{ same: boolean; why?: string }> {
   // The engine reserves the name before the other create has finished: until then the name
   // is taken, yet inspect answers 404. Look again for a moment.
   for (let attempt = 0; ; attempt++) {
     try {
       const c = await engine.inspectContainer(op.name, call);
       const want = op.body.Labels ?? {};
-      return [LABEL.project, LABEL.service, LABEL.number, LABEL.configHash].every((k) => want[k] !== undefined && c.config.labels[k] === want[k]);
+      const labels = c.config.labels;
+      if ([LABEL.project, LABEL.service, LABEL.number, LABEL.configHash].every((k) => want[k] !== undefined && labels[k] === want[k])) return { same: true };
+      const id = c.id.slice(0, 12);
+      const project = labels[LABEL.project];
+      if (project === undefined) {
+        return { same: false, why: `the name ${op.name} is held by container ${id}, which tsfig did not make (no ${LABEL.project} label); tsfig leaves it alone: rename or remove it (docker rename ${op.name} NEW-NAME), or use another project name (-p)` };
+      }
+      if (project !== want[LABEL.project]) return { same: false, why: `the name ${op.name} is held by container ${id} of project ${project}: use another project name (-p), or take that project down` };
+      return { same: false };
     } catch (err) {
-      if (!isNotFound(err) || attempt >= 20 || call.signal?.aborted) return false;
+      if (!isNotFound(err) || attempt >= 20 || call.signal?.aborted) return { same: false };
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

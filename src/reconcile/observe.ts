@@ -84,6 +84,12 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
           needsImages ? h.engine.listImages(signal) : Promise.resolve([]),
         ]);
         const ours = (labels: Record<string, string>) => labels[LABEL.project] === project.name;
+        // A declared volume missing from the project's own: is its name held by one tsfig did not make?
+        // (One more list, only when a volume is to be made; a no-op up does not pay for it.)
+        const declared = Object.values(project.volumes).filter((v) => !v.external).map((v) => v.name);
+        const allVolumes =
+          opts.forUp && !externalVols.length && declared.some((n) => !volumes.some((v) => v.name === n && ours(v.labels))) ? await h.engine.listVolumes(signal) : volumes;
+        const foreignVolumes = declared.filter((n) => allVolumes.some((v) => v.name === n && !ours(v.labels)));
         const host: ObservedHost = {
           name: h.name,
           endpoint: h.endpoint,
@@ -97,6 +103,7 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
           images: imageIndex(images),
           externalNetworks: Object.fromEntries(externalNets.map((n) => [n, networks.some((x) => x.name === n || x.id === n)])),
           externalVolumes: Object.fromEntries(externalVols.map((v) => [v, volumes.some((x) => x.name === v)])),
+          ...(foreignVolumes.length ? { foreignVolumes } : {}),
           ...(version ? { apiVersion: version.apiVersion } : {}),
         };
         const overlayMember = Object.values(project.services).some((s) => hostOf(s) === h.name && Object.keys(s.networks ?? {}).some((k) => isOverlay(project.networks[k])));

@@ -238,6 +238,13 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
         }
         continue;
       }
+      if (hs.foreignVolumes?.includes(vol.name)) {
+        // Not ours (no project label): never changed, never removed; used as it is, as compose does.
+        plan.warnings.push(
+          diagAt(project, ['volumes', v.source], 'PLAN_VOLUME_FOREIGN', `volume ${vol.name} already exists and tsfig did not make it; it is used as it is: declare it external: true (volumes.${v.source}) to say so`, 'warning'),
+        );
+        continue;
+      }
       const g = b.group({ kind: 'volume', name: vol.name, ...hostRef(observed, host) }, 'create', 'missing');
       resourceNode.set(id, b.node(g, { type: 'volume.create', host, key: v.source, body }, []));
     }

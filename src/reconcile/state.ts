@@ -66,6 +66,8 @@ export interface ObservedHost {
   containers: ObservedContainer[];
   networks: ObservedNetwork[];
   volumes: ObservedVolume[];
+  /** Volumes the file declares that exist without the project's label (up only): tsfig did not make them. */
+  foreignVolumes?: string[];
   /** Image reference -> image ID, for the images the project uses (absent: not on the host). */
   images: Record<string, string>;
   /** External networks and volumes the project needs, by engine name: do they exist? */

@@ -99,6 +99,15 @@ describe('reconcile: golden plans from hand-made observed states', () => {
     expect(plan.nodes.map((n) => n.op)).toEqual([{ type: 'container.rename', host: 'default', name: h.containers[0]!.id, to: 'shop-db-1' }]);
   });
 
+  it('a declared volume held by one tsfig did not make is used as it is, with a coded warning at the key, and never created', () => {
+    const p = project();
+    const h = host();
+    h.foreignVolumes = ['shop_data'];
+    const plan = reconcile(p, state(p, h), opts());
+    expect(plan.nodes.some((n) => n.op.type === 'volume.create')).toBe(false);
+    expect(coded(plan.warnings)).toEqual(['PLAN_VOLUME_FOREIGN fig.yml:17:3']);
+  });
+
   it('recreates only what changed, naming the field, and keeps anonymous volumes', () => {
     const before = project();
     const h = resources(before);
