@@ -94,11 +94,11 @@ export function boolSetting(env: Env, name: string, fallback = false): boolean {
 /** Default answer time of the engine's plain reads (lists, inspect, version), as compose's COMPOSE_HTTP_TIMEOUT. */
 export const DEFAULT_HTTP_TIMEOUT_S = 60;
 
-/** TSFIG_HTTP_TIMEOUT (seconds) > 60: how long a read of the engine may go unanswered. */
+/** TSFIG_HTTP_TIMEOUT > COMPOSE_HTTP_TIMEOUT (seconds) > 60: how long a read of the engine may go unanswered. */
 export function httpTimeoutMs(env: Env): number {
-  const v = value(env, 'TSFIG_HTTP_TIMEOUT');
+  const [name, v] = either(env, 'TSFIG_HTTP_TIMEOUT', 'COMPOSE_HTTP_TIMEOUT');
   if (v === undefined) return DEFAULT_HTTP_TIMEOUT_S * 1000;
   const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0) || n > 86_400) throw new UsageError(`invalid TSFIG_HTTP_TIMEOUT "${v}": use a number of seconds (> 0)`);
+  if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0) || n > 86_400) throw new UsageError(`invalid ${name} "${v}": use a number of seconds (> 0)`);
   return Math.round(n * 1000);
 }

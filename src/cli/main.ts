@@ -76,7 +76,7 @@ Environment:
   XDG_RUNTIME_DIR             where the project locks live (tsfig/ in it; else <tmpdir>/tsfig-<uid>)
   COMPOSE_PROJECT_NAME, COMPOSE_FILE (COMPOSE_PATH_SEPARATOR), COMPOSE_PROFILES, COMPOSE_ENV_FILES,
   COMPOSE_DISABLE_ENV_FILE, COMPOSE_PROGRESS, COMPOSE_PARALLEL_LIMIT, COMPOSE_REMOVE_ORPHANS,
-  COMPOSE_IGNORE_ORPHANS, COMPOSE_STATUS_STDOUT, COMPOSE_ANSI (never, always, auto: as --ansi),
+  COMPOSE_IGNORE_ORPHANS, COMPOSE_STATUS_STDOUT, COMPOSE_HTTP_TIMEOUT, COMPOSE_ANSI (never, always, auto: as --ansi),
   FIG_FILE, FIG_PROJECT_NAME  docker compose's and Fig's names, after the TSFIG_ ones; from the shell
                               or the project's .env (the shell first), as compose reads them
   DOCKER_HOST                 the Docker engine (unix://, tcp://, ssh://), as -H

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { ignoreOrphansSetting, parallelSetting, progressMode, removeOrphansSetting } from '../../src/settings.js';
+import { httpTimeoutMs, ignoreOrphansSetting, parallelSetting, progressMode, removeOrphansSetting, statusStdoutSetting } from '../../src/settings.js';
 import { load, projectDir, tsfig } from '../support/project.js';
 
 const svc = (name: string) => `services:\n  ${name}:\n    image: busybox\n`;
@@ -90,5 +90,21 @@ describe('global flags', () => {
   it('--ansi takes never, always or auto', async () => {
     const r = await tsfig(['--ansi', 'sometimes', 'config', '-q'], { cwd: projectDir({ 'fig.yml': svc('a') }), env: { HOME: '/home/u' } });
     expect(r.code).toBe(2);
+  });
+});
+
+describe('compose twins of tsfig settings', () => {
+  it('COMPOSE_HTTP_TIMEOUT sets the read timeout (TSFIG_HTTP_TIMEOUT wins); a bad one is named', () => {
+    expect(httpTimeoutMs({})).toBe(60_000);
+    expect(httpTimeoutMs({ COMPOSE_HTTP_TIMEOUT: '5' })).toBe(5000);
+    expect(httpTimeoutMs({ COMPOSE_HTTP_TIMEOUT: '5', TSFIG_HTTP_TIMEOUT: '2' })).toBe(2000);
+    expect(() => httpTimeoutMs({ COMPOSE_HTTP_TIMEOUT: 'soon' })).toThrow(/COMPOSE_HTTP_TIMEOUT "soon"/);
+  });
+
+  it('COMPOSE_STATUS_STDOUT (TSFIG_STATUS_STDOUT wins); a bad one is named', () => {
+    expect(statusStdoutSetting({})).toBe(false);
+    expect(statusStdoutSetting({ COMPOSE_STATUS_STDOUT: '1' })).toBe(true);
+    expect(statusStdoutSetting({ COMPOSE_STATUS_STDOUT: '1', TSFIG_STATUS_STDOUT: 'false' })).toBe(false);
+    expect(() => statusStdoutSetting({ COMPOSE_STATUS_STDOUT: 'maybe' })).toThrow(/COMPOSE_STATUS_STDOUT "maybe"/);
   });
 });
