@@ -90,6 +90,8 @@ export type PlanCode =
   | 'PLAN_EXTERNAL_VOLUME_MISSING'
   /** A volume's definition changed; it is kept, with its data, without --force-recreate-volumes (warning). */
   | 'PLAN_VOLUME_CHANGED'
+  /** A container the project would make: its name is held by a container tsfig did not make for it (error). */
+  | 'PLAN_NAME_TAKEN'
   /** A volume the file declares exists under its name, and tsfig did not make it: used as it is. */
   | 'PLAN_VOLUME_FOREIGN'
   /** down -v keeps a volume the file declares external (warning). */

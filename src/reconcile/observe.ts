@@ -11,7 +11,8 @@ import { isOverlay } from '../overlay/alloc.js';
 import { HELPER_LABEL } from '../overlay/helper.js';
 import { readOverlay } from '../overlay/observe.js';
 import { OVERLAY_LABEL } from '../overlay/plan.js';
-import { hostOf, imageRef, normalizeRef } from './reconcile.js';
+import { hostOf, imageRef, normalizeRef, scaleOf } from './reconcile.js';
+import { containerName } from '../model/naming.js';
 import type { ObservedContainer, ObservedHost, ObservedState } from './state.js';
 
 export type { HostEngine } from '../engine/engine.js';
@@ -90,6 +91,8 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
         const allVolumes =
           opts.forUp && !externalVols.length && declared.some((n) => !volumes.some((v) => v.name === n && ours(v.labels))) ? await h.engine.listVolumes(signal) : volumes;
         const foreignVolumes = declared.filter((n) => allVolumes.some((v) => v.name === n && !ours(v.labels)));
+        // The same for the names of containers to be made: a name held by a container tsfig did not make is refused in the plan.
+        const foreignContainers = opts.forUp ? await foreignNames(h, project, containers.filter((c) => ours(c.labels)), signal) : [];
         const host: ObservedHost = {
           name: h.name,
           endpoint: h.endpoint,
@@ -104,6 +107,7 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
           externalNetworks: Object.fromEntries(externalNets.map((n) => [n, networks.some((x) => x.name === n || x.id === n)])),
           externalVolumes: Object.fromEntries(externalVols.map((v) => [v, volumes.some((x) => x.name === v)])),
           ...(foreignVolumes.length ? { foreignVolumes } : {}),
+          ...(foreignContainers.length ? { foreignContainers } : {}),
           ...(version ? { apiVersion: version.apiVersion } : {}),
         };
         const overlayMember = Object.values(project.services).some((s) => hostOf(s) === h.name && Object.keys(s.networks ?? {}).some((k) => isOverlay(project.networks[k])));
@@ -134,4 +138,25 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
 /** The images a project needs on a host, normalized. */
 export function neededImages(project: Project, host: string): string[] {
   return [...new Set(Object.values(project.services).filter((s) => hostOf(s) === host).map((s) => normalizeRef(imageRef(project, s))))];
+}
+
+/**
+ * Containers without the project's label (or of another project) holding names the project's
+ * services would be made under (their file scale; container_name). One name-filtered list, only
+ * when a name is missing from the project's own containers: a no-op up does not pay for it.
+ */
+async function foreignNames(h: HostEngine, project: Project, ours: ContainerSummary[], signal: { signal?: AbortSignal }): Promise<Array<{ name: string; id: string; project?: string }>> {
+  const have = new Set(ours.flatMap((c) => c.names));
+  const expected = Object.values(project.services)
+    .filter((s) => hostOf(s) === h.name)
+    .flatMap((s) => (s.container_name !== undefined ? [s.container_name] : Array.from({ length: scaleOf(s, {}) }, (_, i) => containerName(project.name, s.name, i + 1))));
+  const missing = expected.filter((n) => !have.has(n));
+  if (!missing.length) return [];
+  const exact = (n: string) => `^/${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+  const held = await h.engine.listContainers({ all: true, filters: { name: missing.map(exact) }, ...signal });
+  return held.flatMap((c) => {
+    const name = c.names.find((n) => missing.includes(n));
+    if (name === undefined || c.labels[LABEL.project] === project.name) return [];
+    return [{ name, id: c.id, ...(c.labels[LABEL.project] !== undefined ? { project: c.labels[LABEL.project] } : {}) }];
+  });
 }

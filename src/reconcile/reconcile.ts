@@ -692,6 +692,14 @@ function planService(
     const configN = overlayConfig(config, ov);
     const labels = containerLabels(project, svc, n, hashN, configN, opts.version);
     if (ov) labels[OVERLAY_LABEL.endpoints] = ov.label;
+    const holder = c ? undefined : hs.foreignContainers?.find((f) => f.name === name);
+    if (holder) {
+      const whose = holder.project !== undefined ? `a container of project ${holder.project}` : 'a container tsfig did not make';
+      plan.errors.push(
+        diagAt(project, ['services', svc.name], 'PLAN_NAME_TAKEN', `the name ${name} (service ${svc.name}) is held by ${holder.id.slice(0, 12)}, ${whose}; tsfig leaves it alone: rename or remove it (docker rename ${name} NEW-NAME), or use another project name (-p)`),
+      );
+      continue;
+    }
     if (!c) {
       const spec = makeSpec(plan, project, svc, n, name, ref, labels, {}, hs, ov);
       if (!spec) continue;

@@ -68,6 +68,8 @@ export interface ObservedHost {
   volumes: ObservedVolume[];
   /** Volumes the file declares that exist without the project's label (up only): tsfig did not make them. */
   foreignVolumes?: string[];
+  /** Containers holding names the project's containers would be made under, that tsfig did not make for this project (up only). */
+  foreignContainers?: Array<{ name: string; id: string; project?: string }>;
   /** Image reference -> image ID, for the images the project uses (absent: not on the host). */
   images: Record<string, string>;
   /** External networks and volumes the project needs, by engine name: do they exist? */

@@ -1,8 +1,8 @@
 /**
  * Objects tsfig did not make that hold a project's names: an unlabelled volume named like a
  * declared one is used as it is with a warning (never changed, never removed, not "Created"
- * again on every up); an unlabelled container holding a container's name makes up fail in one
- * line naming it, and it is left alone. down -v removes neither.
+ * again on every up); an unlabelled container holding a container's name is named by plan, and
+ * up refuses before anything is made; it is left alone. down -v removes neither.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 describe('foreign objects holding project names', () => {
-  it('a foreign volume is used with a warning and kept by down -v; a foreign container makes up fail in one line and is left alone', async () => {
+  it('a foreign container holding a name: plan and up refuse, naming it, before anything is made; a foreign volume is used with a warning and kept by down -v', async () => {
     const { project, dir } = scenario('foreign');
     // Made by someone else: no io.tsfig.project label (the test-session label only, to find them).
     await engine.createVolume({ Name: `${project}_data`, Labels: sessionLabels() });
@@ -33,23 +33,30 @@ describe('foreign objects holding project names', () => {
     foreign.push(() => engine.removeContainer(other.id, { force: true }));
 
     const plan = await run(dir, project, ['plan']);
+    expect(plan.code).toBe(1);
     expect(plan.stdout).toContain(`volume ${project}_data already exists and tsfig did not make it`);
     expect(plan.stdout).not.toContain(`volume ${project}_data: create`);
+    expect(plan.stdout).toContain(`the name ${project}-db-1 (service db) is held by ${other.id.slice(0, 12)}, a container tsfig did not make`);
 
+    // Refused before anything is made; the foreign container is the same, never started.
     const up = await run(dir, project, ['up', '-d']);
     expect(up.code).toBe(1);
-    expect(up.stderr).toContain(`the name ${project}-db-1 is held by container ${other.id.slice(0, 12)}, which tsfig did not make`);
-    expect(up.stderr).not.toMatch(/Volume \S+_data\s+Created/);
-    const web = await engine.inspectContainer(`${project}-web-1`);
-    expect(web.mounts.find((m) => m.destination === '/data')?.name).toBe(`${project}_data`);
-    // The foreign container: the same, never started.
+    expect(up.stderr).toContain(`the name ${project}-db-1 (service db) is held by ${other.id.slice(0, 12)}`);
+    expect(await containersOf(engine, project)).toEqual([]);
     const still = await engine.inspectContainer(`${project}-db-1`);
     expect(still.id).toBe(other.id);
     expect(still.state.status).toBe('created');
 
+    // Its owner removes it: up uses the foreign volume as it is, and says so, without "Created".
+    await foreign.pop()!();
+    const upAgain = await ok(dir, project, ['up', '-d']);
+    expect(upAgain.stderr).toContain(`volume ${project}_data already exists and tsfig did not make it`);
+    expect(upAgain.stderr).not.toMatch(/Volume \S+_data\s+Created/);
+    const web = await engine.inspectContainer(`${project}-web-1`);
+    expect(web.mounts.find((m) => m.destination === '/data')?.name).toBe(`${project}_data`);
+
     await ok(dir, project, ['down', '-v']);
     expect(await containersOf(engine, project)).toEqual([]);
     expect((await engine.listVolumes({})).some((v) => v.name === `${project}_data`)).toBe(true);
-    expect((await engine.inspectContainer(other.id)).id).toBe(other.id);
   });
 });

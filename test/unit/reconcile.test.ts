@@ -108,6 +108,15 @@ describe('reconcile: golden plans from hand-made observed states', () => {
     expect(coded(plan.warnings)).toEqual(['PLAN_VOLUME_FOREIGN fig.yml:17:3']);
   });
 
+  it('a name held by a container tsfig did not make is a coded plan error at the service, and that container is not created', () => {
+    const p = project();
+    const h = host();
+    h.foreignContainers = [{ name: 'shop-db-1', id: 'f'.repeat(64) }];
+    const plan = reconcile(p, state(p, h), opts());
+    expect(coded(plan.errors)).toEqual(['PLAN_NAME_TAKEN fig.yml:9:3']);
+    expect(plan.nodes.some((n) => n.op.type === 'container.create' && n.op.name === 'shop-db-1')).toBe(false);
+  });
+
   it('recreates only what changed, naming the field, and keeps anonymous volumes', () => {
     const before = project();
     const h = resources(before);
