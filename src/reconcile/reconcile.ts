@@ -794,7 +794,8 @@ function planNetworkRepair(
   if (svc.network_mode !== undefined) return [];
   const want = Object.keys(svc.networks ?? {}).flatMap((k) => (project.networks[k] ? [project.networks[k].name] : []));
   const missing = want.filter((n) => !c.networks.includes(n));
-  const owned = new Set(hs.networks.filter((n) => n.labels[LABEL.project] === project.name).map((n) => n.name));
+  // hs.networks holds the project's own networks only (observe lists them by label).
+  const owned = new Set(hs.networks.map((n) => n.name));
   const extra = c.networks.filter((n) => owned.has(n) && !want.includes(n));
   if (!missing.length && !extra.length) return [];
   const s = missing.length ? spec() : undefined;
