@@ -195,6 +195,8 @@ interface FakeNetwork {
   created: string;
   /** Endpoint names whose container is gone (dockerd 20.10's stale endpoints): they block removal. */
   stale?: Set<string>;
+  /** Removals refused for "active endpoints" that nothing lists (a leaked endpoint count). */
+  leakedFor?: number;
 }
 
 interface FakeVolume {
@@ -318,6 +320,14 @@ export class FakeEngine implements Engine {
   staleEndpoint(network: string, name: string): void {
     const n = this.mustFindNetwork(network);
     (n.stale ??= new Set()).add(name);
+  }
+
+  /**
+   * Make the engine refuse the next `attempts` removals of a network for "active endpoints"
+   * while inspect lists none (dockerd 20.10's leaked endpoint count; for ever by default).
+   */
+  leakEndpoints(network: string, attempts = Infinity): void {
+    this.mustFindNetwork(network).leakedFor = attempts;
   }
 
   /** Connect an existing container to a network (someone else's doing). */
@@ -779,7 +789,9 @@ export class FakeEngine implements Engine {
   removeNetwork(id: string, opts?: CallOptions): Promise<void> {
     return this.call('removeNetwork', id, [id], opts, () => {
       const n = this.mustFindNetwork(id);
-      if ([...this.containerMap.values()].some((c) => c.networks.has(n.body.Name)) || (n.stale?.size ?? 0) > 0) {
+      const leaked = (n.leakedFor ?? 0) > 0;
+      if (leaked) n.leakedFor = n.leakedFor! - 1;
+      if (leaked || [...this.containerMap.values()].some((c) => c.networks.has(n.body.Name)) || (n.stale?.size ?? 0) > 0) {
         throw new EngineError(`error while removing network: network ${n.body.Name} id ${n.id} has active endpoints`, 403);
       }
       this.networkMap.delete(n.id);

@@ -38,6 +38,20 @@ describe('down (app/down.ts) on the fake engine', () => {
     expect(fake.volumeNames()).toEqual(['shared']);
   });
 
+  it('a network the engine will not remove for a leaked endpoint count: down still ends (exit 0), saying what was left and what clears it', async () => {
+    const yml = `services:\n  web:\n    image: busybox\n    command: ${IDLE}\n`;
+    const fake = new FakeEngine();
+    await up(testContext(projectOf(yml), { fake }).ctx, { services: [], options: opts });
+    fake.leakEndpoints('p_default');
+    const t = testContext(projectOf(yml), { fake });
+    await down(t.ctx, {});
+    expect(fake.containerNames()).toEqual([]);
+    expect(fake.networkNames()).toEqual(['p_default']);
+    const warned = t.events.flatMap((e) => (e.type === 'message' && e.level === 'warning' ? [e.text] : []));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/^network p_default was left: .*moby#42119.*restart of dockerd/);
+  });
+
   it('without -v the volumes stay', async () => {
     const fake = new FakeEngine();
     await fake.createVolume({ Name: 'shared' });

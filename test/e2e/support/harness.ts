@@ -10,6 +10,7 @@ import { connect, resolveEndpoint } from '../../../src/engine/connect.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import { EngineUnreachableError } from '../../../src/engine/errors.js';
 import { EngineError } from '../../../src/errors.js';
+import { eventually, type EventuallyOptions } from '../../support/sync.js';
 
 export const PROJECT_LABEL = 'io.tsfig.project';
 export const SESSION_LABEL = 'io.tsfig.test-session';
@@ -73,18 +74,53 @@ export interface CleanupResult {
   volumes: number;
 }
 
-/** Remove containers (force, with volumes), then networks and volumes, matching all `labels`. */
+/**
+ * Remove containers (force, with volumes), then networks and volumes, matching all `labels`.
+ *
+ * A network the engine refuses for "active endpoints" is tried again: a container that appeared
+ * after the list (a create a killed tsfig had sent) is removed on the next pass, and endpoints
+ * whose container is gone are disconnected by name. A network dockerd 20.10 still refuses with
+ * none listed (its leaked endpoint count, moby#42119: only a restart of dockerd recounts) is
+ * left, said on stderr: the engine's defect, not the test's.
+ */
 export async function cleanupByLabels(engine: Engine, labels: Record<string, string | true>): Promise<CleanupResult> {
-  const containers = await engine.listContainers({ all: true, labels });
-  await Promise.all(
-    containers.map((c) => engine.removeContainer(c.id, { force: true, volumes: true }).catch(ignoreNotFound)),
-  );
+  const done: CleanupResult = { containers: 0, networks: 0, volumes: 0 };
+  const removeContainers = async (): Promise<void> => {
+    const containers = await engine.listContainers({ all: true, labels });
+    done.containers += containers.length;
+    // Four at a time: many parallel removals are what leaks endpoint counts in dockerd 20.10.
+    for (let i = 0; i < containers.length; i += 4) {
+      await Promise.all(containers.slice(i, i + 4).map((c) => engine.removeContainer(c.id, { force: true, volumes: true }).catch(ignoreNotFound)));
+    }
+  };
+  await removeContainers();
   const [networks, volumes] = await Promise.all([engine.listNetworks({ labels }), engine.listVolumes({ labels })]);
-  await Promise.all([
-    ...networks.map((n) => engine.removeNetwork(n.id).catch(ignoreNotFound)),
-    ...volumes.map((v) => engine.removeVolume(v.name, { force: true }).catch(ignoreNotFound)),
-  ]);
-  return { containers: containers.length, networks: networks.length, volumes: volumes.length };
+  done.networks = networks.length;
+  done.volumes = volumes.length;
+  const leaked: string[] = [];
+  await Promise.all(networks.map(async (n) => {
+    try {
+      await eventually(async () => {
+        try {
+          await engine.removeNetwork(n.id);
+        } catch (err) {
+          if (err instanceof EngineError && err.statusCode === 404) return;
+          if (!(err instanceof EngineError && /active endpoints/.test(err.message))) throw Object.assign(err as Error, { fatal: true });
+          await removeContainers();
+          const info = await engine.inspectNetwork(n.id).catch(() => undefined);
+          for (const ep of Object.values(info?.containers ?? {})) await engine.disconnectNetwork(n.id, ep.name, true).catch(() => undefined);
+          throw err;
+        }
+      }, { timeout: 5_000, interval: 250, message: `network ${n.name}` });
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause;
+      if (cause instanceof Error && (cause as { fatal?: boolean }).fatal) throw cause;
+      leaked.push(n.name);
+    }
+  }));
+  for (const name of leaked) process.stderr.write(`test cleanup: network ${name} left: the engine counts endpoints it does not list (dockerd 20.10, moby#42119)\n`);
+  await Promise.all(volumes.map((v) => engine.removeVolume(v.name, { force: true }).catch(ignoreNotFound)));
+  return done;
 }
 
 /** Remove everything labelled `io.tsfig.project=<project>`. */
@@ -97,7 +133,7 @@ export function cleanupSession(engine: Engine, session: string = SESSION_ID): Pr
   return cleanupByLabels(engine, { [SESSION_LABEL]: session });
 }
 
-export { eventually, type EventuallyOptions } from '../../support/sync.js';
+export { eventually, type EventuallyOptions };
 
 export interface DockerResult {
   exitCode: number;
