@@ -354,7 +354,8 @@ async function runOp(op: Op, opts: ExecuteOptions, report: Report): Promise<void
         const name = await dropStaleEndpoints(engine, op.name, call);
         if (await removeLeakedNetwork(engine, op.name, opts, call)) return;
         // The engine counts endpoints that neither inspect nor a forced disconnect can reach
-        // (its endpoint count leaked); only its own start-up recount clears that. Nothing of
+        // (its endpoint count leaked); only its start-up recount clears that (libnetwork's
+        // cleanupLocalEndpoints: "Fixing inconsistent endpoint_cnt"). Nothing of
         // the project uses the network, and the next up takes it as it is.
         report.doneAs('Left');
         report.warn(`network ${name} was left: the engine counts endpoints it does not list (a dockerd 20.10 leak, moby#42119) and refuses to remove it; nothing uses it and the next up reuses it; a restart of dockerd recounts them, then down removes it`);
