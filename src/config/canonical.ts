@@ -227,6 +227,9 @@ export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext):
         }
         break;
       }
+      case 'deploy':
+        put(out, key, canonicalDeploy(value, ctx));
+        break;
       case 'log_driver':
       case 'log_opt':
         break; // folded into logging below
@@ -347,11 +350,36 @@ function canonicalBuild(value: unknown, ctx: CanonContext, raw: Tree): Tree {
       put(b, k, take(ctx, 'INVALID_VALUE', parseExtraHosts(v), valueLoc(value, k)) ?? []);
     } else if (k === 'shm_size') {
       put(b, k, take(ctx, 'INVALID_SIZE', parseBytes(v as string | number), valueLoc(value, k)));
+    } else if (k === 'no_cache' || k === 'pull') {
+      // `${NO_CACHE:-false}` interpolates to a string: the value is the boolean it spells.
+      put(b, k, toBool(`build.${k}`, v, ctx, valueLoc(value, k)));
     } else put(b, k, v);
   }
   const c = typeof value.context === 'string' ? value.context : '.';
   put(b, 'context', isRemoteContext(c) ? c : resolvePath(ctx, c));
   return b;
+}
+
+/**
+ * `deploy`: `replicas` and `placement.max_replicas_per_node` as integers (`replicas: "2"` and
+ * `${REPLICAS}` interpolate to strings; compose reads them as numbers); the rest as written.
+ */
+function canonicalDeploy(value: unknown, ctx: CanonContext): unknown {
+  if (!isTree(value)) return value;
+  const d = newTree(value);
+  for (const [k, v] of Object.entries(value)) {
+    copyLoc(value, k, d, k);
+    if (k === 'replicas' && typeof v === 'string') put(d, k, toNumber('deploy.replicas', v, ctx, valueLoc(value, k), true));
+    else if (k === 'placement' && isTree(v) && typeof v.max_replicas_per_node === 'string') {
+      const p = newTree(v);
+      for (const [pk, pv] of Object.entries(v)) {
+        copyLoc(v, pk, p, pk);
+        put(p, pk, pk === 'max_replicas_per_node' ? toNumber('deploy.placement.max_replicas_per_node', pv, ctx, valueLoc(v, pk), true) : pv);
+      }
+      put(d, k, p);
+    } else put(d, k, v);
+  }
+  return d;
 }
 
 /** `develop.watch`: each rule's `path` made absolute, `ignore`/`include` always lists. */

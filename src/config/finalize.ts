@@ -8,6 +8,7 @@ import type { BuildConfig, FileObjectConfig, HostConfig, NetworkConfig, Project,
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
 import { isValidProjectName, normalizeProjectName } from './discover.js';
 import { suggest } from './suggest.js';
+import { parseLabels } from './shortsyntax.js';
 import { isTree, keyLoc, selfLoc, valueLoc, type Tree } from './tree.js';
 import { dict } from '../model/dict.js';
 
@@ -213,6 +214,11 @@ function resource(project: string, key: string, cfg: unknown): Record<string, un
     c.external = true;
     if (typeof ext.name === 'string' && c.name === undefined) c.name = ext.name;
   } else if (ext === 'true' || ext === 'false') c.external = ext === 'true';
+  // `labels: ["k=v"]`, the list form, as the map the engine takes (as a service's labels).
+  if (Array.isArray(c.labels)) {
+    const labels = parseLabels(c.labels);
+    if (labels.ok) c.labels = labels.value;
+  }
   const name = typeof c.name === 'string' ? c.name : c.external === true ? key : `${project}_${key}`;
   return { ...c, name };
 }

@@ -177,11 +177,12 @@ export class ImageRef {
 }
 
 /**
- * The reference a service's image is looked up under among the engine's tags: as written, with
- * `:latest` when it has neither a tag nor a digest (`busybox` -> `busybox:latest`). Text that
- * is not a reference is returned as it is (no engine has such an image).
+ * The reference a service's image is looked up under among the engine's tags: in the familiar
+ * form the engine lists tags in, with `:latest` when it has neither a tag nor a digest
+ * (`busybox` and `docker.io/library/busybox` -> `busybox:latest`). Text that is not a
+ * reference is returned as it is (no engine has such an image).
  */
 export function withDefaultTag(text: string): string {
   const ref = ImageRef.tryParse(text);
-  return ref !== undefined && ref.tag === undefined && ref.digest === undefined ? `${text}:${DEFAULT_TAG}` : text;
+  return ref !== undefined ? ref.withDefaultTag().familiar : text;
 }

@@ -254,6 +254,45 @@ describe('extends', () => {
 });
 
 describe('normalization', () => {
+  it('reads the numbers and booleans that interpolation leaves as strings, and list labels of networks and volumes, as compose does', () => {
+    const r = load(
+      projectDir({
+        'fig.yml': `services:
+  web:
+    image: busybox
+    build:
+      context: .
+      no_cache: \${NO_CACHE:-true}
+      pull: "false"
+    deploy:
+      replicas: \${REPLICAS:-3}
+      placement:
+        max_replicas_per_node: "2"
+networks:
+  front:
+    labels: ["team=web", "tier"]
+volumes:
+  data:
+    labels: ["keep=yes"]
+`,
+      }),
+    );
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const web = r.project!.services.web!;
+    expect(web.deploy?.replicas).toBe(3);
+    expect((web.deploy?.placement as { max_replicas_per_node?: unknown }).max_replicas_per_node).toBe(2);
+    expect(web.build?.no_cache).toBe(true);
+    expect(web.build?.pull).toBe(false);
+    expect(r.project!.networks.front!.labels).toEqual({ team: 'web', tier: '' });
+    expect(r.project!.volumes.data!.labels).toEqual({ keep: 'yes' });
+  });
+
+  it('a replicas that is not an integer is an error at its position', () => {
+    const r = load(projectDir({ 'fig.yml': 'services:\n  web:\n    image: busybox\n    deploy:\n      replicas: "two"\n' }));
+    const e = r.diagnostics.find((d) => d.severity === 'error' && /replicas/.test(d.message));
+    expect(e?.loc).toMatchObject({ line: 5, col: 17 });
+  });
+
   it('normalizes ports, environment, links, depends_on, healthcheck and sizes', () => {
     const dir = projectDir({
       'fig.yml': `services:

@@ -198,10 +198,15 @@ describe('names', () => {
     expect(ImageRef.parse('busybox:1').withDefaultTag().tag).toBe('1');
     expect(ImageRef.parse(`busybox@sha256:${HEX64}`).withDefaultTag().tag).toBeUndefined();
     expect(withDefaultTag('busybox')).toBe('busybox:latest');
+    // The engine lists tags in the familiar form: a fully written reference is looked up so.
+    expect(withDefaultTag('docker.io/library/busybox')).toBe('busybox:latest');
+    expect(withDefaultTag('index.docker.io/library/busybox:1.36')).toBe('busybox:1.36');
+    expect(withDefaultTag('docker.io/user/app')).toBe('user/app:latest');
+    expect(withDefaultTag('localhost:5000/team/app')).toBe('localhost:5000/team/app:latest');
+    expect(withDefaultTag(`docker.io/library/busybox@sha256:${HEX64}`)).toBe(`busybox@sha256:${HEX64}`);
     expect(withDefaultTag('localhost:5000/app')).toBe('localhost:5000/app:latest');
     expect(withDefaultTag('localhost:5000/app:2')).toBe('localhost:5000/app:2');
     expect(withDefaultTag(`app@sha256:${HEX64}`)).toBe(`app@sha256:${HEX64}`);
-    expect(withDefaultTag('docker.io/library/busybox')).toBe('docker.io/library/busybox:latest');
   });
 
   it('names the registry and the server its credentials are kept under', () => {

@@ -53,6 +53,13 @@ describe('reconcile: golden plans from hand-made observed states', () => {
     expect(webCreate.deps).toContain(dbStart.id);
   });
 
+  it('an image written in full (docker.io/library/busybox) is the engine\'s busybox:latest: no pull', () => {
+    const p = project('services:\n  web:\n    image: docker.io/library/busybox\n  api:\n    image: index.docker.io/library/busybox:latest\n');
+    const plan = reconcile(p, state(p), opts());
+    expect(plan.nodes.filter((n) => n.op.type === 'image.pull')).toEqual([]);
+    expect(renderPlan(plan)).not.toMatch(/pull/);
+  });
+
   it('an up-to-date project gives a plan without mutating operations', () => {
     const p = project();
     const h = resources(p);
