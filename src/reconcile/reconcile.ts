@@ -377,6 +377,12 @@ export function planRegistry(
     ignoreBuildable?: boolean;
     /** `pull --policy missing`: an image the host has is not pulled (needs the hosts' images observed). */
     onlyMissing?: boolean;
+    /**
+     * `pull` without `--policy`: each service's `pull_policy`, as compose reads it: `never` and
+     * `build` are not pulled, `missing`/`if_not_present` only when the host lacks the image
+     * (needs the hosts' images observed), anything else (none, `always`, `daily`...) is.
+     */
+    servicePolicy?: boolean;
   } = {},
 ): Plan {
   const b = new Builder();
@@ -395,6 +401,11 @@ export function planRegistry(
     if (opts.ignoreBuildable && svc.build !== undefined) continue;
     const ref = normalizeRef(svc.image);
     if (opts.onlyMissing && hs.images[ref] !== undefined) continue;
+    if (opts.servicePolicy && verb === 'pull') {
+      const policy = svc.pull_policy;
+      if (policy === 'never' || policy === 'build') continue;
+      if ((policy === 'missing' || policy === 'if_not_present') && hs.images[ref] !== undefined) continue;
+    }
     const g = seen.get(`${host}/${ref}`);
     if (g) {
       g.cause += `, ${name}`;

@@ -117,6 +117,23 @@ describe("build, pull, push: compose's flags", () => {
     expect(() => parsePullPolicy('never')).toThrow('invalid --policy "never": use missing or always');
   });
 
+  it("pull without --policy follows each service's pull_policy: never and build skipped, missing only when absent, always pulled", async () => {
+    const yml =
+      '  never:\n    image: example.test/never:1\n    pull_policy: never\n' +
+      '  built:\n    image: example.test/built:1\n    build: {context: ., dockerfile_inline: "FROM busybox"}\n    pull_policy: build\n' +
+      '  have:\n    image: busybox\n    pull_policy: missing\n' +
+      '  lack:\n    image: example.test/lack:1\n    pull_policy: if_not_present\n' +
+      '  always:\n    image: example.test/always:1\n    pull_policy: always\n' +
+      '  plain:\n    image: example.test/plain:1\n';
+    const fake = new FakeEngine();
+    const ctx = fakeContainersContext(project(yml), { default: fake });
+    expect(await pullImages(ctx, { services: [], includeDeps: false, ignoreFailures: false })).toBe(0);
+    expect(fake.callsOf('pullImage').map((c) => c.target).sort()).toEqual(['example.test/always:1', 'example.test/lack:1', 'example.test/plain:1']);
+    // --policy overrides every service's own.
+    expect(await pullImages(ctx, { services: ['never', 'have'], includeDeps: false, ignoreFailures: false, policy: 'always' })).toBe(0);
+    expect(fake.callsOf('pullImage').map((c) => c.target).slice(3).sort()).toEqual(['busybox:latest', 'example.test/never:1']);
+  });
+
   it('push --include-deps: the images of the dependencies too; without it, the named one only', async () => {
     const fake = new FakeEngine();
     const ctx = fakeContainersContext(project(STACK), { default: fake });

@@ -12,7 +12,7 @@ export interface PullRequest {
   ignoreFailures: boolean;
   /** `--ignore-buildable`: images of services with build: are not pulled. */
   ignoreBuildable?: boolean;
-  /** `--policy missing`: only images the host does not have; `always` (the default): every one. */
+  /** `--policy missing`: only images the host does not have; `always`: every one; none: each service's pull_policy. */
   policy?: 'missing' | 'always';
 }
 
@@ -26,13 +26,17 @@ export function parsePullPolicy(v: string | undefined): 'missing' | 'always' | u
 /** Pull; the exit code. */
 export async function pullImages(ctx: ContainersContext, req: PullRequest): Promise<number> {
   const onlyMissing = req.policy === 'missing';
-  // The hosts' images are listed only when the policy needs them.
-  const observed = await ctx.backend.observe(onlyMissing ? { forUp: true } : {});
+  // Without --policy, each service's pull_policy decides (as compose's pull does).
+  const servicePolicy = req.policy === undefined;
+  const needsImages = onlyMissing || (servicePolicy && Object.values(ctx.project.services).some((s) => s.pull_policy === 'missing' || s.pull_policy === 'if_not_present'));
+  // The hosts' images are listed only when a policy needs them.
+  const observed = await ctx.backend.observe(needsImages ? { forUp: true } : {});
   const plan = planRegistry(ctx.project, observed, 'pull', {
     services: req.services,
     includeDeps: req.includeDeps,
     ...(req.ignoreBuildable === true ? { ignoreBuildable: true } : {}),
     ...(onlyMissing ? { onlyMissing: true } : {}),
+    ...(servicePolicy ? { servicePolicy: true } : {}),
   });
   return ctx.backend.apply(plan, observed, { ignoreFailures: req.ignoreFailures });
 }
