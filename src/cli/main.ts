@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TsfigError, UsageError } from '../errors.js';
 import { collect, type IO } from './context.js';
+import { goBoolFlags } from './flags.js';
 import { VERSION } from './version.js';
 import { Screen } from '../ui/screen.js';
 
@@ -214,7 +215,7 @@ export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
     }
   });
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(goBoolFlags(argv, commandName(argv)));
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {

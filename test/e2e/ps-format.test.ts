@@ -120,6 +120,8 @@ describe('ps formats on the real engine', () => {
     expect(lines((await ok(dir, project, ['ps', '--format', '{{.Service}}'])).stdout)).toEqual(['old', 'web']);
     expect(lines((await ok(dir, project, ['ps', '--orphans=false', '--format', '{{.Service}}'])).stdout)).toEqual(['web']);
     expect(lines((await ok(dir, project, ['ps', '--no-orphans', '--format', '{{.Service}}'])).stdout)).toEqual(['web']);
+    // A bare --orphans takes no value from the next word (Go's flags): web is the service.
+    expect(lines((await ok(dir, project, ['ps', '--format', '{{.Service}}', '--orphans', 'web'])).stdout)).toEqual(['web']);
 
     // Without --format, the docker CLI's psFormat (config.json), as compose; --format wins.
     const cfg = projectDir({ 'config.json': JSON.stringify({ psFormat: 'table {{.Name}}\\t{{.Service}}' }) });

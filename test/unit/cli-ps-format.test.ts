@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { goBoolFlags } from '../../src/cli/flags.js';
 import { psRows, type PsRow } from '../../src/app/containers/ps.js';
 import type { ObservedContainer } from '../../src/app/containers/context.js';
 import { psStatuses } from '../../src/cli/commands/ps.js';
@@ -250,5 +251,16 @@ describe("psFormat of the docker CLI's config.json (compose's ps without --forma
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Go-style boolean flags (--orphans, --pause, --sig-proxy)', () => {
+  it('a bare flag is written flag=true so the next word stays an argument; only for its command, never after --', () => {
+    expect(goBoolFlags(['node', 'tsfig', 'ps', '--orphans', 'web'], 'ps')).toEqual(['node', 'tsfig', 'ps', '--orphans=true', 'web']);
+    expect(goBoolFlags(['node', 'tsfig', 'ps', '--orphans=false', 'web'], 'ps')).toEqual(['node', 'tsfig', 'ps', '--orphans=false', 'web']);
+    expect(goBoolFlags(['node', 'tsfig', 'commit', '--pause', 'web'], 'commit')).toEqual(['node', 'tsfig', 'commit', '--pause=true', 'web']);
+    expect(goBoolFlags(['node', 'tsfig', 'attach', '--sig-proxy', 'web'], 'attach')).toEqual(['node', 'tsfig', 'attach', '--sig-proxy=true', 'web']);
+    expect(goBoolFlags(['node', 'tsfig', 'run', 'web', '--orphans'], 'run')).toEqual(['node', 'tsfig', 'run', 'web', '--orphans']);
+    expect(goBoolFlags(['node', 'tsfig', 'ps', '--', '--orphans'], 'ps')).toEqual(['node', 'tsfig', 'ps', '--', '--orphans']);
   });
 });
