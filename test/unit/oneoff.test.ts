@@ -93,6 +93,8 @@ describe('command lines', () => {
 
   it('a TTY only when attached, stdin is a terminal and -T is not given', () => {
     const ctx = { env: {}, projectDir: '/p', homeDir: '/h', id: 'abcdef012345' };
+    expect(() => oneOffOptions({ servicePorts: true, publish: ['8080:80'] }, [], { ...ctx, stdinIsTTY: false })).toThrow('--service-ports and --publish are incompatible');
+    expect(oneOffOptions({ servicePorts: true }, [], { ...ctx, stdinIsTTY: false })).toMatchObject({ servicePorts: true });
     expect(oneOffOptions({}, [], { ...ctx, stdinIsTTY: true })).toMatchObject({ tty: true, stdin: true });
     expect(oneOffOptions({ TTY: false }, [], { ...ctx, stdinIsTTY: true })).toMatchObject({ tty: false, stdin: true });
     expect(oneOffOptions({}, [], { ...ctx, stdinIsTTY: false })).toMatchObject({ tty: false, stdin: true });

@@ -148,6 +148,9 @@ export function oneOffOptions(
   const labels = parseLabelFlags(flags.label);
   const entrypoint = parseEntrypointFlag(flags.entrypoint);
   const ports = parsePublishFlags(flags.publish);
+  if (flags.servicePorts === true && ports.length > 0) {
+    throw new UsageError('--service-ports and --publish are incompatible (as in compose): use one, or list every port with -p');
+  }
   const volumes = parseVolumeFlags(flags.volume, ctx);
   return {
     id: ctx.id,
