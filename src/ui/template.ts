@@ -5,7 +5,9 @@
  * - `{{.Field}}`, `{{.A.B}}`, `{{.}}`, `{{.Label "key"}}` (a field that takes arguments),
  *   parenthesised pipelines as arguments (`{{join (split .Image ":") "/"}}`);
  * - the docker CLI's functions `json`, `join`, `split`, `upper`, `lower`, `title`, `truncate`,
- *   `pad`, and Go's `println`; pipelines (`{{.Name | upper}}`: the value is the last argument);
+ *   `pad`, and Go's `println`, `print`, `printf`, `len`, `index`, `eq`, `ne`, `lt`, `le`, `gt`,
+ *   `ge`, `and`, `or`, `not` (template-builtins.ts); pipelines (`{{.Name | upper}}`: the value is
+ *   the last argument);
  * - `{{if}}` / `{{else if}}` / `{{else}}` / `{{end}}`, `{{range}}` / `{{else}}` / `{{end}}`,
  *   comments, and the `{{-` / `-}}` trim markers;
  * - `table ...` (a header row from each field's column name, then tab-aligned rows, as the
@@ -14,11 +16,10 @@
  * Anything else is a `TemplateError`: one line naming the construct and what to write instead.
  */
 
-export type TemplateFn = (...args: TemplateValue[]) => TemplateValue;
-export interface TemplateObject {
-  readonly [field: string]: TemplateValue;
-}
-export type TemplateValue = string | number | boolean | null | undefined | readonly TemplateValue[] | TemplateObject | TemplateFn;
+import { BUILTINS, callBuiltin, type BuiltinName } from './template-builtins.js';
+import { goString, isObject, TemplateError, truthy, type TemplateValue } from './template-values.js';
+
+export { goString, TemplateError, type TemplateFn, type TemplateObject, type TemplateValue } from './template-values.js';
 
 /** What a command offers a template: its rows' fields and the column name of each. */
 export interface FormatSchema {
@@ -28,15 +29,10 @@ export interface FormatSchema {
   headers: Readonly<Record<string, string>>;
 }
 
-export class TemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TemplateError';
-  }
-}
-
-const FUNCTIONS = ['json', 'join', 'split', 'upper', 'lower', 'title', 'truncate', 'pad', 'println'] as const;
-type FunctionName = (typeof FUNCTIONS)[number];
+const DOCKER_FUNCTIONS = ['json', 'join', 'split', 'upper', 'lower', 'title', 'truncate', 'pad', 'println'] as const;
+type DockerFunctionName = (typeof DOCKER_FUNCTIONS)[number];
+type FunctionName = DockerFunctionName | BuiltinName;
+const FUNCTIONS: readonly string[] = [...DOCKER_FUNCTIONS, ...BUILTINS];
 const FUNCTION_LIST = FUNCTIONS.join(', ');
 
 // ---------------------------------------------------------------------------------------------
@@ -161,11 +157,8 @@ function parseTerm(w: string, action: string): Term {
   if (/^-?\d+(\.\d+)?$/.test(w)) return { kind: 'number', value: Number(w) };
   if (w === 'true' || w === 'false') return { kind: 'bool', value: w === 'true' };
   if (w === 'nil') return { kind: 'nil' };
-  if ((FUNCTIONS as readonly string[]).includes(w)) return { kind: 'func', name: w as FunctionName };
-  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(w)) {
-    const hint = w === 'printf' ? '; write the text around the fields instead: "{{.Name}}: {{.Status}}"' : `; use one of: ${FUNCTION_LIST}`;
-    throw new TemplateError(`function "${w}" in {{${action}}} is not supported${hint}`);
-  }
+  if (FUNCTIONS.includes(w)) return { kind: 'func', name: w as FunctionName };
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(w)) throw new TemplateError(`function "${w}" in {{${action}}} is not supported; use one of: ${FUNCTION_LIST}`);
   throw new TemplateError(`cannot read "${w}" in {{${action}}}; fields are written .Name, strings "text"`);
 }
 
@@ -297,30 +290,6 @@ interface Scope {
   header: boolean;
 }
 
-function isObject(v: TemplateValue): v is TemplateObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A value as Go's fmt prints it with %v (strings bare, slices `[a b]`, structs `{a b}`). */
-export function goString(v: TemplateValue): string {
-  if (v === undefined || v === null) return '<no value>';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (typeof v === 'function') return '<func>';
-  if (Array.isArray(v)) return `[${(v as readonly TemplateValue[]).map(goString).join(' ')}]`;
-  return `{${Object.values(v as TemplateObject)
-    .filter((x) => typeof x !== 'function')
-    .map(goString)
-    .join(' ')}}`;
-}
-
-/** Go template truthiness: false, 0, nil, and empty strings, slices and maps are false. */
-function truthy(v: TemplateValue): boolean {
-  if (v === undefined || v === null || v === false || v === 0 || v === '') return false;
-  if (Array.isArray(v)) return v.length > 0;
-  return true;
-}
-
 /** `json` as the docker CLI's: encoding/json without HTML escaping, no trailing newline. */
 function toJson(v: TemplateValue): string {
   return (JSON.stringify(v === undefined ? null : v) ?? 'null').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
@@ -356,11 +325,13 @@ function goTitle(s: string): string {
 }
 
 function callFunction(name: FunctionName, args: TemplateValue[], scope: Scope): TemplateValue {
+  // Go's own functions run as they are, in the header too (the docker CLI replaces only its own).
+  if ((BUILTINS as readonly string[]).includes(name)) return callBuiltin(name as BuiltinName, args);
   if (scope.header && name !== 'pad' && name !== 'println') {
     // The docker CLI's HeaderFunctions: the column name stays as it is.
     return args[0];
   }
-  switch (name) {
+  switch (name as DockerFunctionName) {
     case 'json':
       arity(name, args, 1);
       return toJson(args[0]);

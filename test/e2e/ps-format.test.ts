@@ -91,6 +91,10 @@ describe('ps formats on the real engine', () => {
       '{{.Names}}\t{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedAt}}\t{{.State}}\t{{.Ports}}\t{{.Mounts}}\t{{.LocalVolumes}}\t{{.Networks}}',
       '{{.Names}} {{json .Ports}} {{upper .State}} {{title .State}} {{truncate .ID 5}}|{{pad .State 1 2}}|{{join (split .Image ":") "/"}}',
       '{{.Names}} {{.Label "io.tsfig.service"}} {{if .Ports}}published{{else}}none{{end}} {{lower .Image | upper}}',
+      // Go's own functions, rendered by the docker CLI's Go text/template.
+      '{{printf "%-30s|%5s|%q|%.3s" .Names .State .Image .ID}} {{len .Names}} {{print .State .Image}}',
+      '{{if eq .State "running" "paused"}}up{{else}}down{{end}} {{ne .State "exited"}} {{lt .State "q"}} {{and .Ports .State}}|{{or .Ports "none"}}|{{not .Ports}}',
+      '{{index (split .Image ":") 0}} {{if and (eq .State "running") (gt (len .Ports) 0)}}published{{end}}',
     ];
     for (const t of templates) {
       for (const trunc of [[], ['--no-trunc']]) {
@@ -132,7 +136,8 @@ describe('ps formats on the real engine', () => {
 
     // What the template language does not have: one line naming it, exit 2, nothing else printed.
     for (const [t, says] of [
-      ['{{printf "%s" .Name}}', 'function "printf"'],
+      ['{{slice .Name 1}}', 'function "slice"'],
+      ['{{printf "%p" .Name}}', 'printf: the verb %p is not supported'],
       ['{{with .Name}}{{.}}{{end}}', '{{with}} is not supported'],
       ['{{.Nmae}}', 'ps has no field .Nmae'],
       ['yaml', 'use table, json, or a Go template'],

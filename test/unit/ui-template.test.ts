@@ -66,16 +66,37 @@ describe('templates as the docker CLI renders them', () => {
     ['{{if .Health}}{{.Health}}{{else}}no healthcheck{{end}}', row, 'no healthcheck'],
     ['{{if .ExitCode}}failed{{else if .Name}}ok{{end}}', row, 'ok'],
     ['{{if .Ports}}{{.Ports}}{{end}}', row, '0.0.0.0:8080->80/tcp'],
+    // Go's own functions (text/template funcs.go; fmt's verbs)
+    ['{{printf "%s is %s" .Name .Status}}', row, 'demo-web-1 is Up 2 seconds'],
+    ['{{printf "%-12s|%5d|%05d|%q|%t|%x|%.2f|%%" .Name 42 42 .Name true 255 3.14159}}', row, 'demo-web-1  |   42|00042|"demo-web-1"|true|ff|3.14|%'],
+    ['{{printf "%v %v" .Networks .ExitCode}}', row, '[demo_default demo_back] 0'],
+    ['{{printf "%s %s" .Name}}', row, 'demo-web-1 %!s(MISSING)'],
+    ['{{.Name | printf "%.4s"}}', row, 'demo'],
+    ['{{print .Name .ExitCode 1 2}}', row, 'demo-web-10 1 2'],
+    ['{{len .Name}} {{len .Networks}} {{len .Publishers}} {{len "é"}}', row, '10 2 1 2'],
+    ['{{index .Networks 1}} {{index .Publishers 0 "Protocol"}} [{{index .Publishers 0 "Nope"}}]', row, 'demo_back tcp []'],
+    ['{{if eq .Status "Up 2 seconds" "Exited"}}up{{end}} {{eq .ExitCode 0}} {{ne .Name "x"}}', row, 'up true true'],
+    ['{{lt 1 2}} {{le 2 2}} {{gt "b" "a"}} {{ge 1 2}}', row, 'true true true false'],
+    ['{{and .Name .Health}}|{{or .Health .Name}}|{{not .Health}}', row, '|demo-web-1|true'],
+    ['{{if and (eq .ExitCode 0) (gt (len .Networks) 1)}}multi{{end}}', row, 'multi'],
   ];
   it.each(cases)('%s', (tmpl, dot, want) => {
     expect(run(tmpl, dot)).toBe(want);
+  });
+
+  it("Go's functions used wrongly: one line naming the function and why", () => {
+    expect(() => run('{{printf "%p" .Name}}', row)).toThrow(/^printf: the verb %p is not supported/);
+    expect(() => run('{{eq .Name 1}}', row)).toThrow(/^eq: incompatible types for comparison/);
+    expect(() => run('{{index .Networks 5}}', row)).toThrow(/^index: 5 is out of range \(the list has 2\)/);
+    expect(() => run('{{len .ExitCode}}', row)).toThrow(/^len of 0: only strings, lists and maps have a length/);
+    expect(() => run('{{printf .ExitCode}}', row)).toThrow(TemplateError);
   });
 });
 
 describe('unsupported constructs: one line naming them and what to write instead', () => {
   const cases: Array<[string, RegExp]> = [
-    ['{{printf "%s" .Name}}', /function "printf" .* not supported; write the text around the fields/],
-    ['{{len .Names}}', /function "len" .* not supported; use one of: json, join, split/],
+    ['{{slice .Name 1}}', /function "slice" .* not supported; use one of: json, join, split/],
+    ['{{html .Name}}', /function "html" .* not supported; use one of: .*printf, len, index, eq/],
     ['{{with .Name}}{{.}}{{end}}', /\{\{with\}\} is not supported; use \{\{if \.Field\}\}/],
     ['{{template "x"}}', /\{\{template\}\} is not supported/],
     ['{{$x := .Name}}', /variables \(\$x\) .* not supported/],
