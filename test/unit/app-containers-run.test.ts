@@ -137,7 +137,9 @@ services:
     networks:
       back: {aliases: [api]}
   app:
-    build: .
+    build:
+      context: .
+      args: [FROM_ENV]
     image: ${NAME}f-app:dev
 networks:
   back: {}
@@ -203,6 +205,8 @@ networks:
     expect(fake.callsOf('buildImage')).toHaveLength(1); // there now: not built
     await runOneOff(ctx, { ...request({ detach: true, build: true }), service: 'app', id: 'cccccccccccc' }, fakeTerminal());
     expect(fake.callsOf('buildImage')).toHaveLength(2);
+    // A build arg without a value takes it from the environment, as up's build does.
+    expect(fake.callsOf('buildImage').map((c) => (c.args[1] as { buildargs?: Record<string, string> }).buildargs)).toEqual([{ FROM_ENV: 'x' }, { FROM_ENV: 'x' }]);
   });
 
   it('--pull always: the image is pulled though it is there; --pull never with a missing one: refused, no container', async () => {

@@ -234,7 +234,7 @@ export async function createOneOff(ctx: ContainersContext, req: RunRequest, stdi
   try {
     let observed = await backend.observe({ forUp: true });
     const reachable = { ...observed, hosts: Object.fromEntries(Object.entries(observed.hosts).filter(([, h]) => h.reachable)) };
-    const images = planImages(project, reachable, { version: req.version, services: [req.service], noDeps, ...imagePolicy });
+    const images = planImages(project, reachable, { version: req.version, services: [req.service], noDeps, buildEnv: req.env, ...imagePolicy });
     let imagesDone = false;
     if (images.nodes.length > 0 || images.errors.length > 0) {
       const got = await backend.apply(images, reachable, Object.keys(quiet).length > 0 ? { quiet } : {});
