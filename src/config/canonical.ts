@@ -41,6 +41,8 @@ export interface CanonContext {
   file: string;
   /** Relative paths kept as written (`config --no-path-resolution`). */
   keepRelative?: boolean;
+  /** `env_file` kept as a list of files, not read into `environment` (`config --no-env-resolution`). */
+  keepEnvFiles?: boolean;
 }
 
 const INT_KEYS = [
@@ -246,7 +248,10 @@ export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext):
     }
   }
   // env_file: lower precedence than environment.
-  if (raw.env_file !== undefined) applyEnvFiles(raw, out, ctx);
+  if (raw.env_file !== undefined) {
+    if (ctx.keepEnvFiles) put(out, 'env_file', canonicalEnvFiles(raw, ctx));
+    else applyEnvFiles(raw, out, ctx);
+  }
   if (raw.label_file !== undefined) applyLabelFiles(raw, out, ctx);
   if (raw.log_driver !== undefined || raw.log_opt !== undefined) {
     const logging = isTree(out.logging) ? out.logging : newTree();
@@ -453,6 +458,16 @@ function applyEnvFiles(raw: Tree, out: Tree, ctx: CanonContext): void {
   }
   put(out, 'environment', env);
   if (fromFile.length) put(out, 'envFromFile', fromFile);
+}
+
+/** `env_file` in its long form (`{path, required}`), the paths resolved as other paths are. */
+function canonicalEnvFiles(raw: Tree, ctx: CanonContext): Tree[] {
+  return fileRefs(raw.env_file, valueLoc(raw, 'env_file')).map((ref) => {
+    const t = newTree();
+    put(t, 'path', resolvePath(ctx, ref.path));
+    put(t, 'required', ref.required);
+    return t;
+  });
 }
 
 function applyLabelFiles(raw: Tree, out: Tree, ctx: CanonContext): void {

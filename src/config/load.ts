@@ -40,6 +40,8 @@ export interface LoadOptions extends DiscoverOptions {
   interpolate?: boolean;
   /** `false` (`config --no-path-resolution`): relative paths kept as written in the project. */
   resolvePaths?: boolean;
+  /** `false` (`config --no-env-resolution`): `env_file` kept as a list, not read into `environment`. */
+  resolveEnvFiles?: boolean;
   /** `false` (`config --no-consistency`): cross-references are not checked (see finalize.ts). */
   consistency?: boolean;
 }
@@ -75,7 +77,7 @@ class Loader {
     private readonly shellEnv: Record<string, string | undefined>,
     private readonly substitutions: Substitutions,
     private readonly stdin?: () => string,
-    private readonly mode: { raw?: boolean; keepRelative?: boolean } = {},
+    private readonly mode: { raw?: boolean; keepRelative?: boolean; keepEnvFiles?: boolean } = {},
   ) {}
 
   /** Read one file (cached per file and base directory). */
@@ -118,6 +120,7 @@ class Loader {
         diagnostics: this.diagnostics,
         file: displayName,
         ...(this.mode.keepRelative ? { keepRelative: true } : {}),
+        ...(this.mode.keepEnvFiles ? { keepEnvFiles: true } : {}),
       });
       if (hasErrors(this.diagnostics.slice(before))) return undefined;
     }
@@ -433,7 +436,7 @@ function loadUnsorted(opts: LoadOptions, substitutions: Substitutions): LoadResu
   const diagnostics = [...found.diagnostics];
   if (hasErrors(diagnostics)) return { diagnostics };
   const raw = opts.interpolate === false;
-  const loader = new Loader(opts.homeDir ?? homedir(), opts.env, substitutions, opts.stdin, { raw, keepRelative: opts.resolvePaths === false });
+  const loader = new Loader(opts.homeDir ?? homedir(), opts.env, substitutions, opts.stdin, { raw, keepRelative: opts.resolvePaths === false, keepEnvFiles: opts.resolveEnvFiles === false });
   const models: FileModel[] = [];
   for (const f of found.files) {
     const m = loader.load(f, found.projectDir, found.vars, []);

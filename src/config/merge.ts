@@ -26,6 +26,7 @@ const APPENDED = new Set([
   'device_cgroup_rules',
   'profiles',
   'envFromFile',
+  'env_file',
 ]);
 
 /** Service lists merged by a key of their items. */

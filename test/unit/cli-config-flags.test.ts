@@ -150,6 +150,40 @@ describe('config --no-path-resolution', () => {
   });
 });
 
+describe('config --no-env-resolution', () => {
+  it('prints env_file as the list of files (long form) instead of their variables; the output loads back to the resolved project', async () => {
+    const dir = projectDir({
+      'fig.yml': 'services:\n  web:\n    image: busybox\n    env_file: [web.env, {path: opt.env, required: false}]\n    environment: {B: "2"}\n',
+      'web.env': 'A=1\n',
+    });
+    const r = await tsfig(['config', '--no-env-resolution', '--format', 'json'], { cwd: dir, env });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const web = JSON.parse(r.stdout).services.web;
+    expect(web.env_file).toEqual([
+      { path: join(dir, 'web.env'), required: true },
+      { path: join(dir, 'opt.env'), required: false },
+    ]);
+    expect(web.environment).toEqual({ B: '2' });
+    const plain = await tsfig(['config', '--format', 'json'], { cwd: dir, env });
+    const printed = await tsfig(['config', '--no-env-resolution', '-o', join(dir, 'out.yml')], { cwd: dir, env });
+    expect(printed.code).toBe(0);
+    const again = await tsfig(['-f', join(dir, 'out.yml'), 'config', '--format', 'json'], { cwd: dir, env });
+    expect(JSON.parse(again.stdout).services).toEqual(JSON.parse(plain.stdout).services);
+    expect(JSON.parse(plain.stdout).services.web.environment).toEqual({ A: '1', B: '2' });
+  });
+
+  it('two files with env_file: the lists are appended, as compose merges them', async () => {
+    const dir = projectDir({
+      'fig.yml': 'services:\n  web:\n    image: busybox\n    env_file: a.env\n',
+      'fig.override.yml': 'services:\n  web:\n    env_file: b.env\n',
+      'a.env': 'A=1\n',
+      'b.env': 'B=2\n',
+    });
+    const r = await tsfig(['config', '--no-env-resolution', '--format', 'json'], { cwd: dir, env });
+    expect(JSON.parse(r.stdout).services.web.env_file.map((f: { path: string }) => f.path)).toEqual([join(dir, 'a.env'), join(dir, 'b.env')]);
+  });
+});
+
 describe('config --no-consistency', () => {
   const broken = 'services:\n  web:\n    image: x\n    depends_on: [db]\n    networks: [nope]\n    volumes: [undeclared:/v]\n    secrets: [missing]\n  bare: {}\n';
 

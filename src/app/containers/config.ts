@@ -32,6 +32,8 @@ export interface ConfigRequest {
   noNormalize?: boolean;
   /** `--no-path-resolution`: relative paths kept as written. */
   noPathResolution?: boolean;
+  /** `--no-env-resolution`: `env_file` printed as a list of files, not read into `environment`. */
+  noEnvResolution?: boolean;
   /** `--no-consistency`: references between services, networks, volumes, ... not checked. */
   noConsistency?: boolean;
   /** `--resolve-image-digests`: each image pinned to the digest its registry holds. */
@@ -54,6 +56,7 @@ export async function projectConfig(load: LoadOptions, req: ConfigRequest, warn:
     ...load,
     ...(raw ? { interpolate: false } : {}),
     ...(req.noPathResolution ? { resolvePaths: false } : {}),
+    ...(req.noEnvResolution ? { resolveEnvFiles: false } : {}),
     ...(req.noConsistency ? { consistency: false } : {}),
   });
   if (hasErrors(r.diagnostics) || !r.project) throw new ConfigError(r.diagnostics.filter((d) => d.severity === 'error'), load.cwd);

@@ -18,6 +18,7 @@ interface ConfigFlags {
   interpolate?: boolean;
   normalize?: boolean;
   pathResolution?: boolean;
+  envResolution?: boolean;
   consistency?: boolean;
   environment?: boolean;
   variables?: boolean;
@@ -44,6 +45,7 @@ export function configCommand(io: IO): Command {
     .option('--no-interpolate', "don't interpolate variables: print the files merged as written")
     .option('--no-normalize', "don't add what the files leave implicit (the default network)")
     .option('--no-path-resolution', "don't resolve relative paths: keep them as written")
+    .option('--no-env-resolution', "don't read the services' env files: print env_file as a list of files")
     .option('--no-consistency', "don't check references between services, networks, volumes, secrets (the output may not load)")
     .option('--resolve-image-digests', "pin each image to the digest its registry holds (asked through the engine; the registry must answer)")
     .option('-o, --output <file>', 'write the output to FILE instead of stdout')
@@ -68,6 +70,7 @@ export function configCommand(io: IO): Command {
           ...(opts.interpolate === false ? { noInterpolate: true } : {}),
           ...(opts.normalize === false ? { noNormalize: true } : {}),
           ...(opts.pathResolution === false ? { noPathResolution: true } : {}),
+          ...(opts.envResolution === false ? { noEnvResolution: true } : {}),
           ...(opts.consistency === false ? { noConsistency: true } : {}),
           ...(opts.resolveImageDigests ? { resolveImageDigests: true, engine: engineFlags(globals(this)) } : {}),
         },
