@@ -214,6 +214,11 @@ function resource(project: string, key: string, cfg: unknown): Record<string, un
     c.external = true;
     if (typeof ext.name === 'string' && c.name === undefined) c.name = ext.name;
   } else if (ext === 'true' || ext === 'false') c.external = ext === 'true';
+  // Flags written as strings (`internal: "false"`, what interpolation gives) are the booleans
+  // they spell, as `external` above: a non-empty string would otherwise count as true.
+  for (const k of ['internal', 'attachable', 'enable_ipv6'] as const) {
+    if (c[k] === 'true' || c[k] === 'false') c[k] = c[k] === 'true';
+  }
   // `labels: ["k=v"]`, the list form, as the map the engine takes (as a service's labels).
   if (Array.isArray(c.labels)) {
     const labels = parseLabels(c.labels);

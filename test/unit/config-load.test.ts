@@ -271,6 +271,8 @@ describe('normalization', () => {
 networks:
   front:
     labels: ["team=web", "tier"]
+    internal: \${INTERNAL:-false}
+    attachable: "true"
 volumes:
   data:
     labels: ["keep=yes"]
@@ -284,6 +286,7 @@ volumes:
     expect(web.build?.no_cache).toBe(true);
     expect(web.build?.pull).toBe(false);
     expect(r.project!.networks.front!.labels).toEqual({ team: 'web', tier: '' });
+    expect([r.project!.networks.front!.internal, r.project!.networks.front!.attachable]).toEqual([false, true]);
     expect(r.project!.volumes.data!.labels).toEqual({ keep: 'yes' });
   });
 
