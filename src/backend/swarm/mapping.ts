@@ -68,7 +68,7 @@ function networks(project: Project, used: Set<string>): DesiredNetwork[] {
     if (def.ipam?.config?.length) body.IPAM = { Driver: def.ipam.driver ?? 'default', Config: def.ipam.config.map((c) => ({ ...(c.subnet ? { Subnet: c.subnet } : {}), ...(c.gateway ? { Gateway: c.gateway } : {}), ...(c.ip_range ? { IPRange: c.ip_range } : {}) })) };
     out.push({ key, name, external: false, body });
   }
-  return out;
+  return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 function serviceNetworks(svc: Service): string[] {

@@ -73,7 +73,7 @@ export function planUp(desired: DesiredStack, observed: ObservedStack, opts: Swa
   // Secrets and configs of the stack that no service will use any more (a rotation's old ones).
   if (!only) {
     const keep = new Set(desired.objects.map((o) => `${o.kind}:${o.name}`));
-    for (const o of observed.objects) if (!keep.has(`${o.kind}:${o.name}`)) ops.push({ op: 'object.remove', kind: o.kind, name: o.name, id: o.id });
+    for (const o of observed.objects) if (!keep.has(`${o.kind}:${o.name}`)) ops.push({ op: 'object.remove', kind: o.kind, name: o.name, id: o.id, unused: true });
   }
   return { ops, diagnostics };
 }
@@ -96,7 +96,7 @@ export function describeOp(op: SwarmOp): string {
     case 'service.create': return `create service ${op.name}`;
     case 'service.update': return `update service ${op.name}: ${op.causes.join(', ')}`;
     case 'service.remove': return `remove service ${op.name}`;
-    case 'object.remove': return `remove ${op.kind} ${op.name} (no longer used)`;
+    case 'object.remove': return `remove ${op.kind} ${op.name}${op.unused ? ' (no longer used)' : ''}`;
     case 'network.remove': return `remove network ${op.name}`;
   }
 }

@@ -90,7 +90,7 @@ export type SwarmOp =
   | { op: 'service.create'; name: string; key: string; spec: SwarmJson }
   | { op: 'service.update'; name: string; key: string; id: string; version: number; spec: SwarmJson; causes: string[] }
   | { op: 'service.remove'; name: string; id: string }
-  | { op: 'object.remove'; kind: FileObjectKind; name: string; id: string }
+  | { op: 'object.remove'; kind: FileObjectKind; name: string; id: string; unused?: boolean }
   | { op: 'network.remove'; name: string; id: string };
 
 /** Steps in order: networks and objects first, then services, then what no longer is used. */
