@@ -5,6 +5,14 @@ import { normalise, specCauses } from '../../src/backend/swarm/diff.js';
 import type { Project } from '../../src/model/project.js';
 import { load, projectDir } from '../support/project.js';
 
+/** A place inside the engine's free-form JSON (`a.b.0.c`), to read or change in a test. */
+function dig(o: unknown, path: string): Record<string, unknown> {
+  let v = o;
+  for (const k of path.split('.')) v = (v as Record<string, unknown>)[k];
+  return v as Record<string, unknown>;
+}
+
+
 function project(yaml: string, files: Record<string, string> = {}): Project {
   const r = load(projectDir({ 'fig.yml': yaml, ...files }));
   if (!r.project) throw new Error(JSON.stringify(r.diagnostics));
@@ -52,46 +60,46 @@ configs: {conf: {environment: CONF}}
 describe('swarm mapping', () => {
   const p = project(STACK, { 'token.txt': 's3cret', Dockerfile: 'FROM busybox\n' });
   const d = desiredStack(p, { 'secret:token': Buffer.from('s3cret'), 'config:conf': Buffer.from('k=v') });
-  const web = d.services.find((s) => s.key === 'web')!.spec as any;
-  const worker = d.services.find((s) => s.key === 'worker')!.spec as any;
+  const web = d.services.find((s) => s.key === 'web')!.spec;
+  const worker = d.services.find((s) => s.key === 'worker')!.spec;
 
   it('names and labels the stack as docker stack deploy does', () => {
     expect(web.Name).toBe('shop_web');
     expect(web.Labels).toEqual({ tier: 'front', 'com.docker.stack.namespace': 'shop', 'io.tsfig.project': 'shop', 'io.tsfig.service': 'web' });
-    expect(web.TaskTemplate.ContainerSpec.Labels['com.docker.stack.namespace']).toBe('shop');
-    expect(web.TaskTemplate.ContainerSpec.Labels['com.docker.stack.image']).toBe('busybox:latest');
-    expect(web.TaskTemplate.ContainerSpec.Image).toBe('busybox:latest');
-    expect(web.TaskTemplate.Networks).toEqual([{ Target: 'shop_front', Aliases: ['web', 'www'] }]);
+    expect(dig(web, 'TaskTemplate.ContainerSpec.Labels')['com.docker.stack.namespace']).toBe('shop');
+    expect(dig(web, 'TaskTemplate.ContainerSpec.Labels')['com.docker.stack.image']).toBe('busybox:latest');
+    expect(dig(web, 'TaskTemplate.ContainerSpec').Image).toBe('busybox:latest');
+    expect(dig(web, 'TaskTemplate').Networks).toEqual([{ Target: 'shop_front', Aliases: ['web', 'www'] }]);
     expect(d.networks.map((n) => [n.name, n.body?.Driver, n.body?.Attachable])).toEqual([['shop_default', 'overlay', true], ['shop_front', 'overlay', true]]);
-    expect(worker.TaskTemplate.Networks).toEqual([{ Target: 'shop_default', Aliases: ['worker'] }]);
+    expect(dig(worker, 'TaskTemplate').Networks).toEqual([{ Target: 'shop_default', Aliases: ['worker'] }]);
   });
 
   it('maps deploy: mode, replicas, placement (host: as a node label constraint), resources, policies, endpoint mode', () => {
     expect(web.Mode).toEqual({ Replicated: { Replicas: 3 } });
     expect(worker.Mode).toEqual({ Global: {} });
     expect(web.EndpointSpec).toEqual({ Mode: 'dnsrr', Ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 8080, PublishMode: 'ingress' }, { Protocol: 'tcp', TargetPort: 81, PublishedPort: 8081, PublishMode: 'host' }] });
-    expect(worker.EndpointSpec.Mode).toBe('vip');
-    expect(web.TaskTemplate.Placement).toEqual({ Constraints: ['node.role == worker', 'node.labels.io.tsfig.host==edge'], Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }], MaxReplicas: 2 });
-    expect(web.TaskTemplate.Resources).toEqual({ Limits: { NanoCPUs: 500_000_000, MemoryBytes: 64 * 1024 * 1024 }, Reservations: { MemoryBytes: 16 * 1024 * 1024 } });
-    expect(web.TaskTemplate.RestartPolicy).toEqual({ Condition: 'on-failure', Delay: 1e9, MaxAttempts: 3, Window: 30e9 });
+    expect(dig(worker, 'EndpointSpec').Mode).toBe('vip');
+    expect(dig(web, 'TaskTemplate').Placement).toEqual({ Constraints: ['node.role == worker', 'node.labels.io.tsfig.host==edge'], Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }], MaxReplicas: 2 });
+    expect(dig(web, 'TaskTemplate').Resources).toEqual({ Limits: { NanoCPUs: 500_000_000, MemoryBytes: 64 * 1024 * 1024 }, Reservations: { MemoryBytes: 16 * 1024 * 1024 } });
+    expect(dig(web, 'TaskTemplate').RestartPolicy).toEqual({ Condition: 'on-failure', Delay: 1e9, MaxAttempts: 3, Window: 30e9 });
     expect(web.UpdateConfig).toEqual({ Parallelism: 1, FailureAction: 'rollback', Monitor: 4e9, MaxFailureRatio: 0.2, Order: 'start-first' });
     expect(web.RollbackConfig).toEqual({ Parallelism: 2, FailureAction: 'pause', Order: 'stop-first' });
-    expect(web.TaskTemplate.ContainerSpec.Healthcheck).toEqual({ Test: ['CMD', 'true'], Interval: 2e9, Retries: 3 });
-    expect(web.TaskTemplate.ContainerSpec.Env).toEqual(['A=x', 'REV=1']);
-    expect(web.TaskTemplate.ContainerSpec.Mounts).toEqual([{ Type: 'volume', Target: '/data', Source: 'shop_data', VolumeOptions: { Labels: { 'com.docker.stack.namespace': 'shop', 'io.tsfig.project': 'shop' } } }]);
+    expect(dig(web, 'TaskTemplate.ContainerSpec').Healthcheck).toEqual({ Test: ['CMD', 'true'], Interval: 2e9, Retries: 3 });
+    expect(dig(web, 'TaskTemplate.ContainerSpec').Env).toEqual(['A=x', 'REV=1']);
+    expect(dig(web, 'TaskTemplate.ContainerSpec').Mounts).toEqual([{ Type: 'volume', Target: '/data', Source: 'shop_data', VolumeOptions: { Labels: { 'com.docker.stack.namespace': 'shop', 'io.tsfig.project': 'shop' } } }]);
   });
 
   it('names secrets and configs with a content hash, and grants them by name', () => {
     const token = d.objects.find((o) => o.kind === 'secret')!;
     expect(token.name).toMatch(/^shop_token_[0-9a-f]{10}$/);
     expect(Buffer.from(String(token.spec!.Data), 'base64').toString()).toBe('s3cret');
-    expect(web.TaskTemplate.ContainerSpec.Secrets).toEqual([
+    expect(dig(web, 'TaskTemplate.ContainerSpec').Secrets).toEqual([
       { File: { Name: 'token', UID: '0', GID: '0', Mode: 0o444 }, SecretName: token.name },
       { File: { Name: '/etc/t', UID: '0', GID: '0', Mode: 0o400 }, SecretName: token.name },
     ]);
     const other = desiredStack(p, { 'secret:token': Buffer.from('rotated'), 'config:conf': Buffer.from('k=v') });
     expect(other.objects.find((o) => o.kind === 'secret')!.name).not.toBe(token.name);
-    expect(web.TaskTemplate.ContainerSpec.Configs[0].File.Name).toBe('/conf');
+    expect(dig(web, 'TaskTemplate.ContainerSpec.Configs.0.File').Name).toBe('/conf');
   });
 
   it('warns about each key a swarm cannot honour, at its position, saying what to do', () => {
@@ -113,21 +121,21 @@ describe('swarm spec comparison', () => {
   const spec = desiredStack(p, { 'secret:token': Buffer.from('s3cret'), 'config:conf': Buffer.from('k=v') }).services[0]!.spec;
 
   it('a stored copy with the engine defaults, IDs and ForceUpdate is equal', () => {
-    const stored = structuredClone(spec) as any;
-    stored.TaskTemplate.ForceUpdate = 3;
-    stored.TaskTemplate.Runtime = 'container';
-    stored.TaskTemplate.ContainerSpec.Isolation = 'default';
-    stored.TaskTemplate.ContainerSpec.DNSConfig = {};
-    stored.TaskTemplate.ContainerSpec.Secrets[0].SecretID = 'abc';
-    stored.UpdateConfig.MaxFailureRatio = 0.2;
-    stored.RollbackConfig.MaxFailureRatio = 0;
+    const stored = structuredClone(spec);
+    dig(stored, 'TaskTemplate').ForceUpdate = 3;
+    dig(stored, 'TaskTemplate').Runtime = 'container';
+    dig(stored, 'TaskTemplate.ContainerSpec').Isolation = 'default';
+    dig(stored, 'TaskTemplate.ContainerSpec').DNSConfig = {};
+    dig(stored, 'TaskTemplate.ContainerSpec.Secrets.0').SecretID = 'abc';
+    dig(stored, 'UpdateConfig').MaxFailureRatio = 0.2;
+    dig(stored, 'RollbackConfig').MaxFailureRatio = 0;
     expect(specCauses(spec, stored)).toEqual([]);
   });
 
   it('names the changed fields in the file\'s words', () => {
-    const stored = structuredClone(spec) as any;
-    stored.TaskTemplate.ContainerSpec.Env = ['A=x', 'OLD=1', 'REV=0'];
-    stored.EndpointSpec.Mode = 'vip';
+    const stored = structuredClone(spec);
+    dig(stored, 'TaskTemplate.ContainerSpec').Env = ['A=x', 'OLD=1', 'REV=0'];
+    dig(stored, 'EndpointSpec').Mode = 'vip';
     stored.Mode = { Replicated: { Replicas: 1 } };
     expect(specCauses(spec, stored)).toEqual(['deploy.endpoint_mode changed', 'deploy.mode/replicas changed', 'environment.OLD removed', 'environment.REV changed']);
   });

@@ -6,6 +6,14 @@ import type { DesiredStack, ObservedStack } from '../../src/backend/swarm/types.
 import type { Project } from '../../src/model/project.js';
 import { load, projectDir } from '../support/project.js';
 
+/** A place inside the engine's free-form JSON (`a.b.0.c`), to read or change in a test. */
+function dig(o: unknown, path: string): Record<string, unknown> {
+  let v = o;
+  for (const k of path.split('.')) v = (v as Record<string, unknown>)[k];
+  return v as Record<string, unknown>;
+}
+
+
 function project(yaml: string): Project {
   const r = load(projectDir({ 'fig.yml': yaml }));
   if (!r.project) throw new Error(JSON.stringify(r.diagnostics));
@@ -34,11 +42,11 @@ function desired(token = 'a'): DesiredStack {
 function made(d: DesiredStack): ObservedStack {
   return {
     services: d.services.map((s, i) => {
-      const spec = structuredClone(s.spec) as any;
-      spec.TaskTemplate.ForceUpdate = 0;
-      spec.TaskTemplate.Runtime = 'container';
-      spec.TaskTemplate.ContainerSpec.Isolation = 'default';
-      for (const x of spec.TaskTemplate.ContainerSpec.Secrets ?? []) x.SecretID = 'sid';
+      const spec = structuredClone(s.spec);
+      dig(spec, 'TaskTemplate').ForceUpdate = 0;
+      dig(spec, 'TaskTemplate').Runtime = 'container';
+      dig(spec, 'TaskTemplate.ContainerSpec').Isolation = 'default';
+      for (const x of (dig(spec, 'TaskTemplate.ContainerSpec').Secrets ?? []) as Array<Record<string, unknown>>) x.SecretID = 'sid';
       return { id: `id${i}`, name: s.name, version: 10 + i, spec, raw: {} };
     }),
     networks: d.networks.map((n, i) => ({ id: `n${i}`, name: n.name })),
@@ -66,7 +74,7 @@ describe('swarm plan', () => {
   it('a changed variable updates that service only, with its version and the cause', () => {
     const d = desired();
     const observed = made(d);
-    (observed.services[0]!.spec as any).TaskTemplate.ContainerSpec.Env = ['REV=1'];
+    dig(observed.services[0]!.spec, 'TaskTemplate.ContainerSpec').Env = ['REV=1'];
     const plan = planUp(d, observed);
     expect(renderSwarmPlan(plan)).toBe('update service app_api: environment.REV changed\n');
     expect(plan.ops[0]).toMatchObject({ op: 'service.update', id: 'id0', version: 10 });
@@ -84,16 +92,16 @@ describe('swarm plan', () => {
   it('restart is a forced update (ForceUpdate + 1), scale changes the replicas', () => {
     const d = desired();
     const observed = made(d);
-    (observed.services[1]!.spec as any).TaskTemplate.ForceUpdate = 4;
+    dig(observed.services[1]!.spec, 'TaskTemplate').ForceUpdate = 4;
     const restart = planUp(d, observed, { services: ['web'], restart: ['web'] });
     expect(renderSwarmPlan(restart)).toBe('update service app_web: restart\n');
-    expect((restart.ops[0] as any).spec.TaskTemplate.ForceUpdate).toBe(5);
+    expect(dig(restart.ops[0], 'spec.TaskTemplate').ForceUpdate).toBe(5);
     const scale = planUp(d, observed, { services: ['api'], scale: { api: 5 } });
     expect(renderSwarmPlan(scale)).toBe('update service app_api: deploy.mode/replicas changed\n');
-    expect((scale.ops[0] as any).spec.Mode).toEqual({ Replicated: { Replicas: 5 } });
+    expect(dig(scale.ops[0], 'spec').Mode).toEqual({ Replicated: { Replicas: 5 } });
     // An update keeps the ForceUpdate the swarm has (a later up does not undo a restart's counter).
-    (observed.services[1]!.spec as any).TaskTemplate.ContainerSpec.Env = ['X=1'];
-    expect((planUp(d, observed).ops[0] as any).spec.TaskTemplate.ForceUpdate).toBe(4);
+    dig(observed.services[1]!.spec, 'TaskTemplate.ContainerSpec').Env = ['X=1'];
+    expect(dig(planUp(d, observed).ops[0], 'spec.TaskTemplate').ForceUpdate).toBe(4);
   });
 
   it('services no longer in the file: a warning, removed with --remove-orphans', () => {
