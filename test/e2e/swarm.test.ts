@@ -5,12 +5,18 @@
  * kernel has no IPVS, so swarm's virtual IPs cannot route.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerResult, eventually, uniqueProject } from './support/harness.js';
 import { ROOT, run } from './support/stack.js';
 import { projectDir } from '../support/project.js';
+import { applySwarmPlan } from '../../src/backend/swarm/apply.js';
+import { desiredStack } from '../../src/backend/swarm/mapping.js';
+import { asSwarm, observeStack } from '../../src/backend/swarm/observe.js';
+import { planUp } from '../../src/backend/swarm/reconcile.js';
+import { loadProject } from '../../src/config/load.js';
+import { connectFromEnv } from '../../src/engine/connect.js';
 
 const SOCK = (i: number) => `unix:///run/tsfig-swarm${i}.sock`;
 const MANAGER = SOCK(1);
@@ -197,6 +203,51 @@ describe('swarm backend on a three-node swarm', () => {
     const spec = JSON.parse(await dk(1, 'service', 'inspect', web, '--format', '{{json .Spec.TaskTemplate.ContainerSpec.Env}}')) as string[];
     expect(spec).toContain('HEALTHY=yes');
     await eventually(async () => expect(await execInTask(client, 'timeout 3 wget -q -O - http://web/')).toBe('rev 2\n'), { timeout: 30_000, interval: 500 });
+  });
+
+  it('an update whose service version moved after the plan is read again and retried', async () => {
+    const engine = asSwarm(connectFromEnv({ env: { DOCKER_HOST: MANAGER } }));
+    const loaded = loadProject({ cwd: dir, env: { HOME: process.env.HOME, REV: '3' }, projectName: project });
+    const plan = planUp(desiredStack(loaded.project!, { 'secret:token': readFileSync(join(dir, 'token.txt')) }), await observeStack(engine, project));
+    expect(plan.ops.map((o) => o.op)).toEqual(['service.update']);
+    const before = (await versions(project))[web]!;
+    // Another writer moves the version on between the plan and its update.
+    await dk(1, 'service', 'update', '--detach', '--label-add', 'moved=1', web);
+    expect((await versions(project))[web]).toBeGreaterThan(before);
+    await applySwarmPlan(engine, plan, { done: () => undefined });
+    expect(await dk(1, 'service', 'inspect', web, '--format', '{{json .Spec.TaskTemplate.ContainerSpec.Env}}')).toContain('REV=3');
+    // The same file again: nothing to do, and up --wait returns once the rollout is done.
+    const again = await run(dir, project, ['up', '-d', '--wait'], env({ REV: '3' }));
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('the stack is up to date');
+  });
+
+  it('a changed secret rotates: the new content mounted, the old secret removed', async () => {
+    const secrets = async () => (await dk(1, 'secret', 'ls', '--filter', `label=com.docker.stack.namespace=${project}`, '--format', '{{.Name}}')).trim().split('\n');
+    const [old] = await secrets();
+    writeFileSync(join(dir, 'token.txt'), 'rotated-7');
+    const r = await run(dir, project, ['up', '-d', '--wait'], env({ REV: '3' }));
+    expect(r.code).toBe(0);
+    const now = await secrets();
+    expect(now).toHaveLength(1);
+    expect(now[0]).not.toBe(old);
+    for (const t of await tasksOf(web)) expect(t.Status.State).toBe('running');
+    expect(await execInTask(web, 'cat /run/secrets/token')).toBe('rotated-7');
+  });
+
+  it('restart replaces the tasks (a forced update); scale sets the replicas, up sets them back', async () => {
+    const [before] = await tasksOf(client);
+    expect((await run(dir, project, ['restart', 'client'], env({ REV: '3' }))).code).toBe(0);
+    expect((await dk(1, 'service', 'inspect', client, '--format', '{{.Spec.TaskTemplate.ForceUpdate}}')).trim()).toBe('1');
+    await eventually(async () => {
+      const tasks = await tasksOf(client);
+      expect(tasks.map((t) => t.ID)).not.toContain(before!.ID);
+      expect(tasks.map((t) => t.Status.State)).toEqual(['running']);
+    }, { timeout: 30_000, interval: 500 });
+    expect((await run(dir, project, ['scale', 'web=3'], env({ REV: '3' }))).code).toBe(0);
+    await eventually(async () => expect((await tasksOf(web)).filter((t) => t.Status.State === 'running')).toHaveLength(3), { timeout: 30_000, interval: 500 });
+    expect((await run(dir, project, ['up', '-d', '--wait'], env({ REV: '3' }))).code).toBe(0);
+    expect(await dk(1, 'service', 'inspect', web, '--format', '{{.Spec.Mode.Replicated.Replicas}}')).toBe('2\n');
   });
 
   it('a worker whose dockerd is killed: its task is rescheduled on the other worker, seen in tsfig ps', async () => {
