@@ -113,6 +113,8 @@ describe('swarm mapping', () => {
     const q = project(`name: q\nservices:\n  a:\n    image: busybox\n    ports: ["8000-8010:80"]\n    secrets: [s]\nsecrets: {s: {environment: NOPE}}\n`);
     const e = desiredStack(q, {}).diagnostics.filter((x) => x.severity === 'error');
     expect(e.map((x) => x.code)).toEqual(['PLAN_SWARM_SPEC', 'PLAN_SWARM_SPEC']);
+    const b = project(`name: b\nservices:\n  a:\n    build: .\n`);
+    expect(desiredStack(b, {}).diagnostics.filter((x) => x.severity === 'error').map((x) => x.message)).toEqual([expect.stringContaining('service a has no image')]);
   });
 });
 

@@ -225,6 +225,7 @@ export function desiredStack(project: Project, contents: ObjectContents): Desire
   const used = new Set<string>();
   for (const svc of Object.values(project.services).sort((a, b) => a.name.localeCompare(b.name))) {
     diagnostics.push(...ignoredKeys(project, svc));
+    if (!svc.image) diagnostics.push(diagAt(project, ['services', svc.name], 'PLAN_SWARM_SPEC', `service ${svc.name} has no image: a swarm runs images from a registry; build and push it, then set image:`));
     for (const n of serviceNetworks(svc)) used.add(n);
     services.push({ key: svc.name, name: scoped(project.name, svc.name), spec: serviceSpec(project, svc, objects, diagnostics) });
   }
