@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerResult, eventually, uniqueProject } from './support/harness.js';
-import { ROOT, run } from './support/stack.js';
+import { ROOT, run, spawnTsfig } from './support/stack.js';
 import { projectDir } from '../support/project.js';
 import { applySwarmPlan } from '../../src/backend/swarm/apply.js';
 import { desiredStack } from '../../src/backend/swarm/mapping.js';
@@ -91,7 +91,7 @@ services:
       restart_policy: {condition: any, delay: 1s}
   client:
     image: busybox
-    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do if timeout 2 wget -q -O - http://web/ >/dev/null 2>&1; then echo ok >> /tmp/log; else echo fail >> /tmp/log; fi; sleep 0.2 & wait; done"]
+    command: ["sh", "-c", "echo client up $$(hostname); trap 'exit 0' TERM; while :; do if timeout 2 wget -q -O - http://web/ >/dev/null 2>&1; then echo ok >> /tmp/log; else echo fail >> /tmp/log; fi; sleep 0.2 & wait; done"]
     deploy:
       endpoint_mode: dnsrr
       placement:
@@ -235,8 +235,14 @@ describe('swarm backend on a three-node swarm', () => {
     expect(await execInTask(web, 'cat /run/secrets/token')).toBe('rotated-7');
   });
 
-  it('restart replaces the tasks (a forced update); scale sets the replicas, up sets them back', async () => {
+  it('restart replaces the tasks (a forced update), logs -f follows the new task; scale sets the replicas, up sets them back', async () => {
     const [before] = await tasksOf(client);
+    // The built binary, following the client's logs while its task is replaced.
+    const follow = spawnTsfig(dir, project, ['logs', '-f', 'client'], env({ REV: '3' }));
+    let out = '';
+    follow.proc.stdout?.on('data', (b: Buffer) => (out += b.toString('utf8')));
+    const started = () => [...out.matchAll(/^client\.1@\S+\s+\| client up (\S+)$/gm)].map((m) => m[1]);
+    await eventually(() => expect(started()).toHaveLength(1), { timeout: 20_000, interval: 200 });
     expect((await run(dir, project, ['restart', 'client'], env({ REV: '3' }))).code).toBe(0);
     expect((await dk(1, 'service', 'inspect', client, '--format', '{{.Spec.TaskTemplate.ForceUpdate}}')).trim()).toBe('1');
     await eventually(async () => {
@@ -244,6 +250,9 @@ describe('swarm backend on a three-node swarm', () => {
       expect(tasks.map((t) => t.ID)).not.toContain(before!.ID);
       expect(tasks.map((t) => t.Status.State)).toEqual(['running']);
     }, { timeout: 30_000, interval: 500 });
+    await eventually(() => expect(new Set(started()).size).toBe(2), { timeout: 30_000, interval: 200, message: 'logs -f shows the new task' });
+    follow.proc.kill('SIGINT');
+    expect((await follow.done).code).not.toBeNull();
     expect((await run(dir, project, ['scale', 'web=3'], env({ REV: '3' }))).code).toBe(0);
     await eventually(async () => expect((await tasksOf(web)).filter((t) => t.Status.State === 'running')).toHaveLength(3), { timeout: 30_000, interval: 500 });
     expect((await run(dir, project, ['up', '-d', '--wait'], env({ REV: '3' }))).code).toBe(0);
