@@ -92,6 +92,9 @@ export interface SwarmLogsRequest {
   services: string[];
   follow: boolean;
   tail?: string;
+  /** Nanoseconds since the epoch. */
+  since?: bigint;
+  timestamps?: boolean;
   prefix: boolean;
   out: (text: string) => void;
 }
@@ -109,8 +112,10 @@ export async function swarmLogs(ctx: AppContext, req: SwarmLogsRequest): Promise
       .filter((s) => !unknown.includes(s))
       .map(async (s) => {
         try {
-          for await (const l of b.logs(observed, s, { follow: req.follow, ...(req.tail !== undefined ? { tail: req.tail } : {}) })) {
-            req.out(req.prefix ? `${l.prefix.padEnd(width)} | ${l.text}\n` : `${l.text}\n`);
+          const opts = { follow: req.follow, ...(req.tail !== undefined ? { tail: req.tail } : {}), ...(req.since !== undefined ? { since: req.since } : {}), ...(req.timestamps ? { timestamps: true } : {}) };
+          for await (const l of b.logs(observed, s, opts)) {
+            const text = l.time !== undefined ? `${l.time} ${l.text}` : l.text;
+            req.out(req.prefix ? `${l.prefix.padEnd(width)} | ${text}\n` : `${text}\n`);
           }
         } catch (err) {
           if (ctx.signal.aborted) return;

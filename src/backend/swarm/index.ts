@@ -82,7 +82,7 @@ export class SwarmBackend {
     return opts.services?.length ? rows.filter((r) => opts.services!.includes(r.service)) : rows;
   }
 
-  logs(observed: ObservedStack, service: string, opts: { follow: boolean; tail?: string }): AsyncGenerator<LogLine> {
+  logs(observed: ObservedStack, service: string, opts: { follow: boolean; tail?: string; since?: bigint; timestamps?: boolean }): AsyncGenerator<LogLine> {
     const svc = observed.services.find((s) => s.name === `${this.ctx.project.name}_${service}`);
     if (!svc) return (async function* () {})();
     return serviceLogLines(this.engine, svc, { ...opts, signal: this.ctx.signal });

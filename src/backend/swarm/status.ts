@@ -70,10 +70,16 @@ export interface LogLine {
   prefix: string;
   stream: 'stdout' | 'stderr';
   text: string;
+  /** With timestamps: the engine's RFC 3339 time of the line. */
+  time?: string;
 }
 
 /** The `details` the engine puts before each line of a service's logs: `k=v,k=v message`. */
-export function splitDetails(line: string): { details: Record<string, string>; text: string } {
+export function splitDetails(input: string): { details: Record<string, string>; text: string; time?: string } {
+  // With timestamps, the time comes first: `2026-12-07T11:00:00.123Z k=v,k=v message`.
+  const ts = /^(\d{4}-\d\d-\d\dT\S+) /.exec(input);
+  if (ts) return { ...splitDetails(input.slice(ts[0].length)), time: ts[1]! };
+  const line = input;
   const sp = line.indexOf(' ');
   const head = sp < 0 ? line : line.slice(0, sp);
   if (!head.includes('com.docker.swarm.')) return { details: {}, text: line };
@@ -86,8 +92,14 @@ export function splitDetails(line: string): { details: Record<string, string>; t
 }
 
 /** A service's logs (following new tasks with `follow`), each line with its task's slot and node. */
-export async function* serviceLogLines(engine: SwarmEngine, svc: ObservedService, opts: { follow: boolean; tail?: string; signal?: AbortSignal }): AsyncGenerator<LogLine> {
-  const stream = await engine.serviceLogs(svc.id, { follow: opts.follow, ...(opts.tail !== undefined ? { tail: opts.tail } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+export async function* serviceLogLines(engine: SwarmEngine, svc: ObservedService, opts: { follow: boolean; tail?: string; since?: bigint; timestamps?: boolean; signal?: AbortSignal }): AsyncGenerator<LogLine> {
+  const stream = await engine.serviceLogs(svc.id, {
+    follow: opts.follow,
+    ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+    ...(opts.since !== undefined ? { since: `${opts.since / 1_000_000_000n}.${(opts.since % 1_000_000_000n).toString().padStart(9, '0')}` } : {}),
+    ...(opts.timestamps ? { timestamps: true } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   const nodes = await nodeNames(engine, opts.signal);
   const slots = new Map<string, string>();
   const key = String((svc.spec.Labels as Record<string, string> | undefined)?.['io.tsfig.service'] ?? svc.name);
@@ -96,11 +108,11 @@ export async function* serviceLogLines(engine: SwarmEngine, svc: ObservedService
   };
   await learn();
   for await (const { stream: s, line } of demuxLines(stream)) {
-    const { details, text } = splitDetails(line);
+    const { details, text, time } = splitDetails(line);
     const task = details['com.docker.swarm.task.id'] ?? '';
     // A task that replaced another since: learn its slot.
     if (task && !slots.has(task)) await learn();
     const node = nodes.get(details['com.docker.swarm.node.id'] ?? '') ?? (details['com.docker.swarm.node.id'] ?? '').slice(0, 12);
-    yield { prefix: `${key}.${slots.get(task) ?? '?'}@${node}`, stream: s === 'stderr' ? 'stderr' : 'stdout', text };
+    yield { prefix: `${key}.${slots.get(task) ?? '?'}@${node}`, stream: s === 'stderr' ? 'stderr' : 'stdout', text, ...(time !== undefined ? { time } : {}) };
   }
 }

@@ -51,7 +51,7 @@ export function logsCommand(io: IO): Command {
       }
       const s = await openSession(this, io, { services, quietInterrupt: true, byName: true });
       try {
-        if (isSwarm(s)) return await swarmLogsCommand(s, { services, follow: flags.follow === true, tail, prefix: flags.logPrefix });
+        if (isSwarm(s)) return await swarmLogsCommand(s, { services, follow: flags.follow === true, tail, prefix: flags.logPrefix, timestamps: flags.timestamps === true, ...(sinceNs !== undefined ? { since: sinceNs } : {}), ...(untilNs !== undefined ? { until: untilNs } : {}), ...(index !== undefined ? { index } : {}) });
         const code = await showLogs(containersContext(s), {
           services,
           ...(index !== undefined ? { index } : {}),

@@ -59,6 +59,7 @@ export function psCommand(io: IO): Command {
       const statuses = psStatuses(flags.filter ?? [], flags.status ?? []);
       const s = await openSession(this, io, { byName: true });
       try {
+        if (isSwarm(s) && format.kind === 'template') throw new UsageError('ps --format with a template does not apply to a swarm stack: use --format json');
         if (isSwarm(s)) return await swarmPsCommand(s, { services, all: flags.all === true, quiet: flags.quiet === true, serviceNames: flags.services === true, json: format.kind === 'json' });
         const { rows, multiHost, problems } = await listContainers(containersContext(s), { services, all: flags.all === true, statuses, orphans: flags.orphans });
         const opts = { trunc: flags.trunc };

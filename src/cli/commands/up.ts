@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { UsageError } from '../../errors.js';
 import { up } from '../../app/up.js';
 import { openSession } from '../runtime.js';
-import { isSwarm, swarmUpCommand } from '../swarm.js';
+import { isSwarm, refuseUpFlags, swarmUpCommand } from '../swarm.js';
 import { collect, globals, type IO } from '../context.js';
 import { attachIO } from '../attach.js';
 import { addConvergeOptions, NoAttachOption, parseTimeout, reconcileOptions, type UpFlags } from '../converge-flags.js';
@@ -44,8 +44,8 @@ export function upCommand(io: IO): Command {
     const s = await openSession(this, io, { services, checkBuild: true });
     if (isSwarm(s)) {
       try {
-        if (flags.watch) throw new UsageError('--watch does not apply to a swarm stack (orchestrator swarm)');
-        return await swarmUpCommand(s, { services, detach: Boolean(flags.detach), dryRun: Boolean(flags.dryRun), wait: flags.wait === true, removeOrphans: options.removeOrphans === true, ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}) });
+        refuseUpFlags(flags);
+        return await swarmUpCommand(s, { services, ...(options.scale ? { scale: options.scale } : {}), forceRecreate: flags.forceRecreate === true, detach: Boolean(flags.detach), dryRun: Boolean(flags.dryRun), wait: flags.wait === true, removeOrphans: options.removeOrphans === true, ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}) });
       } finally {
         s.dispose();
       }

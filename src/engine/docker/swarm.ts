@@ -34,6 +34,8 @@ export interface SwarmObject {
 export interface ServiceLogsOptions extends CallOptions {
   follow?: boolean;
   tail?: string;
+  /** Unix seconds (fractions allowed). */
+  since?: string;
   timestamps?: boolean;
 }
 
@@ -140,7 +142,7 @@ export function dockerSwarm(c: Client): EngineSwarm {
       if (signal?.aborted === true) throw signal.reason;
       const lctx = ctx('service logs', id);
       const res = await c.stream(lctx, 'GET', `/services/${encodeURIComponent(id)}/logs`, {
-        query: { stdout: true, stderr: true, details: true, follow: opts.follow === true, tail: opts.tail, timestamps: opts.timestamps === true },
+        query: { stdout: true, stderr: true, details: true, follow: opts.follow === true, tail: opts.tail, since: opts.since, timestamps: opts.timestamps === true },
       });
       // An abort ends the returned stream cleanly (aborting the response would fail it with ECONNRESET).
       const out = new PassThrough();
