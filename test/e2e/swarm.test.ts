@@ -77,8 +77,8 @@ services:
     healthcheck:
       test: ["CMD-SHELL", "[ \\"$$HEALTHY\\" = yes ] && timeout 2 wget -q -O /dev/null http://127.0.0.1/"]
       interval: 1s
-      timeout: 3s
-      retries: 2
+      timeout: 5s
+      retries: 3
     secrets: [token]
     deploy:
       replicas: 2
@@ -218,7 +218,7 @@ describe('swarm backend on a three-node swarm', () => {
     expect(await dk(1, 'service', 'inspect', web, '--format', '{{json .Spec.TaskTemplate.ContainerSpec.Env}}')).toContain('REV=3');
     // The same file again: nothing to do, and up --wait returns once the rollout is done.
     const again = await run(dir, project, ['up', '-d', '--wait'], env({ REV: '3' }));
-    expect(again.code).toBe(0);
+    expect({ code: again.code, stderr: again.stderr }).toMatchObject({ code: 0 });
     expect(again.stderr).toContain('the stack is up to date');
   });
 
