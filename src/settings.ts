@@ -102,3 +102,11 @@ export function httpTimeoutMs(env: Env): number {
   if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0) || n > 86_400) throw new UsageError(`invalid ${name} "${v}": use a number of seconds (> 0)`);
   return Math.round(n * 1000);
 }
+
+/** `--orchestrator` (passed as TSFIG_ORCHESTRATOR) > TSFIG_ORCHESTRATOR: engine or swarm; undefined: the file decides. */
+export function orchestratorSetting(env: Env): 'engine' | 'swarm' | undefined {
+  const v = value(env, 'TSFIG_ORCHESTRATOR')?.toLowerCase();
+  if (v === undefined) return undefined;
+  if (v !== 'engine' && v !== 'swarm') throw new UsageError(`TSFIG_ORCHESTRATOR=${v}: use engine or swarm`);
+  return v;
+}

@@ -102,5 +102,5 @@ export async function observeReachable(ctx: AppContext, purpose: ObserveFor = 's
   return observed;
 }
 
-export { imageLimits, parallelLimit } from '../backend/index.js';
+export { imageLimits, orchestratorOf, parallelLimit } from '../backend/index.js';
 export type { ObservedState, Plan } from '../backend/index.js';

@@ -73,6 +73,7 @@ Environment:
   TSFIG_WATCH_POLL            watch: poll the files (1/true, or every N ms), as --poll
   TSFIG_WATCH_DEBOUNCE_MS     watch: quiet time before a batch of changes runs (default 300)
   TSFIG_STATUS_STDOUT         1 or true: progress and status lines on stdout instead of stderr (plain)
+  TSFIG_ORCHESTRATOR          engine or swarm, as --orchestrator (default: x-tsfig.orchestrator in the file, else engine)
   TSFIG_HTTP_TIMEOUT          seconds an engine read (list, inspect, version) may go unanswered (default 60)
   XDG_RUNTIME_DIR             where the project locks live (tsfig/ in it; else <tmpdir>/tsfig-<uid>)
   COMPOSE_PROJECT_NAME, COMPOSE_FILE (COMPOSE_PATH_SEPARATOR), COMPOSE_PROFILES, COMPOSE_ENV_FILES,
@@ -95,7 +96,7 @@ function isAbort(err: unknown): boolean {
 }
 
 /** Global options that take a value (the token after them is not the command). */
-const VALUED = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '-H', '--host', '-c', '--context', '--progress', '--ansi', '--parallel']);
+const VALUED = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '-H', '--host', '-c', '--context', '--progress', '--ansi', '--parallel', '--orchestrator']);
 
 /** The command named on the command line, if any (global options come before it). */
 export function commandName(argv: string[]): string | undefined {
@@ -139,6 +140,7 @@ export async function buildProgram(io: IO, argv: string[] = []): Promise<Command
     .addOption(new Option('--ansi <when>', 'colours: never, always, or auto (on a terminal; also COMPOSE_ANSI)').choices(['never', 'always', 'auto']))
     .option('--parallel <n>', 'engine operations in flight at most (TSFIG_PARALLEL_LIMIT, default 8)')
     .option('--dry-run', 'print what the command would change, and change nothing')
+    .addOption(new Option('--orchestrator <name>', 'engine (containers on the engines) or swarm (a stack on the swarm manager -H/DOCKER_HOST names); TSFIG_ORCHESTRATOR, else x-tsfig.orchestrator in the file').choices(['engine', 'swarm']))
     .option('--all-resources', 'up, create, plan: also create the networks and volumes no service uses (on the default host)')
     .option('--compatibility', "compose v1's container names (project_service_1): tsfig does not make them, so the commands that make containers refuse it; the others take it and change nothing")
     // Global options go before the command (as with docker compose), so `down -v` is down's -v.
@@ -204,8 +206,10 @@ export async function main(argv: string[], io?: Partial<IO>): Promise<number> {
   const program = await buildProgram(full, argv);
   // --ansi is compose's COMPOSE_ANSI for this run: every colour decision reads it from io.env.
   program.hook('preAction', (top, action) => {
-    const g = top.opts<{ ansi?: string; dryRun?: boolean; compatibility?: boolean }>();
+    const g = top.opts<{ ansi?: string; dryRun?: boolean; compatibility?: boolean; orchestrator?: string }>();
     if (g.ansi !== undefined) full.env = { ...full.env, COMPOSE_ANSI: g.ansi };
+    // --orchestrator is TSFIG_ORCHESTRATOR for this run (flag > variable > the file's x-tsfig.orchestrator).
+    if (g.orchestrator !== undefined) full.env = { ...full.env, TSFIG_ORCHESTRATOR: g.orchestrator };
     if (g.compatibility === true && MAKES_CONTAINERS.has(action.name())) {
       throw new UsageError(`--compatibility: tsfig names containers <project>-<service>-<n> (docker compose v2's names) and cannot make compose v1's project_service_1 ones; drop --compatibility`);
     }

@@ -5,12 +5,13 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Command } from 'commander';
-import { EXIT, TsfigError } from '../errors.js';
+import { EXIT, TsfigError, UsageError } from '../errors.js';
 import type { Project } from '../model/project.js';
 import { runPlan as runAppPlan, type RunPlanOptions } from '../app/apply.js';
 import {
   backendOf,
   connectHosts as connectAppHosts,
+  orchestratorOf,
   imageLimits,
   observeReachable,
   parallelLimit,
@@ -45,6 +46,15 @@ export interface Session extends AppContext {
   dryRun?: boolean;
   /** The command prints its own line on the first Ctrl-C (attached up), instead of `cancelling: ...`. */
   announcesInterrupt?: boolean;
+  /** engine or swarm (`--orchestrator`, TSFIG_ORCHESTRATOR, `x-tsfig.orchestrator`). */
+  orchestrator?: string;
+}
+
+/** The commands that apply to a swarm stack (app/swarm.ts); the others say in one line that they do not. */
+export const SWARM_COMMANDS = new Set(['up', 'plan', 'down', 'ps', 'logs', 'scale', 'restart']);
+
+function refuseOnSwarm(command: string): never {
+  throw new UsageError(`${command} does not apply to a swarm stack (orchestrator swarm): the swarm runs the tasks; on a swarm tsfig runs ${[...SWARM_COMMANDS].join(', ')}`);
 }
 
 /** Connect to the default host and every `hosts:` entry (each engine connected on first use). */
@@ -110,6 +120,8 @@ export async function openSession(cmd: Command, shellIo: IO, opts: SessionOption
   // COMPOSE_*/TSFIG_* settings from the project's .env (the shell first), as compose reads them.
   if (Object.keys(loaded.settings).length) io = { ...shellIo, env: { ...shellIo.env, ...loaded.settings } };
   const { progress, parallel } = settings(io.env);
+  const orchestrator = orchestratorOf(project, io.env);
+  if (orchestrator === 'swarm' && !SWARM_COMMANDS.has(cmd.name())) refuseOnSwarm(cmd.name());
   const hosts = await connectHosts(project, g, io);
   const controller = new AbortController();
   // Every engine call in flight listens on this signal: several hosts make more than Node's default 10.
@@ -150,6 +162,7 @@ export async function openSession(cmd: Command, shellIo: IO, opts: SessionOption
     progress,
     parallel,
     dryRun,
+    orchestrator,
     dispose: () => process.off('SIGINT', onSigint),
   };
   current.session = session;

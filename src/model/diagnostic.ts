@@ -113,7 +113,11 @@ export type PlanCode =
   /** A host's overlay state (devices, routes, tools) could not be read (error for `up`, warning for `down`). */
   | 'PLAN_OVERLAY_UNREADABLE'
   /** `--all-resources`: an overlay network no service uses has no host to be made on (warning). */
-  | 'PLAN_UNUSED_OVERLAY';
+  | 'PLAN_UNUSED_OVERLAY'
+  /** swarm: a key of the file a swarm cannot honour; it is left out, and the warning says what to do (warning). */
+  | 'PLAN_SWARM_IGNORED'
+  /** swarm: a value that cannot become a service spec (a port range, an unknown deploy mode, a missing secret source) (error). */
+  | 'PLAN_SWARM_SPEC';
 
 /** Codes of the overlay's allocation (overlay/alloc.ts) and of its per-host state (overlay/desired.ts, plan.ts). */
 export type OverlayCode =

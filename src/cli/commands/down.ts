@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { down } from '../../app/down.js';
 import { openSession } from '../runtime.js';
+import { isSwarm, swarmDownCommand } from '../swarm.js';
 import type { IO } from '../context.js';
 import { parseTimeout } from '../converge-flags.js';
 import { ignoreOrphansSetting, removeOrphansSetting } from '../../settings.js';
@@ -16,6 +17,7 @@ export function downCommand(io: IO): Command {
       const flags = this.opts<{ volumes?: boolean; rmi?: 'local' | 'all'; removeOrphans?: boolean; timeout?: string }>();
       const s = await openSession(this, io, { byName: true });
       try {
+        if (isSwarm(s)) return await swarmDownCommand(s);
         const timeout = parseTimeout(flags.timeout);
         await down(s, {
           volumes: Boolean(flags.volumes),

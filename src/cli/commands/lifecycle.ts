@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { lifecycle as runLifecycle, rm, start, type LifecycleRequest, type LifecycleVerb } from '../../app/lifecycle.js';
 import { openSession } from '../runtime.js';
+import { isSwarm, swarmRestartCommand } from '../swarm.js';
 import type { IO } from '../context.js';
 import { confirm } from '../prompt.js';
 import { ignoreOrphansSetting, removeOrphansSetting } from '../../settings.js';
@@ -18,6 +19,8 @@ function lifecycle(io: IO, name: Exclude<LifecycleVerb, 'rm' | 'start'>, descrip
     const req = request(flags, services);
     const s = await openSession(this, io, { services, byName: true });
     try {
+      // On a swarm, restart is a forced update (the other verbs are refused when the session opens).
+      if (isSwarm(s)) return await swarmRestartCommand(s, services);
       await runLifecycle(s, name, req);
     } finally {
       s.dispose();

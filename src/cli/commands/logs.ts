@@ -4,6 +4,7 @@ import { ExitCode, UsageError } from '../../errors.js';
 import { colorEnabled } from '../../ui/color.js';
 import { containersContext } from '../containers.js';
 import { openSession } from '../runtime.js';
+import { isSwarm, swarmLogsCommand } from '../swarm.js';
 import type { IO } from '../context.js';
 import { parseTimeFlag } from '../flags.js';
 
@@ -50,6 +51,7 @@ export function logsCommand(io: IO): Command {
       }
       const s = await openSession(this, io, { services, quietInterrupt: true, byName: true });
       try {
+        if (isSwarm(s)) return await swarmLogsCommand(s, { services, follow: flags.follow === true, tail, prefix: flags.logPrefix, timestamps: flags.timestamps === true, ...(sinceNs !== undefined ? { since: sinceNs } : {}), ...(untilNs !== undefined ? { until: untilNs } : {}), ...(index !== undefined ? { index } : {}) });
         const code = await showLogs(containersContext(s), {
           services,
           ...(index !== undefined ? { index } : {}),

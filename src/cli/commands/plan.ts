@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { plan } from '../../app/plan.js';
 import { openSession } from '../runtime.js';
+import { isSwarm, swarmPlanCommand } from '../swarm.js';
 import { globals, type IO } from '../context.js';
 import { addConvergeOptions, reconcileOptions, type UpFlags } from '../converge-flags.js';
 
@@ -13,6 +14,7 @@ export function planCommand(io: IO): Command {
     const options = reconcileOptions({ ...this.opts<UpFlags>(), allResources: globals(this).allResources === true }, services, io.env);
     const s = await openSession(this, io, { services, checkBuild: true });
     try {
+      if (isSwarm(s)) return await swarmPlanCommand(s, services, options.removeOrphans === true);
       await plan(s, options);
     } finally {
       s.dispose();

@@ -7,6 +7,7 @@ import { collect, type IO } from '../context.js';
 import { parseBoolFlag } from '../flags.js';
 import { dockerConfigPsFormat, psJsonLines, psRecord, psTableCells, PS_SCHEMA, readFormat, renderTemplate } from '../formats.js';
 import { openSession } from '../runtime.js';
+import { isSwarm, swarmPsCommand } from '../swarm.js';
 
 interface PsFlags {
   all?: boolean;
@@ -58,6 +59,8 @@ export function psCommand(io: IO): Command {
       const statuses = psStatuses(flags.filter ?? [], flags.status ?? []);
       const s = await openSession(this, io, { byName: true });
       try {
+        if (isSwarm(s) && format.kind === 'template') throw new UsageError('ps --format with a template does not apply to a swarm stack: use --format json');
+        if (isSwarm(s)) return await swarmPsCommand(s, { services, all: flags.all === true, quiet: flags.quiet === true, serviceNames: flags.services === true, json: format.kind === 'json' });
         const { rows, multiHost, problems } = await listContainers(containersContext(s), { services, all: flags.all === true, statuses, orphans: flags.orphans });
         const opts = { trunc: flags.trunc };
         if (flags.quiet) for (const c of rows) io.stdout(`${c.id}\n`);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { scale } from '../../app/plan.js';
 import { openSession } from '../runtime.js';
+import { isSwarm, swarmScaleCommand } from '../swarm.js';
 import type { IO } from '../context.js';
 import { parseScale, parseTimeout } from '../converge-flags.js';
 
@@ -19,6 +20,7 @@ export function scaleCommand(io: IO): Command {
       if (!services.length) throw new UsageError('name at least one SERVICE=N');
       const s = await openSession(this, io, { services });
       try {
+        if (isSwarm(s)) return await swarmScaleCommand(s, counts);
         const timeout = parseTimeout(flags.timeout);
         await scale(s, { scale: counts, noDeps: flags.deps === false, ...(timeout !== undefined ? { timeout } : {}) });
       } finally {

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { UsageError } from '../../errors.js';
 import { up } from '../../app/up.js';
 import { openSession } from '../runtime.js';
+import { isSwarm, refuseUpFlags, swarmUpCommand } from '../swarm.js';
 import { collect, globals, type IO } from '../context.js';
 import { attachIO } from '../attach.js';
 import { addConvergeOptions, NoAttachOption, parseTimeout, reconcileOptions, type UpFlags } from '../converge-flags.js';
@@ -41,6 +42,14 @@ export function upCommand(io: IO): Command {
       throw new UsageError('--abort-on-container-exit, --exit-code-from, --attach, --attach-dependencies and --no-attach follow the logs: they cannot be used with -d');
     }
     const s = await openSession(this, io, { services, checkBuild: true });
+    if (isSwarm(s)) {
+      try {
+        refuseUpFlags(flags);
+        return await swarmUpCommand(s, { services, ...(options.scale ? { scale: options.scale } : {}), forceRecreate: flags.forceRecreate === true, detach: Boolean(flags.detach), dryRun: Boolean(flags.dryRun), wait: flags.wait === true, removeOrphans: options.removeOrphans === true, ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}) });
+      } finally {
+        s.dispose();
+      }
+    }
     if (flags.watch && !attached) {
       s.dispose();
       throw new UsageError('--watch follows the stack: it cannot be used with -d, --no-start or --dry-run (use tsfig watch)');

@@ -1,0 +1,94 @@
+/**
+ * The swarm backend: a project as a Docker stack on a swarm manager (services, tasks, overlay
+ * networks, secrets, configs), mapped as `docker stack deploy` maps it (mapping.ts), observed by
+ * label (observe.ts), planned by a pure reconcile with causes (reconcile.ts), applied with
+ * versioned updates (apply.ts), waited for (wait.ts), and listed (status.ts).
+ */
+import type { Project } from '../../model/project.js';
+import type { HostEngine } from '../backend.js';
+import { connectHosts, type ConnectFlags } from '../engine/connect.js';
+import { applySwarmPlan, downStack, type ApplyHooks } from './apply.js';
+import { desiredStack } from './mapping.js';
+import { asSwarm, observeStack, readContents, requireManager, type SwarmEngine } from './observe.js';
+import { planDown, planUp, renderSwarmPlan, type SwarmPlanOptions } from './reconcile.js';
+import { listTaskRows, serviceLogLines, type LogLine, type TaskRow } from './status.js';
+import type { DesiredStack, ObservedStack, SwarmPlan } from './types.js';
+import { waitServices } from './wait.js';
+
+export type { LogLine, ObservedStack, SwarmPlan, SwarmPlanOptions, TaskRow };
+export { HOST_NODE_LABEL } from './deploy.js';
+
+/** The swarm's one endpoint: the engine -H, DOCKER_HOST or the context names (`hosts:` entries are placement, not engines). */
+export function connectSwarm(project: Project, flags: ConnectFlags, env: Record<string, string | undefined>, warn: (line: string) => void): Promise<HostEngine[]> {
+  return connectHosts({ ...project, hosts: {} }, flags, env, warn);
+}
+
+export interface SwarmContext {
+  project: Project;
+  hosts: HostEngine[];
+  env: Record<string, string | undefined>;
+  signal: AbortSignal;
+}
+
+export class SwarmBackend {
+  readonly name = 'swarm';
+  private checked = false;
+  constructor(private readonly ctx: SwarmContext) {}
+
+  get engine(): SwarmEngine {
+    return asSwarm(this.ctx.hosts[0]!.engine);
+  }
+
+  /** The manager check (once), then the stack by label. */
+  async observe(): Promise<ObservedStack> {
+    if (!this.checked) await requireManager(this.engine, this.ctx.signal);
+    this.checked = true;
+    return observeStack(this.engine, this.ctx.project.name, this.ctx.signal);
+  }
+
+  desired(): DesiredStack {
+    return desiredStack(this.ctx.project, readContents(this.ctx.project, this.ctx.env));
+  }
+
+  planUp(observed: ObservedStack, opts: SwarmPlanOptions = {}): SwarmPlan {
+    return planUp(this.desired(), observed, opts);
+  }
+
+  planDown(observed: ObservedStack): SwarmPlan {
+    return planDown(observed);
+  }
+
+  render(plan: SwarmPlan): string {
+    return renderSwarmPlan(plan);
+  }
+
+  apply(plan: SwarmPlan, done: ApplyHooks['done']): Promise<void> {
+    return applySwarmPlan(this.engine, plan, { done, signal: this.ctx.signal });
+  }
+
+  down(plan: SwarmPlan, done: ApplyHooks['done'], timeoutMs: number): Promise<void> {
+    return downStack(this.engine, plan, { done, signal: this.ctx.signal, timeoutMs });
+  }
+
+  /** Until the services (by name) are updated and running; a rollback is an error naming the service. */
+  async wait(names: string[], timeoutMs: number, onReady?: (name: string) => void): Promise<void> {
+    const observed = await observeStack(this.engine, this.ctx.project.name, this.ctx.signal);
+    const ids = observed.services.filter((s) => names.includes(s.name)).map((s) => s.id);
+    await waitServices(this.engine, ids, timeoutMs, this.ctx.signal, onReady);
+  }
+
+  async tasks(observed: ObservedStack, opts: { services?: string[]; all?: boolean }): Promise<TaskRow[]> {
+    const rows = await listTaskRows(this.engine, observed.services, { ...(opts.all ? { all: true } : {}), signal: this.ctx.signal });
+    return opts.services?.length ? rows.filter((r) => opts.services!.includes(r.service)) : rows;
+  }
+
+  logs(observed: ObservedStack, service: string, opts: { follow: boolean; tail?: string; since?: bigint; timestamps?: boolean }): AsyncGenerator<LogLine> {
+    const svc = observed.services.find((s) => s.name === `${this.ctx.project.name}_${service}`);
+    if (!svc) return (async function* () {})();
+    return serviceLogLines(this.engine, svc, { ...opts, signal: this.ctx.signal });
+  }
+}
+
+export function swarmBackend(ctx: SwarmContext): SwarmBackend {
+  return new SwarmBackend(ctx);
+}
