@@ -7,7 +7,7 @@
  * Merge, extends and normalization copy positions with `copyLoc`, so an error found late
  * still points at the file, line and column that produced the value.
  */
-import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, visit, YAMLParseError, type CST, type Document, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, visit, YAMLParseError, type CST, type Document, type Node as YamlNode, type ScalarTag, type YAMLMap } from 'yaml';
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
 import type { SourceIndex, SourcePath } from '../model/diagnostic.js';
 import { dict } from '../model/dict.js';
@@ -325,6 +325,20 @@ export function parseYaml(text: string, file: string): ParsedFile {
 }
 
 /**
+ * `0400` as an octal number, as compose's YAML parser (go-yaml v3) reads it for compatibility
+ * with YAML 1.1 (`mode: 0400` of a secret is r-- for the owner, not 400); YAML 1.2's core
+ * schema alone would read 400. `0o400` is read by the core schema's own tag.
+ */
+const GO_YAML_OCTAL: ScalarTag = {
+  identify: () => false,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  format: 'OCT',
+  test: /^0[0-7]+$/,
+  resolve: (text: string) => parseInt(text, 8),
+};
+
+/**
  * yaml's parseDocument, with the nesting depth of each document checked on its syntax tree
  * (iteratively) before the recursive composer sees it: 1,000 levels of `[` would otherwise
  * overflow the JS stack. Returns the offset of the first value nested too deep, if any.
@@ -341,6 +355,7 @@ function composeChecked(text: string): { doc: Document; tooDeep?: undefined } | 
   const composer = new Composer({
     version: '1.2',
     schema: 'core',
+    customTags: (tags) => [GO_YAML_OCTAL, ...(Array.isArray(tags) ? tags : [])],
     merge: true,
     // yaml's own check compares each key with every earlier one (quadratic in the keys of a
     // map); duplicateKeys does the same check with a Set per map.

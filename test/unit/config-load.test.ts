@@ -290,6 +290,19 @@ volumes:
     expect(r.project!.volumes.data!.labels).toEqual({ keep: 'yes' });
   });
 
+  it('a leading-zero number is octal, as compose\'s YAML parser reads it (mode: 0440); environment values stay as written', () => {
+    const r = load(
+      projectDir({
+        'fig.yml': 'services:\n  web:\n    image: busybox\n    secrets: [{source: s, mode: 0440}, {source: t, mode: 0o400}]\n    environment: {A: 0755, B: 08}\nsecrets:\n  s: {file: ./s.txt}\n  t: {file: ./s.txt}\n',
+        's.txt': 'x\n',
+      }),
+    );
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const web = r.project!.services.web!;
+    expect((web.secrets as Array<{ mode?: number }>).map((s) => s.mode)).toEqual([0o440, 0o400]);
+    expect(web.environment).toEqual({ A: '0755', B: '08' });
+  });
+
   it('a replicas that is not an integer is an error at its position', () => {
     const r = load(projectDir({ 'fig.yml': 'services:\n  web:\n    image: busybox\n    deploy:\n      replicas: "two"\n' }));
     const e = r.diagnostics.find((d) => d.severity === 'error' && /replicas/.test(d.message));
