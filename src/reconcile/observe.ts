@@ -4,6 +4,7 @@
  * reported as such, never as empty.
  */
 import type { ContainerSummary, HostEngine, ImageSummary } from '../engine/engine.js';
+import { isNotFound, isStaleTaskMessage } from '../engine/errors.js';
 import { LABEL } from '../model/labels.js';
 import { isReplacementName } from '../model/naming.js';
 import type { Project } from '../model/project.js';
@@ -110,6 +111,7 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
           ...(foreignContainers.length ? { foreignContainers } : {}),
           ...(version ? { apiVersion: version.apiVersion } : {}),
         };
+        if (opts.forUp) await markStaleTasks(h, host.containers, signal);
         const overlayMember = Object.values(project.services).some((s) => hostOf(s) === h.name && Object.keys(s.networks ?? {}).some((k) => isOverlay(project.networks[k])));
         if ((opts.forUp || opts.overlay) && (overlayMember || host.networks.some((n) => n.labels[OVERLAY_LABEL.vni] !== undefined))) {
           host.overlay = await readOverlay(h.engine, project, h.name, signal);
@@ -133,6 +135,27 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
     }),
   );
   return state;
+}
+
+/**
+ * Containers that were created and never ran (`created`): the engine's last start error, read
+ * by inspect, says whether its runtime holds a stale task of that ID (an engine restarted while
+ * it was being started); such a container cannot be started, only replaced. One inspect per
+ * such container: a converged project has none.
+ */
+async function markStaleTasks(h: HostEngine, containers: ObservedContainer[], signal: { signal?: AbortSignal }): Promise<void> {
+  await Promise.all(
+    containers
+      .filter((c) => c.state === 'created')
+      .map(async (c) => {
+        try {
+          const error = (await h.engine.inspectContainer(c.id, signal)).state.error;
+          if (isStaleTaskMessage(error)) c.staleTask = error;
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }),
+  );
 }
 
 /** The images a project needs on a host, normalized. */
