@@ -81,7 +81,7 @@ export function report(ctx: AppContext, plan: Plan, observed: ObservedState, res
   for (const g of result.engineGone ?? []) {
     const endpoint = observed.hosts[g.host]?.endpoint ?? g.host;
     const host = Object.keys(observed.hosts).length > 1 ? ` (host ${g.host})` : '';
-    ctx.sink.line(`error: the Docker engine at ${endpoint}${host} went away during this run (stopped or restarted: ${g.message}); ${g.notDone} step${g.notDone === 1 ? '' : 's'} not done: run the command again once it answers`);
+    ctx.sink.line(`error: the Docker engine at ${endpoint}${host} went away during this run (at ${g.message}); ${g.notDone} step${g.notDone === 1 ? '' : 's'} not done: run the command again once it answers`);
   }
   if (result.engineGone?.length && !result.failed.length) return EXIT.failure;
   if (result.failed.length) {

@@ -170,7 +170,9 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
             throw new Skip();
           }
           if (host !== undefined && isEngineGone(err)) {
-            goneStep(host, group, err instanceof Error ? err.message : String(err));
+            // The call that found it gone, named: `container p-web-1: create: socket hang up`.
+            const reason = err instanceof EngineUnreachableError ? err.message.replace(/^cannot reach the Docker engine at \S+: /, '') : err instanceof Error ? err.message : String(err);
+            goneStep(host, group, `${group.resource.kind} ${group.resource.name}: ${node.op.type.split('.')[1] ?? node.op.type}: ${reason}`);
             throw err;
           }
           groupFail(group, err instanceof Error ? err.message : String(err));

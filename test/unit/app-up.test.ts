@@ -127,7 +127,7 @@ describe('up after an engine restart (issue 15, item 2), on the fake engine', ()
     fake.staleTask('p-db-1');
     await expect(fake.startContainer('p-db-1')).rejects.toThrow(/already exists/);
     const t = testContext(projectOf(yml()), { fake });
-    await plan(t.ctx, { services: [], options: opts });
+    await plan(t.ctx, opts);
     expect(t.results.join('')).toMatch(/container p-db-1: recreate \(the engine cannot start it: task [0-9a-f]+: already exists \(a task left by an engine restart\)\)/);
   });
 
