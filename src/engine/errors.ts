@@ -246,3 +246,21 @@ export function isEngineGone(err: unknown): boolean {
 export function isStaleTaskMessage(message: string): boolean {
   return /\btask [0-9a-f]{12,64}: already exists\b|(?:^|: )id already in use$/.test(message);
 }
+
+/** Codes of a connection that never got through: the call does not matter, the endpoint does. */
+const NEVER_CONNECTED = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EPERM', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
+
+/**
+ * The error of a call, with the call named (`list containers`): an engine's 500 or a connection
+ * cut in the middle of an answer says which call it broke. An engine that could not be reached
+ * at all, an abort and anything not from the engine are returned unchanged.
+ */
+export function namingCall(err: unknown, call: string): unknown {
+  if (err instanceof EngineUnreachableError) {
+    if (err.code !== undefined && NEVER_CONNECTED.has(err.code)) return err;
+    const reason = err.message.replace(/^cannot reach the Docker engine at \S+: /, '');
+    return new EngineUnreachableError(err.endpoint, `${call}: ${reason}`, err.code);
+  }
+  if (err instanceof EngineError && !isAbortError(err)) return new EngineError(`${call}: ${err.message}`, err.statusCode);
+  return err;
+}

@@ -121,6 +121,22 @@ describe('up after an engine restart (issue 15, item 2), on the fake engine', ()
     expect(fake.mutatingCalls().length).toBe(before);
   });
 
+  it('a dependent holding a stale task too (not tried while its dependency failed) is replaced in a further pass', async () => {
+    const fake = new FakeEngine();
+    await up(testContext(projectOf(yml()), { fake }).ctx, { services: [], options: opts });
+    const before = [fake.container('p-db-1')!.id, fake.container('p-web-1')!.id];
+    fake.staleTask('p-db-1');
+    fake.staleTask('p-web-1');
+    const t = testContext(projectOf(yml()), { fake });
+    await up(t.ctx, { services: [], options: opts });
+    const after = [fake.container('p-db-1')!, fake.container('p-web-1')!];
+    expect(after.map((c, i) => [c.id === before[i], c.status])).toEqual([
+      [false, 'running'],
+      [false, 'running'],
+    ]);
+    expect(t.lines.filter((l) => l.includes('stale task'))).toEqual(['p-db-1: the engine holds a stale task; replacing it', 'p-web-1: the engine holds a stale task; replacing it']);
+  });
+
   it('plan names the stale task once the engine has refused a start', async () => {
     const fake = new FakeEngine();
     await up(testContext(projectOf(yml()), { fake }).ctx, { services: [], options: opts });
@@ -129,6 +145,12 @@ describe('up after an engine restart (issue 15, item 2), on the fake engine', ()
     const t = testContext(projectOf(yml()), { fake });
     await plan(t.ctx, opts);
     expect(t.results.join('')).toMatch(/container p-db-1: recreate \(the engine cannot start it: task [0-9a-f]+: already exists \(a task left by an engine restart\)\)/);
+  });
+
+  it('a call of observe the engine refuses is named in the one line up fails with', async () => {
+    const fake = new FakeEngine().fail({ method: 'listNetworks' }, 500, 'internal error');
+    const t = testContext(projectOf(yml()), { fake });
+    await expect(up(t.ctx, { services: [], options: opts })).rejects.toThrow(/^list networks: internal error$/);
   });
 
   it('an engine that goes away mid-up is said once, naming its endpoint; no call goes to it after, and no step shows its raw error', async () => {

@@ -13,6 +13,7 @@ import {
   isPermanentFailure,
   isStaleTaskMessage,
   mapEngineError,
+  namingCall,
 } from '../../src/engine/errors.js';
 
 /** docker-modem's error for an HTTP status. */
@@ -71,5 +72,18 @@ describe('the engine going away, and stale tasks (issue 15, item 2)', () => {
     expect(isStaleTaskMessage('id already in use')).toBe(true);
     expect(isStaleTaskMessage('conflict: container name already exists')).toBe(false);
     expect(isStaleTaskMessage('')).toBe(false);
+  });
+});
+
+describe('namingCall: a failure says which call it broke', () => {
+  it('an engine error and a connection cut mid-call get the call; a never-connected engine, an abort and other errors are unchanged', () => {
+    expect((namingCall(new EngineError('boom', 500), 'list containers') as Error).message).toBe('list containers: boom');
+    expect((namingCall(new EngineError('boom', 500), 'list containers') as EngineError).statusCode).toBe(500);
+    const cut = namingCall(new EngineUnreachableError('unix:///x.sock', 'aborted', 'ECONNRESET'), 'list networks') as Error;
+    expect([cut instanceof EngineUnreachableError, cut.message]).toEqual([true, 'cannot reach the Docker engine at unix:///x.sock: list networks: aborted']);
+    const never = new EngineUnreachableError('unix:///x.sock', 'connect ENOENT /x.sock', 'ENOENT');
+    expect(namingCall(never, 'version')).toBe(never);
+    const other = new Error('not the engine');
+    expect(namingCall(other, 'version')).toBe(other);
   });
 });

@@ -59,6 +59,12 @@ async function tsfigRun(c: Campaign, dir: string, project: string, args: string[
 
 const lastLine = (s: string): string => s.trim().split('\n').at(-1) ?? '';
 
+/** What a failed run said about its failure: its error lines (else its last line), joined. */
+const failureLines = (s: string): string => {
+  const errs = s.split('\n').filter((l) => /Error: |^error: /.test(l));
+  return errs.length ? errs.slice(0, 3).join(' | ') : lastLine(s);
+};
+
 /** The next `up` would change nothing: `plan` says so. */
 async function noopViolations(c: Campaign, dir: string, project: string, endpoint = c.endpoint): Promise<string[]> {
   const r = await tsfigRun(c, dir, project, ['plan'], endpoint);
@@ -69,7 +75,7 @@ async function noopViolations(c: Campaign, dir: string, project: string, endpoin
 /** `up -d` that must exit 0 (a recovery, a clean run). */
 async function mustUp(c: Campaign, dir: string, project: string, endpoint = c.endpoint): Promise<string[]> {
   const r = await tsfigRun(c, dir, project, ['up', '-d'], endpoint);
-  return r.code === 0 ? [] : [`up exited ${r.code}: ${lastLine(r.stderr)}`];
+  return r.code === 0 ? [] : [`up exited ${r.code}: ${failureLines(r.stderr)}`];
 }
 
 /** How long one `up -d` of the stack takes here (from nothing, or a recreate of every service). */
@@ -155,15 +161,17 @@ export async function killTrials(c: Campaign, kind: 'create' | 'recreate', trial
 
 /**
  * A faulted run's stderr is what the user should see when it fails: one line per failed call,
- * naming it (a progress line `Container x  Error: ...`, or one `error: ...` line), no stack, and
- * at most one `error:` line. Returns what is wrong with it, or nothing.
+ * naming it (a progress line `Container x  Error: ...`, one `error: ...` line, or the command's
+ * one-line failure naming the engine or the call: `list networks: ...`), no stack, at most one
+ * `error:` line. Returns what is wrong with it, or nothing.
  */
 export function failureOutputProblems(stderr: string): string[] {
   const lines = stderr.split('\n').filter((l) => l.trim() !== '');
   const out: string[] = [];
   if (lines.some((l) => /^\s+at .*[:(]/.test(l))) out.push('a stack trace');
-  const failures = lines.filter((l) => /^(Container|Network|Volume|Image) \S+\s+Error: /.test(l) || /^error: /.test(l));
-  if (!failures.length) out.push(`no line says what failed (last: ${lastLine(stderr)})`);
+  const named = (l: string) =>
+    /^(Container|Network|Volume|Image) \S+\s+Error: /.test(l) || /^error: /.test(l) || /(?:cannot reach the |^)Docker engine at \S+/.test(l) || /^(version|(list|inspect) [a-z ]+): /.test(l);
+  if (!lines.some(named)) out.push(`no line names what failed (last: ${lastLine(stderr)})`);
   const errorLines = lines.filter((l) => /^error: /.test(l));
   if (errorLines.length > 1) out.push(`${errorLines.length} error: lines`);
   return out;
@@ -209,7 +217,7 @@ export async function proxyRounds(c: Campaign, rounds: number, share: number, so
       if (v.length) violated(row, v);
       else if (outcome === 'converged') row.converged++;
       else row.failedOneLine++;
-      c.log(`${row.scenario}: round ${t + 1}/${rounds}: exit ${r.code}${r.code === 0 ? '' : ` (${lastLine(r.stderr)})`}: ${v.length ? `VIOLATION ${v[0]}` : 'ok'}`);
+      c.log(`${row.scenario}: round ${t + 1}/${rounds}: exit ${r.code}${r.code === 0 ? '' : ` (${failureLines(r.stderr)})`}: ${v.length ? `VIOLATION ${v[0]}` : 'ok'}`);
     }
   } finally {
     await proxy.close();
@@ -268,8 +276,10 @@ export async function restartTrials(c: Campaign, trials: number): Promise<Row> {
       const r = await child.done;
       if (r.code !== 0) {
         interrupted++;
-        const gone = r.stderr.split('\n').filter((l) => l.includes('went away'));
-        if (gone.length !== 1 || !gone[0]!.includes(FAULT_ENDPOINT)) v.push(`interrupted up (exit ${r.code}) said ${gone.length} times that the engine went away: ${lastLine(r.stderr)}`);
+        // Once, naming the endpoint: `... went away during this run (at <call>)`, or, when it was
+        // already gone at a list, `cannot reach the Docker engine at <endpoint>: ...`.
+        const gone = r.stderr.split('\n').filter((l) => l.includes('went away') || l.startsWith(`cannot reach the Docker engine at ${FAULT_ENDPOINT}`));
+        if (gone.length !== 1 || !gone[0]!.includes(FAULT_ENDPOINT)) v.push(`interrupted up (exit ${r.code}) said ${gone.length} times that the engine went away: ${failureLines(r.stderr)}`);
         const raw = r.stderr.split('\n').filter((l) => !l.includes('went away') && RAW_SHUTDOWN.test(l));
         if (raw.length) v.push(`${raw.length} raw engine lines: ${raw[0]}`);
       }
@@ -308,7 +318,7 @@ export async function concurrencyRounds(c: Campaign, kind: 'five-ups' | 'up-duri
     try {
       if (kind === 'five-ups') {
         const rs = await Promise.all(Array.from({ length: 5 }, () => tsfigRun(c, dir, project, ['up', '-d'])));
-        for (const r of rs) if (r.code !== 0) v.push(`an up exited ${r.code}: ${lastLine(r.stderr)}`);
+        for (const r of rs) if (r.code !== 0) v.push(`an up exited ${r.code}: ${failureLines(r.stderr)}`);
         v.push(...(await violations(c.engine, project, { services: c.services, gen: 1 }, ledger)));
       } else {
         if (kind === 'up-during-down') v.push(...(await mustUp(c, dir, project)));
@@ -319,8 +329,8 @@ export async function concurrencyRounds(c: Campaign, kind: 'five-ups' | 'up-duri
         await delay(Math.floor(rng() * span));
         const b = tsfigChild(c, dir, project, args(second));
         const [ra, rb] = await Promise.all([a.done, b.done]);
-        if (ra.code !== 0) v.push(`${first} exited ${ra.code}: ${lastLine(ra.stderr)}`);
-        if (rb.code !== 0) v.push(`${second} exited ${rb.code}: ${lastLine(rb.stderr)}`);
+        if (ra.code !== 0) v.push(`${first} exited ${ra.code}: ${failureLines(ra.stderr)}`);
+        if (rb.code !== 0) v.push(`${second} exited ${rb.code}: ${failureLines(rb.stderr)}`);
         const left = await c.engine.listContainers({ all: true, labels: { 'io.tsfig.project': project } });
         const nets = await c.engine.listNetworks({ labels: { 'io.tsfig.project': project } });
         if (left.length === 0 && nets.length === 0) {
