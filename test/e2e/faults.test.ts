@@ -33,17 +33,17 @@ function expectClean(row: Row): void {
 
 describe('fault campaign, reduced (npm run faults runs the same with more trials)', () => {
   it('kill -9 at random times of up from nothing: one more up converges, nothing leaked, the next plan is empty', async () => {
-    const row = await killTrials(c, 'create', 3);
+    const row = await killTrials(c, 'create', 2);
     expectClean(row);
-    expect(row.converged).toBe(3);
+    expect(row.converged).toBe(2);
   }, 240_000);
 
   it('kill -9 at random times of a recreate of every service: volumes and their data kept', async () => {
-    expectClean(await killTrials(c, 'recreate', 3));
+    expectClean(await killTrials(c, 'recreate', 2));
   }, 240_000);
 
   it('the fault proxy: each faulted up converges or fails with one line per call; the clean up converges; a canary is untouched', async () => {
-    const row = await proxyRounds(c, 3, 0.05, (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, ''));
+    const row = await proxyRounds(c, 2, 0.05, (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, ''));
     expectClean(row);
   }, 240_000);
 
