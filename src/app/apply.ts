@@ -77,6 +77,13 @@ export function report(ctx: AppContext, plan: Plan, observed: ObservedState, res
   const down = unreachable(observed);
   for (const d of down) ctx.sink.line(`error: ${d}`);
   if (result.aborted || (opts.signal ?? ctx.signal).aborted) return EXIT.interrupted;
+  // An engine that went away mid-run: said once, naming it, instead of each call's raw error.
+  for (const g of result.engineGone ?? []) {
+    const endpoint = observed.hosts[g.host]?.endpoint ?? g.host;
+    const host = Object.keys(observed.hosts).length > 1 ? ` (host ${g.host})` : '';
+    ctx.sink.line(`error: the Docker engine at ${endpoint}${host} went away during this run (at ${g.message}); ${g.notDone} step${g.notDone === 1 ? '' : 's'} not done: run the command again once it answers`);
+  }
+  if (result.engineGone?.length && !result.failed.length) return EXIT.failure;
   if (result.failed.length) {
     // Once, where the user looks: the progress output showed each failure (the frame's row, the
     // plain line, the JSON event); only with quiet progress do they need a line of their own.

@@ -9,6 +9,7 @@ import type { ApplyResult, DoneStep, ObservedState, Plan, ReconcileOptions } fro
 import { applyPlan, report, type QuietSteps } from './apply.js';
 import { backendOf, describe, observeReachable, type AppContext } from './context.js';
 import type { Diagnostic } from '../model/diagnostic.js';
+import { isStaleTaskMessage } from '../backend/index.js';
 
 export interface ConvergeRequest {
   options: ReconcileOptions;
@@ -90,6 +91,29 @@ export async function converge(ctx: AppContext, req: ConvergeRequest): Promise<C
   const sinceMs = Date.now();
   const applied = await applyPlan(ctx, plan, prefix);
   done.push(...applied.done);
+  // A container the engine could not start because its runtime holds a stale task (an engine
+  // restarted mid-start): observe again (the start error is now on the container), and the
+  // plan replaces it; what depended on it follows. A dependent skipped this time may hold one
+  // too: again while each pass finds new ones (a few passes at most).
+  let last = applied;
+  let current = { plan, observed };
+  const containerDone = [...applied.done];
+  for (let pass = 0; pass < 4; pass++) {
+    const stale = last.failed.filter((f) => isStaleTaskMessage(f.message));
+    if (!stale.length || last.aborted || ctx.signal.aborted || last.engineGone?.length) break;
+    ctx.sink.line(`${stale.map((f) => f.resource.name).join(', ')}: the engine holds a stale task; replacing ${stale.length === 1 ? 'it' : 'them'}`);
+    const again = await observeUp();
+    const replan = backend.planConverge(again, options);
+    for (const w of replan.warnings) warn(w);
+    if (replan.errors.length) return { ...base, plan: replan, observed: again, errors: replan.errors };
+    last = await applyPlan(ctx, replan, prefix);
+    done.push(...last.done);
+    containerDone.push(...last.done);
+    current = { plan: replan, observed: again };
+  }
+  if (last !== applied) {
+    return { ...base, ...current, applied: { ...last, done: containerDone }, errors: [], failed: last.failed, aborted: last.aborted, sinceMs };
+  }
   return { ...base, applied, errors: [], failed: applied.failed, aborted: applied.aborted, sinceMs };
 }
 

@@ -77,6 +77,8 @@ export interface ApplyResult {
   done: DoneStep[];
   failed: Array<{ resource: ResourceRef; message: string }>;
   aborted: boolean;
+  /** Hosts whose engine went away during the run (stopped, restarted): the first message and the steps not done. */
+  engineGone?: Array<{ host: string; message: string; notDone: number }>;
 }
 
 /** One line of `tsfig doctor`: a heading, or a check that passed or failed. */

@@ -6,5 +6,5 @@ export { DEFAULT_HOST } from '../reconcile/state.js';
 export { imageLimits, parallelLimit } from '../reconcile/execute.js';
 export { exitLine } from '../reconcile/wait.js';
 export * from './engine/containers.js';
-export { isConflict, isNotFound } from '../engine/errors.js';
+export { isConflict, isNotFound, isStaleTaskMessage } from '../engine/errors.js';
 export type { BuildSpec } from '../reconcile/plan.js';

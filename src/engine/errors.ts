@@ -218,3 +218,49 @@ export function isPermanentFailure(err: unknown): boolean {
   const status = engineStatus(err);
   return status !== undefined && ((status >= 400 && status < 500) || status === NOT_IMPLEMENTED);
 }
+
+/**
+ * What dockerd and containerd answer while the engine shuts down or restarts under a call
+ * (seen on dockerd 20.10 stopped and started during an `up`): the gRPC link to containerd
+ * closing, libnetwork's and the volume store's databases closed.
+ */
+const ENGINE_SHUTDOWN = /transport is closing|database not open|client connection is closing|failed to update (?:the )?store|error reading from server: EOF|connection error: desc = "transport|containerd\.sock: connect: (?:connection refused|no such file)/;
+
+/**
+ * The engine went away under a call: it cannot be reached any more (refused, reset, no socket)
+ * or it answered with one of its shutdown errors. A run that sees this stops sending calls to
+ * that engine and says so once.
+ */
+export function isEngineGone(err: unknown): boolean {
+  if (err instanceof EngineUnreachableError) return true;
+  if (!(err instanceof EngineError)) return false;
+  return ENGINE_SHUTDOWN.test(err.message);
+}
+
+/**
+ * The engine's message when it cannot start a container because its runtime (containerd) still
+ * holds a task or container of that ID, left by an engine restarted while the container was
+ * being started (`task <id>: already exists`, `id already in use`). Only a new container (a new
+ * ID) gets past it.
+ */
+export function isStaleTaskMessage(message: string): boolean {
+  return /\btask [0-9a-f]{12,64}: already exists\b|(?:^|: )id already in use$/.test(message);
+}
+
+/** Codes of a connection that never got through: the call does not matter, the endpoint does. */
+const NEVER_CONNECTED = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EPERM', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
+
+/**
+ * The error of a call, with the call named (`list containers`): an engine's 500 or a connection
+ * cut in the middle of an answer says which call it broke. An engine that could not be reached
+ * at all, an abort and anything not from the engine are returned unchanged.
+ */
+export function namingCall(err: unknown, call: string): unknown {
+  if (err instanceof EngineUnreachableError) {
+    if (err.code !== undefined && NEVER_CONNECTED.has(err.code)) return err;
+    const reason = err.message.replace(/^cannot reach the Docker engine at \S+: /, '');
+    return new EngineUnreachableError(err.endpoint, `${call}: ${reason}`, err.code);
+  }
+  if (err instanceof EngineError && !isAbortError(err)) return new EngineError(`${call}: ${err.message}`, err.statusCode);
+  return err;
+}

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import PQueue from 'p-queue';
 import { packContext } from '../build/context.js';
 import type { BuildOptions, Engine, ProgressMessage, RegistryAuth } from '../engine/engine.js';
-import { EngineUnreachableError, isAbortError, isConflict, isNotFound } from '../engine/errors.js';
+import { EngineUnreachableError, isAbortError, isConflict, isEngineGone, isNotFound } from '../engine/errors.js';
 import { EngineError } from '../errors.js';
 import { LABEL } from '../model/labels.js';
 import { imageSettings, parallelSetting } from '../settings.js';
@@ -44,6 +44,12 @@ export interface ExecuteResult {
   /** Steps not run because something they needed failed or the run was cancelled. */
   skipped: PlanGroup[];
   aborted: boolean;
+  /**
+   * Hosts whose engine went away during the run (stopped, restarted, unreachable): the first
+   * message, and the steps not done on it. Those steps are neither in `failed` nor shown one by
+   * one: no more calls go to that engine, and the run says it once.
+   */
+  engineGone?: Array<{ host: string; message: string; steps: PlanGroup[] }>;
 }
 
 class Skip extends Error {}
@@ -89,6 +95,17 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   const started = new Map<string, number>();
   const failedGroups = new Set<string>();
   const result: ExecuteResult = { failed: [], skipped: [], aborted: false };
+  const gone = new Map<string, { host: string; message: string; steps: PlanGroup[] }>();
+  const hostOfOp = (op: Op): string | undefined => ('host' in op && typeof op.host === 'string' ? op.host : undefined);
+  /** A step on an engine that went away: counted once on that host, not shown as a failure of its own. */
+  const goneStep = (host: string, g: PlanGroup, message?: string) => {
+    const entry = gone.get(host) ?? { host, message: message ?? '', steps: [] };
+    gone.set(host, entry);
+    if (!failedGroups.has(g.id)) {
+      failedGroups.add(g.id);
+      entry.steps.push(g);
+    }
+  };
   const promises = new Map<string, Promise<void>>();
 
   const groupStart = (g: PlanGroup) => {
@@ -125,9 +142,14 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         result.aborted = true;
         throw new Skip();
       }
+      const host = hostOfOp(node.op);
       const work = async () => {
         if (opts.signal?.aborted) {
           result.aborted = true;
+          throw new Skip();
+        }
+        if (host !== undefined && gone.has(host)) {
+          goneStep(host, group);
           throw new Skip();
         }
         groupStart(group);
@@ -151,6 +173,12 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
             result.aborted = true;
             throw new Skip();
           }
+          if (host !== undefined && isEngineGone(err)) {
+            // The call that found it gone, named: `container p-web-1: create: socket hang up`.
+            const reason = err instanceof EngineUnreachableError ? err.message.replace(/^cannot reach the Docker engine at \S+: /, '') : err instanceof Error ? err.message : String(err);
+            goneStep(host, group, `${group.resource.kind} ${group.resource.name}: ${node.op.type.split('.')[1] ?? node.op.type}: ${reason}`);
+            throw err;
+          }
           groupFail(group, err instanceof Error ? err.message : String(err));
           throw err;
         }
@@ -168,6 +196,12 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   };
 
   await Promise.allSettled(plan.nodes.map(run));
+  if (gone.size) {
+    result.engineGone = [...gone.values()];
+    // What was skipped because a step on a gone engine did not happen is part of that count.
+    const counted = new Set(result.engineGone.flatMap((e) => e.steps.map((g) => g.id)));
+    result.skipped = result.skipped.filter((g) => !counted.has(g.id));
+  }
   // Steps begun but cut short by a cancel end with a line too, so no display is left hanging.
   for (const [id, at] of started) {
     const g = groups.get(id)!;

@@ -4,6 +4,7 @@
  * reported as such, never as empty.
  */
 import type { ContainerSummary, HostEngine, ImageSummary } from '../engine/engine.js';
+import { isNotFound, isStaleTaskMessage, namingCall } from '../engine/errors.js';
 import { LABEL } from '../model/labels.js';
 import { isReplacementName } from '../model/naming.js';
 import type { Project } from '../model/project.js';
@@ -75,24 +76,29 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
     hosts.map(async (h) => {
       const signal = opts.signal ? { signal: opts.signal } : {};
       const needsImages = opts.forUp && Object.values(project.services).some((s) => hostOf(s) === h.name);
+      // A failure names the call it broke (`list containers: ...`).
+      const named = <T>(call: string, p: Promise<T>): Promise<T> =>
+        p.catch((err: unknown) => {
+          throw namingCall(err, call);
+        });
       try {
         const [version, containers, networks, volumes, images] = await Promise.all([
-          opts.forUp ? h.engine.version(signal) : Promise.resolve(undefined),
-          h.engine.listContainers({ all: true, labels: label, ...signal }),
+          opts.forUp ? named('version', h.engine.version(signal)) : Promise.resolve(undefined),
+          named('list containers', h.engine.listContainers({ all: true, labels: label, ...signal })),
           // External networks/volumes are not ours: list without the label filter to see them.
-          h.engine.listNetworks(opts.forUp && externalNets.length ? signal : { labels: label, ...signal }),
-          h.engine.listVolumes(opts.forUp && externalVols.length ? signal : { labels: label, ...signal }),
-          needsImages ? h.engine.listImages(signal) : Promise.resolve([]),
+          named('list networks', h.engine.listNetworks(opts.forUp && externalNets.length ? signal : { labels: label, ...signal })),
+          named('list volumes', h.engine.listVolumes(opts.forUp && externalVols.length ? signal : { labels: label, ...signal })),
+          needsImages ? named('list images', h.engine.listImages(signal)) : Promise.resolve([]),
         ]);
         const ours = (labels: Record<string, string>) => labels[LABEL.project] === project.name;
         // A declared volume missing from the project's own: is its name held by one tsfig did not make?
         // (One more list, only when a volume is to be made; a no-op up does not pay for it.)
         const declared = Object.values(project.volumes).filter((v) => !v.external).map((v) => v.name);
         const allVolumes =
-          opts.forUp && !externalVols.length && declared.some((n) => !volumes.some((v) => v.name === n && ours(v.labels))) ? await h.engine.listVolumes(signal) : volumes;
+          opts.forUp && !externalVols.length && declared.some((n) => !volumes.some((v) => v.name === n && ours(v.labels))) ? await named('list volumes', h.engine.listVolumes(signal)) : volumes;
         const foreignVolumes = declared.filter((n) => allVolumes.some((v) => v.name === n && !ours(v.labels)));
         // The same for the names of containers to be made: a name held by a container tsfig did not make is refused in the plan.
-        const foreignContainers = opts.forUp ? await foreignNames(h, project, containers.filter((c) => ours(c.labels)), signal) : [];
+        const foreignContainers = opts.forUp ? await named('list containers', foreignNames(h, project, containers.filter((c) => ours(c.labels)), signal)) : [];
         const host: ObservedHost = {
           name: h.name,
           endpoint: h.endpoint,
@@ -110,6 +116,7 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
           ...(foreignContainers.length ? { foreignContainers } : {}),
           ...(version ? { apiVersion: version.apiVersion } : {}),
         };
+        if (opts.forUp) await named('inspect container', markStaleTasks(h, host.containers, signal));
         const overlayMember = Object.values(project.services).some((s) => hostOf(s) === h.name && Object.keys(s.networks ?? {}).some((k) => isOverlay(project.networks[k])));
         if ((opts.forUp || opts.overlay) && (overlayMember || host.networks.some((n) => n.labels[OVERLAY_LABEL.vni] !== undefined))) {
           host.overlay = await readOverlay(h.engine, project, h.name, signal);
@@ -133,6 +140,27 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
     }),
   );
   return state;
+}
+
+/**
+ * Containers that were created and never ran (`created`): the engine's last start error, read
+ * by inspect, says whether its runtime holds a stale task of that ID (an engine restarted while
+ * it was being started); such a container cannot be started, only replaced. One inspect per
+ * such container: a converged project has none.
+ */
+async function markStaleTasks(h: HostEngine, containers: ObservedContainer[], signal: { signal?: AbortSignal }): Promise<void> {
+  await Promise.all(
+    containers
+      .filter((c) => c.state === 'created')
+      .map(async (c) => {
+        try {
+          const error = (await h.engine.inspectContainer(c.id, signal)).state.error;
+          if (isStaleTaskMessage(error)) c.staleTask = error;
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }),
+  );
 }
 
 /** The images a project needs on a host, normalized. */

@@ -733,7 +733,9 @@ function planService(
           ? forced.join('; ')
           : drift
             ? recreateCause(c, configN, imageId, ref)
-            : staleAttachments(project, svc, c, hs);
+            : c.staleTask !== undefined && c.state !== 'running'
+              ? `the engine cannot start it: ${c.staleTask} (a task left by an engine restart)`
+              : staleAttachments(project, svc, c, hs);
     if (cause !== undefined && !opts.noRecreate) {
       const anon: Record<string, string> = {};
       if (!opts.renewAnonVolumes) {

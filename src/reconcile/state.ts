@@ -34,6 +34,11 @@ export interface ObservedContainer {
   networkIds?: Record<string, string>;
   /** Set on a replacement made during a recreate: the ID of the container it replaces. */
   replaces?: string;
+  /**
+   * The engine cannot start it: its runtime holds a stale task of its ID (the engine's last
+   * start error, `task <id>: already exists`, left by an engine restarted mid-start).
+   */
+  staleTask?: string;
 }
 
 export interface ObservedNetwork {

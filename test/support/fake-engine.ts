@@ -187,6 +187,10 @@ interface FakeContainer {
   exitsWith?: number;
   networks: Map<string, EndpointConfig>;
   waiters: Array<(r: WaitResult) => void>;
+  /** The engine's last start error (inspect's State.Error). */
+  error?: string;
+  /** Its runtime holds a stale task of its ID (an engine restart): every start fails. */
+  staleTask?: boolean;
 }
 
 interface FakeNetwork {
@@ -309,6 +313,17 @@ export class FakeEngine implements Engine {
     if (c.status !== 'created') c.startedAt = new Date().toISOString();
     if (c.status === 'exited') c.finishedAt = new Date().toISOString();
     return c.id;
+  }
+
+  /**
+   * The container's ID is held by a stale task in the runtime (left by an engine restarted
+   * while it was being started): every start fails with `task <id>: already exists` (500), and
+   * inspect reports that error from then on; a new container (another ID) starts.
+   */
+  staleTask(nameOrId: string): void {
+    const c = this.mustFind(nameOrId);
+    c.status = 'created';
+    c.staleTask = true;
   }
 
   /** Set the health statuses a container reports from now on (in turn, the last repeats). */
@@ -599,7 +614,7 @@ export class FakeEngine implements Engine {
           dead: false,
           pid: c.status === 'running' || c.status === 'paused' ? 4242 : 0,
           exitCode: c.exitCode,
-          error: '',
+          error: c.error ?? '',
           startedAt: c.startedAt,
           finishedAt: c.finishedAt,
           ...(health ? { health } : {}),
@@ -656,6 +671,12 @@ export class FakeEngine implements Engine {
     return this.call('startContainer', id, [id], opts, () => {
       const c = this.mustFind(id);
       if (c.status === 'running' || c.status === 'paused') return;
+      if (c.staleTask) {
+        // dockerd 20.10 after a restart under a start: containerd kept the task of this ID.
+        c.error = `task ${c.id}: already exists`;
+        c.exitCode = 128;
+        throw new EngineError(c.error, 500);
+      }
       c.status = 'running';
       c.exitCode = 0;
       c.startedAt = new Date().toISOString();

@@ -102,6 +102,73 @@ describe('up (app/up.ts) on the fake engine', () => {
   });
 });
 
+describe('up after an engine restart (issue 15, item 2), on the fake engine', () => {
+  it('a container the engine cannot start for a stale task is replaced in the same up, and what depends on it is then made', async () => {
+    const fake = new FakeEngine();
+    await up(testContext(projectOf(yml()), { fake }).ctx, { services: [], options: opts });
+    const old = fake.container('p-db-1')!.id;
+    // What an interrupted up leaves: db created with a stale task, web never made.
+    fake.staleTask('p-db-1');
+    await fake.removeContainer('p-web-1', { force: true });
+    const t = testContext(projectOf(yml()), { fake });
+    await up(t.ctx, { services: [], options: opts });
+    const db = fake.container('p-db-1')!;
+    expect([db.id === old, db.status, fake.container('p-web-1')?.status]).toEqual([false, 'running', 'running']);
+    expect(t.lines.filter((l) => l.includes('stale task'))).toEqual(['p-db-1: the engine holds a stale task; replacing it']);
+    // A third up: nothing to do.
+    const before = fake.mutatingCalls().length;
+    await up(testContext(projectOf(yml()), { fake }).ctx, { services: [], options: opts });
+    expect(fake.mutatingCalls().length).toBe(before);
+  });
+
+  it('a dependent holding a stale task too (not tried while its dependency failed) is replaced in a further pass', async () => {
+    const fake = new FakeEngine();
+    await up(testContext(projectOf(yml()), { fake }).ctx, { services: [], options: opts });
+    const before = [fake.container('p-db-1')!.id, fake.container('p-web-1')!.id];
+    fake.staleTask('p-db-1');
+    fake.staleTask('p-web-1');
+    const t = testContext(projectOf(yml()), { fake });
+    await up(t.ctx, { services: [], options: opts });
+    const after = [fake.container('p-db-1')!, fake.container('p-web-1')!];
+    expect(after.map((c, i) => [c.id === before[i], c.status])).toEqual([
+      [false, 'running'],
+      [false, 'running'],
+    ]);
+    expect(t.lines.filter((l) => l.includes('stale task'))).toEqual(['p-db-1: the engine holds a stale task; replacing it', 'p-web-1: the engine holds a stale task; replacing it']);
+  });
+
+  it('plan names the stale task once the engine has refused a start', async () => {
+    const fake = new FakeEngine();
+    await up(testContext(projectOf(yml()), { fake }).ctx, { services: [], options: opts });
+    fake.staleTask('p-db-1');
+    await expect(fake.startContainer('p-db-1')).rejects.toThrow(/already exists/);
+    const t = testContext(projectOf(yml()), { fake });
+    await plan(t.ctx, opts);
+    expect(t.results.join('')).toMatch(/container p-db-1: recreate \(the engine cannot start it: task [0-9a-f]+: already exists \(a task left by an engine restart\)\)/);
+  });
+
+  it('a call of observe the engine refuses is named in the one line up fails with', async () => {
+    const fake = new FakeEngine().fail({ method: 'listNetworks' }, 500, 'internal error');
+    const t = testContext(projectOf(yml()), { fake });
+    await expect(up(t.ctx, { services: [], options: opts })).rejects.toThrow(/^list networks: internal error$/);
+  });
+
+  it('an engine that goes away mid-up is said once, naming its endpoint; no call goes to it after, and no step shows its raw error', async () => {
+    const three = `services:\n  a:\n    image: busybox\n  b:\n    image: busybox\n  c:\n    image: busybox\n    depends_on: [a, b]\n`;
+    const fake = new FakeEngine().fail({ method: 'createContainer' }, 500, 'transport is closing: unavailable');
+    const t = testContext(projectOf(three), { fake });
+    await expect(up(t.ctx, { services: [], options: opts })).rejects.toEqual(new ExitCode(1));
+    const gone = t.lines.filter((l) => l.includes('went away'));
+    expect(gone).toHaveLength(1);
+    expect(gone[0]).toContain(`the Docker engine at ${fake.endpoint.url} went away during this run`);
+    expect(gone[0]).toMatch(/3 steps not done/);
+    expect(t.events.filter((e) => e.type === 'error')).toEqual([]);
+    // After the first refusal, nothing more is sent: one create at most per service already in flight, c never tried.
+    expect(fake.callsOf('createContainer').map((c) => c.target)).not.toContain('p-c-1');
+    expect(fake.callsOf('startContainer')).toEqual([]);
+  });
+});
+
 describe("up: compose's --always-recreate-deps, --attach-dependencies, --quiet-pull, --quiet-build", () => {
   it('--always-recreate-deps: the dependencies of the named services are recreated though unchanged, the named ones are not', async () => {
     const fake = new FakeEngine();

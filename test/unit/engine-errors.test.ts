@@ -7,10 +7,13 @@ import {
   EngineUnreachableError,
   engineStatus,
   isConflict,
+  isEngineGone,
   isNotFound,
   isNotModified,
   isPermanentFailure,
+  isStaleTaskMessage,
   mapEngineError,
+  namingCall,
 } from '../../src/engine/errors.js';
 
 /** docker-modem's error for an HTTP status. */
@@ -46,5 +49,41 @@ describe('engine error predicates', () => {
     expect(isPermanentFailure(new EngineError('daemon error', 500))).toBe(false);
     expect(isPermanentFailure(new EngineError('unavailable', 503))).toBe(false);
     expect(isPermanentFailure(new EngineUnreachableError('unix:///x', 'refused', 'ECONNREFUSED'))).toBe(false);
+  });
+});
+
+describe('the engine going away, and stale tasks (issue 15, item 2)', () => {
+  it('isEngineGone: unreachable, and the shutdown answers of dockerd 20.10; not an ordinary refusal', () => {
+    const gone = [
+      'transport is closing: unavailable',
+      'grpc: the client connection is closing: context canceled',
+      'create 0123abcd: database not open',
+      'failed to update store for object type *libnetwork.endpoint: open : no such file or directory',
+      'failed to update the store state of sandbox: failed to update store for object type *libnetwork.sbState: open : no such file or directory',
+    ];
+    expect(gone.map((m) => isEngineGone(new EngineError(m, 500)))).toEqual(gone.map(() => true));
+    expect(isEngineGone(new EngineUnreachableError('unix:///x.sock', 'socket hang up'))).toBe(true);
+    expect(isEngineGone(new EngineError('conflict: the name is in use', 409))).toBe(false);
+    expect(isEngineGone(new Error('transport is closing'))).toBe(false);
+  });
+
+  it('isStaleTaskMessage: task <id>: already exists and id already in use', () => {
+    expect(isStaleTaskMessage('task 92d2ef82687691059440734fc388d4792bb97b1257e46299794e0b7c43b2e7d7: already exists')).toBe(true);
+    expect(isStaleTaskMessage('id already in use')).toBe(true);
+    expect(isStaleTaskMessage('conflict: container name already exists')).toBe(false);
+    expect(isStaleTaskMessage('')).toBe(false);
+  });
+});
+
+describe('namingCall: a failure says which call it broke', () => {
+  it('an engine error and a connection cut mid-call get the call; a never-connected engine, an abort and other errors are unchanged', () => {
+    expect((namingCall(new EngineError('boom', 500), 'list containers') as Error).message).toBe('list containers: boom');
+    expect((namingCall(new EngineError('boom', 500), 'list containers') as EngineError).statusCode).toBe(500);
+    const cut = namingCall(new EngineUnreachableError('unix:///x.sock', 'aborted', 'ECONNRESET'), 'list networks') as Error;
+    expect([cut instanceof EngineUnreachableError, cut.message]).toEqual([true, 'cannot reach the Docker engine at unix:///x.sock: list networks: aborted']);
+    const never = new EngineUnreachableError('unix:///x.sock', 'connect ENOENT /x.sock', 'ENOENT');
+    expect(namingCall(never, 'version')).toBe(never);
+    const other = new Error('not the engine');
+    expect(namingCall(other, 'version')).toBe(other);
   });
 });

@@ -97,6 +97,28 @@ describe('reconcile: golden plans from hand-made observed states', () => {
     expect(renderPlan(reconcile(p, state(p, h), opts()))).toBe('~ container nets-web-1: recreate (network nets_back was removed since it was made; its endpoint is gone)\n');
   });
 
+  it('a container the engine cannot start for a stale task (left by an engine restart) is recreated, saying so; its dependents wait for it', () => {
+    const p = project();
+    const h = resources(p);
+    const task = 'task 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef: already exists';
+    h.containers = [made(p, 'db', 1, { state: 'created', status: 'Created', staleTask: task }), made(p, 'worker', 1), made(p, 'worker', 2)];
+    const plan = reconcile(p, state(p, h), opts());
+    expect(renderPlan(plan)).toBe(
+      [
+        `~ container shop-db-1: recreate (the engine cannot start it: ${task} (a task left by an engine restart))`,
+        '+ container shop-web-1: create (missing)',
+        '~ container shop-worker-1: recreate (network_mode service:db: db is recreated)',
+        '~ container shop-worker-2: recreate (network_mode service:db: db is recreated)',
+        '',
+      ].join('\n'),
+    );
+    const dbStart = plan.nodes.find((n) => n.op.type === 'container.start' && n.op.name === 'shop-db-1')!;
+    expect(plan.nodes.find((n) => n.op.type === 'container.create' && n.op.name === 'shop-web-1')!.deps).toContain(dbStart.id);
+    // A created container without that error is only started.
+    h.containers[0] = made(p, 'db', 1, { state: 'created', status: 'Created' });
+    expect(renderPlan(reconcile(p, state(p, h), opts())).split('\n')[0]).toBe('> container shop-db-1: start (created)');
+  });
+
   it('a container renamed out of band gets its name back, and what depends on it waits for the rename', () => {
     const p = project();
     const h = resources(p);

@@ -89,7 +89,8 @@ export function engineBackend(ctx: BackendContext): Backend {
       const done = plan.groups
         .filter((g) => g.visible && !failedIds.has(g.id) && !skippedIds.has(g.id) && g.verb !== 'wait')
         .map((g) => ({ resource: g.resource, did: (g.doneAs ?? VERBS[g.verb].ed).toLowerCase() }));
-      return { done, failed: r.failed.map((f) => ({ resource: f.group.resource, message: f.message })), aborted: r.aborted };
+      const gone = r.engineGone?.map((e) => ({ host: e.host, message: e.message, notDone: e.steps.filter((g) => g.visible).length + r.skipped.filter((g) => g.visible).length }));
+      return { done, failed: r.failed.map((f) => ({ resource: f.group.resource, message: f.message })), aborted: r.aborted, ...(gone ? { engineGone: gone } : {}) };
     },
     afterConverge: (plan, observed, options) => checkOverlay(ctx, plan, observed, options),
     doctor: (report) => doctor(ctx, report),
