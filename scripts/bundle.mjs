@@ -3,13 +3,14 @@
 // (bin/codecache.js): a warm start deserializes the compiled code instead of resolving,
 // reading and compiling ~70 ES modules and commander's files. Commands stay lazy: esbuild
 // turns each `await import('./commands/x.js')` into a function run on first use, so a command
-// runs only its own modules' top-level code. ajv (the precompiled validator requires its
-// runtime) and ssh2 (native parts) stay external and load from node_modules on demand.
+// runs only its own modules' top-level code. The schema validator compiled at build time is
+// bundled too (with the few ajv runtime helpers it requires); ajv itself (needed only without
+// it) and ssh2 (native parts) stay external and load from node_modules on demand.
 // The file name carries a hash of its bytes, so a cache made for another build is never used;
 // dist/bundle/entry.json names the current file.
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -17,6 +18,18 @@ import { build } from 'esbuild';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(root, 'dist/bundle');
 rmSync(out, { recursive: true, force: true });
+/** src/config/precompiled.ts becomes the validator scripts/compile-schema.mjs wrote. */
+const precompiledValidator = {
+  name: 'precompiled-validator',
+  setup(b) {
+    b.onResolve({ filter: /^ajv$/ }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /[\\/]src[\\/]config[\\/]precompiled\.ts$/ }, () => ({
+      contents: `import validate from ${JSON.stringify(resolve(root, 'dist/config/schema-validator.cjs'))}; export const PRECOMPILED_VALIDATOR = validate;`,
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
 mkdirSync(out, { recursive: true });
 const result = await build({
   entryPoints: [resolve(root, 'src/cli/main.ts')],
@@ -26,7 +39,9 @@ const result = await build({
   target: 'node20',
   write: false,
   outfile: resolve(out, 'tsfig.cjs'),
-  external: ['ssh2', 'ajv'],
+  // ajv itself is not bundled (an exact match: the validator's runtime helpers under ajv/ are).
+  external: ['ssh2'],
+  plugins: [precompiledValidator],
   // import.meta.url in CommonJS: the bundle's own file URL (it sits at the depth of dist/cli).
   define: { 'import.meta.url': '__tsfigImportMetaUrl' },
   banner: { js: "var __tsfigImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -40,5 +55,3 @@ const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
 const file = `tsfig-${hash}.cjs`;
 writeFileSync(resolve(out, file), code);
 writeFileSync(resolve(out, 'entry.json'), `${JSON.stringify({ file, hash })}\n`);
-// The precompiled schema validator sits next to the code that loads it.
-copyFileSync(resolve(root, 'dist/config/schema-validator.cjs'), resolve(out, 'schema-validator.cjs'));
