@@ -13,7 +13,7 @@
 //   TSFIG_CODE_CACHE  0 or false: no code cache (read or written)
 //
 // Any failure to read or write the cache is ignored: tsfig runs as without it.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,7 +51,7 @@ export function cacheKey(argv) {
 }
 
 /** Loads the bundle at `file` (absolute path) and returns its exports. */
-export function loadBundle(file, { hash, argv = process.argv, env = process.env } = {}) {
+export function loadBundle(file, { hash, encoding = 'utf8', argv = process.argv, env = process.env } = {}) {
   const require = createRequire(file);
   if (!codeCacheEnabled(env)) return require(file);
   const dir = cacheDir(env);
@@ -71,7 +71,8 @@ export function loadBundle(file, { hash, argv = process.argv, env = process.env 
   } catch {
     cachedData = undefined;
   }
-  const source = readFileSync(file, 'utf8');
+  // latin1 when the build found the bundle ASCII: a one-byte string, without decoding.
+  const source = readFileSync(file, encoding === 'latin1' ? 'latin1' : 'utf8');
   const wrapper = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
   const script = new vm.Script(wrapper, { filename: file, ...(cachedData ? { cachedData } : {}) });
   if (!cachedData || script.cachedDataRejected) {
@@ -83,6 +84,8 @@ export function loadBundle(file, { hash, argv = process.argv, env = process.env 
         const tmp = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(tmp, data, { mode: 0o600 });
         renameSync(tmp, cacheFile);
+        // Caches of other builds or Node versions are never read again.
+        for (const f of readdirSync(dir)) if (f.startsWith('code-') && !f.startsWith(`code-${hash}-${process.version}-`)) rmSync(join(dir, f), { force: true });
       } catch {
         // a read-only or full cache directory: the next run compiles again
       }

@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 const entry = new URL('../dist/bundle/entry.json', import.meta.url);
 let main;
 if (existsSync(entry)) {
-  const { file, hash } = JSON.parse(readFileSync(entry, 'utf8'));
+  const { file, hash, encoding } = JSON.parse(readFileSync(entry, 'utf8'));
   const { loadBundle } = await import('./codecache.js');
-  ({ main } = loadBundle(new URL(file, entry).pathname, { hash }));
+  ({ main } = loadBundle(new URL(file, entry).pathname, { hash, encoding }));
 } else {
   ({ main } = await import('../dist/cli/main.js'));
 }

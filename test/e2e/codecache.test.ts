@@ -75,6 +75,18 @@ describe('the code cache of the bundle', () => {
     expect(readFileSync(path).toString('latin1')).not.toBe('not a code cache');
   });
 
+  it("a cache of another build is removed when this build's is written", async () => {
+    const dir = cacheDir();
+    const stale = join(dir, 'code-0000000000000000-v0.0.0-x64-config.bin');
+    writeFileSync(stale, 'old');
+    const other = join(dir, 'unrelated.txt');
+    writeFileSync(other, 'keep');
+    expect((await run(['config'], dir)).code).toBe(0);
+    expect(files(dir, 'config')).toHaveLength(1);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(other)).toBe(true);
+  });
+
   it('TSFIG_CODE_CACHE=0 reads and writes none', async () => {
     const dir = join(cacheDir(), 'sub');
     const off = await run(['config'], dir, { TSFIG_CODE_CACHE: '0' });
