@@ -176,11 +176,10 @@ const COMMANDS = [
   ['down', '`down -v`', 'stop+remove, all in flight'],
 ] as const;
 
-function report(): void {
-  const ns = [...results.keys()];
-  for (const n of ns) {
-    const runs = results.get(n)!.get('tsfig up')?.length ?? 0;
-    console.log(`\n### N = ${n} (${runs} up/down cycle${runs === 1 ? '' : 's'}; config, no-op up and ps ${runs * repeat} times)\n`);
+/** The table of one N (printed as soon as that N is done). */
+function reportN(n: number): void {
+  const runs = results.get(n)!.get('tsfig up')?.length ?? 0;
+  console.log(`\n### N = ${n} (${runs} up/down cycle${runs === 1 ? '' : 's'}; config, no-op up and ps ${runs * repeat} times)\n`);
     console.log('| command | tsfig wall | compose wall | floor | tsfig / compose | tsfig CPU | compose CPU | tsfig peak RSS MB |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const [k, name, floor] of COMMANDS) {
@@ -191,8 +190,13 @@ function report(): void {
       const rss = results.get(n)!.get(`tsfig ${k}`);
       const flCpu = k === 'config' ? `, CPU ${f0(med(n, 'floor config', 'cpu'))}` : '';
       console.log(`| ${name} | ${f0(t)} | ${f0(c)} | ${f0(fl)} (${floor}${flCpu}) | ${ratio} | ${f0(med(n, `tsfig ${k}`, 'cpu'))} | ${f0(med(n, `compose ${k}`, 'cpu'))} | ${rss ? Math.max(...rss.map((x) => x.rssMB)).toFixed(0) : '-'} |`);
-    }
   }
+  console.log(`(load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+}
+
+/** The slopes over the Ns done so far. */
+function report(): void {
+  const ns = [...results.keys()].filter((n) => results.get(n)!.get('tsfig down')?.length);
   if (ns.length < 2) return;
   console.log(`\n### Slope: ms per added service (least squares of the medians over N = ${ns.join(', ')})\n`);
   console.log('| command | tsfig wall | compose wall | floor wall | tsfig CPU | compose CPU |');
@@ -217,19 +221,23 @@ async function main(): Promise<void> {
   const version = await engine.version();
   console.log(`date ${new Date().toISOString()}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, Docker ${version.version}, docker-compose ${hasCompose ? compose.stdout.trim() : 'absent (column skipped)'}`);
   console.log(`load average at the start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  for (const n of Ns) await benchN(n, hasCompose);
+  for (const n of Ns) {
+    await benchN(n, hasCompose);
+    reportN(n);
+  }
   report();
   console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 
 process.once('SIGINT', () => {
+  console.log('\ninterrupted: the slopes of the Ns done so far');
+  report();
   void cleanup().finally(() => process.exit(130));
 });
 try {
   await main();
 } catch (err) {
   console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
-  report();
   process.exitCode = 1;
 } finally {
   await cleanup().catch((err: unknown) => console.error(`cleanup failed: ${String(err)}`));
