@@ -1,9 +1,17 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
-// The bundle (npm run build) starts faster; dist/cli is the plain compiled tree.
-const entry = existsSync(new URL('../dist/bundle/main.js', import.meta.url)) ? '../dist/bundle/main.js' : '../dist/cli/main.js';
-const { main } = await import(entry);
+// The bundle (npm run build) starts faster, with a code cache (bin/codecache.js); dist/cli is
+// the plain compiled tree.
+const entry = new URL('../dist/bundle/entry.json', import.meta.url);
+let main;
+if (existsSync(entry)) {
+  const { file, hash, encoding } = JSON.parse(readFileSync(entry, 'utf8'));
+  const { loadBundle } = await import('./codecache.js');
+  ({ main } = loadBundle(new URL(file, entry).pathname, { hash, encoding }));
+} else {
+  ({ main } = await import('../dist/cli/main.js'));
+}
 
 main(process.argv).then(
   (code) => {

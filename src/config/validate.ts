@@ -6,12 +6,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
+import { PRECOMPILED_VALIDATOR } from './precompiled.js';
 import { keyLoc, selfLoc, valueLoc } from './tree.js';
 import { suggest } from './suggest.js';
 
 export const SCHEMA_URL = new URL('../../schema/fig.schema.json', import.meta.url);
 
-let compiled: ValidateFunction | undefined;
+let compiled: ValidateFunction | undefined = PRECOMPILED_VALIDATOR;
 
 /** Built by scripts/compile-schema.mjs next to this module in dist/ (not in src/). */
 const PRECOMPILED = new URL('./schema-validator.cjs', import.meta.url);

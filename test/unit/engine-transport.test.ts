@@ -3,7 +3,7 @@
  * plays the engine: what goes on the wire (paths, queries, bodies, headers), streams, hijacked
  * connections, and errors shaped for the error mapping.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, globalAgent, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -156,5 +156,36 @@ describe('the Engine over the transport', () => {
     await expect(engine.attachContainer('abc')).rejects.toThrow('attach abc: the engine did not switch to a raw stream');
     const gone = await engine.attachContainer('gone').catch((e: unknown) => e);
     expect(isNotFound(gone)).toBe(true);
+  });
+});
+
+describe('the server name of a request', () => {
+  /** Record the servername each request hands to `agent`. */
+  function spy(agent: Agent): { seen: Array<string | null | undefined>; restore: () => void } {
+    const seen: Array<string | null | undefined> = [];
+    const a = agent as unknown as { addRequest: (req: ClientRequest, opts: { servername?: string | null }) => void };
+    const orig = a.addRequest;
+    a.addRequest = function (this: Agent, req, opts) {
+      seen.push(opts.servername);
+      orig.call(this, req, opts);
+    };
+    return { seen, restore: () => void (a.addRequest = orig) };
+  }
+
+  it('is empty without TLS, so Node derives none from the Host header (net.isIP: ~20 ms per process)', async () => {
+    const { url } = await fakeEngine((_req, res) => json(res, 200, { ok: true }));
+    const port = Number(new URL(url.replace('tcp:', 'http:')).port);
+    const g = spy(globalAgent);
+    try {
+      await transport({ protocol: 'tcp', host: '127.0.0.1', port, url } as unknown as Parameters<typeof transport>[0])!.get('/_ping');
+    } finally {
+      g.restore();
+    }
+    // An ssh endpoint's agent (ssh.ts) gets the same options.
+    const agent = new Agent();
+    const s = spy(agent);
+    await transport({ protocol: 'ssh', host: '127.0.0.1', port, url } as unknown as Parameters<typeof transport>[0], undefined, agent)!.get('/_ping');
+    agent.destroy();
+    expect([...g.seen, ...s.seen]).toEqual(['', '']);
   });
 });

@@ -1,0 +1,246 @@
+/**
+ * `npm run bench:scaling`: how cost grows with the stack. For each N of BENCH_N, one project of
+ * N independent busybox services; tsfig, docker-compose 1.29 and the raw engine floor side by
+ * side, alternating, on the same engine. Prints Markdown tables (for bench/RESULTS.md): per N
+ * the median wall time, the median CPU time (user + system of the process) and tsfig's peak
+ * RSS of each command, and per command the slope (ms per added service, least squares over
+ * the Ns) of each tool.
+ *
+ *   BENCH_N          service counts (default 10,30,100,300)
+ *   BENCH_CYCLES     up/down cycles per N when N < 100 (default 3); BENCH_CYCLES_BIG when
+ *                    N >= 100 (default 1): compose's up of 300 services takes minutes
+ *   BENCH_REPEAT     config, no-op up and ps repetitions inside each cycle (default 5)
+ *   BENCH_NO_BUILD=1 measure dist/ as it is
+ *
+ * Commands: `config -q`; `up -d` from nothing; `up -d` again (no-op); `ps`; `down -v`. The
+ * floor: `node -e 0` for start-up, one list call by label for no-op up and ps, create+start of
+ * every container (8 in flight, tsfig's limit) for up, stop+remove for down. Only resources
+ * labelled with the bench's project names are touched; all are removed at the end.
+ * The code cache (bin/codecache.js) is warm: each tool's first run of a command is not counted.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { connect, resolveEndpoint } from '../src/engine/connect.js';
+import { RAW_LABEL, rawCycle, removeByLabel, STALE_ENDPOINT } from './raw.js';
+
+const root = resolve(import.meta.dirname, '..');
+const bin = join(root, 'bin/tsfig.js');
+const Ns = (process.env.BENCH_N ?? '10,30,100,300').split(',').map(Number).filter((n) => n > 0);
+const int = (v: string | undefined, d: number) => Math.max(1, Number(v ?? d) || d);
+const cycles = (n: number) => (n >= 100 ? int(process.env.BENCH_CYCLES_BIG, 1) : int(process.env.BENCH_CYCLES, 3));
+const repeat = int(process.env.BENCH_REPEAT, 5);
+const CMD = ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done'];
+const P = { tsfig: 'bench-scale-tsfig', compose: 'bench-scale-compose', raw: 'bench-scale-raw' } as const;
+const OWNED: Array<[string, string]> = [
+  ['io.tsfig.project', P.tsfig],
+  ['com.docker.compose.project', P.compose],
+  [RAW_LABEL, P.raw],
+];
+const engine = connect(resolveEndpoint({ env: process.env }));
+const tmp = mkdtempSync(join(tmpdir(), 'tsfig-scaling-'));
+const warnings = new Set<string>();
+
+interface Sample {
+  wall: number;
+  cpu: number;
+  rssMB: number;
+}
+
+/** Wall clock, CPU (user + sys) and peak RSS of a child process, through GNU time. */
+function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Sample> {
+  const out = join(tmp, 'time.txt');
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    const child = spawn('/usr/bin/time', ['-o', out, '-f', '%U %S %M', cmd, ...args], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (b: Buffer) => (text += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (text += b.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const wall = performance.now() - t0;
+      const [u, s, m] = readFileSync(out, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+      const sample = { wall, cpu: (u! + s!) * 1000, rssMB: m! / 1024 };
+      if (code === 0) return done(sample);
+      if (STALE_ENDPOINT.test(text)) {
+        warnings.add(`${args.join(' ')}: the engine kept a stale endpoint on a network (dockerd bug)`);
+        return done(sample);
+      }
+      fail(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${text.trim()}`));
+    });
+  });
+}
+
+function projectFile(n: number): string {
+  const command = CMD.map((a) => JSON.stringify(a.replaceAll('$', '$$$$'))).join(', ');
+  const body = Array.from({ length: n }, (_, i) => `  s${String(i + 1).padStart(3, '0')}:\n    image: busybox:latest\n    command: [${command}]\n`).join('');
+  const file = join(tmp, `scale-${n}.yml`);
+  writeFileSync(file, `services:\n${body}`);
+  return file;
+}
+
+async function count(label: string, project: string): Promise<number> {
+  return (await engine.listContainers({ all: true, labels: { [label]: project } })).length;
+}
+
+async function expectCount(what: string, label: string, project: string, n: number): Promise<void> {
+  const c = await count(label, project);
+  if (c !== n) throw new Error(`${what}: ${c} containers, expected ${n}`);
+}
+
+async function cleanup(): Promise<void> {
+  for (const [label, project] of OWNED) await removeByLabel(engine, label, project, (m) => warnings.add(m));
+}
+
+type Key = `${'tsfig' | 'compose' | 'floor'} ${'config' | 'up' | 'noop' | 'ps' | 'down'}`;
+const results = new Map<number, Map<Key, Sample[]>>();
+const add = (n: number, key: Key, s: Sample) => {
+  const m = results.get(n) ?? new Map<Key, Sample[]>();
+  results.set(n, m);
+  m.set(key, [...(m.get(key) ?? []), s]);
+};
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = (s.length - 1) / 2;
+  return (s[Math.floor(mid)]! + s[Math.ceil(mid)]!) / 2;
+};
+const med = (n: number, key: Key, f: keyof Sample) => {
+  const xs = results.get(n)?.get(key);
+  return xs?.length ? median(xs.map((x) => x[f])) : undefined;
+};
+
+async function benchN(n: number, compose: boolean): Promise<void> {
+  const file = projectFile(n);
+  const tsfig = (...a: string[]) => measure(process.execPath, [bin, '-p', P.tsfig, '-f', file, ...a]);
+  const composeEnv = { ...process.env, DOCKER_HOST: engine.endpoint.url, COMPOSE_PROJECT_NAME: undefined };
+  const dc = (...a: string[]) => measure('docker-compose', ['-p', P.compose, '-f', file, ...a], composeEnv);
+  await cleanup();
+  // Warm the code cache of each command (not counted).
+  for (const a of [['config', '-q'], ['ps'], ['down', '-v']]) await tsfig(...a);
+  for (let c = 0; c < cycles(n); c++) {
+    console.error(`N=${n} cycle ${c + 1}/${cycles(n)} (load ${loadavg()[0]!.toFixed(1)})`);
+    for (let r = 0; r < repeat; r++) {
+      add(n, 'floor config', await measure(process.execPath, ['-e', '0']));
+      add(n, 'tsfig config', await tsfig('config', '-q'));
+      if (compose) add(n, 'compose config', await dc('config', '-q'));
+    }
+    const order: Array<'tsfig' | 'compose'> = compose ? (c % 2 ? ['compose', 'tsfig'] : ['tsfig', 'compose']) : ['tsfig'];
+    for (const tool of order) {
+      const run = tool === 'tsfig' ? tsfig : dc;
+      const label = tool === 'tsfig' ? 'io.tsfig.project' : 'com.docker.compose.project';
+      add(n, `${tool} up`, await run('up', '-d'));
+      await expectCount(`${tool} up`, label, P[tool], n);
+    }
+    for (let r = 0; r < repeat; r++) {
+      for (const tool of order) {
+        const run = tool === 'tsfig' ? tsfig : dc;
+        add(n, `${tool} noop`, await run('up', '-d'));
+        add(n, `${tool} ps`, await run('ps'));
+      }
+      const t0 = performance.now();
+      await engine.listContainers({ all: true, labels: { 'io.tsfig.project': P.tsfig } });
+      const list = performance.now() - t0;
+      add(n, 'floor noop', { wall: list, cpu: 0, rssMB: 0 });
+      add(n, 'floor ps', { wall: list, cpu: 0, rssMB: 0 });
+    }
+    for (const tool of order) {
+      const run = tool === 'tsfig' ? tsfig : dc;
+      const label = tool === 'tsfig' ? 'io.tsfig.project' : 'com.docker.compose.project';
+      add(n, `${tool} down`, await run('down', '-v'));
+      await expectCount(`${tool} down`, label, P[tool], 0);
+    }
+    const services = Array.from({ length: n }, (_, i) => `s${i + 1}`);
+    const raw = await rawCycle(engine, P.raw, services, CMD, 8, (m) => warnings.add(m));
+    add(n, 'floor up', { wall: raw.up, cpu: 0, rssMB: 0 });
+    add(n, 'floor down', { wall: raw.down, cpu: 0, rssMB: 0 });
+  }
+}
+
+/** Least-squares slope of y over x. */
+function slope(xs: number[], ys: number[]): number | undefined {
+  if (xs.length < 2) return undefined;
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const den = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  return den ? xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / den : undefined;
+}
+
+const f0 = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(0));
+const COMMANDS = [
+  ['config', '`config -q`', '`node -e 0`'],
+  ['noop', '`up -d`, no-op', 'one list call'],
+  ['ps', '`ps`', 'one list call'],
+  ['up', '`up -d` from nothing', 'create+start, 8 in flight'],
+  ['down', '`down -v`', 'stop+remove, all in flight'],
+] as const;
+
+/** The table of one N (printed as soon as that N is done). */
+function reportN(n: number): void {
+  const runs = results.get(n)!.get('tsfig up')?.length ?? 0;
+  console.log(`\n### N = ${n} (${runs} up/down cycle${runs === 1 ? '' : 's'}; config, no-op up and ps ${runs * repeat} times)\n`);
+    console.log('| command | tsfig wall | compose wall | floor | tsfig / compose | tsfig CPU | compose CPU | tsfig peak RSS MB |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const [k, name, floor] of COMMANDS) {
+      const t = med(n, `tsfig ${k}`, 'wall');
+      const c = med(n, `compose ${k}`, 'wall');
+      const fl = med(n, `floor ${k}`, 'wall');
+      const ratio = t !== undefined && c !== undefined ? (t / c).toFixed(2) : '-';
+      const rss = results.get(n)!.get(`tsfig ${k}`);
+      const flCpu = k === 'config' ? `, CPU ${f0(med(n, 'floor config', 'cpu'))}` : '';
+      console.log(`| ${name} | ${f0(t)} | ${f0(c)} | ${f0(fl)} (${floor}${flCpu}) | ${ratio} | ${f0(med(n, `tsfig ${k}`, 'cpu'))} | ${f0(med(n, `compose ${k}`, 'cpu'))} | ${rss ? Math.max(...rss.map((x) => x.rssMB)).toFixed(0) : '-'} |`);
+  }
+  console.log(`(load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+}
+
+/** The slopes over the Ns done so far. */
+function report(): void {
+  const ns = [...results.keys()].filter((n) => results.get(n)!.get('tsfig down')?.length);
+  if (ns.length < 2) return;
+  console.log(`\n### Slope: ms per added service (least squares of the medians over N = ${ns.join(', ')})\n`);
+  console.log('| command | tsfig wall | compose wall | floor wall | tsfig CPU | compose CPU |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [k, name] of COMMANDS) {
+    const s = (tool: 'tsfig' | 'compose' | 'floor', f: keyof Sample) => {
+      const pts = ns.map((n) => [n, med(n, `${tool} ${k}`, f)] as const).filter((p): p is readonly [number, number] => p[1] !== undefined);
+      const v = slope(pts.map((p) => p[0]), pts.map((p) => p[1]));
+      return v === undefined ? '-' : v.toFixed(2);
+    };
+    console.log(`| ${name} | ${s('tsfig', 'wall')} | ${s('compose', 'wall')} | ${k === 'config' ? '-' : s('floor', 'wall')} | ${s('tsfig', 'cpu')} | ${s('compose', 'cpu')} |`);
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.env.BENCH_NO_BUILD !== '1') {
+    const b = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('npm run build failed');
+  }
+  const compose = spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' });
+  const hasCompose = compose.status === 0;
+  const version = await engine.version();
+  console.log(`date ${new Date().toISOString()}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, Docker ${version.version}, docker-compose ${hasCompose ? compose.stdout.trim() : 'absent (column skipped)'}`);
+  console.log(`load average at the start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  for (const n of Ns) {
+    await benchN(n, hasCompose);
+    reportN(n);
+  }
+  report();
+  console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}
+
+process.once('SIGINT', () => {
+  console.log('\ninterrupted: the slopes of the Ns done so far');
+  report();
+  void cleanup().finally(() => process.exit(130));
+});
+try {
+  await main();
+} catch (err) {
+  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup().catch((err: unknown) => console.error(`cleanup failed: ${String(err)}`));
+  rmSync(tmp, { recursive: true, force: true });
+  for (const w of warnings) console.log(`warning: ${w}`);
+}
