@@ -12,7 +12,7 @@
  * the new version is recognised):
  * - floor: the same file uploaded in-process by one archive upload (what any sync costs);
  * - tsfig watch: the built binary (`watch --no-up`), default debounce (adaptive: 30 ms after a
- *   lone save, 250 ms once a batch holds more than 4 paths);
+ *   lone save, 500 ms once a batch holds more than 4 paths or a directory event);
  * - compose-like: the same binary with TSFIG_WATCH_DEBOUNCE_MS=500, compose watch's debounce
  *   (`pkg/watch/debounce.go`), the anchor to beat (compose v2 itself is not installed here).
  * Readable = the engine's archive stat of the path (HEAD /containers/{id}/archive) reports the

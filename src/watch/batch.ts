@@ -37,10 +37,10 @@ export interface BatcherOptions {
 
 /** A lone save: handed over after 30 ms without events (compose waits 500 ms). */
 export const DEFAULT_QUIET_MS = 30;
-/** A storm (more than DEFAULT_FEW_PATHS paths): 250 ms without events. */
-export const DEFAULT_BURST_QUIET_MS = 250;
+/** A storm (more than DEFAULT_FEW_PATHS paths, or a directory event): 500 ms without events (the watcher reads a new directory, or stats a storm's files, with pauses of 200 ms and more on a loaded machine). */
+export const DEFAULT_BURST_QUIET_MS = 500;
 export const DEFAULT_FEW_PATHS = 4;
-export const DEFAULT_MAX_WAIT_MS = 2500;
+export const DEFAULT_MAX_WAIT_MS = 3000;
 
 export class Batcher {
   private readonly quietMs: number;
