@@ -63,7 +63,7 @@ describe('up from nothing along a depends_on chain', () => {
           if (list.length !== N) throw new Error(`${list.length} of ${N} containers created so far`);
           if (list.find((c) => c.service === 's1')?.state !== 'running') throw new Error('s1 not running yet');
           return list;
-        });
+        }, { timeout: 60_000 });
         expect(held.filter((c) => c.state === 'running').map((c) => c.service)).toEqual(['s1']);
         await sh(engine, name(1), 'touch /tmp/go');
         const r = await up.done;
