@@ -5,6 +5,8 @@
  *   BENCH_N     comma-separated service counts (default 10,50)
  *   BENCH_RUNS  repetitions per measurement (default 5; start-up runs at least 10)
  *   BENCH_NO_BUILD=1  skip `npm run build` (the binary runs dist/)
+ *   BENCH_CHAIN=1     the services form a depends_on chain (s02 depends on s01, ...): the floor
+ *                     creates every container, then starts them one after the other
  *
  * Each repetition runs every tool's cycle in turn (up from nothing, no-op up, ps, down), so
  * drift of the machine spreads over all columns. Wall clock of child processes for the CLIs;
@@ -27,6 +29,7 @@ const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 5) || 5);
 const CMD = ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done'];
 /** The floor's bounded variant uses tsfig's limit (TSFIG_PARALLEL_LIMIT, default 8). */
 const FLOOR_LIMIT = Number(process.env.TSFIG_PARALLEL_LIMIT) || 8;
+const CHAIN = process.env.BENCH_CHAIN === '1';
 
 const P = { tsfig: 'bench-tsfig', compose: 'bench-compose', raw: 'bench-raw' } as const;
 const OWNED: Array<[label: string, project: string]> = [
@@ -85,8 +88,8 @@ function projectFile(n: number): { file: string; services: string[] } {
   const services = Array.from({ length: n }, (_, i) => `s${String(i + 1).padStart(2, '0')}`);
   // `$$` is the file's escape for `$` (docker-compose rejects a bare `$!`).
   const command = CMD.map((a) => JSON.stringify(a.replaceAll('$', '$$$$'))).join(', ');
-  const body = services.map((s) => `  ${s}:\n    image: busybox:latest\n    command: [${command}]\n`).join('');
-  const file = join(tmp, `bench-${n}.yml`);
+  const body = services.map((s, i) => `  ${s}:\n    image: busybox:latest\n    command: [${command}]\n${CHAIN && i > 0 ? `    depends_on: [${services[i - 1]}]\n` : ''}`).join('');
+  const file = join(tmp, `bench-${n}${CHAIN ? '-chain' : ''}.yml`);
   writeFileSync(file, `services:\n${body}`);
   return { file, services };
 }
@@ -167,7 +170,7 @@ async function benchN(n: number, compose: boolean): Promise<void> {
     }
 
     for (const [key, limit] of [['raw', Infinity], ['raw8', FLOOR_LIMIT]] as const) {
-      const t = await rawCycle(engine, P.raw, services, CMD, limit, warn);
+      const t = await rawCycle(engine, P.raw, services, CMD, limit, warn, CHAIN);
       add(s, `${key} up`, t.up);
       add(s, `${key} list`, t.list);
       add(s, `${key} down`, t.down);
@@ -175,7 +178,7 @@ async function benchN(n: number, compose: boolean): Promise<void> {
   }
 
   if (process.stdout.isTTY) process.stdout.write(' '.repeat(24) + '\r');
-  console.log(`\nN = ${n} services, ${runs} runs, median / p95 in ms`);
+  console.log(`\nN = ${n} services${CHAIN ? ' in a depends_on chain' : ''}, ${runs} runs, median / p95 in ms`);
   table(
     ['phase', 'tsfig', 'compose 1.29', 'raw (all in flight)', `raw (${FLOOR_LIMIT} in flight)`],
     [
@@ -191,7 +194,7 @@ async function benchN(n: number, compose: boolean): Promise<void> {
   ratio('tsfig no-op up / compose no-op up', s.get('tsfig noop'), s.get('compose noop'), 0.25);
   ratio(`tsfig up / raw floor up (best: ${floorName})`, s.get('tsfig up'), s.get(`${floorKey} up`), 1.3);
   ratio(`tsfig up / raw floor up (${FLOOR_LIMIT} in flight, as tsfig)`, s.get('tsfig up'), s.get('raw8 up'));
-  ratio('tsfig up / compose up', s.get('tsfig up'), s.get('compose up'));
+  ratio('tsfig up / compose up', s.get('tsfig up'), s.get('compose up'), CHAIN ? 0.9 : undefined);
   ratio('tsfig no-op up / raw list call', s.get('tsfig noop'), s.get('raw list'));
   ratio('tsfig ps / compose ps', s.get('tsfig ps'), s.get('compose ps'));
   ratio('tsfig down / compose down', s.get('tsfig down'), s.get('compose down'));

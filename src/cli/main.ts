@@ -71,7 +71,7 @@ Environment:
   TSFIG_REMOVE_ORPHANS        1 or true: as --remove-orphans
   TSFIG_IGNORE_ORPHANS        1 or true: no warning about containers of services no longer in the file
   TSFIG_WATCH_POLL            watch: poll the files (1/true, or every N ms), as --poll
-  TSFIG_WATCH_DEBOUNCE_MS     watch: quiet time before a batch of changes runs (default 300)
+  TSFIG_WATCH_DEBOUNCE_MS     watch: fixed quiet time before a batch runs (default: 30 ms, 500 for a burst)
   TSFIG_STATUS_STDOUT         1 or true: progress and status lines on stdout instead of stderr (plain)
   TSFIG_ORCHESTRATOR          engine or swarm, as --orchestrator (default: x-tsfig.orchestrator in the file, else engine)
   TSFIG_HTTP_TIMEOUT          seconds an engine read (list, inspect, version) may go unanswered (default 60)

@@ -1,7 +1,8 @@
 /**
  * execute: walk the Plan's DAG. Each node waits for its dependencies outside the queue, then
- * runs its one engine call inside a p-queue bounded by the parallel limit. The executor makes
- * no decisions: it runs what the plan says and reports progress as events.
+ * runs its one engine call inside a p-queue bounded by the parallel limit, the node with the
+ * longest path still ahead of it first (`criticalRanks`). The executor makes no decisions: it
+ * runs what the plan says and reports progress as events.
  */
 import { Readable } from 'node:stream';
 import PQueue from 'p-queue';
@@ -80,6 +81,38 @@ export function imageLimits(env: Record<string, string | undefined>): { pullConc
   return imageSettings(env, DEFAULT_IMAGE_PARALLEL);
 }
 
+/**
+ * Each node's rank: the number of nodes on the longest path from it to the end of the plan
+ * (itself included). Queued work runs highest rank first, so the critical path (a depends_on
+ * chain's starts) never waits behind work that nothing long waits for.
+ */
+export function criticalRanks(nodes: readonly PlanNode[]): Map<string, number> {
+  const ids = new Set(nodes.map((n) => n.id));
+  const dependents = new Map<string, string[]>();
+  const pending = new Map<string, number>();
+  for (const n of nodes) {
+    const deps = [...new Set(n.deps)].filter((d) => ids.has(d));
+    for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), n.id]);
+  }
+  for (const n of nodes) pending.set(n.id, (dependents.get(n.id) ?? []).length);
+  // Sinks first, then every node once all its dependents have their rank (a cycle keeps rank 1).
+  const rank = new Map<string, number>();
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const ready = nodes.filter((n) => pending.get(n.id) === 0).map((n) => n.id);
+  while (ready.length) {
+    const id = ready.pop()!;
+    rank.set(id, 1 + Math.max(0, ...(dependents.get(id) ?? []).map((d) => rank.get(d) ?? 0)));
+    for (const d of new Set(byId.get(id)!.deps)) {
+      if (!pending.has(d)) continue;
+      const left = pending.get(d)! - 1;
+      pending.set(d, left);
+      if (left === 0) ready.push(d);
+    }
+  }
+  for (const n of nodes) if (!rank.has(n.id)) rank.set(n.id, 1);
+  return rank;
+}
+
 export async function execute(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const now = opts.now ?? Date.now;
   const emit = opts.onEvent ?? (() => {});
@@ -107,6 +140,8 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     }
   };
   const promises = new Map<string, Promise<void>>();
+  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+  const ranks = criticalRanks(plan.nodes);
 
   const groupStart = (g: PlanGroup) => {
     if (started.has(g.id)) return;
@@ -133,7 +168,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     const p = (async () => {
       const group = groups.get(node.group)!;
       const deps = node.deps.map((d) => {
-        const dn = plan.nodes.find((x) => x.id === d);
+        const dn = byId.get(d);
         return dn ? run(dn) : Promise.resolve();
       });
       const settled = await Promise.allSettled(deps);
@@ -185,7 +220,23 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         groupDone(group);
       };
       if (isWait(node.op)) await work();
-      else await queues[queueOf(node.op)].add(work);
+      else {
+        await new Promise<void>((resolve, reject) => {
+          const task = async () => {
+            try {
+              await work();
+            } catch (err) {
+              reject(err);
+              return;
+            }
+            resolve();
+            // Keep the slot for one turn of the event loop: the dependents this step frees are
+            // queued by then, and compete for it by rank with what was queued before them.
+            await new Promise((r) => setImmediate(r));
+          };
+          void queues[queueOf(node.op)].add(task, { priority: ranks.get(node.id) ?? 1 });
+        });
+      }
     })();
     p.catch((err: unknown) => {
       const group = groups.get(node.group)!;

@@ -140,6 +140,8 @@ class Builder {
 interface ServiceOutcome {
   /** Nodes after which the service's containers run (or exist, with --no-start). */
   ready: string[];
+  /** Nodes after which the service's containers exist under their names (created, not yet started). */
+  created: string[];
   /** Containers created or recreated (dependents sharing its namespaces follow it). */
   changed: boolean;
   /** Names of the service's containers after the plan. */
@@ -268,18 +270,25 @@ export function reconcile(project: Project, observed: ObservedState, opts: Recon
     for (const key of Object.keys(svc.networks ?? {})) deps.push(resourceNode.get(`${host}/network/${key}`) ?? '');
     for (const v of svc.volumes) if (v.type === 'volume' && v.source) deps.push(resourceNode.get(`${host}/volume/${v.source}`) ?? '');
     deps.push(imageNode.get(`${host}/${normalizeRef(imageRef(project, svc))}`) ?? '');
-    // Dependencies: created/started first; conditions waited on.
+    // Dependencies: started first (conditions waited on). A new container is created without
+    // waiting for them (the create needs only their names for links, and running containers for
+    // shared namespaces and volumes_from); only its start waits, so along a depends_on chain
+    // the creates overlap and each link costs one start.
     const forced: string[] = [];
+    const createDeps: string[] = [];
+    const startDeps: string[] = [];
     for (const e of graph.edges.filter((x) => x.from === sname)) {
       const dep = outcomes.get(e.to);
       if (!dep) continue;
-      deps.push(...dep.ready);
+      startDeps.push(...dep.ready);
+      if (e.kind === 'links') createDeps.push(...dep.created);
+      else if (e.kind !== 'depends_on') createDeps.push(...dep.ready);
       if ((e.kind === 'network_mode' || e.kind === 'ipc' || e.kind === 'pid' || e.kind === 'volumes_from') && dep.changed) {
         forced.push(`${e.kind} ${e.kind === 'volumes_from' ? '' : 'service:'}${e.to}: ${e.to} is recreated`.replace('volumes_from :', 'volumes_from '));
       }
     }
     const waits = dependencyWaits(b, project, svc, graph, outcomes, observed, opts);
-    const outcome = planService(b, project, svc, hs, observed, opts, deps.filter(Boolean), waits, forced, overlay, evicted);
+    const outcome = planService(b, project, svc, hs, observed, opts, { resources: deps.filter(Boolean), create: createDeps, start: startDeps }, waits, forced, overlay, evicted);
     outcomes.set(sname, outcome);
   }
 
@@ -618,7 +627,7 @@ function planService(
   hs: ObservedHost,
   observed: ObservedState,
   opts: ReconcileOptions,
-  deps: string[],
+  after: { resources: string[]; create: string[]; start: string[] },
   waits: string[],
   forced: string[],
   overlay: Allocation | undefined,
@@ -633,7 +642,9 @@ function planService(
   const scale = scaleOf(svc, opts);
   const res = (name: string): ResourceRef => ({ kind: 'container', name, ...hostRef(observed, host) });
   const mine = hs.containers.filter((c) => c.service === svc.name && !c.oneoff && !evicted.has(c.id));
-  const outcome: ServiceOutcome = { ready: [], changed: false, names: [] };
+  const outcome: ServiceOutcome = { ready: [], created: [], changed: false, names: [] };
+  // Everything but a new container's create waits for the dependencies to have started.
+  const deps = [...after.resources, ...after.create, ...after.start];
   const timeout = stopTimeout(svc, opts);
 
   if (svc.container_name !== undefined && scale > 1) {
@@ -715,12 +726,13 @@ function planService(
       const spec = makeSpec(plan, project, svc, n, name, ref, labels, {}, hs, ov);
       if (!spec) continue;
       const g = b.group(res(name), 'create', 'missing');
-      const cr = b.node(g, { type: 'container.create', host, service: svc.name, number: n, name, ...spec }, [...deps]);
+      const cr = b.node(g, { type: 'container.create', host, service: svc.name, number: n, name, ...spec }, [...after.resources, ...after.create]);
       outcome.changed = true;
-      if (opts.noStart) outcome.ready.push(cr);
+      outcome.created.push(cr);
+      if (opts.noStart) outcome.ready.push(cr, ...after.start);
       else {
         g.doneAs = 'Started';
-        outcome.ready.push(b.node(g, { type: 'container.start', host, name }, [cr, ...waits]));
+        outcome.ready.push(b.node(g, { type: 'container.start', host, name }, [cr, ...after.start, ...waits]));
       }
       continue;
     }
@@ -753,10 +765,12 @@ function planService(
       if (opts.renewAnonVolumes) removeAnonymousVolumes(b, g, host, c, rm, hs.containers);
       const rn = b.node(g, { type: 'container.rename', host, name: tmp, to: name }, [rm]);
       outcome.changed = true;
+      outcome.created.push(rn);
       if (opts.noStart) outcome.ready.push(rn);
       else outcome.ready.push(b.node(g, { type: 'container.start', host, name }, [rn, ...waits]));
       continue;
     }
+    if (c.renameNode) outcome.created.push(c.renameNode);
     // Its networks as the file has them (a create cut short before the others were joined, an out-of-band disconnect).
     const rewired = planNetworkRepair(b, project, svc, c, hs, res(name), () => makeSpec(plan, project, svc, n, name, ref, labels, {}, hs, ov), [...deps, c.renameNode]);
     if (c.state !== 'running' && !opts.noStart) {

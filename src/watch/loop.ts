@@ -21,7 +21,7 @@ import type { Project } from '../model/project.js';
 import type { HostEngine } from '../engine/engine.js';
 import { hostOf } from '../model/service.js';
 import { paint, serviceColor } from '../ui/color.js';
-import { Batcher, DEFAULT_MAX_WAIT_MS, DEFAULT_QUIET_MS, type Change, type ChangeKind } from './batch.js';
+import { Batcher, DEFAULT_BURST_QUIET_MS, DEFAULT_MAX_WAIT_MS, DEFAULT_QUIET_MS, type Change, type ChangeKind } from './batch.js';
 import { describeDone, type WatchConverge } from './port.js';
 import { planBatch, type BatchPlan, type ServiceActions } from './plan.js';
 import { rebuildService } from './rebuild.js';
@@ -192,6 +192,9 @@ export async function runDevLoop(o: DevLoopOptions): Promise<void> {
 
   const doSync = async (a: ServiceActions): Promise<void> => {
     const t0 = performance.now();
+    // The engine lists the containers while the files are read: one round trip off the latency.
+    const listed = containersOf(a.service);
+    listed.catch(() => undefined);
     let set: SyncSet;
     try {
       set = await collectSync(a.sync);
@@ -200,7 +203,7 @@ export async function runDevLoop(o: DevLoopOptions): Promise<void> {
       return;
     }
     if (!set.entries.length && !set.deletes.length) return;
-    const targets = await containersOf(a.service);
+    const targets = await listed;
     if (!targets.length) {
       fail(a.service, `not synced: the service has no container (tsfig up ${a.service})`);
       return;
@@ -431,7 +434,9 @@ export async function runDevLoop(o: DevLoopOptions): Promise<void> {
     return covering.every((r) => canPrune(r, path) && !matchRule(r, path));
   };
 
-  const batcher = new Batcher({ quietMs: o.debounceMs ?? DEFAULT_QUIET_MS, maxWaitMs: o.maxWaitMs ?? DEFAULT_MAX_WAIT_MS, onBatch: handleBatch });
+  // A given debounce is a fixed quiet period; by default it adapts (a lone save goes after 30 ms, a storm is coalesced).
+  const quiet = o.debounceMs !== undefined ? { quietMs: o.debounceMs } : { quietMs: DEFAULT_QUIET_MS, burstQuietMs: DEFAULT_BURST_QUIET_MS };
+  const batcher = new Batcher({ ...quiet, maxWaitMs: o.maxWaitMs ?? DEFAULT_MAX_WAIT_MS, onBatch: handleBatch });
 
   const poll = o.poll !== undefined && o.poll > 0 ? o.poll : undefined;
   // One chokidar watcher per root: with several roots, chokidar 5 reports `ready` before it has

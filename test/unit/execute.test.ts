@@ -6,7 +6,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { LABEL } from '../../src/model/labels.js';
-import { execute, type ExecuteOptions, type ExecuteResult } from '../../src/reconcile/execute.js';
+import { criticalRanks, execute, type ExecuteOptions, type ExecuteResult } from '../../src/reconcile/execute.js';
 import { emptyPlan, type Op, type Plan, type PlanGroup, type PlanNode, type Verb } from '../../src/reconcile/plan.js';
 import type { ProgressEvent } from '../../src/ui/events.js';
 import { FakeEngine, type FakeCall } from '../support/fake-engine.js';
@@ -127,6 +127,23 @@ describe('execute: dependencies', () => {
     clean((await run(plan, fake, { concurrency: 8 })).result);
     expect(fake.calls.map((c) => c.target)).toEqual(names);
     expect(fake.maxInFlight()).toBe(1);
+  });
+});
+
+describe('execute: the critical path first', () => {
+  it('ranks each node by the longest path from it to the end of the plan', () => {
+    const nodes = [node('x', vol('x')), node('a', vol('a')), node('b', vol('b'), ['a', 'a']), node('c', vol('c'), ['b']), node('d', vol('d'), ['a'])];
+    expect(Object.fromEntries(criticalRanks(nodes))).toEqual({ x: 1, a: 3, b: 2, c: 1, d: 1 });
+  });
+
+  it('queued work runs longest path first: a chain does not wait behind independent work queued before it', async () => {
+    const fake = new FakeEngine();
+    fake.delay('createVolume', 2);
+    const plan = mkPlan([node('x1', vol('x1')), node('x2', vol('x2')), node('x3', vol('x3')), node('x4', vol('x4')), node('a', vol('a')), node('b', vol('b'), ['a']), node('c', vol('c'), ['b'])]);
+    clean((await run(plan, fake, { concurrency: 1 })).result);
+    // x1 was already running when the rest were queued; then the chain as each link is freed
+    // (ranks 3, 2), then the rest in the order queued (c, the end of the chain, ranks 1 as they do).
+    expect(fake.calls.map((c) => c.target)).toEqual(['x1', 'a', 'b', 'x2', 'x3', 'x4', 'c']);
   });
 });
 

@@ -47,10 +47,50 @@ describe('reconcile: golden plans from hand-made observed states', () => {
         '',
       ].join('\n'),
     );
-    // web's create waits for db to be started.
-    const dbStart = plan.nodes.find((n) => n.op.type === 'container.start' && n.op.name === 'shop-db-1')!;
-    const webCreate = plan.nodes.find((n) => n.op.type === 'container.create' && n.op.name === 'shop-web-1')!;
-    expect(webCreate.deps).toContain(dbStart.id);
+    // web's start waits for db to be started; its create does not (creates overlap along a chain).
+    const find = (type: string, name: string) => plan.nodes.find((n) => n.op.type === type && (n.op as { name?: string }).name === name)!;
+    const dbStart = find('container.start', 'shop-db-1');
+    const dbCreate = find('container.create', 'shop-db-1');
+    expect(find('container.start', 'shop-web-1').deps).toContain(dbStart.id);
+    expect(find('container.create', 'shop-web-1').deps).not.toContain(dbStart.id);
+    expect(find('container.create', 'shop-web-1').deps).not.toContain(dbCreate.id);
+    // worker shares db's network namespace: its create needs db running.
+    expect(find('container.create', 'shop-worker-1').deps).toContain(dbStart.id);
+  });
+
+  it('a depends_on chain from nothing: every create is free of the chain, every start waits for the previous start; links wait for the name only', () => {
+    const p = project(`name: chain
+services:
+  a:
+    image: busybox
+  b:
+    image: busybox
+    depends_on: [a]
+  c:
+    image: busybox
+    depends_on:
+      b: {condition: service_started}
+  d:
+    image: busybox
+    links: [c]
+  e:
+    image: busybox
+    volumes_from: [d]
+`);
+    const plan = reconcile(p, state(p), opts());
+    const byOp = (type: string, svc: string) => plan.nodes.find((n) => n.op.type === type && (n.op as { name?: string }).name === `chain-${svc}-1`)!;
+    const ids = (type: string) => new Set(plan.nodes.filter((n) => n.op.type === type).map((n) => n.id));
+    const creates = ids('container.create');
+    const starts = ids('container.start');
+    for (const svc of ['a', 'b', 'c']) expect(byOp('container.create', svc).deps.filter((d) => creates.has(d) || starts.has(d))).toEqual([]);
+    expect(byOp('container.start', 'b').deps).toEqual(expect.arrayContaining([byOp('container.create', 'b').id, byOp('container.start', 'a').id]));
+    expect(byOp('container.start', 'c').deps).toContain(byOp('container.start', 'b').id);
+    // links: the create needs the target's name to exist (legacy links on a default bridge), the start needs it running.
+    expect(byOp('container.create', 'd').deps).toContain(byOp('container.create', 'c').id);
+    expect(byOp('container.create', 'd').deps).not.toContain(byOp('container.start', 'c').id);
+    expect(byOp('container.start', 'd').deps).toContain(byOp('container.start', 'c').id);
+    // volumes_from: the create needs the source container as it is after its start.
+    expect(byOp('container.create', 'e').deps).toContain(byOp('container.start', 'd').id);
   });
 
   it('an image written in full (docker.io/library/busybox) is the engine\'s busybox:latest: no pull', () => {

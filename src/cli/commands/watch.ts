@@ -34,7 +34,7 @@ export function pollInterval(flag: string | boolean | undefined, env: Record<str
   return e !== undefined ? parse(e, 'TSFIG_WATCH_POLL') : undefined;
 }
 
-/** `TSFIG_WATCH_DEBOUNCE_MS`: the quiet period of a batch (default 300 ms; compose uses 500). */
+/** `TSFIG_WATCH_DEBOUNCE_MS`: one fixed quiet period of a batch (unset: adaptive, 30 ms or 500 ms for a burst; compose uses 500). */
 export function debounceMs(env: Record<string, string | undefined>): number | undefined {
   const v = env.TSFIG_WATCH_DEBOUNCE_MS;
   if (v === undefined || v.trim() === '') return undefined;
