@@ -98,7 +98,7 @@ services:
     cgroup: private
     cgroup_parent: /tsfig
     runtime: runc
-    secrets: [token, {source: cert, target: /etc/cert.pem, mode: 0400}]
+    secrets: [token, {source: cert, target: /etc/cert.pem, mode: 400}]
     configs: [conf]
     deploy:
       replicas: 2
