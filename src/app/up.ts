@@ -9,6 +9,7 @@ import { attachAfterUp, checkAttachOptions, type AttachIO, type AttachOptions } 
 import { convergeCommand } from './converge.js';
 import { backendOf, observeReachable, type AppContext } from './context.js';
 import { lockProject } from './lock.js';
+import { settle } from './settle.js';
 // The dev loop (chokidar) is loaded only for --watch: a no-op up stays near bare node.
 import type { WatchRequest } from './watch.js';
 
@@ -38,10 +39,15 @@ export async function checkUp(ctx: AppContext, req: UpRequest): Promise<void> {
 export async function up(ctx: AppContext, req: UpRequest): Promise<void> {
   await checkUp(ctx, req);
   const dryRun = req.dryRun === true || ctx.options.dryRun;
-  const release = dryRun ? () => {} : await lockProject(ctx);
+  // A lock taken over from a tsfig that died: what it sent may still land (app/settle.ts).
+  let deadSinceMs: number | undefined;
+  const release = dryRun ? () => {} : await lockProject(ctx, (dead) => (deadSinceMs = Math.min(deadSinceMs ?? Infinity, dead.sinceMs)));
   try {
+    const beganMs = Date.now();
     const converged = await convergeCommand(ctx, { options: req.options, dryRun, quietNoop: 'everything is up to date', ...(req.quiet ? { quiet: req.quiet } : {}) });
     if (dryRun) return;
+    const worked = converged.done.length > 0 || !backendOf(ctx).isNoop(converged.plan);
+    await settle(ctx, { options: req.options, sinceMs: Math.min(deadSinceMs ?? beganMs, beganMs), takenOver: deadSinceMs !== undefined, worked });
     if (req.wait) {
       const now = await observeReachable(ctx);
       const scope = req.services.length ? req.services : Object.keys(ctx.project.services);
