@@ -5,18 +5,20 @@
  * a container it keeps (every stop it plans is followed by the container's removal), so a `kill`
  * event on a container still there at the end, after its last start, was someone else's.
  *
- * - A working up (its plan changed something) asks each engine for the project's container
- *   events since it began (one bounded read per host); a no-op up asks nothing, unless it took
- *   the lock over from a tsfig that died: then the events since that tsfig took the lock, and
- *   one more observe and plan, since the dead one's removals may have landed after we looked.
+ * - A working up follows the project's container events from just before it applies its plan
+ *   (`ProjectEvents`); a no-op up opens nothing, unless it took the lock over from a tsfig that
+ *   died: then it follows them from the start, replaying from when that tsfig took the lock,
+ *   and plans once more at the end, since the dead one's removals may have landed after it looked.
  * - A stop under way (a `kill` after the last start, the container still running) is waited
- *   for, bounded by its grace period and a margin.
+ *   for (said once), bounded by its grace period and a margin.
  * - Then, when a promised container was stopped by someone (or, after a take-over, the plan is
  *   not empty but for starts), up converges again, at most `MAX_PASSES` times; still not as
  *   promised: one line, exit 1.
+ * - Not covered: a call of the dead tsfig that the engine has not even begun when up ends, and
+ *   a dead tsfig's event the engine no longer keeps when up starts (it keeps its last 256).
  */
 import { ExitCode, TsfigError } from '../errors.js';
-import type { EngineEvent } from '../engine/engine.js';
+import type { EngineEvent, EventStream } from '../engine/engine.js';
 import type { ObservedContainer, ObservedState, Plan, ReconcileOptions } from '../backend/index.js';
 import { LABEL } from '../model/labels.js';
 import { applyPlan, report } from './apply.js';
@@ -33,8 +35,8 @@ const STOP_MARGIN_MS = 10_000;
 export interface SettleRequest {
   /** The up's options; the converges again use them without what forces changes. */
   options: ReconcileOptions;
-  /** Events from this time on (ms since the epoch) count. */
-  sinceMs: number;
+  /** The project's events, followed since up began (or since the dead tsfig took the lock). */
+  events: ProjectEvents;
   /** The lock was taken over from a tsfig that died. */
   takenOver: boolean;
   /** up's own plan changed something. */
@@ -61,32 +63,96 @@ export function interference(events: readonly EngineEvent[], running: boolean): 
   return 'stopped';
 }
 
-/** The project's container events on each reachable host since `sinceMs`, by container ID. */
-async function pastEvents(ctx: AppContext, observed: ObservedState, sinceMs: number): Promise<Map<string, EngineEvent[]>> {
-  const byId = new Map<string, EngineEvent[]>();
-  const since = unixSeconds(BigInt(Math.max(0, Math.floor(sinceMs) - 1000)) * 1_000_000n);
-  const until = unixSeconds(BigInt(Date.now()) * 1_000_000n);
-  const filters = { type: ['container'], label: [`${LABEL.project}=${ctx.project.name}`] };
-  const hosts = ctx.hosts.filter((h) => observed.hosts[h.name]?.reachable !== false);
-  await Promise.all(
-    hosts.map(async (h) => {
-      const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(EVENTS_READ_MS)]);
-      const stream = await h.engine.events({ filters, since, until, signal });
-      try {
-        for await (const e of stream) {
-          const list = byId.get(e.id) ?? [];
-          list.push(e);
-          byId.set(e.id, list);
+const eventKey = (e: EngineEvent): string => `${e.id}\u0000${e.action}\u0000${e.timeNano}`;
+
+/**
+ * The project's container events while up runs. The engine keeps only its last events (256 on
+ * dockerd 20.10) for a read of the past, and a busy engine (other projects, healthchecks)
+ * drops them within seconds; so up follows the stream live from before it changes anything,
+ * and at the end adds a read of the past (the latest events, which the stream may not have
+ * delivered yet). The past before up began (a dead tsfig's stops) is read as far as the
+ * engine still has it.
+ */
+export class ProjectEvents {
+  private readonly seen = new Map<string, EngineEvent>();
+  private readonly streams: EventStream[] = [];
+  private readonly pumps: Array<Promise<void>> = [];
+  private started = false;
+  private readonly stop = new AbortController();
+
+  constructor(
+    private readonly ctx: AppContext,
+    /** Events from this time on (ms since the epoch) count. */
+    readonly sinceMs: number,
+  ) {}
+
+  private window(): { filters: Record<string, string[]>; since: string } {
+    return {
+      filters: { type: ['container'], label: [`${LABEL.project}=${this.ctx.project.name}`] },
+      since: unixSeconds(BigInt(Math.max(0, Math.floor(this.sinceMs) - 1000)) * 1_000_000n),
+    };
+  }
+
+  /** Follow every host's stream (once; a host that does not answer is left to the final read). */
+  async follow(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await Promise.all(
+      this.ctx.hosts.map(async (h) => {
+        // Subscribing is bounded (a host that does not answer); the stream then lives until close().
+        const slow = setTimeout(() => this.stop.abort(), EVENTS_READ_MS);
+        try {
+          const stream = await h.engine.events({ ...this.window(), signal: AbortSignal.any([this.ctx.signal, this.stop.signal]) });
+          this.streams.push(stream);
+          this.pumps.push(this.pump(stream));
+        } catch {
+          // Not followed: the read at the end still sees the latest events.
+        } finally {
+          clearTimeout(slow);
         }
-      } catch (err) {
-        // A remote clock behind ours keeps the stream open past `until`: what came is enough.
-        if (!signal.aborted || ctx.signal.aborted) throw err;
-      } finally {
-        stream.close();
-      }
-    }),
-  );
-  return byId;
+      }),
+    );
+  }
+
+  private async pump(stream: EventStream): Promise<void> {
+    try {
+      for await (const e of stream) this.seen.set(eventKey(e), e);
+    } catch {
+      // Closed, or the host went away.
+    }
+  }
+
+  /** What was followed plus a read of the past up to now, by container ID, in time order. */
+  async byContainer(observed: ObservedState): Promise<Map<string, EngineEvent[]>> {
+    const until = unixSeconds(BigInt(Date.now()) * 1_000_000n);
+    const hosts = this.ctx.hosts.filter((h) => observed.hosts[h.name]?.reachable !== false);
+    await Promise.all(
+      hosts.map(async (h) => {
+        const signal = AbortSignal.any([this.ctx.signal, AbortSignal.timeout(EVENTS_READ_MS)]);
+        const stream = await h.engine.events({ ...this.window(), until, signal });
+        try {
+          for await (const e of stream) this.seen.set(eventKey(e), e);
+        } catch (err) {
+          // A remote clock behind ours keeps the stream open past `until`: what came is enough.
+          if (!signal.aborted || this.ctx.signal.aborted) throw err;
+        } finally {
+          stream.close();
+        }
+      }),
+    );
+    const byId = new Map<string, EngineEvent[]>();
+    for (const e of [...this.seen.values()].sort((a, b) => a.timeNano - b.timeNano)) {
+      const list = byId.get(e.id) ?? [];
+      list.push(e);
+      byId.set(e.id, list);
+    }
+    return byId;
+  }
+
+  close(): void {
+    for (const st of this.streams.splice(0)) st.close();
+    this.stop.abort();
+  }
 }
 
 function promised(observed: ObservedState): ObservedContainer[] {
@@ -125,13 +191,14 @@ interface Look {
 /** Observe; wait for the stops under way; observe again if there were. The containers someone stopped. */
 async function look(ctx: AppContext, req: SettleRequest): Promise<Look> {
   let observed = await observeReachable(ctx, 'up');
-  let events = await pastEvents(ctx, observed, req.sinceMs);
+  let events = await req.events.byContainer(observed);
   const judge = (o: ObservedState, kind: Interference) => promised(o).filter((c) => interference(events.get(c.id) ?? [], c.state === 'running' || c.state === 'paused') === kind);
   const stopping = judge(observed, 'stopping');
   if (stopping.length) {
+    ctx.sink.line(`waiting for ${stopping.map((c) => c.name).sort().join(', ')}: another client's stop is under way`);
     await awaitStops(ctx, stopping, req.options);
     observed = await observeReachable(ctx, 'up');
-    events = await pastEvents(ctx, observed, req.sinceMs);
+    events = await req.events.byContainer(observed);
   }
   return { observed, stopped: judge(observed, 'stopped') };
 }

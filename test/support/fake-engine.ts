@@ -11,9 +11,9 @@
  * - Calls honour their AbortSignal as the Engine interface says: an aborted call rejects with
  *   the signal's reason, unchanged (and changes no state).
  * - Container lifecycle changes are recorded as engine events (create, start, kill, die, stop,
- *   restart, destroy); `events` replays them for a bounded window (`until` given) and ends.
+ *   restart, destroy); `events` replays them since `since`, then ends at `until` or goes on live.
  * - Streaming, exec and archive methods (exec, execInteractive, execDetached, attachContainer,
- *   logs, live events, putArchive, getArchive, statArchive, pushImage, stats) throw 'not supported by the fake'.
+ *   logs, putArchive, getArchive, statArchive, pushImage, stats) throw 'not supported by the fake'.
  */
 import { EngineError } from '../../src/errors.js';
 import type { Endpoint } from '../../src/engine/endpoint.js';
@@ -275,6 +275,7 @@ export class FakeEngine implements Engine {
   private readonly volumeMap = new Map<string, FakeVolume>();
   private readonly imageMap = new Map<string, string>();
   private readonly eventLog: EngineEvent[] = [];
+  private readonly subscribers = new Set<(e: EngineEvent) => void>();
 
   /** @param clock times recorded on calls (default `performance.now`). */
   constructor(private readonly clock: () => number = () => performance.now()) {
@@ -342,6 +343,11 @@ export class FakeEngine implements Engine {
     this.event(c, 'kill', { signal: '15' });
     this.stopped(c, 143);
     this.event(c, 'stop');
+  }
+
+  /** The engine's past events are gone (dockerd keeps its last 256): a later read of the past finds none; live subscribers had them. */
+  forgetEvents(): void {
+    this.eventLog.length = 0;
   }
 
   /** Someone else's stop has begun (SIGTERM sent, the kill event out) and not landed yet; call `exit` to land it. */
@@ -501,7 +507,9 @@ export class FakeEngine implements Engine {
 
   private event(c: FakeContainer, action: string, extra: Record<string, string> = {}): void {
     const ms = Date.now();
-    this.eventLog.push({ type: 'container', action, id: c.id, attributes: { ...c.labels, name: c.name, ...extra }, scope: 'local', time: Math.floor(ms / 1000), timeNano: ms * 1e6 });
+    const e: EngineEvent = { type: 'container', action, id: c.id, attributes: { ...c.labels, name: c.name, ...extra }, scope: 'local', time: Math.floor(ms / 1000), timeNano: ms * 1e6 };
+    this.eventLog.push(e);
+    for (const s of this.subscribers) s(e);
   }
 
   private healthNow(c: FakeContainer): { status: string; failingStreak: number } | undefined {
@@ -949,25 +957,55 @@ export class FakeEngine implements Engine {
     });
   }
 
-  /** The recorded events in the window (`until` required: live events are not supported), filtered by type and label. */
+  /**
+   * The recorded events since `since`, filtered by type and label: up to `until` and then the
+   * stream ends; without `until`, new ones as they happen, until closed or aborted.
+   */
   events(opts?: EventsOptions): Promise<EventStream> {
     return this.call('events', '', [opts?.since, opts?.until, opts?.filters], opts, () => {
-      if (opts?.until === undefined) throw notSupported('live events');
-      const sinceNs = opts.since === undefined ? 0 : Number(opts.since) * 1e9;
-      const untilNs = Number(opts.until) * 1e9;
-      const types = opts.filters?.type;
-      const labels = opts.filters?.label ?? [];
-      const picked = this.eventLog.filter(
-        (e) =>
-          e.timeNano >= sinceNs - 1e6 &&
-          e.timeNano <= untilNs + 1e6 &&
-          (types === undefined || types.includes(e.type)) &&
-          labels.every((l) => {
-            const [k, ...v] = l.split('=');
-            return v.length ? e.attributes[k!] === v.join('=') : k! in e.attributes;
-          }),
-      );
-      return { close: () => {}, [Symbol.asyncIterator]: async function* () { yield* picked.map((e) => ({ ...e, attributes: { ...e.attributes } })); } };
+      const sinceNs = opts?.since === undefined ? 0 : Number(opts.since) * 1e9;
+      const untilNs = opts?.until === undefined ? Infinity : Number(opts.until) * 1e9;
+      const types = opts?.filters?.type;
+      const labels = opts?.filters?.label ?? [];
+      const matches = (e: EngineEvent): boolean =>
+        e.timeNano >= sinceNs - 1e6 &&
+        e.timeNano <= untilNs + 1e6 &&
+        (types === undefined || types.includes(e.type)) &&
+        labels.every((l) => {
+          const [k, ...v] = l.split('=');
+          return v.length ? e.attributes[k!] === v.join('=') : k! in e.attributes;
+        });
+      const copy = (e: EngineEvent): EngineEvent => ({ ...e, attributes: { ...e.attributes } });
+      const queue = this.eventLog.filter(matches).map(copy);
+      if (opts?.until !== undefined) {
+        return { close: () => {}, [Symbol.asyncIterator]: async function* () { yield* queue; } };
+      }
+      let wake: (() => void) | undefined;
+      let closed = false;
+      const subscriber = (e: EngineEvent): void => {
+        if (!matches(e)) return;
+        queue.push(copy(e));
+        wake?.();
+      };
+      const close = (): void => {
+        closed = true;
+        this.subscribers.delete(subscriber);
+        wake?.();
+      };
+      this.subscribers.add(subscriber);
+      opts?.signal?.addEventListener('abort', close, { once: true });
+      return {
+        close,
+        [Symbol.asyncIterator]: async function* () {
+          while (!closed) {
+            if (queue.length) {
+              yield queue.shift()!;
+              continue;
+            }
+            await new Promise<void>((r) => (wake = r));
+          }
+        },
+      };
     });
   }
 
