@@ -35,6 +35,12 @@ export interface LockOptions {
   timeoutMs?: number;
   /** Called once when the lock is held by someone else and we wait. */
   onWait?: (pid: number) => void;
+  /**
+   * Called when this run takes the lock over from a holder that died: its pid (when its record
+   * was readable) and when it took the lock (ms since the epoch). What it sent to the engines
+   * may still be arriving there (up checks for it).
+   */
+  onTakeOver?: (dead: { pid?: number; sinceMs: number }) => void;
   signal?: AbortSignal;
   /** The environment to read XDG_RUNTIME_DIR from (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
@@ -222,9 +228,11 @@ export async function acquireLock(project: string, opts: LockOptions = {}): Prom
     const owner = readOwner(path);
     let ino = 0;
     let ageMs = 0;
+    let takenMs = 0;
     try {
       const st = lstatSync(path);
       ino = st.ino;
+      takenMs = st.mtimeMs;
       ageMs = Date.now() - st.mtimeMs;
     } catch {
       continue; // Released meanwhile: try again at once.
@@ -232,7 +240,7 @@ export async function acquireLock(project: string, opts: LockOptions = {}): Prom
     // No owner record: not one of ours (ours are never without it); old enough, it is garbage.
     const stale = owner ? !alive(owner) : ageMs > 5000;
     if (stale) {
-      takeOver(path, owner, ino);
+      if (takeOver(path, owner, ino)) opts.onTakeOver?.({ ...(owner ? { pid: owner.pid } : {}), sinceMs: takenMs });
       continue;
     }
     if (!warned && owner) {

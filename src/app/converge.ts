@@ -25,6 +25,8 @@ export interface ConvergeRequest {
   buildPrefix?: (service: string) => string;
   /** `--quiet-pull`, `--quiet-build`: the image phase's pulls (builds) are not shown; failures are. */
   quiet?: QuietSteps;
+  /** Called before the containers' plan runs, when it changes something (up follows the project's events from then). */
+  beforeApply?: () => Promise<void>;
 }
 
 export interface ConvergeResult {
@@ -88,6 +90,7 @@ export async function converge(ctx: AppContext, req: ConvergeRequest): Promise<C
   for (const w of plan.warnings) warn(w);
   if (plan.errors.length) return { ...base, errors: plan.errors };
   if (req.skipNoop && backend.isNoop(plan)) return { ...base, errors: [] };
+  if (req.beforeApply && !backend.isNoop(plan)) await req.beforeApply();
   const sinceMs = Date.now();
   const applied = await applyPlan(ctx, plan, prefix);
   done.push(...applied.done);

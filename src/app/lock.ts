@@ -19,6 +19,8 @@ export interface LockScope {
   dir?: string;
   /** Said once when another tsfig holds the lock. */
   say: (line: string) => void;
+  /** The lock was taken over from a tsfig that died (see lock.ts `onTakeOver`). */
+  onTakeOver?: (dead: { pid?: number; sinceMs: number }) => void;
 }
 
 /** Take a project's lock, saying once when another tsfig holds it; returns the release. */
@@ -29,11 +31,12 @@ export function takeProjectLock(scope: LockScope): Promise<() => void> {
     env: scope.env,
     ...(scope.dir !== undefined ? { dir: scope.dir } : {}),
     onWait: (pid) => scope.say(`waiting for another tsfig (pid ${pid}) working on project ${scope.project}`),
+    ...(scope.onTakeOver ? { onTakeOver: scope.onTakeOver } : {}),
   });
 }
 
 /** Take the context's project lock (see takeProjectLock). */
-export function lockProject(ctx: AppContext): Promise<() => void> {
+export function lockProject(ctx: AppContext, onTakeOver?: LockScope['onTakeOver']): Promise<() => void> {
   return takeProjectLock({
     project: ctx.project.name,
     endpoints: ctx.hosts.map((h) => h.endpoint),
@@ -41,6 +44,7 @@ export function lockProject(ctx: AppContext): Promise<() => void> {
     signal: ctx.signal,
     ...(ctx.options.lockDir !== undefined ? { dir: ctx.options.lockDir } : {}),
     say: (line) => ctx.sink.line(line),
+    ...(onTakeOver ? { onTakeOver } : {}),
   });
 }
 

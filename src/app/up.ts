@@ -9,6 +9,7 @@ import { attachAfterUp, checkAttachOptions, type AttachIO, type AttachOptions } 
 import { convergeCommand } from './converge.js';
 import { backendOf, observeReachable, type AppContext } from './context.js';
 import { lockProject } from './lock.js';
+import { ProjectEvents, settle } from './settle.js';
 // The dev loop (chokidar) is loaded only for --watch: a no-op up stays near bare node.
 import type { WatchRequest } from './watch.js';
 
@@ -38,10 +39,18 @@ export async function checkUp(ctx: AppContext, req: UpRequest): Promise<void> {
 export async function up(ctx: AppContext, req: UpRequest): Promise<void> {
   await checkUp(ctx, req);
   const dryRun = req.dryRun === true || ctx.options.dryRun;
-  const release = dryRun ? () => {} : await lockProject(ctx);
+  // A lock taken over from a tsfig that died: what it sent may still land (app/settle.ts).
+  let deadSinceMs: number | undefined;
+  const release = dryRun ? () => {} : await lockProject(ctx, (dead) => (deadSinceMs = Math.min(deadSinceMs ?? Infinity, dead.sinceMs)));
+  const beganMs = Date.now();
+  const events = new ProjectEvents(ctx, Math.min(deadSinceMs ?? beganMs, beganMs));
   try {
-    const converged = await convergeCommand(ctx, { options: req.options, dryRun, quietNoop: 'everything is up to date', ...(req.quiet ? { quiet: req.quiet } : {}) });
+    if (deadSinceMs !== undefined && !dryRun) await events.follow();
+    const converged = await convergeCommand(ctx, { options: req.options, dryRun, quietNoop: 'everything is up to date', beforeApply: () => events.follow(), ...(req.quiet ? { quiet: req.quiet } : {}) });
     if (dryRun) return;
+    const worked = converged.done.length > 0 || !backendOf(ctx).isNoop(converged.plan);
+    await settle(ctx, { options: req.options, events, takenOver: deadSinceMs !== undefined, worked });
+    events.close();
     if (req.wait) {
       const now = await observeReachable(ctx);
       const scope = req.services.length ? req.services : Object.keys(ctx.project.services);
@@ -56,6 +65,7 @@ export async function up(ctx: AppContext, req: UpRequest): Promise<void> {
       if (c !== 0) throw new ExitCode(c);
     }
   } finally {
+    events.close();
     release();
   }
 }

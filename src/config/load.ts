@@ -16,6 +16,7 @@ import { finalizeProject } from './finalize.js';
 import { interpolate } from './interpolate.js';
 import { DIRECTORY, readDiagnostic, readRegularFile, readStdin } from './readfile.js';
 import { mergeFiles, mergeService } from './merge.js';
+import { Substitutions } from './redact.js';
 import { suggest } from './suggest.js';
 import { copyLoc, copyMarks, decodeProjectFile, innerLoc, isTree, keyLoc, newTree, parseYaml, put, selfLoc, setSelfLoc, treeSources, valueLoc, type Tree } from './tree.js';
 import { validateTree } from './validate.js';
@@ -394,41 +395,6 @@ export function loadProject(opts: LoadOptions): LoadResult {
   const again = loadUnsorted({ ...opts, checkBuildContexts: false, projectName: checked.project.name }, new Substitutions());
   if (hasErrors(again.diagnostics)) return { diagnostics: sortDiagnostics(again.diagnostics) };
   return { ...checked, ...(again.project ? { project: again.project } : {}), ...(again.model ? { model: again.model } : {}) };
-}
-
-/**
- * What interpolation put into each value, by the position of the value: a later error about
- * that value (a bad port, size, policy, name, ...) would quote it with the variable's value
- * in it, a secret from .env as often as not. Such a message shows the value as written
- * (`${DB_PASSWORD}`) instead.
- */
-class Substitutions {
-  private readonly byLine = new Map<string, Array<{ written: string; value: string; used: Array<[string, string]> }>>();
-
-  note(loc: Loc, written: string, value: string, used: Array<[string, string]>): void {
-    const key = `${loc.file}\u0000${loc.line}`;
-    const list = this.byLine.get(key) ?? [];
-    list.push({ written, value, used });
-    this.byLine.set(key, list);
-  }
-
-  redact(d: Diagnostic): Diagnostic {
-    const list = d.loc ? this.byLine.get(`${d.loc.file}\u0000${d.loc.line}`) : undefined;
-    if (!list) return d;
-    const clean = (text: string): string => {
-      let out = text;
-      for (const { written, value, used } of list) {
-        if (value) out = out.split(JSON.stringify(value)).join(JSON.stringify(written)).split(value).join(written);
-        // What is left of a value (a part of it quoted): each variable's value by its name.
-        // Values of one or two characters are left alone: they would match everywhere.
-        for (const [name, v] of used) if (v.length > 2) out = out.split(v).join('${' + name + '}');
-      }
-      return out;
-    };
-    const out: Diagnostic = { ...d, message: clean(d.message) };
-    if (d.hint !== undefined) out.hint = clean(d.hint);
-    return out;
-  }
 }
 
 function loadUnsorted(opts: LoadOptions, substitutions: Substitutions): LoadResult {

@@ -55,14 +55,21 @@ export function isSecretEnv(svc: Service, key: string): boolean {
   return (svc.envFromFile ?? []).includes(key) || SECRET_NAME.test(key);
 }
 
+/** How an environment value is stored in the config label: a short digest, never the value. */
+export function envDigest(value: string): string {
+  return `sha256:${sha256(value).slice(0, 12)}`;
+}
+
 /**
- * The hash input with secret values replaced by a short digest: stored on the container so
- * a later plan can say which field changed, without the label revealing any secret.
+ * The hash input with every environment value replaced by a short digest: stored on the
+ * container so a later plan can say which field changed, without the label revealing a value
+ * that came from `.env`, an `env_file` or the file itself (labels are read by anyone who can
+ * list containers: `docker ps`, `tsfig ps --format json`, `events`).
  */
 export function redactedConfig(svc: Service): string {
   const input = hashInput(svc);
   const env: Record<string, string | null> = dict();
-  for (const [k, v] of Object.entries(svc.environment)) env[k] = v !== null && isSecretEnv(svc, k) ? `sha256:${sha256(v).slice(0, 12)}` : v;
+  for (const [k, v] of Object.entries(svc.environment)) env[k] = v !== null ? envDigest(v) : v;
   input.environment = env;
   return stableJson(input);
 }

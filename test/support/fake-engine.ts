@@ -10,8 +10,10 @@
  *   answer plausibly (404 for what is missing, 409 for names in use, ...).
  * - Calls honour their AbortSignal as the Engine interface says: an aborted call rejects with
  *   the signal's reason, unchanged (and changes no state).
+ * - Container lifecycle changes are recorded as engine events (create, start, kill, die, stop,
+ *   restart, destroy); `events` replays them since `since`, then ends at `until` or goes on live.
  * - Streaming, exec and archive methods (exec, execInteractive, execDetached, attachContainer,
- *   logs, events, putArchive, getArchive, statArchive, pushImage, stats) throw 'not supported by the fake'.
+ *   logs, putArchive, getArchive, statArchive, pushImage, stats) throw 'not supported by the fake'.
  */
 import { EngineError } from '../../src/errors.js';
 import type { Endpoint } from '../../src/engine/endpoint.js';
@@ -34,6 +36,7 @@ import type {
   CreatedNetwork,
   EndpointConfig,
   Engine,
+  EngineEvent,
   EngineInfo,
   EngineVersion,
   EventStream,
@@ -277,6 +280,8 @@ export class FakeEngine implements Engine {
   private readonly networkMap = new Map<string, FakeNetwork>();
   private readonly volumeMap = new Map<string, FakeVolume>();
   private readonly imageMap = new Map<string, string>();
+  private readonly eventLog: EngineEvent[] = [];
+  private readonly subscribers = new Set<(e: EngineEvent) => void>();
 
   /** @param clock times recorded on calls (default `performance.now`). */
   constructor(private readonly clock: () => number = () => performance.now()) {
@@ -355,6 +360,24 @@ export class FakeEngine implements Engine {
   exit(nameOrId: string, code: number): void {
     const c = this.mustFind(nameOrId);
     this.stopped(c, code);
+  }
+
+  /** Someone else stops a running container (another client's `docker stop`): kill, die, stop events. */
+  stopBySomeone(nameOrId: string): void {
+    const c = this.mustFind(nameOrId);
+    this.event(c, 'kill', { signal: '15' });
+    this.stopped(c, 143);
+    this.event(c, 'stop');
+  }
+
+  /** The engine's past events are gone (dockerd keeps its last 256): a later read of the past finds none; live subscribers had them. */
+  forgetEvents(): void {
+    this.eventLog.length = 0;
+  }
+
+  /** Someone else's stop has begun (SIGTERM sent, the kill event out) and not landed yet; call `exit` to land it. */
+  stopBegunBySomeone(nameOrId: string): void {
+    this.event(this.mustFind(nameOrId), 'kill', { signal: '15' });
   }
 
   /** The container's state as the fake holds it (undefined when it does not exist). */
@@ -503,7 +526,15 @@ export class FakeEngine implements Engine {
     c.status = 'exited';
     c.exitCode = code;
     c.finishedAt = new Date().toISOString();
+    this.event(c, 'die', { exitCode: String(code) });
     for (const w of c.waiters.splice(0)) w({ statusCode: code });
+  }
+
+  private event(c: FakeContainer, action: string, extra: Record<string, string> = {}): void {
+    const ms = Date.now();
+    const e: EngineEvent = { type: 'container', action, id: c.id, attributes: { ...c.labels, name: c.name, ...extra }, scope: 'local', time: Math.floor(ms / 1000), timeNano: ms * 1e6 };
+    this.eventLog.push(e);
+    for (const s of this.subscribers) s(e);
   }
 
   private healthNow(c: FakeContainer): { status: string; failingStreak: number } | undefined {
@@ -663,6 +694,7 @@ export class FakeEngine implements Engine {
         throw new EngineError(`Conflict. The container name "/${name}" is already in use by container "${existing.id}". You have to remove (or rename) that container to be able to reuse that name.`, 409);
       }
       const c = this.newContainer(name ?? `fake_${this.ids + 1}`, body);
+      this.event(c, 'create');
       return { id: c.id, warnings: [] };
     });
   }
@@ -681,13 +713,17 @@ export class FakeEngine implements Engine {
       c.exitCode = 0;
       c.startedAt = new Date().toISOString();
       if (c.health) c.health = ['starting'];
+      this.event(c, 'start');
     });
   }
 
   stopContainer(id: string, timeoutSeconds?: number, opts?: CallOptions): Promise<void> {
     return this.call('stopContainer', id, [id, timeoutSeconds], opts, () => {
       const c = this.mustFind(id);
-      if (c.status === 'running' || c.status === 'paused') this.stopped(c, 0);
+      if (c.status !== 'running' && c.status !== 'paused') return;
+      this.event(c, 'kill', { signal: '15' });
+      this.stopped(c, 0);
+      this.event(c, 'stop');
     });
   }
 
@@ -695,6 +731,7 @@ export class FakeEngine implements Engine {
     return this.call('killContainer', id, [id, signal], opts, () => {
       const c = this.mustFind(id);
       if (c.status !== 'running' && c.status !== 'paused') throw new EngineError(`Cannot kill container: ${id}: Container ${c.id} is not running`, 409);
+      this.event(c, 'kill', { signal: signal ?? 'SIGKILL' });
       this.stopped(c, 137);
     });
   }
@@ -719,10 +756,16 @@ export class FakeEngine implements Engine {
   restartContainer(id: string, timeoutSeconds?: number, opts?: CallOptions): Promise<void> {
     return this.call('restartContainer', id, [id, timeoutSeconds], opts, () => {
       const c = this.mustFind(id);
-      if (c.status === 'running' || c.status === 'paused') this.stopped(c, 0);
+      if (c.status === 'running' || c.status === 'paused') {
+        this.event(c, 'kill', { signal: '15' });
+        this.stopped(c, 0);
+        this.event(c, 'stop');
+      }
       c.status = 'running';
       c.startedAt = new Date().toISOString();
       if (c.health) c.health = ['starting'];
+      this.event(c, 'start');
+      this.event(c, 'restart');
     });
   }
 
@@ -732,8 +775,12 @@ export class FakeEngine implements Engine {
       if ((c.status === 'running' || c.status === 'paused') && !opts?.force) {
         throw new EngineError(`You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`, 409);
       }
-      if (c.status === 'running' || c.status === 'paused') this.stopped(c, 137);
+      if (c.status === 'running' || c.status === 'paused') {
+        this.event(c, 'kill', { signal: '9' });
+        this.stopped(c, 137);
+      }
       this.containerMap.delete(c.id);
+      this.event(c, 'destroy');
     });
   }
 
@@ -943,9 +990,55 @@ export class FakeEngine implements Engine {
     });
   }
 
+  /**
+   * The recorded events since `since`, filtered by type and label: up to `until` and then the
+   * stream ends; without `until`, new ones as they happen, until closed or aborted.
+   */
   events(opts?: EventsOptions): Promise<EventStream> {
-    return this.call('events', '', [], opts, () => {
-      throw notSupported('events');
+    return this.call('events', '', [opts?.since, opts?.until, opts?.filters], opts, () => {
+      const sinceNs = opts?.since === undefined ? 0 : Number(opts.since) * 1e9;
+      const untilNs = opts?.until === undefined ? Infinity : Number(opts.until) * 1e9;
+      const types = opts?.filters?.type;
+      const labels = opts?.filters?.label ?? [];
+      const matches = (e: EngineEvent): boolean =>
+        e.timeNano >= sinceNs - 1e6 &&
+        e.timeNano <= untilNs + 1e6 &&
+        (types === undefined || types.includes(e.type)) &&
+        labels.every((l) => {
+          const [k, ...v] = l.split('=');
+          return v.length ? e.attributes[k!] === v.join('=') : k! in e.attributes;
+        });
+      const copy = (e: EngineEvent): EngineEvent => ({ ...e, attributes: { ...e.attributes } });
+      const queue = this.eventLog.filter(matches).map(copy);
+      if (opts?.until !== undefined) {
+        return { close: () => {}, [Symbol.asyncIterator]: async function* () { yield* queue; } };
+      }
+      let wake: (() => void) | undefined;
+      let closed = false;
+      const subscriber = (e: EngineEvent): void => {
+        if (!matches(e)) return;
+        queue.push(copy(e));
+        wake?.();
+      };
+      const close = (): void => {
+        closed = true;
+        this.subscribers.delete(subscriber);
+        wake?.();
+      };
+      this.subscribers.add(subscriber);
+      opts?.signal?.addEventListener('abort', close, { once: true });
+      return {
+        close,
+        [Symbol.asyncIterator]: async function* () {
+          while (!closed) {
+            if (queue.length) {
+              yield queue.shift()!;
+              continue;
+            }
+            await new Promise<void>((r) => (wake = r));
+          }
+        },
+      };
     });
   }
 

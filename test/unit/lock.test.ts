@@ -73,9 +73,14 @@ describe('acquireLock', () => {
   it('a lock whose pid is gone is taken over at once', async () => {
     const dir = join(work, 'locks');
     plant(dir, 'p', `${DEAD_PID} - deadbeef`);
+    const path = join(dir, lockName('p'));
+    const takenMs = statSync(path).mtimeMs;
     const onWait = vi.fn();
-    const release = await acquireLock('p', { dir, onWait });
+    const onTakeOver = vi.fn();
+    const release = await acquireLock('p', { dir, onWait, onTakeOver });
     expect(onWait).not.toHaveBeenCalled();
+    // Said once, with the dead owner and when it took the lock (what it sent may still land: up checks).
+    expect(onTakeOver.mock.calls).toEqual([[{ pid: DEAD_PID, sinceMs: takenMs }]]);
     // The dead owner's lock went to its tombstone, named after it.
     expect(readdirSync(dir).sort()).toEqual([lockName('p'), `${lockName('p')}.stale-${DEAD_PID}-deadbeef`]);
     release();
@@ -85,8 +90,14 @@ describe('acquireLock', () => {
     const dir = join(work, 'locks');
     // Our own pid (alive), but a process that started at another time.
     plant(dir, 'p', `${process.pid} 1 cafe`);
-    const release = await acquireLock('p', { dir, timeoutMs: 60_000 });
+    const onTakeOver = vi.fn();
+    const release = await acquireLock('p', { dir, timeoutMs: 60_000, onTakeOver });
+    expect(onTakeOver).toHaveBeenCalledTimes(1);
     release();
+    // A free lock is no take-over.
+    const free = vi.fn();
+    (await acquireLock('p', { dir, onTakeOver: free }))();
+    expect(free).not.toHaveBeenCalled();
     // The same pid with its real start time is alive: wait.
     plant(dir, 'q', `${process.pid} ${ownStart()} cafe`);
     expect(await mustWait('q', { dir, pollMs: 1 })).toBe(process.pid);
