@@ -2,8 +2,9 @@
  * The built `tsfig` binary, run as a user runs it (node bin/tsfig.js; `npm test` builds first).
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -23,6 +24,20 @@ function run(args: string[], opts: { cwd?: string; env?: Record<string, string |
 describe('the tsfig binary', () => {
   it('is built', () => {
     expect(existsSync(resolve(root, 'dist/cli/main.js'))).toBe(true);
+  });
+
+  it('a checkout that was never built: one line saying what to run, exit 1, no stack trace', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'tsfig-unbuilt-'));
+    try {
+      cpSync(resolve(root, 'bin'), join(copy, 'bin'), { recursive: true });
+      cpSync(resolve(root, 'package.json'), join(copy, 'package.json'));
+      const r = await new Promise<{ code: number; stderr: string }>((done) =>
+        execFile(process.execPath, [join(copy, 'bin/tsfig.js'), '--version'], { timeout: 60_000 }, (err, _out, stderr) => done({ code: err ? Number(err.code) : 0, stderr })),
+      );
+      expect(r).toEqual({ code: 1, stderr: 'tsfig: not built yet: run `npm ci && npm run build` in this checkout first\n' });
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('prints its version and help', async () => {
