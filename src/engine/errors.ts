@@ -250,6 +250,11 @@ export function isStaleTaskMessage(message: string): boolean {
 /** Codes of a connection that never got through: the call does not matter, the endpoint does. */
 const NEVER_CONNECTED = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EPERM', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
 
+/** A connection that was never set up: refused, unknown ssh host key, a TLS certificate refused. */
+function neverConnected(code: string): boolean {
+  return NEVER_CONNECTED.has(code) || code.startsWith('ERR_SSH_') || code.startsWith('ERR_TLS_') || /CERT|SIGNATURE|SELF_SIGNED/.test(code);
+}
+
 /**
  * The error of a call, with the call named (`list containers`): an engine's 500 or a connection
  * cut in the middle of an answer says which call it broke. An engine that could not be reached
@@ -257,7 +262,7 @@ const NEVER_CONNECTED = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EPERM', 'E
  */
 export function namingCall(err: unknown, call: string): unknown {
   if (err instanceof EngineUnreachableError) {
-    if (err.code !== undefined && NEVER_CONNECTED.has(err.code)) return err;
+    if (err.code !== undefined && neverConnected(err.code)) return err;
     const reason = err.message.replace(/^cannot reach the Docker engine at \S+: /, '');
     return new EngineUnreachableError(err.endpoint, `${call}: ${reason}`, err.code);
   }

@@ -83,6 +83,11 @@ describe('namingCall: a failure says which call it broke', () => {
     expect([cut instanceof EngineUnreachableError, cut.message]).toEqual([true, 'cannot reach the Docker engine at unix:///x.sock: list networks: aborted']);
     const never = new EngineUnreachableError('unix:///x.sock', 'connect ENOENT /x.sock', 'ENOENT');
     expect(namingCall(never, 'version')).toBe(never);
+    // An ssh host key not known, a TLS certificate refused: never connected either (no call to name).
+    const hostKey = new EngineUnreachableError('ssh://root@h', 'ssh: the host key of h is not known', 'ERR_SSH_HOST_KEY');
+    expect(namingCall(hostKey, 'version')).toBe(hostKey);
+    const cert = new EngineUnreachableError('tcp://h:2376', 'self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(namingCall(cert, 'version')).toBe(cert);
     const other = new Error('not the engine');
     expect(namingCall(other, 'version')).toBe(other);
   });
