@@ -5,7 +5,8 @@
  */
 import { ExitCode, TsfigError } from '../errors.js';
 import { hasErrors, sortDiagnostics } from '../model/diagnostic.js';
-import { swarmBackend, type SwarmBackend, type SwarmPlan, type SwarmPlanOptions, type TaskRow } from '../backend/swarm/index.js';
+import { swarmBackend, type StackEventScope, type SwarmBackend, type SwarmPlan, type SwarmPlanOptions, type TaskRow } from '../backend/swarm/index.js';
+import type { ExecTarget } from './containers/exec.js';
 import { describe, type AppContext } from './context.js';
 import { withProjectLock } from './lock.js';
 
@@ -123,4 +124,19 @@ export async function swarmLogs(ctx: AppContext, req: SwarmLogsRequest): Promise
         }
       }),
   );
+}
+
+/** `events` on a swarm: the manager's events about the stack (streamEvents' scope). */
+export async function swarmEventScope(ctx: AppContext): Promise<StackEventScope> {
+  const b = swarmOf(ctx);
+  return b.eventScope(await b.observe());
+}
+
+/** `exec` on a swarm: the container of the service's running task `index`, when it is on the manager. */
+export function swarmExecTarget(ctx: AppContext): ExecTarget {
+  return async (_containers, service, index) => {
+    const b = swarmOf(ctx);
+    const t = await b.taskContainer(await b.observe(), service, index);
+    return { id: t.containerId, engine: b.engine };
+  };
 }

@@ -4,6 +4,7 @@
  * label (observe.ts), planned by a pure reconcile with causes (reconcile.ts), applied with
  * versioned updates (apply.ts), waited for (wait.ts), and listed (status.ts).
  */
+import { TsfigError } from '../../errors.js';
 import type { Project } from '../../model/project.js';
 import type { HostEngine } from '../backend.js';
 import { connectHosts, type ConnectFlags } from '../engine/connect.js';
@@ -14,8 +15,10 @@ import { planDown, planUp, renderSwarmPlan, type SwarmPlanOptions } from './reco
 import { listTaskRows, serviceLogLines, type LogLine, type TaskRow } from './status.js';
 import type { DesiredStack, ObservedStack, SwarmPlan } from './types.js';
 import { waitServices } from './wait.js';
+import { stackEventScope, type StackEventScope } from './events.js';
+import { locateTask, type TaskContainer } from './tasks.js';
 
-export type { LogLine, ObservedStack, SwarmPlan, SwarmPlanOptions, TaskRow };
+export type { LogLine, ObservedStack, StackEventScope, SwarmPlan, SwarmPlanOptions, TaskContainer, TaskRow };
 export { HOST_NODE_LABEL } from './deploy.js';
 
 /** The swarm's one endpoint: the engine -H, DOCKER_HOST or the context names (`hosts:` entries are placement, not engines). */
@@ -80,6 +83,22 @@ export class SwarmBackend {
   async tasks(observed: ObservedStack, opts: { services?: string[]; all?: boolean }): Promise<TaskRow[]> {
     const rows = await listTaskRows(this.engine, observed.services, { ...(opts.all ? { all: true } : {}), signal: this.ctx.signal });
     return opts.services?.length ? rows.filter((r) => opts.services!.includes(r.service)) : rows;
+  }
+
+  /** Which of the manager's events are the stack's: its services (desired or there), their tasks' containers, its networks, secrets and configs. */
+  eventScope(observed: ObservedStack): StackEventScope {
+    const desired = this.desired();
+    const prefix = `${this.ctx.project.name}_`;
+    const keys = [...desired.services.map((s) => s.key), ...observed.services.map((s) => s.name.slice(prefix.length))];
+    const names = [...desired.networks.map((n) => n.name), ...desired.objects.map((o) => o.name), ...observed.networks.map((n) => n.name), ...observed.objects.map((o) => o.name)];
+    return stackEventScope(this.ctx.project.name, keys, names);
+  }
+
+  /** The container of a service's running task `index` on the manager; an error naming the node when it runs elsewhere. */
+  taskContainer(observed: ObservedStack, service: string, index: number): Promise<TaskContainer> {
+    const svc = observed.services.find((s) => s.name === `${this.ctx.project.name}_${service}`);
+    if (!svc) throw new TsfigError(`no service ${service} in stack ${this.ctx.project.name}`);
+    return locateTask(this.engine, svc, index, this.ctx.signal);
   }
 
   logs(observed: ObservedStack, service: string, opts: { follow: boolean; tail?: string; since?: bigint; timestamps?: boolean }): AsyncGenerator<LogLine> {
