@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stackEventScope } from '../../src/backend/swarm/events.js';
 import { pickTask } from '../../src/backend/swarm/tasks.js';
+import { swarmOneOff } from '../../src/backend/swarm/oneoff.js';
 import type { EngineEvent } from '../../src/engine/engine.js';
 
 const ev = (type: string, attributes: Record<string, string>, action = 'update'): EngineEvent => ({ type, action, id: 'x1', attributes, time: 1, timeNano: 1e9 });
@@ -51,5 +52,43 @@ describe('exec on a swarm: which task', () => {
     const tasks = [task(0, 'nb'), task(0, 'na')];
     expect(pickTask('shop_agent', tasks, 1)).toEqual({ task: 'shop_agent.na', nodeId: 'na', containerId: 'c-0-na' });
     expect(pickTask('shop_agent', tasks, 2)?.nodeId).toBe('nb');
+  });
+});
+
+describe('run on a swarm: the one-off body', () => {
+  const svc = {
+    key: 'client',
+    name: 'shop_client',
+    spec: {
+      Name: 'shop_client',
+      TaskTemplate: {
+        ContainerSpec: { Image: 'busybox:latest', Args: ['sleep', '3600'], Env: ['A=1', 'B=2'], Labels: { 'com.docker.stack.namespace': 'shop' }, Secrets: [{ SecretName: 'shop_k-1' }] },
+        Networks: [{ Target: 'shop_default' }, { Target: 'shop_back' }],
+      },
+    },
+  };
+  const base = { id: 'abc123', tty: false, stdin: true };
+
+  it("runs the service's image and command on the stack's first network, joining the others after, labelled as a one-off", () => {
+    const o = swarmOneOff('shop', svc, base);
+    expect(o.name).toBe('shop-client-run-abc123');
+    expect(o.body.Image).toBe('busybox:latest');
+    expect(o.body.Cmd).toEqual(['sleep', '3600']);
+    expect(o.body.HostConfig?.NetworkMode).toBe('shop_default');
+    expect(o.body.NetworkingConfig).toEqual({ EndpointsConfig: { shop_default: {} } });
+    expect(o.extraNetworks).toEqual(['shop_back']);
+    expect(o.body.Labels).toMatchObject({ 'io.tsfig.project': 'shop', 'io.tsfig.service': 'client', 'io.tsfig.oneoff': 'True', 'com.docker.stack.namespace': 'shop' });
+  });
+
+  it('takes the command, -e (an unset included) and -l over the service, never over its own labels', () => {
+    const o = swarmOneOff('shop', svc, { ...base, command: ['sh', '-c', 'true'], environment: { B: null, C: '3' }, labels: { 'io.tsfig.project': 'x', team: 'a' }, autoRemove: true });
+    expect(o.body.Cmd).toEqual(['sh', '-c', 'true']);
+    expect(o.body.Env).toEqual(['A=1', 'C=3']);
+    expect(o.body.Labels).toMatchObject({ 'io.tsfig.project': 'shop', team: 'a' });
+    expect(o.body.HostConfig?.AutoRemove).toBe(true);
+  });
+
+  it('says in a warning that the one-off gets none of the secrets the tasks get', () => {
+    expect(swarmOneOff('shop', svc, base).warnings).toEqual(['run client: a one-off on a swarm gets no secrets of the service (those are the swarm\'s to give its tasks)']);
   });
 });

@@ -17,7 +17,10 @@ import type { DesiredStack, ObservedStack, SwarmPlan } from './types.js';
 import { waitServices } from './wait.js';
 import { stackEventScope, type StackEventScope } from './events.js';
 import { locateTask, type TaskContainer } from './tasks.js';
+import { swarmOneOff, type SwarmOneOff } from './oneoff.js';
+import type { OneOffOptions } from '../../reconcile/oneoff.js';
 
+export type { SwarmOneOff };
 export type { LogLine, ObservedStack, StackEventScope, SwarmPlan, SwarmPlanOptions, TaskContainer, TaskRow };
 export { HOST_NODE_LABEL } from './deploy.js';
 
@@ -99,6 +102,13 @@ export class SwarmBackend {
     const svc = observed.services.find((s) => s.name === `${this.ctx.project.name}_${service}`);
     if (!svc) throw new TsfigError(`no service ${service} in stack ${this.ctx.project.name}`);
     return locateTask(this.engine, svc, index, this.ctx.signal);
+  }
+
+  /** A one-off of a service as the stack runs it: the create body and networks (on the stack's attachable networks). */
+  oneOff(service: string, options: OneOffOptions): SwarmOneOff {
+    const svc = this.desired().services.find((s) => s.key === service);
+    if (!svc) throw new TsfigError(`no such service: ${service}`);
+    return swarmOneOff(this.ctx.project.name, svc, options);
   }
 
   logs(observed: ObservedStack, service: string, opts: { follow: boolean; tail?: string; since?: bigint; timestamps?: boolean }): AsyncGenerator<LogLine> {
