@@ -112,7 +112,6 @@ describe('events, run and exec on a swarm stack', () => {
     const [c] = JSON.parse(await dk(1, 'inspect', `${project}-kept`)) as Array<{ Config: { Labels: Record<string, string> }; NetworkSettings: { Networks: Record<string, unknown> } }>;
     expect(c!.Config.Labels).toMatchObject({ 'io.tsfig.project': project, 'io.tsfig.service': 'client', 'io.tsfig.oneoff': 'True' });
     expect(Object.keys(c!.NetworkSettings.Networks)).toEqual([`${project}_default`]);
-    await dk(1, 'rm', '-f', `${project}-kept`);
   }, 120_000);
 
   it("exec: into the task's container on the manager; a task on a worker is one line naming its node", async () => {
@@ -133,4 +132,13 @@ describe('events, run and exec on a swarm stack', () => {
       expect(x.stderr).toContain("tsfig reaches only the manager's engine");
     }
   }, 120_000);
+
+  it("down removes the one-offs run left (they would hold the stack's network), then the stack", async () => {
+    expect((await dk(1, 'ps', '-aq', '--filter', `label=io.tsfig.project=${project}`, '--filter', 'label=io.tsfig.oneoff=True')).trim()).not.toBe('');
+    const down = await run(dir, project, ['down'], env());
+    expect(down.code).toBe(0);
+    expect(down.stderr).toContain(`removed one-off ${project}-kept`);
+    expect((await dk(1, 'ps', '-aq', '--filter', `label=io.tsfig.project=${project}`)).trim()).toBe('');
+    expect((await dk(1, 'network', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${project}`)).trim()).toBe('');
+  }, 180_000);
 });

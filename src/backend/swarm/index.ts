@@ -5,6 +5,7 @@
  * versioned updates (apply.ts), waited for (wait.ts), and listed (status.ts).
  */
 import { TsfigError } from '../../errors.js';
+import { LABEL } from '../../model/labels.js';
 import type { Project } from '../../model/project.js';
 import type { HostEngine } from '../backend.js';
 import { connectHosts, type ConnectFlags } from '../engine/connect.js';
@@ -72,7 +73,14 @@ export class SwarmBackend {
     return applySwarmPlan(this.engine, plan, { done, signal: this.ctx.signal });
   }
 
-  down(plan: SwarmPlan, done: ApplyHooks['done'], timeoutMs: number): Promise<void> {
+  /** The stack removed; first the one-offs `run` left on the manager (they would hold the stack's networks). */
+  async down(plan: SwarmPlan, done: ApplyHooks['done'], timeoutMs: number): Promise<void> {
+    const opts = { signal: this.ctx.signal };
+    const oneOffs = await this.engine.listContainers({ all: true, labels: { [LABEL.project]: this.ctx.project.name, [LABEL.oneoff]: 'True' }, ...opts });
+    for (const c of oneOffs) {
+      await this.engine.removeContainer(c.id, { force: true, ...opts });
+      done(`removed one-off ${c.names[0] ?? c.id}`);
+    }
     return downStack(this.engine, plan, { done, signal: this.ctx.signal, timeoutMs });
   }
 
