@@ -2,12 +2,13 @@
  * events, run and exec on a swarm stack (scripts/swarm.sh: node 1 manager, nodes 2-3 workers).
  * Checks the swarm's and the engines' own state (tasks, containers, files written by exec).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerResult, eventually, uniqueProject } from './support/harness.js';
-import { ROOT, run, spawnTsfig } from './support/stack.js';
+import { BIN, ROOT, run, spawnTsfig } from './support/stack.js';
 import { projectDir } from '../support/project.js';
+import { binaryEnv, watchChild, type Done } from './support/binary.js';
 
 const SOCK = (i: number) => `unix:///run/tsfig-swarm${i}.sock`;
 const MANAGER = SOCK(1);
@@ -55,6 +56,13 @@ services:
         constraints: ["node.role == manager"]
 `;
 
+/** The built binary (run and exec attach to the process's own stdio), stdin closed at once. */
+function binary(dir: string, project: string, args: string[], env: Record<string, string>): Promise<Done> {
+  const c = watchChild(spawn(process.execPath, [BIN, '-p', project, ...args], { cwd: dir, env: { ...binaryEnv(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
+  c.proc.stdin?.end();
+  return c.done;
+}
+
 describe('events, run and exec on a swarm stack', () => {
   const project = uniqueProject('swarmcmd');
   const dir = projectDir({ 'fig.yml': FILE }, project);
@@ -76,7 +84,7 @@ describe('events, run and exec on a swarm stack', () => {
     if (left.length) await dockerResult('-H', MANAGER, 'rm', '-f', ...left);
   }, 300_000);
 
-  it("events --json during a scale shows the service's update (replicas 2 -> 3) and its new task's container", async () => {
+  it("events --json during a scale shows the service's update (replicas 2 -> 3), nothing of other stacks", async () => {
     const since = String(Math.floor(Date.now() / 1000) - 1);
     const follow = spawnTsfig(dir, project, ['events', '--json', '--since', since], env());
     let out = '';
@@ -99,15 +107,15 @@ describe('events, run and exec on a swarm stack', () => {
   }, 120_000);
 
   it('run --rm: a one-off on the manager reaches a task by name over the overlay, its exit code is tsfig\'s, and it is removed', async () => {
-    const r = await run(dir, project, ['run', '--rm', '-T', 'client', 'sh', '-c', 'wget -q -O - http://web/ && echo "$GREETING"'], env());
+    const r = await binary(dir, project, ['run', '--rm', '-T', 'client', 'sh', '-c', 'wget -q -O - http://web/ && echo "$GREETING"'], env());
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('hello from web\nfrom-the-file\n');
     expect(r.code).toBe(0);
-    const failed = await run(dir, project, ['run', '--rm', '-T', 'client', 'sh', '-c', 'exit 3'], env());
+    const failed = await binary(dir, project, ['run', '--rm', '-T', 'client', 'sh', '-c', 'exit 3'], env());
     expect(failed.code).toBe(3);
     expect((await dk(1, 'ps', '-aq', '--filter', `label=io.tsfig.project=${project}`, '--filter', 'label=io.tsfig.oneoff=True')).trim()).toBe('');
     // Without --rm the one-off stays, labelled as the project's one-off, on the stack's network.
-    const kept = await run(dir, project, ['run', '-T', '--name', `${project}-kept`, 'client', 'true'], env());
+    const kept = await binary(dir, project, ['run', '-T', '--name', `${project}-kept`, 'client', 'true'], env());
     expect(kept.code).toBe(0);
     const [c] = JSON.parse(await dk(1, 'inspect', `${project}-kept`)) as Array<{ Config: { Labels: Record<string, string> }; NetworkSettings: { Networks: Record<string, unknown> } }>;
     expect(c!.Config.Labels).toMatchObject({ 'io.tsfig.project': project, 'io.tsfig.service': 'client', 'io.tsfig.oneoff': 'True' });
@@ -116,7 +124,7 @@ describe('events, run and exec on a swarm stack', () => {
 
   it("exec: into the task's container on the manager; a task on a worker is one line naming its node", async () => {
     const [task] = await runningTasks(`${project}_client`);
-    const r = await run(dir, project, ['exec', '-T', 'client', 'sh', '-c', 'echo marked > /tmp/mark; echo "$GREETING"'], env());
+    const r = await binary(dir, project, ['exec', '-T', 'client', 'sh', '-c', 'echo marked > /tmp/mark; echo "$GREETING"'], env());
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('from-the-file\n');
     expect(await dk(1, 'exec', task!.Status.ContainerStatus!.ContainerID!, 'cat', '/tmp/mark')).toBe('marked\n');
@@ -125,7 +133,7 @@ describe('events, run and exec on a swarm stack', () => {
     for (const slot of [1, 2]) {
       const t = webTasks.find((x) => x.Slot === slot)!;
       const node = nodes.find((n) => n.ID === t.NodeID)!;
-      const x = await run(dir, project, ['exec', '-T', '--index', String(slot), 'web', 'true'], env());
+      const x = await binary(dir, project, ['exec', '-T', '--index', String(slot), 'web', 'true'], env());
       expect(x.code).toBe(1);
       expect(x.stderr.trim().split('\n')).toHaveLength(1);
       expect(x.stderr).toContain(`task ${web}.${slot} runs on node ${node.Description.Hostname} (ID ${node.ID})`);
