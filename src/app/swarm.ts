@@ -3,9 +3,11 @@
  * drives backend/swarm/ through the same context as the engine's use cases; the ones that
  * change the stack hold the project's lock.
  */
-import { ExitCode, TsfigError } from '../errors.js';
+import { ExitCode, TsfigError, UsageError } from '../errors.js';
 import { hasErrors, sortDiagnostics } from '../model/diagnostic.js';
-import { swarmBackend, type SwarmBackend, type SwarmPlan, type SwarmPlanOptions, type TaskRow } from '../backend/swarm/index.js';
+import { swarmBackend, type StackEventScope, type SwarmBackend, type SwarmPlan, type SwarmPlanOptions, type TaskRow } from '../backend/swarm/index.js';
+import type { ExecTarget } from './containers/exec.js';
+import { oneOffOptions, type OneOffCreator } from './containers/run.js';
 import { describe, type AppContext } from './context.js';
 import { withProjectLock } from './lock.js';
 
@@ -123,4 +125,51 @@ export async function swarmLogs(ctx: AppContext, req: SwarmLogsRequest): Promise
         }
       }),
   );
+}
+
+/** `events` on a swarm: the manager's events about the stack (streamEvents' scope). */
+export async function swarmEventScope(ctx: AppContext): Promise<StackEventScope> {
+  const b = swarmOf(ctx);
+  return b.eventScope(await b.observe());
+}
+
+/** `exec` on a swarm: the container of the service's running task `index`, when it is on the manager. */
+export function swarmExecTarget(ctx: AppContext): ExecTarget {
+  return async (_containers, service, index) => {
+    const b = swarmOf(ctx);
+    const t = await b.taskContainer(await b.observe(), service, index);
+    return { id: t.containerId, engine: b.engine };
+  };
+}
+
+/** run's flags that mean nothing for a one-off on a swarm (it publishes no ports, mounts nothing, builds nothing). */
+const RUN_FLAGS_REFUSED = [['publish', '--publish'], ['servicePorts', '--service-ports'], ['volume', '--volume'], ['build', '--build'], ['useAliases', '--use-aliases'], ['removeOrphans', '--remove-orphans']] as const;
+
+/**
+ * `run` on a swarm: the one-off on the manager's engine, from the service as deployed, on the
+ * stack's attachable networks (the stack must be up: its networks are the swarm's).
+ */
+export function swarmOneOffCreator(ctx: AppContext): OneOffCreator {
+  return async (containers, req, stdinIsTTY) => {
+    for (const [key, flag] of RUN_FLAGS_REFUSED) {
+      const v = req.flags[key];
+      if (v === true || (Array.isArray(v) && v.length > 0)) throw new UsageError(`run ${flag} does not apply to a swarm stack (orchestrator swarm)`);
+    }
+    const b = swarmOf(ctx);
+    const observed = await b.observe();
+    const options = oneOffOptions(req.flags, req.command, { env: req.env, projectDir: ctx.project.workingDir, homeDir: req.env.HOME ?? '/', stdinIsTTY, id: req.id, ...(req.cwd !== undefined ? { cwd: req.cwd } : {}) });
+    const o = b.oneOff(req.service, options);
+    const absent = [o.body.HostConfig?.NetworkMode, ...o.extraNetworks].filter((n): n is string => n !== undefined && !observed.allNetworkNames.includes(n));
+    if (absent.length) throw new TsfigError(`run ${req.service}: network ${absent.join(', ')} is not on the swarm: run \`tsfig up\` first (a one-off joins the stack's networks)`);
+    for (const w of o.warnings) containers.sink.warn(w);
+    const engine = b.engine;
+    const { id } = await engine.createContainer(o.name, o.body);
+    try {
+      for (const n of o.extraNetworks) await engine.connectNetwork(n, id);
+    } catch (err) {
+      await engine.removeContainer(id, { force: true }).catch(() => undefined);
+      throw err;
+    }
+    return { created: { engine, id, name: o.name }, options };
+  };
 }

@@ -51,7 +51,7 @@ export interface Session extends AppContext {
 }
 
 /** The commands that apply to a swarm stack (app/swarm.ts); the others say in one line that they do not. */
-export const SWARM_COMMANDS = new Set(['up', 'plan', 'down', 'ps', 'logs', 'scale', 'restart']);
+export const SWARM_COMMANDS = new Set(['up', 'plan', 'down', 'ps', 'logs', 'scale', 'restart', 'events', 'run', 'exec']);
 
 function refuseOnSwarm(command: string): never {
   throw new UsageError(`${command} does not apply to a swarm stack (orchestrator swarm): the swarm runs the tasks; on a swarm tsfig runs ${[...SWARM_COMMANDS].join(', ')}`);

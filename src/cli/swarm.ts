@@ -1,9 +1,11 @@
 /** The commands that apply to a swarm stack, wired to app/swarm.ts (orchestrator swarm). */
-import { swarmConverge, swarmDown, swarmLogs, swarmPlan, swarmRestart, swarmScale, swarmTasks } from '../app/swarm.js';
+import { swarmConverge, swarmDown, swarmEventScope, swarmExecTarget, swarmLogs, swarmOneOffCreator, swarmPlan, swarmRestart, swarmScale, swarmTasks } from '../app/swarm.js';
 import { UsageError } from '../errors.js';
 import { formatTable } from '../ui/table.js';
 import type { UpFlags } from './converge-flags.js';
 import type { Session } from './runtime.js';
+
+export { swarmEventScope, swarmExecTarget, swarmOneOffCreator };
 
 export function isSwarm(s: Session): boolean {
   return s.orchestrator === 'swarm';

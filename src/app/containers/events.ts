@@ -1,5 +1,5 @@
 /** `events`: the engines' events about the project's containers, as records, until stopped. */
-import type { EngineEvent, EventStream } from '../../engine/engine.js';
+import type { EngineEvent, EngineFilters, EventStream } from '../../engine/engine.js';
 import { EXIT, ExitCode } from '../../errors.js';
 import { LABEL } from '../../model/labels.js';
 import type { ContainersContext } from './context.js';
@@ -55,6 +55,11 @@ export interface EventsRequest {
   /** Events since / until (ns since the epoch): earlier ones are replayed; the stream ends at `untilNs`. */
   sinceNs?: bigint;
   untilNs?: bigint;
+  /**
+   * Which events, when not the containers labelled with the project (a swarm stack): the engine's
+   * filters, and the service key of an event to keep (undefined: not the project's).
+   */
+  scope?: { filters: EngineFilters; select(e: EngineEvent): string | undefined };
 }
 
 /**
@@ -78,7 +83,7 @@ export async function streamEvents(ctx: ContainersContext, req: EventsRequest, o
   try {
     // A ping is a plain read, bounded by TSFIG_HTTP_TIMEOUT.
     await Promise.all(ctx.hosts.map((h) => h.engine.ping({ signal: pinging.signal })));
-    const filters = { label: [`${LABEL.project}=${ctx.project.name}`] };
+    const filters = req.scope?.filters ?? { label: [`${LABEL.project}=${ctx.project.name}`] };
     const window = { ...(req.sinceNs !== undefined ? { since: unixSeconds(req.sinceNs) } : {}), ...(req.untilNs !== undefined ? { until: unixSeconds(req.untilNs) } : {}) };
     for (const h of ctx.hosts) streams.push(await h.engine.events({ filters, ...window }));
     if (interrupted) onStop();
@@ -88,7 +93,12 @@ export async function streamEvents(ctx: ContainersContext, req: EventsRequest, o
         const host = multi ? ctx.hosts[i]?.name : undefined;
         try {
           for await (const e of st) {
-            const p = projectEvent(e, host);
+            let p = projectEvent(e, host);
+            if (req.scope !== undefined) {
+              const service = req.scope.select(e);
+              if (service === undefined) continue;
+              p = { ...p, service };
+            }
             if (want !== undefined && !want.has(p.service)) continue;
             onEvent(p);
           }

@@ -1,5 +1,6 @@
 /** `exec`: a command in a service's running container, detached or joined to the user's terminal. */
 import { EXIT, UsageError } from '../../errors.js';
+import type { Engine } from '../../engine/engine.js';
 import type { ContainersContext, TerminalPort } from './context.js';
 import { locateContainer } from './locate.js';
 
@@ -28,9 +29,18 @@ export interface ExecRequest {
   tty?: boolean;
 }
 
+/** Where the command runs: a container's ID and its engine (default: the service's container `index`). */
+export type ExecTarget = (ctx: ContainersContext, service: string, index: number) => Promise<{ id: string; engine: Engine }>;
+
+const serviceContainer: ExecTarget = async (ctx, service, index) => {
+  const { container, engine } = await locateContainer(ctx, service, index, { running: true });
+  return { id: container.id, engine };
+};
+
 /** Runs the command; its exit code (0 when detached, 130 when interrupted). */
-export async function execInService(ctx: ContainersContext, req: ExecRequest, terminal: TerminalPort): Promise<number> {
-  const { container: c, engine } = await locateContainer(ctx, req.service, req.index, { running: true });
+export async function execInService(ctx: ContainersContext, req: ExecRequest, terminal: TerminalPort, target: ExecTarget = serviceContainer): Promise<number> {
+  const { id, engine } = await target(ctx, req.service, req.index);
+  const c = { id };
   const base = {
     cmd: req.cmd,
     ...(req.env.length > 0 ? { env: req.env } : {}),

@@ -271,9 +271,12 @@ export async function createOneOff(ctx: ContainersContext, req: RunRequest, stdi
   }
 }
 
+/** What makes the one-off (default: createOneOff, on the engines; a swarm makes it on its manager). */
+export type OneOffCreator = typeof createOneOff;
+
 /** `tsfig run`: the one-off made, then started in the background or attached to `terminal`. */
-export async function runOneOff(ctx: ContainersContext, req: RunRequest, terminal: TerminalPort): Promise<RunResult> {
-  const made = await createOneOff(ctx, req, terminal.stdinIsTTY);
+export async function runOneOff(ctx: ContainersContext, req: RunRequest, terminal: TerminalPort, create: OneOffCreator = createOneOff): Promise<RunResult> {
+  const made = await create(ctx, req, terminal.stdinIsTTY);
   if ('exitCode' in made) return made;
   const { created, options } = made;
   const { engine, id, name } = created;

@@ -4,6 +4,8 @@
  * label (observe.ts), planned by a pure reconcile with causes (reconcile.ts), applied with
  * versioned updates (apply.ts), waited for (wait.ts), and listed (status.ts).
  */
+import { TsfigError } from '../../errors.js';
+import { LABEL } from '../../model/labels.js';
 import type { Project } from '../../model/project.js';
 import type { HostEngine } from '../backend.js';
 import { connectHosts, type ConnectFlags } from '../engine/connect.js';
@@ -14,8 +16,13 @@ import { planDown, planUp, renderSwarmPlan, type SwarmPlanOptions } from './reco
 import { listTaskRows, serviceLogLines, type LogLine, type TaskRow } from './status.js';
 import type { DesiredStack, ObservedStack, SwarmPlan } from './types.js';
 import { waitServices } from './wait.js';
+import { stackEventScope, type StackEventScope } from './events.js';
+import { locateTask, type TaskContainer } from './tasks.js';
+import { swarmOneOff, type SwarmOneOff } from './oneoff.js';
+import type { OneOffOptions } from '../../reconcile/oneoff.js';
 
-export type { LogLine, ObservedStack, SwarmPlan, SwarmPlanOptions, TaskRow };
+export type { SwarmOneOff };
+export type { LogLine, ObservedStack, StackEventScope, SwarmPlan, SwarmPlanOptions, TaskContainer, TaskRow };
 export { HOST_NODE_LABEL } from './deploy.js';
 
 /** The swarm's one endpoint: the engine -H, DOCKER_HOST or the context names (`hosts:` entries are placement, not engines). */
@@ -66,7 +73,14 @@ export class SwarmBackend {
     return applySwarmPlan(this.engine, plan, { done, signal: this.ctx.signal });
   }
 
-  down(plan: SwarmPlan, done: ApplyHooks['done'], timeoutMs: number): Promise<void> {
+  /** The stack removed; first the one-offs `run` left on the manager (they would hold the stack's networks). */
+  async down(plan: SwarmPlan, done: ApplyHooks['done'], timeoutMs: number): Promise<void> {
+    const opts = { signal: this.ctx.signal };
+    const oneOffs = await this.engine.listContainers({ all: true, labels: { [LABEL.project]: this.ctx.project.name, [LABEL.oneoff]: 'True' }, ...opts });
+    for (const c of oneOffs) {
+      await this.engine.removeContainer(c.id, { force: true, ...opts });
+      done(`removed one-off ${c.names[0] ?? c.id}`);
+    }
     return downStack(this.engine, plan, { done, signal: this.ctx.signal, timeoutMs });
   }
 
@@ -80,6 +94,29 @@ export class SwarmBackend {
   async tasks(observed: ObservedStack, opts: { services?: string[]; all?: boolean }): Promise<TaskRow[]> {
     const rows = await listTaskRows(this.engine, observed.services, { ...(opts.all ? { all: true } : {}), signal: this.ctx.signal });
     return opts.services?.length ? rows.filter((r) => opts.services!.includes(r.service)) : rows;
+  }
+
+  /** Which of the manager's events are the stack's: its services (desired or there), their tasks' containers, its networks, secrets and configs. */
+  eventScope(observed: ObservedStack): StackEventScope {
+    const desired = this.desired();
+    const prefix = `${this.ctx.project.name}_`;
+    const keys = [...desired.services.map((s) => s.key), ...observed.services.map((s) => s.name.slice(prefix.length))];
+    const names = [...desired.networks.map((n) => n.name), ...desired.objects.map((o) => o.name), ...observed.networks.map((n) => n.name), ...observed.objects.map((o) => o.name)];
+    return stackEventScope(this.ctx.project.name, keys, names);
+  }
+
+  /** The container of a service's running task `index` on the manager; an error naming the node when it runs elsewhere. */
+  taskContainer(observed: ObservedStack, service: string, index: number): Promise<TaskContainer> {
+    const svc = observed.services.find((s) => s.name === `${this.ctx.project.name}_${service}`);
+    if (!svc) throw new TsfigError(`no service ${service} in stack ${this.ctx.project.name}`);
+    return locateTask(this.engine, svc, index, this.ctx.signal);
+  }
+
+  /** A one-off of a service as the stack runs it: the create body and networks (on the stack's attachable networks). */
+  oneOff(service: string, options: OneOffOptions): SwarmOneOff {
+    const svc = this.desired().services.find((s) => s.key === service);
+    if (!svc) throw new TsfigError(`no such service: ${service}`);
+    return swarmOneOff(this.ctx.project.name, svc, options);
   }
 
   logs(observed: ObservedStack, service: string, opts: { follow: boolean; tail?: string; since?: bigint; timestamps?: boolean }): AsyncGenerator<LogLine> {

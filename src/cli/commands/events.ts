@@ -5,6 +5,7 @@ import { containersContext } from '../containers.js';
 import { openSession } from '../runtime.js';
 import type { IO } from '../context.js';
 import { parseTimeFlag } from '../flags.js';
+import { isSwarm, swarmEventScope } from '../swarm.js';
 
 /** `TIME TYPE ACTION ID (key=value, ...)`, as `docker events` prints. */
 export function formatEvent(p: ProjectEvent): string {
@@ -32,7 +33,8 @@ export function eventsCommand(io: IO): Command {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        const request = { services, ...(sinceNs !== undefined ? { sinceNs } : {}), ...(untilNs !== undefined ? { untilNs } : {}) };
+        const scope = isSwarm(s) ? { scope: await swarmEventScope(s) } : {};
+        const request = { services, ...scope, ...(sinceNs !== undefined ? { sinceNs } : {}), ...(untilNs !== undefined ? { untilNs } : {}) };
         const code = await streamEvents(containersContext(s), request, (p) => io.stdout(flags.json === true ? JSON.stringify(p) + '\n' : formatEvent(p)), stopping.signal);
         if (code !== 0) throw new ExitCode(code);
       } finally {

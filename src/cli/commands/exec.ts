@@ -5,6 +5,7 @@ import { ExitCode } from '../../errors.js';
 import { containersContext } from '../containers.js';
 import { terminalPort } from '../interactive.js';
 import { openSession } from '../runtime.js';
+import { isSwarm, swarmExecTarget } from '../swarm.js';
 import { collect, type IO } from '../context.js';
 
 export interface ExecFlags {
@@ -54,6 +55,7 @@ export function execCommand(io: IO): Command {
             ...(flags.TTY === false ? { tty: false } : {}),
           },
           terminalPort(() => s.dispose()),
+          ...(isSwarm(s) ? [swarmExecTarget(s)] : []),
         );
         if (code !== 0) throw new ExitCode(code);
       } finally {

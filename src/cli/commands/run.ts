@@ -5,6 +5,7 @@ import { ExitCode } from '../../errors.js';
 import { containersContext } from '../containers.js';
 import { terminalPort } from '../interactive.js';
 import { openSession } from '../runtime.js';
+import { isSwarm, swarmOneOffCreator } from '../swarm.js';
 import { collect, type IO } from '../context.js';
 import { VERSION } from '../version.js';
 
@@ -49,6 +50,7 @@ export function runCommand(io: IO): Command {
           containersContext(s),
           { service, command, flags, env: io.env, version: VERSION, id: randomBytes(6).toString('hex'), cwd: io.cwd },
           terminalPort(() => s.dispose()),
+          ...(isSwarm(s) ? [swarmOneOffCreator(s)] : []),
         );
         if ('detached' in r) io.stdout(`${r.detached}\n`);
         else if (r.exitCode !== 0) throw new ExitCode(r.exitCode);
