@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Engine } from '../../../src/engine/engine.js';
 import { connect, resolveEndpoint } from '../../../src/engine/connect.js';
-import { PROJECT_LABEL, uniqueProject } from '../../e2e/support/harness.js';
+import { eventually, PROJECT_LABEL, uniqueProject } from '../../e2e/support/harness.js';
 import { BIN, containersOf, testEnv, type Child } from '../../e2e/support/stack.js';
 import { failureLines, failureOutputProblems, newRow, rngFor, script, violated, type Row } from './scenarios.js';
 import { IDLE, removeStack } from './stack.js';
@@ -55,6 +55,13 @@ export async function rigWithTls(): Promise<Rig> {
   if (tls === undefined) throw new Error(`hosts.sh up did not say where its TLS files are: ${out.trim().split('\n').slice(-3).join(' ')}`);
   const engines = Array.from({ length: RIG_HOSTS }, (_, i) => connect(resolveEndpoint({ env: { DOCKER_HOST: sockOf(i + 1) } })));
   return { tls, engines };
+}
+
+/** Host i's TLS port answers a TCP connect from host 1's namespace (the link is back). */
+function reachable(i: number): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile('nsenter', [`--net=${NETNS}`, 'bash', '-c', `exec 3<>/dev/tcp/192.168.77.${i}/2376`], { encoding: 'utf8', timeout: 5_000 }, (err) => (err ? reject(new Error(`192.168.77.${i}:2376 not reachable from tsfig-h1`)) : resolve())),
+  );
 }
 
 /** `ip -n tsfig-ul link set tsfuI up|down`. */
@@ -190,6 +197,7 @@ export async function cutoffTrials(c: CutoffCampaign, trials: number): Promise<R
       const kept = new Map<string, string>();
       for (let i = 1; i < RIG_HOSTS + 1; i++) if (i !== CUT) for (const x of await containersOf(rig.engines[i - 1]!, project)) kept.set(x.name, x.id);
       await link(CUT, 'up');
+      await eventually(() => reachable(CUT), { timeout: 30_000, interval: 200, message: `host ${CUT} back` });
       const again = await rigTsfig(dir, project, ['up', '-d'], env).done;
       if (again.code !== 0) v.push(`the up after the link came back exited ${again.code}: ${failureLines(again.stderr)}`);
       v.push(...(await rigViolations(rig, project, c.perHost)));
