@@ -168,6 +168,7 @@ export async function cutoffTrials(c: CutoffCampaign, trials: number): Promise<R
     const v: string[] = [];
     const controller = new AbortController();
     let exitAfter = -1;
+    let said = '';
     try {
       const created = kthCreate(rig.engines[CUT - 1]!, project, k, controller.signal);
       const up = rigTsfig(dir, project, ['up', '-d'], env);
@@ -183,11 +184,13 @@ export async function cutoffTrials(c: CutoffCampaign, trials: number): Promise<R
       if (r === 'bound') {
         up.proc.kill('SIGKILL');
         v.push(`the up had not exited ${CUT_BOUND_MS / 1000} s after the cut`);
+        said = 'killed: no exit within the bound';
       } else {
         if (cutAt) exitAfter = Date.now() - cutAt;
         slowest = Math.max(slowest, exitAfter);
         if (r.code !== 0) {
           interrupted++;
+          said = failureLines(r.stderr);
           v.push(...cutoffOutputProblems(r.stderr));
         } else if (first === 'cut') {
           v.push('the up exited 0 with host 3 cut off');
@@ -217,7 +220,7 @@ export async function cutoffTrials(c: CutoffCampaign, trials: number): Promise<R
     }
     if (v.length) violated(row, [`cut at create ${k} on host ${CUT}`, ...v]);
     else row.converged++;
-    c.log(`${row.scenario}: trial ${t + 1}/${trials}: cut at create ${k}, up exited ${exitAfter < 0 ? '(before the cut)' : `${exitAfter} ms after`}: ${v.length ? `VIOLATION ${v[0]}` : 'converged'}`);
+    c.log(`${row.scenario}: trial ${t + 1}/${trials}: cut at create ${k}, up exited ${exitAfter >= 0 ? `${exitAfter} ms after` : said ? '' : '(before the cut)'}${said ? ` (${said})` : ''}: ${v.length ? `VIOLATION ${v[0]}` : 'converged'}`);
   }
   row.notes.unshift(`the cut interrupted the up in ${interrupted} of ${row.trials}; the slowest exit came ${slowest} ms after the cut (TSFIG_HTTP_TIMEOUT=${CUT_HTTP_TIMEOUT})`);
   return row;
