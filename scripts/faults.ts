@@ -7,13 +7,16 @@
  *   FAULTS_ROUNDS   rounds of each concurrency scenario (default 20)
  *   FAULTS_PROXY    fault-proxy rounds (default 20); FAULTS_SHARE: share of calls faulted (default 0.05)
  *   FAULTS_RESTARTS engine-restart trials (default 20; needs root: scripts/fault-engine.sh)
+ *   FAULTS_CUTS     trials of host 3 of the multi-host rig cut off mid-up (default 10; needs root:
+ *                   scripts/hosts.sh, left up); FAULTS_PER_HOST: services per host (default 4)
  *   FAULTS_SERVICES services in the stack (default 30)
  *   FAULTS_SEED     the seed (default: from the clock; printed)
- *   FAULTS_ONLY     comma-separated, run in that order: kill-create, kill-recreate, proxy, restart, five-ups, up-during-down, down-during-up
+ *   FAULTS_ONLY     comma-separated, run in that order: kill-create, kill-recreate, proxy, restart, cutoff, five-ups, up-during-down, down-during-up
  */
 import { existsSync } from 'node:fs';
 import { engineFromEnv, requireEngine } from '../test/e2e/support/harness.js';
 import { BIN } from '../test/e2e/support/stack.js';
+import { cutoffTrials } from '../test/support/faults/cutoff.js';
 import { concurrencyRounds, killTrials, proxyRounds, restartTrials, table, type Campaign, type Row } from '../test/support/faults/scenarios.js';
 
 const num = (name: string, dflt: number): number => {
@@ -48,6 +51,7 @@ async function main(): Promise<number> {
     'kill-recreate': () => killTrials(c, 'recreate', trials),
     proxy: () => proxyRounds(c, num('FAULTS_PROXY', 20), num('FAULTS_SHARE', 0.05), socket),
     restart: () => restartTrials({ ...c, services: c.services }, num('FAULTS_RESTARTS', 20)),
+    cutoff: () => cutoffTrials({ seed, perHost: num('FAULTS_PER_HOST', 4), log: c.log }, num('FAULTS_CUTS', 10)),
     'five-ups': () => concurrencyRounds(c, 'five-ups', rounds),
     'up-during-down': () => concurrencyRounds(c, 'up-during-down', rounds),
     'down-during-up': () => concurrencyRounds(c, 'down-during-up', rounds),

@@ -94,7 +94,7 @@ export function boolSetting(env: Env, name: string, fallback = false): boolean {
 /** Default answer time of the engine's plain reads (lists, inspect, version), as compose's COMPOSE_HTTP_TIMEOUT. */
 export const DEFAULT_HTTP_TIMEOUT_S = 60;
 
-/** TSFIG_HTTP_TIMEOUT > COMPOSE_HTTP_TIMEOUT (seconds) > 60: how long a read of the engine may go unanswered. */
+/** TSFIG_HTTP_TIMEOUT > COMPOSE_HTTP_TIMEOUT (seconds) > 60: how long a call to the engine may go unanswered. */
 export function httpTimeoutMs(env: Env): number {
   const [name, v] = either(env, 'TSFIG_HTTP_TIMEOUT', 'COMPOSE_HTTP_TIMEOUT');
   if (v === undefined) return DEFAULT_HTTP_TIMEOUT_S * 1000;

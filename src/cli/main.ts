@@ -74,7 +74,7 @@ Environment:
   TSFIG_WATCH_DEBOUNCE_MS     watch: fixed quiet time before a batch runs (default: 30 ms, 500 for a burst)
   TSFIG_STATUS_STDOUT         1 or true: progress and status lines on stdout instead of stderr (plain)
   TSFIG_ORCHESTRATOR          engine or swarm, as --orchestrator (default: x-tsfig.orchestrator in the file, else engine)
-  TSFIG_HTTP_TIMEOUT          seconds an engine read (list, inspect, version) may go unanswered (default 60)
+  TSFIG_HTTP_TIMEOUT          seconds an engine call may go unanswered (default 60; not streams, waits)
   XDG_RUNTIME_DIR             where the project locks live (tsfig/ in it; else <tmpdir>/tsfig-<uid>)
   TSFIG_CACHE_DIR             where the compiled-code cache lives (default $XDG_CACHE_HOME/tsfig, else ~/.cache/tsfig)
   TSFIG_CODE_CACHE            0 or false: no compiled-code cache

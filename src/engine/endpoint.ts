@@ -53,7 +53,7 @@ export interface Endpoint {
   source: 'flag' | 'hosts' | 'env' | 'context' | 'default';
   /** The docker CLI context that named it (source `context`). */
   context?: string;
-  /** How long a plain read (list, inspect, version) may go unanswered (TSFIG_HTTP_TIMEOUT; default 60 s). */
+  /** How long a call (not a stream, a wait, a stop's grace period) may go unanswered (TSFIG_HTTP_TIMEOUT; default 60 s). */
   timeoutMs?: number;
 }
 

@@ -29,7 +29,7 @@ export interface RequestOpts {
   contentType?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
-  /** Fail as unreachable when no answer comes in this long (plain reads). */
+  /** Fail as unreachable when no answer comes in this long; 0 or undefined: no limit. */
   timeoutMs?: number;
 }
 
@@ -163,7 +163,7 @@ export function transport(endpoint: Endpoint, tls?: TlsMaterial, agent?: Agent):
     // An engine that accepts and never answers: the read fails as unreachable (ETIMEDOUT), not a hang.
     // A timer of our own, not `req.setTimeout`: an ssh channel (ssh.ts) is no socket with timeouts.
     const limit = opts.timeoutMs;
-    if (limit !== undefined) {
+    if (limit !== undefined && limit > 0) {
       const timer = setTimeout(() => {
         req.destroy(Object.assign(new Error(`no answer in ${limit / 1000} s (TSFIG_HTTP_TIMEOUT)`), { code: 'ETIMEDOUT' }));
       }, limit);

@@ -1,6 +1,7 @@
 /**
  * Issue 15: the fault campaign in its reduced form (the scenarios of `npm run faults`, few
- * trials: test/support/faults/scenarios.ts), and the engine restarted mid-up (item 2) on the
+ * trials: test/support/faults/scenarios.ts; a host of the multi-host rig cut off mid-up:
+ * test/support/faults/cutoff.ts, on scripts/hosts.sh's rig), and the engine restarted mid-up (item 2) on the
  * tests' own dockerd (scripts/fault-engine.sh, never the machine's engine): the interrupted up
  * says once that the engine went away; a container the engine cannot start for a stale task is
  * named in the plan and replaced by the next up, and its dependents are made.
@@ -8,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
+import { cutoffTrials } from '../support/faults/cutoff.js';
 import { concurrencyRounds, FAULT_ENDPOINT, faultEngine, killTrials, proxyRounds, restartTrials, script, type Campaign, type Row } from '../support/faults/scenarios.js';
 import { removeStack, stackDir, violations } from '../support/faults/stack.js';
 import { engineFromEnv, PROJECT_LABEL, requireEngine, uniqueProject } from './support/harness.js';
@@ -50,6 +52,12 @@ describe('fault campaign, reduced (npm run faults runs the same with more trials
   it('the engine restarted during up: the next up converges', async () => {
     expectClean(await restartTrials({ ...c, services: 30 }, 1));
   }, 240_000);
+
+  it('a host of the multi-host rig cut off mid-up (link down): the up fails in bounded time with one line naming it; hosts 1 and 2 keep their containers; link back, up converges', async () => {
+    const row = await cutoffTrials({ seed: SEED, perHost: 3, log: () => undefined }, 2);
+    expectClean(row);
+    expect(row.notes[0]).toMatch(/^the cut interrupted the up in [12] of 2;/);
+  }, 300_000);
 
   it.each(['five-ups', 'up-during-down', 'down-during-up'] as const)('concurrency: %s', async (kind) => {
     expectClean(await concurrencyRounds(c, kind, 1));

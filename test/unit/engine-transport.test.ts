@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, resolveEndpoint } from '../../src/engine/connect.js';
-import { isConflict, isNotFound } from '../../src/engine/errors.js';
+import { EngineUnreachableError, isConflict, isNotFound } from '../../src/engine/errors.js';
 import { encodeQuery, NoUpgradeError, transport } from '../../src/engine/http.js';
 import { EngineError } from '../../src/errors.js';
 
@@ -156,6 +156,37 @@ describe('the Engine over the transport', () => {
     await expect(engine.attachContainer('abc')).rejects.toThrow('attach abc: the engine did not switch to a raw stream');
     const gone = await engine.attachContainer('gone').catch((e: unknown) => e);
     expect(isNotFound(gone)).toBe(true);
+  });
+});
+
+describe('writes to an engine that stops answering (a remote host cut off, issue 15)', () => {
+  it('fail as unreachable within TSFIG_HTTP_TIMEOUT, naming the endpoint; a stop gets its grace period on top; a wait has no limit', async () => {
+    const held: ServerResponse[] = [];
+    const { url } = await fakeEngine((req, res) => {
+      // A stop and a wait answer after twice the limit; anything else never.
+      if (req.url.includes('/stop') || req.url.includes('/wait')) return void setTimeout(() => json(res, req.url.includes('/wait') ? 200 : 204, { StatusCode: 0 }), 400);
+      held.push(res);
+    });
+    const engine = connect({ ...resolveEndpoint({ host: url, env: {} }), timeoutMs: 200 });
+    try {
+      const calls: Array<[string, () => Promise<unknown>]> = [
+        ['create', () => engine.createContainer('web-1', { Image: 'busybox' })],
+        ['start', () => engine.startContainer('abc')],
+        ['remove', () => engine.removeContainer('abc', { force: true })],
+        ['connect', () => engine.connectNetwork('n1', 'abc', {})],
+        ['network create', () => engine.createNetwork({ Name: 'n2' })],
+        ['volume create', () => engine.createVolume({ Name: 'v' })],
+      ];
+      for (const [what, call] of calls) {
+        const err = await call().catch((e: unknown) => e);
+        expect(err, what).toBeInstanceOf(EngineUnreachableError);
+        expect((err as Error).message, what).toMatch(new RegExp(`^cannot reach the Docker engine at ${url}: .*no answer in 0\\.2 s \\(TSFIG_HTTP_TIMEOUT\\)`));
+      }
+      await engine.stopContainer('abc', 5);
+      expect(await engine.waitContainer('abc')).toEqual({ statusCode: 0 });
+    } finally {
+      for (const res of held) res.destroy();
+    }
   });
 });
 

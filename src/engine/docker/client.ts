@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { userInfo } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { EngineError } from '../../errors.js';
-import { NoUpgradeError, transport, type RequestOpts, type Transport } from '../http.js';
+import { DEFAULT_TIMEOUT_MS, NoUpgradeError, transport, type RequestOpts, type Transport } from '../http.js';
 import type { Endpoint, SshAuth, TlsMaterial } from '../endpoint.js';
 import type { CallOptions } from '../engine.js';
 import { type ErrorContext, isAbortError, mapEngineError } from '../errors.js';
@@ -66,9 +66,18 @@ export class Client {
     return this.call(ctx, () => this.t.get(path, query, opts?.signal));
   }
 
-  /** Any call answered with JSON (or nothing). */
+  /** How long a call may go unanswered (TSFIG_HTTP_TIMEOUT). */
+  get limitMs(): number {
+    return this.endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /**
+   * Any call answered with JSON (or nothing), within `limitMs` unless the call says otherwise
+   * (`timeoutMs`: a stop's grace period on top, 0 for a wait): a write to an engine cut off
+   * (a remote host's link down) fails as unreachable instead of hanging until TCP gives up.
+   */
   send(ctx: ErrorContext, method: string, path: string, opts: RequestOpts = {}): Promise<unknown> {
-    return this.call(ctx, () => this.t.send(method, path, opts));
+    return this.call(ctx, () => this.t.send(method, path, { timeoutMs: this.limitMs, ...opts }));
   }
 
   /** Any call answered with bytes. */

@@ -19,6 +19,9 @@ import { mapContainerInspect, mapContainerSummary } from './mappers.js';
 
 const path = (id: string, rest = ''): string => `/containers/${encodeURIComponent(id)}${rest}`;
 
+/** A stop or restart may take its grace period on top of the usual limit; without one (the container's own), no limit. */
+const graceLimit = (c: Client, seconds: number | undefined): number => (seconds === undefined ? 0 : c.limitMs + Math.max(0, seconds) * 1000);
+
 /** Container calls. */
 export function dockerContainers(c: Client): EngineContainers {
   return {
@@ -45,7 +48,7 @@ export function dockerContainers(c: Client): EngineContainers {
     },
     async stopContainer(id: string, timeoutSeconds?: number, opts?: CallOptions): Promise<void> {
       try {
-        await c.send({ kind: 'container', id, action: 'stop' }, 'POST', path(id, '/stop'), { query: { t: timeoutSeconds }, ...signalOf(opts) });
+        await c.send({ kind: 'container', id, action: 'stop' }, 'POST', path(id, '/stop'), { query: { t: timeoutSeconds }, timeoutMs: graceLimit(c, timeoutSeconds), ...signalOf(opts) });
       } catch (err) {
         if (!isNotModified(err)) throw err;
       }
@@ -60,7 +63,7 @@ export function dockerContainers(c: Client): EngineContainers {
       await c.send({ kind: 'container', id, action: 'unpause' }, 'POST', path(id, '/unpause'), signalOf(opts));
     },
     async restartContainer(id: string, timeoutSeconds?: number, opts?: CallOptions): Promise<void> {
-      await c.send({ kind: 'container', id, action: 'restart' }, 'POST', path(id, '/restart'), { query: { t: timeoutSeconds }, ...signalOf(opts) });
+      await c.send({ kind: 'container', id, action: 'restart' }, 'POST', path(id, '/restart'), { query: { t: timeoutSeconds }, timeoutMs: graceLimit(c, timeoutSeconds), ...signalOf(opts) });
     },
     async removeContainer(id: string, opts: RemoveContainerOptions = {}): Promise<void> {
       await c.send({ kind: 'container', id, action: 'remove' }, 'DELETE', path(id), { query: { force: opts.force === true, v: opts.volumes === true }, ...signalOf(opts) });
@@ -69,7 +72,7 @@ export function dockerContainers(c: Client): EngineContainers {
       await c.send({ kind: 'container', id, action: 'rename' }, 'POST', path(id, '/rename'), { query: { name: newName }, ...signalOf(opts) });
     },
     async waitContainer(id: string, opts: WaitOptions = {}): Promise<WaitResult> {
-      const data = obj(await c.send({ kind: 'container', id, action: 'wait' }, 'POST', path(id, '/wait'), { query: { condition: opts.condition }, ...signalOf(opts) }));
+      const data = obj(await c.send({ kind: 'container', id, action: 'wait' }, 'POST', path(id, '/wait'), { query: { condition: opts.condition }, timeoutMs: 0, ...signalOf(opts) }));
       const message = optStr(obj(data.Error).Message);
       return { statusCode: num(data.StatusCode), ...(message !== undefined ? { error: message } : {}) };
     },

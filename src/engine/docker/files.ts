@@ -21,6 +21,8 @@ export function dockerFiles(c: Client): EngineFiles {
         query: { path, noOverwriteDirNonDir: opts.noOverwriteDirNonDir === true ? true : undefined, copyUIDGID: opts.copyUIDGID === true ? true : undefined },
         body: tar,
         contentType: 'application/tar',
+        // As long as the archive takes to send.
+        timeoutMs: 0,
         ...signalOf(opts),
       });
     },

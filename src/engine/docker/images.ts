@@ -126,7 +126,7 @@ export function dockerImages(c: Client): EngineImages {
         // Repeated `changes=` parameters, one instruction each (as the docker CLI sends them).
         changes: opts.changes !== undefined && opts.changes.length > 0 ? [...opts.changes] : undefined,
       };
-      const data = obj(await c.send({ kind: 'container', id: containerId, action: 'commit' }, 'POST', '/commit', { query, ...signalOf(opts) }));
+      const data = obj(await c.send({ kind: 'container', id: containerId, action: 'commit' }, 'POST', '/commit', { query, timeoutMs: 0, ...signalOf(opts) }));
       const id = optStr(data.Id);
       if (id === undefined) throw new EngineError(`commit ${containerId}: the engine returned no image ID`);
       return { id };

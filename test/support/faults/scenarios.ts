@@ -35,15 +35,15 @@ export interface Campaign {
   log: (line: string) => void;
 }
 
-const newRow = (scenario: string): Row => ({ scenario, trials: 0, converged: 0, failedOneLine: 0, violations: 0, notes: [] });
+export const newRow = (scenario: string): Row => ({ scenario, trials: 0, converged: 0, failedOneLine: 0, violations: 0, notes: [] });
 
-function violated(row: Row, what: string[]): void {
+export function violated(row: Row, what: string[]): void {
   row.violations++;
   if (row.notes.length < 6) row.notes.push(`trial ${row.trials}: ${what.slice(0, 3).join('; ')}`);
 }
 
 /** A seed of its own per scenario, from the campaign's. */
-function rngFor(c: Campaign, scenario: string): () => number {
+export function rngFor(c: Pick<Campaign, 'seed'>, scenario: string): () => number {
   let h = c.seed >>> 0;
   for (const ch of scenario) h = (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0;
   return seededRandom(h);
@@ -60,7 +60,7 @@ async function tsfigRun(c: Campaign, dir: string, project: string, args: string[
 const lastLine = (s: string): string => s.trim().split('\n').at(-1) ?? '';
 
 /** What a failed run said about its failure: its error lines (else its last line), joined. */
-const failureLines = (s: string): string => {
+export const failureLines = (s: string): string => {
   const errs = s.split('\n').filter((l) => /Error: |^error: /.test(l));
   return errs.length ? errs.slice(0, 3).join(' | ') : lastLine(s);
 };
