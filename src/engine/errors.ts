@@ -240,11 +240,12 @@ export function isEngineGone(err: unknown): boolean {
 /**
  * The engine's message when it cannot start a container because its runtime (containerd) still
  * holds a task or container of that ID, left by an engine restarted while the container was
- * being started (`task <id>: already exists`, `id already in use`). Only a new container (a new
- * ID) gets past it.
+ * being started (`task <id>: already exists`, `id already in use`, or its shim's directory left
+ * behind: `failed to start shim: mkdir .../io.containerd.runtime.v2.task/moby/<id>: file exists`).
+ * Only a new container (a new ID) gets past it.
  */
 export function isStaleTaskMessage(message: string): boolean {
-  return /\btask [0-9a-f]{12,64}: already exists\b|(?:^|: )id already in use$/.test(message);
+  return /\btask [0-9a-f]{12,64}: already exists\b|(?:^|: )id already in use$|failed to start shim: mkdir \S*\/io\.containerd\.runtime\.v2\.task\/moby\/[0-9a-f]{64}: file exists\b/.test(message);
 }
 
 /** Codes of a connection that never got through: the call does not matter, the endpoint does. */

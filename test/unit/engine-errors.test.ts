@@ -69,6 +69,13 @@ describe('the engine going away, and stale tasks (issue 15, item 2)', () => {
 
   it('isStaleTaskMessage: task <id>: already exists and id already in use', () => {
     expect(isStaleTaskMessage('task 92d2ef82687691059440734fc388d4792bb97b1257e46299794e0b7c43b2e7d7: already exists')).toBe(true);
+    // The shim's directory left behind by the restart (seen in CI on the fault engine).
+    expect(
+      isStaleTaskMessage(
+        'failed to start shim: mkdir /run/tsfig-fault/exec/containerd/daemon/io.containerd.runtime.v2.task/moby/dd92499d2a1f7b3f754697daa88e94ff80f1d7244961d0c5de88c2f75fcbe3e6: file exists: unknown',
+      ),
+    ).toBe(true);
+    expect(isStaleTaskMessage('failed to start shim: exec: "containerd-shim-runc-v2": executable file not found in $PATH: unknown')).toBe(false);
     expect(isStaleTaskMessage('id already in use')).toBe(true);
     expect(isStaleTaskMessage('conflict: container name already exists')).toBe(false);
     expect(isStaleTaskMessage('')).toBe(false);
