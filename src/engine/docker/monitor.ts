@@ -39,39 +39,7 @@ export function dockerMonitor(c: Client): EngineMonitor {
           timestamps: opts.timestamps === true,
         },
       });
-      const out = new PassThrough();
-      let ended = false;
-      const finish = (): void => {
-        if (ended) return;
-        ended = true;
-        signal?.removeEventListener('abort', finish);
-        res.unpipe(out);
-        out.end();
-        res.destroy();
-      };
-      if (aborted(signal)) {
-        // Aborted while the request was on its way.
-        finish();
-        return out;
-      }
-      signal?.addEventListener('abort', finish, { once: true });
-      res.on('error', (err) => {
-        if (ended) return;
-        ended = true;
-        signal?.removeEventListener('abort', finish);
-        out.destroy(mapEngineError(err, c.where, { kind: 'container', id: containerId, action: 'logs' }) as Error);
-      });
-      res.on('end', () => {
-        ended = true;
-        signal?.removeEventListener('abort', finish);
-      });
-      // The consumer stopped reading (destroyed the stream): let go of the connection.
-      out.on('close', () => {
-        if (!res.destroyed) res.destroy();
-        signal?.removeEventListener('abort', finish);
-      });
-      res.pipe(out);
-      return out;
+      return endOnAbort(res, signal, (err) => mapEngineError(err, c.where, { kind: 'container', id: containerId, action: 'logs' }) as Error);
     },
     async stats(id: string, opts: StatsOptions = {}): Promise<StatsStream> {
       const ctx: ErrorContext = { kind: 'container', id, action: 'stats' };
@@ -112,3 +80,42 @@ export function dockerMonitor(c: Client): EngineMonitor {
   };
 }
 
+/**
+ * A log stream whose abort ends it cleanly (aborting the response would fail it with
+ * ECONNRESET); an error of the response, once, fails it as `mapError` says; a consumer that stops
+ * reading lets go of the connection.
+ */
+export function endOnAbort(res: NodeJS.ReadableStream & { destroy(): void; destroyed: boolean }, signal: AbortSignal | undefined, mapError: (err: unknown) => Error): PassThrough {
+  const out = new PassThrough();
+  let ended = false;
+  const finish = (): void => {
+    if (ended) return;
+    ended = true;
+    signal?.removeEventListener('abort', finish);
+    res.unpipe(out);
+    out.end();
+    res.destroy();
+  };
+  if (aborted(signal)) {
+    // Aborted while the request was on its way.
+    finish();
+    return out;
+  }
+  signal?.addEventListener('abort', finish, { once: true });
+  res.on('error', (err) => {
+    if (ended) return;
+    ended = true;
+    signal?.removeEventListener('abort', finish);
+    out.destroy(mapError(err));
+  });
+  res.on('end', () => {
+    ended = true;
+    signal?.removeEventListener('abort', finish);
+  });
+  out.on('close', () => {
+    if (!res.destroyed) res.destroy();
+    signal?.removeEventListener('abort', finish);
+  });
+  res.pipe(out);
+  return out;
+}

@@ -3,11 +3,11 @@
  * configs and the swarm-scoped networks of a stack. Specs go and come back as the engine's own
  * JSON (`SwarmJson`): the swarm backend maps a project to them and compares them itself.
  */
-import { PassThrough } from 'node:stream';
+import { endOnAbort } from './monitor.js';
 import type { CallOptions, LabelFilter } from '../engine.js';
 import { type ErrorContext, mapEngineError } from '../errors.js';
 import { signalOf, type Client } from './client.js';
-import { aborted, labelFilters, num, obj, str } from './readers.js';
+import { labelFilters, num, obj, str } from './readers.js';
 
 /** A JSON object as the engine sends or takes it. */
 export type SwarmJson = Record<string, unknown>;
@@ -144,29 +144,7 @@ export function dockerSwarm(c: Client): EngineSwarm {
       const res = await c.stream(lctx, 'GET', `/services/${encodeURIComponent(id)}/logs`, {
         query: { stdout: true, stderr: true, details: true, follow: opts.follow === true, tail: opts.tail, since: opts.since, timestamps: opts.timestamps === true },
       });
-      // An abort ends the returned stream cleanly (aborting the response would fail it with ECONNRESET).
-      const out = new PassThrough();
-      const finish = (): void => {
-        signal?.removeEventListener('abort', finish);
-        res.unpipe(out);
-        out.end();
-        res.destroy();
-      };
-      if (aborted(signal)) {
-        finish();
-        return out;
-      }
-      signal?.addEventListener('abort', finish, { once: true });
-      res.on('error', (err) => {
-        signal?.removeEventListener('abort', finish);
-        out.destroy(mapEngineError(err, c.where, lctx) as Error);
-      });
-      res.on('end', () => signal?.removeEventListener('abort', finish));
-      out.on('close', () => {
-        if (!res.destroyed) res.destroy();
-      });
-      res.pipe(out);
-      return out;
+      return endOnAbort(res, signal, (err) => mapEngineError(err, c.where, lctx) as Error);
     },
   };
 }
