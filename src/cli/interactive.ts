@@ -33,16 +33,39 @@ export type ConnectOptions = TerminalConnectOptions;
 
 const INTERRUPTS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** The first resize can come before the process exists on the engine's side: retry a little. */
-async function firstResize(resize: (size: TerminalSize) => Promise<void>, size: TerminalSize): Promise<void> {
-  for (let attempt = 1; attempt <= 5; attempt++) {
+/**
+ * The remote TTY follows the sizes it is given, one request at a time, the newest winning: two
+ * resizes in flight could reach the engine out of order and leave the older size (seen in CI:
+ * `stty rows 50 cols 120` is two SIGWINCHes). The first can come before the process exists on
+ * the engine's side: it is retried a little; later failures are let go (the session goes on).
+ */
+export function sizeFollower(resize: (size: TerminalSize) => Promise<void>, pause: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): (size: TerminalSize) => void {
+  let wanted: TerminalSize | undefined;
+  let sent: TerminalSize | undefined;
+  let running = false;
+  let failures = 0;
+  const pump = async (): Promise<void> => {
+    running = true;
     try {
-      await resize(size);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 30 * attempt));
+      while (wanted !== undefined && (sent === undefined || sent.h !== wanted.h || sent.w !== wanted.w)) {
+        const size: TerminalSize = wanted;
+        try {
+          await resize(size);
+          sent = size;
+        } catch {
+          failures += 1;
+          if (sent !== undefined || failures >= 5) sent = size;
+          else await pause(30 * failures);
+        }
+      }
+    } finally {
+      running = false;
     }
-  }
+  };
+  return (size) => {
+    wanted = size;
+    if (!running) void pump();
+  };
 }
 
 /** Pump until the remote output has ended; the terminal is restored on the way out. */
@@ -53,14 +76,13 @@ export async function connectTerminal(streams: AttachedStreams, term: Terminal, 
     opts.onInterrupt?.(interrupts, signal);
   };
   for (const sig of INTERRUPTS) process.on(sig, onSignal);
-  const resize = opts.resize;
+  const follow = opts.resize !== undefined ? sizeFollower(opts.resize) : undefined;
   const onWinch = (): void => {
     const size = terminalSize(term);
-    if (size !== undefined && resize !== undefined) resize(size).catch(() => undefined);
+    if (size !== undefined) follow?.(size);
   };
-  if (opts.tty && resize !== undefined) {
-    const size = terminalSize(term);
-    if (size !== undefined) void firstResize(resize, size);
+  if (opts.tty && follow !== undefined) {
+    onWinch();
     process.on('SIGWINCH', onWinch);
   }
   // Raw only when our keys go to the remote TTY (without stdin, Ctrl-C stays a signal here).
