@@ -37,8 +37,11 @@ export interface BackendContext {
   parallel: number;
 }
 
-/** What an observation is for: up and plan need images and external resources; down, the overlay state. */
-export type ObserveFor = 'status' | 'up' | 'down';
+/**
+ * What an observation is for: up and plan need images and external resources; down, the overlay
+ * state; the read-only container commands (ps, logs, exec, port, cp), the containers only.
+ */
+export type ObserveFor = 'status' | 'up' | 'down' | 'containers';
 
 export type LifecycleVerb = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause' | 'rm';
 

@@ -173,8 +173,8 @@ export async function openSession(cmd: Command, shellIo: IO, opts: SessionOption
  * What runs, per host. When no host answers there is nothing to report or converge: the command
  * fails at once with one line per host (unknown is never absent: no "up to date", no empty table).
  */
-export function observeSession(s: Session, opts: { forUp?: boolean; overlay?: boolean } = {}): Promise<ObservedState> {
-  return observeReachable(s, opts.forUp ? 'up' : opts.overlay ? 'down' : 'status');
+export function observeSession(s: Session, opts: { forUp?: boolean; overlay?: boolean; containersOnly?: boolean } = {}): Promise<ObservedState> {
+  return observeReachable(s, opts.forUp ? 'up' : opts.overlay ? 'down' : opts.containersOnly ? 'containers' : 'status');
 }
 
 /** Print warnings, refuse plans with errors, execute, report. Returns the exit code. */

@@ -65,6 +65,8 @@ export interface ObserveOptions {
   forUp?: boolean;
   /** Read the overlay state of each host when the project has overlay networks (down; up does anyway). */
   overlay?: boolean;
+  /** List the containers only: the networks and volumes stay empty (ps, logs, exec: they show neither). */
+  containersOnly?: boolean;
 }
 
 export async function observe(project: Project, hosts: HostEngine[], opts: ObserveOptions = {}): Promise<ObservedState> {
@@ -86,8 +88,8 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
           opts.forUp ? named('version', h.engine.version(signal)) : Promise.resolve(undefined),
           named('list containers', h.engine.listContainers({ all: true, labels: label, ...signal })),
           // External networks/volumes are not ours: list without the label filter to see them.
-          named('list networks', h.engine.listNetworks(opts.forUp && externalNets.length ? signal : { labels: label, ...signal })),
-          named('list volumes', h.engine.listVolumes(opts.forUp && externalVols.length ? signal : { labels: label, ...signal })),
+          opts.containersOnly ? Promise.resolve([]) : named('list networks', h.engine.listNetworks(opts.forUp && externalNets.length ? signal : { labels: label, ...signal })),
+          opts.containersOnly ? Promise.resolve([]) : named('list volumes', h.engine.listVolumes(opts.forUp && externalVols.length ? signal : { labels: label, ...signal })),
           needsImages ? named('list images', h.engine.listImages(signal)) : Promise.resolve([]),
         ]);
         const ours = (labels: Record<string, string>) => labels[LABEL.project] === project.name;

@@ -109,6 +109,8 @@ describe('ps rows', () => {
       [`${NAME}-web-3`, 'default', 3, false, 'running'],
     ]);
     expect([running.multiHost, running.problems]).toEqual([true, []]);
+    // ps shows containers only: one list call per host, no networks or volumes listed.
+    for (const e of [a, b]) expect(e.calls.map((c) => c.method)).toEqual(['listContainers']);
     const all = await listContainers(ctx, { services: ['web'], all: true });
     expect(all.rows.map((r) => [r.name, r.oneoff, r.state])).toEqual([
       [`${NAME}-web-1`, false, 'running'],

@@ -31,8 +31,11 @@ export interface ContainersSink {
 
 /** What these use cases need from the orchestrator backend. */
 export interface ContainersBackend {
-  /** What runs, per host; fails with one line per host when no host answers. */
-  observe(opts?: { forUp?: boolean }): Promise<ObservedState>;
+  /**
+   * What runs, per host; fails with one line per host when no host answers. `forUp`: images and
+   * external resources too; `containersOnly`: no networks or volumes (the commands that show neither).
+   */
+  observe(opts?: { forUp?: boolean; containersOnly?: boolean }): Promise<ObservedState>;
   /** Carry out a plan, progress shown as the user asked (less the `quiet` steps'); the exit code. */
   apply(plan: Plan, observed: ObservedState, opts?: { ignoreFailures?: boolean; quiet?: QuietSteps }): Promise<number>;
   /** One line per host that did not answer. */

@@ -165,7 +165,7 @@ export async function copyFiles(ctx: ContainersContext, args: CpArgs, index: num
 /** Every container of `service`, one-offs included: replicas by number, then one-offs by name. */
 async function allContainers(ctx: ContainersContext, service: string): Promise<Located[]> {
   if (ctx.project.services[service] === undefined) throw new UsageError(`no such service: ${service}`);
-  const observed = await ctx.backend.observe();
+  const observed = await ctx.backend.observe({ containersOnly: true });
   const mine = Object.values(observed.hosts)
     .flatMap((h) => h.containers)
     .filter((c) => c.service === service)

@@ -17,7 +17,7 @@ export interface ObservedContainers {
 }
 
 export async function observeContainers(ctx: ContainersContext, services: string[] = []): Promise<ObservedContainers> {
-  const observed = await ctx.backend.observe();
+  const observed = await ctx.backend.observe({ containersOnly: true });
   const want = services.length > 0 ? new Set(services) : undefined;
   const containers = Object.values(observed.hosts)
     .flatMap((h) => h.containers)

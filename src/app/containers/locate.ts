@@ -38,7 +38,7 @@ export interface Located {
  */
 export async function locateContainer(ctx: ContainersContext, service: string, index: number, opts: { running: boolean }): Promise<Located> {
   if (ctx.project.services[service] === undefined) throw new UsageError(`no such service: ${service}`);
-  const observed = await ctx.backend.observe();
+  const observed = await ctx.backend.observe({ containersOnly: true });
   const container = serviceContainer(observed, service, index, opts);
   const engine = ctx.engines[container.host];
   if (engine === undefined) throw new TsfigError(`host ${container.host} is not connected`);

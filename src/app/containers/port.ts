@@ -12,7 +12,7 @@ export interface PortRequest {
 
 /** `IP:PORT` (0.0.0.0 when published on every address), or an error that says why there is none. */
 export async function publishedPort(ctx: ContainersContext, req: PortRequest): Promise<string> {
-  const observed = await ctx.backend.observe();
+  const observed = await ctx.backend.observe({ containersOnly: true });
   const c = Object.values(observed.hosts)
     .flatMap((h) => h.containers)
     .find((x) => x.service === req.service && !x.oneoff && x.number === Number(req.index));

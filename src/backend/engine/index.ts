@@ -26,7 +26,7 @@ export function engineBackend(ctx: BackendContext): Backend {
   const backend: Backend = {
     name: 'engine',
     observe: (purpose: ObserveFor = 'status', signal = ctx.signal) =>
-      observe(ctx.project, ctx.hosts, { signal, ...(purpose === 'up' ? { forUp: true } : {}), ...(purpose === 'down' ? { overlay: true } : {}) }),
+      observe(ctx.project, ctx.hosts, { signal, ...(purpose === 'up' ? { forUp: true } : {}), ...(purpose === 'down' ? { overlay: true } : {}), ...(purpose === 'containers' ? { containersOnly: true } : {}) }),
     planImages: (observed, options) => planImages(ctx.project, observed, options),
     planConverge: (observed, options) => reconcile(ctx.project, observed, options),
     planDown: (observed, options) => planDown(ctx.project, observed, options),
