@@ -66,6 +66,32 @@ async function execInTask(service: string, script: string, pick: (t: Task) => bo
   return dk(await nodeIndex(t.NodeID), 'exec', t.Status.ContainerStatus.ContainerID, 'sh', '-c', script);
 }
 
+/**
+ * `http://web/` fetched from the client task (on the manager), retried while the swarm converges
+ * (its service discovery and overlay peers spread by gossip) for `ms` at most. A fetch that
+ * needed retries is logged; a failure says what the client's DNS answered and where web's tasks
+ * are, so a stale name (discovery) can be told from an address that does not answer (overlay).
+ */
+async function fetchWebFromClient(client: string, web: string, ms = 60_000): Promise<string> {
+  let attempts = 0;
+  const started = Date.now();
+  try {
+    const body = await eventually(async () => {
+      attempts += 1;
+      return execInTask(client, 'timeout 3 wget -q -O - http://web/');
+    }, { timeout: ms, interval: 500 });
+    if (attempts > 1) console.log(`the client reached web after ${attempts} attempts (${Date.now() - started} ms)`);
+    return body;
+  } catch (err) {
+    const lookup = await execInTask(client, 'nslookup web 2>&1; ip -4 -o addr 2>&1').catch((e: unknown) => String(e));
+    const tasks = await tasksOf(web).catch(() => [] as Task[]);
+    const attached = tasks.length ? await dk(1, 'inspect', '--format', '{{json .NetworksAttachments}}', ...tasks.map((t) => t.ID)).catch(() => '') : '';
+    const ips = attached.trim().split('\n').map((l) => (l ? (JSON.parse(l) as Array<{ Addresses?: string[] }> | null) : null));
+    const where = tasks.map((t, i) => `${t.ID.slice(0, 12)} ${t.Status.State} on ${t.NodeID.slice(0, 12)} at ${(ips[i] ?? []).flatMap((x) => x.Addresses ?? []).join(',')}`);
+    throw new Error(`${(err as Error).message}\n  client resolves: ${lookup.replace(/\s+/g, ' ').trim()}\n  web tasks: ${where.join('; ')}`);
+  }
+}
+
 const FILE = `
 services:
   web:
@@ -140,7 +166,7 @@ describe('swarm backend on a three-node swarm', () => {
     const [clientTask] = await tasksOf(client);
     expect(await nodeIds('manager')).toContain(clientTask!.NodeID);
     // The client on the manager, web on the workers: by name, over the overlay.
-    expect(await execInTask(client, 'timeout 3 wget -q -O - http://web/')).toBe('rev 1\n');
+    expect(await fetchWebFromClient(client, web)).toBe('rev 1\n');
     expect(await execInTask(web, 'cat /run/secrets/token')).toBe('the-secret-42');
     // docker stack deploy's names and labels: docker's own stack commands see the stack.
     const ps = await dk(1, 'stack', 'ps', project, '--format', '{{.Name}} {{.DesiredState}}');
@@ -191,7 +217,7 @@ describe('swarm backend on a three-node swarm', () => {
     console.log(`rolling update (start-first, dnsrr): ${fail} of ${ok + fail} client requests failed (${((100 * fail) / Math.max(1, ok + fail)).toFixed(1)}%)`);
     expect(ok).toBeGreaterThan(0);
     for (const t of await tasksOf(web)) expect(t.Status.State).toBe('running');
-    expect(await execInTask(client, 'timeout 3 wget -q -O - http://web/')).toBe('rev 2\n');
+    expect(await fetchWebFromClient(client, web)).toBe('rev 2\n');
     // The client service was not touched.
     expect(versionsAfter[client]).toBe((await versions(project))[client]);
   });
@@ -202,7 +228,7 @@ describe('swarm backend on a three-node swarm', () => {
     expect(r.stderr).toContain(`service ${web}: rolled back`);
     const spec = JSON.parse(await dk(1, 'service', 'inspect', web, '--format', '{{json .Spec.TaskTemplate.ContainerSpec.Env}}')) as string[];
     expect(spec).toContain('HEALTHY=yes');
-    await eventually(async () => expect(await execInTask(client, 'timeout 3 wget -q -O - http://web/')).toBe('rev 2\n'), { timeout: 30_000, interval: 500 });
+    expect(await fetchWebFromClient(client, web)).toBe('rev 2\n');
   });
 
   it('an update whose service version moved after the plan is read again and retried', async () => {
@@ -285,6 +311,6 @@ describe('swarm backend on a three-node swarm', () => {
     expect((await dk(1, 'secret', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${project}`)).trim()).toBe('');
     const up = await run(dir, project, ['up', '-d', '--wait'], env());
     expect(up.code).toBe(0);
-    expect(await execInTask(client, 'timeout 3 wget -q -O - http://web/')).toBe('rev 1\n');
+    expect(await fetchWebFromClient(client, web)).toBe('rev 1\n');
   });
 });
