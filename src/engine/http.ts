@@ -190,9 +190,17 @@ export function transport(endpoint: Endpoint, tls?: TlsMaterial, agent?: Agent):
     });
 
   const sendJson = async (method: string, path: string, opts: RequestOpts & { raw?: boolean } = {}): Promise<unknown> => {
-    const res = await stream(method, path, opts);
-    const bytes = await readAll(res);
-    return opts.raw === true ? bytes : parseBody(bytes);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await stream(method, path, opts);
+        const bytes = await readAll(res);
+        return opts.raw === true ? bytes : parseBody(bytes);
+      } catch (err) {
+        // A read whose connection dropped (reset, or its answer cut short) is asked once more:
+        // it changes nothing, and one dropped connection should not end a whole run (issue 15).
+        if (method !== 'GET' || attempt > 1 || opts.signal?.aborted === true || !droppedConnection(err)) throw err;
+      }
+    }
   };
 
   const upgrade = (path: string, opts: RequestOpts = {}): Promise<Duplex> =>
@@ -219,6 +227,13 @@ export function transport(endpoint: Endpoint, tls?: TlsMaterial, agent?: Agent):
     stream,
     upgrade,
   };
+}
+
+/** The connection went away under a request (reset, closed mid-answer): not an answer, not a timeout. */
+function droppedConnection(err: unknown): boolean {
+  const e = err as { code?: unknown; statusCode?: unknown; message?: unknown };
+  if (e.statusCode !== undefined) return false;
+  return e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === 'socket hang up' || e.message === 'aborted';
 }
 
 /** The plain JSON calls of an endpoint reached without an agent (unix, tcp); undefined for ssh. */

@@ -220,3 +220,32 @@ describe('the server name of a request', () => {
     expect([...g.seen, ...s.seen]).toEqual(['', '']);
   });
 });
+
+describe('a connection dropped under a call (the fault proxy\'s resets and cut answers, issue 15)', () => {
+  it('a read is asked once more: a reset or an answer cut short, then the answer', async () => {
+    let n = 0;
+    const { url, seen } = await fakeEngine((req, res) => {
+      n += 1;
+      if (n === 1) return void res.socket?.destroy();
+      if (n === 3) {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '100' });
+        res.write('[{"Id":');
+        return void setImmediate(() => res.socket?.destroy());
+      }
+      json(res, 200, [{ Id: 'abc', Names: ['/web-1'], Labels: {}, State: 'running', Status: 'Up', Image: 'busybox', Created: 0 }]);
+    });
+    const engine = connect(resolveEndpoint({ host: url, env: {} }));
+    expect((await engine.listContainers({ all: true })).map((c) => c.id)).toEqual(['abc']);
+    expect((await engine.listContainers({ all: true })).map((c) => c.id)).toEqual(['abc']);
+    expect(seen.map((s) => s.method)).toEqual(['GET', 'GET', 'GET', 'GET']);
+  });
+
+  it('only once: a second drop is the error; a change (POST) is never sent twice', async () => {
+    const { url, seen } = await fakeEngine((_req, res) => void res.socket?.destroy());
+    const engine = connect(resolveEndpoint({ host: url, env: {} }));
+    await expect(engine.listContainers({ all: true })).rejects.toBeInstanceOf(EngineUnreachableError);
+    expect(seen).toHaveLength(2);
+    await expect(engine.createContainer('web-1', { Image: 'busybox' })).rejects.toBeInstanceOf(EngineUnreachableError);
+    expect(seen.map((s) => s.method)).toEqual(['GET', 'GET', 'POST']);
+  });
+});
