@@ -49,7 +49,10 @@ export async function swarmConverge(ctx: AppContext, req: SwarmUpRequest, quietN
     await b.apply(plan, (line) => ctx.sink.line(line));
     if (req.wait) {
       const scope = b.desired().services.filter((s) => !req.services?.length || req.services.includes(s.key)).map((s) => s.name);
-      await b.wait(scope, req.waitTimeoutMs ?? 120_000, (name) => ctx.sink.line(`service ${name} is running`));
+      await b.wait(scope, req.waitTimeoutMs ?? 120_000, {
+        onReady: (name) => ctx.sink.line(`service ${name} is running`),
+        onTaskFailed: (name, f) => ctx.sink.line(`warning: service ${name}: task ${f.task} failed: ${f.message} (the swarm tries again; still waiting)`),
+      });
     }
   });
 }

@@ -150,3 +150,26 @@ describe('events, run and exec on a swarm stack', () => {
     expect((await dk(1, 'network', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${project}`)).trim()).toBe('');
   }, 180_000);
 });
+
+describe('up --wait on a swarm, a service whose tasks keep failing', () => {
+  const project = uniqueProject('swarmbad');
+  // An image no node has and none can pull (no registry is reachable from the rig): every task is rejected.
+  const dir = projectDir({ 'fig.yml': 'services:\n  bad:\n    image: tsfig.local/no-such-image:1\n    deploy:\n      endpoint_mode: dnsrr\n      restart_policy: {condition: any, delay: 1s}\n' }, project);
+  const env = { DOCKER_HOST: MANAGER, TSFIG_ORCHESTRATOR: 'swarm' };
+
+  beforeAll(() => swarmRig('up'), 300_000);
+  afterAll(async () => {
+    await run(dir, project, ['down'], env);
+    const ids = (await dockerResult('-H', MANAGER, 'service', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${project}`)).stdout.trim().split('\n').filter(Boolean);
+    if (ids.length) await dockerResult('-H', MANAGER, 'service', 'rm', ...ids);
+  }, 300_000);
+
+  it("says each failed task as it happens (the swarm's message), then times out naming the service", async () => {
+    const r = await run(dir, project, ['up', '-d', '--wait', '--wait-timeout', '20'], env);
+    expect(r.code).toBe(1);
+    const said = r.stderr.split('\n').filter((l) => l.startsWith(`warning: service ${project}_bad: task ${project}_bad.1 failed: `));
+    expect(said.length, r.stderr).toBeGreaterThan(0);
+    for (const l of said) expect(l).toMatch(/No such image|pull access denied|not found|manifest/i);
+    expect(r.stderr).toContain(`service ${project}_bad is not ready after 20s`);
+  });
+});

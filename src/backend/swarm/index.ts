@@ -15,7 +15,7 @@ import { asSwarm, observeStack, readContents, requireManager, type SwarmEngine }
 import { planDown, planUp, renderSwarmPlan, type SwarmPlanOptions } from './reconcile.js';
 import { listTaskRows, serviceLogLines, type LogLine, type TaskRow } from './status.js';
 import type { DesiredStack, ObservedStack, SwarmPlan } from './types.js';
-import { waitServices } from './wait.js';
+import { waitServices, type WaitReports } from './wait.js';
 import { stackEventScope, type StackEventScope } from './events.js';
 import { locateTask, type TaskContainer } from './tasks.js';
 import { swarmOneOff, type SwarmOneOff } from './oneoff.js';
@@ -85,10 +85,10 @@ export class SwarmBackend {
   }
 
   /** Until the services (by name) are updated and running; a rollback is an error naming the service. */
-  async wait(names: string[], timeoutMs: number, onReady?: (name: string) => void): Promise<void> {
+  async wait(names: string[], timeoutMs: number, reports: WaitReports = {}): Promise<void> {
     const observed = await observeStack(this.engine, this.ctx.project.name, this.ctx.signal);
     const ids = observed.services.filter((s) => names.includes(s.name)).map((s) => s.id);
-    await waitServices(this.engine, ids, timeoutMs, this.ctx.signal, onReady);
+    await waitServices(this.engine, ids, timeoutMs, this.ctx.signal, reports);
   }
 
   async tasks(observed: ObservedStack, opts: { services?: string[]; all?: boolean }): Promise<TaskRow[]> {
