@@ -152,6 +152,25 @@ describe('swarm spec comparison', () => {
   });
 });
 
+describe('secret and config modes', () => {
+  it('mode: 0440 (a leading zero) is octal, as docker compose reads it; 0o440, "0440" and a plain number as written', () => {
+    const p = project(`
+name: m
+services:
+  a:
+    image: busybox
+    secrets: [{source: s, target: a, mode: 0440}, {source: s, target: b, mode: 0o440}, {source: s, target: c, mode: "0440"}, {source: s, target: d, mode: 288}]
+    configs: [{source: c, target: /x, mode: 0755}]
+secrets: {s: {file: ./s.txt}}
+configs: {c: {file: ./s.txt}}
+`, { 's.txt': 'x' });
+    const d = desiredStack(p, { 'secret:s': Buffer.from('x'), 'config:c': Buffer.from('x') });
+    const cs = dig(d.services[0]!.spec, 'TaskTemplate.ContainerSpec');
+    expect((cs.Secrets as Array<{ File: { Mode: number } }>).map((x) => x.File.Mode.toString(8))).toEqual(['440', '440', '440', '440']);
+    expect((cs.Configs as Array<{ File: { Mode: number } }>).map((x) => x.File.Mode.toString(8))).toEqual(['755']);
+  });
+});
+
 describe('examples/web-api-db-swarm: example 2 as a stack', () => {
   const dir = fileURLToPath(new URL('../../examples/web-api-db-swarm', import.meta.url));
   const r = load(dir);
