@@ -152,6 +152,28 @@ describe('swarm spec comparison', () => {
   });
 });
 
+describe('volumes', () => {
+  it("labels the stack's named volumes with the stack, never an external one (as docker stack deploy): a node that lacks it makes a plain one", () => {
+    const p = project(`
+name: v
+services:
+  a:
+    image: busybox
+    volumes: ["data:/data", "keep:/keep", {type: volume, source: keep, target: /k2, volume: {nocopy: true}}, "/anon"]
+volumes:
+  data: {driver: local, driver_opts: {type: tmpfs, device: tmpfs}}
+  keep: {external: true, name: corp_keep}
+`);
+    const mounts = dig(desiredStack(p, {}).services[0]!.spec, 'TaskTemplate.ContainerSpec').Mounts;
+    expect(mounts).toEqual([
+      { Type: 'volume', Target: '/data', Source: 'v_data', VolumeOptions: { Labels: { 'com.docker.stack.namespace': 'v', 'io.tsfig.project': 'v' }, DriverConfig: { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs' } } } },
+      { Type: 'volume', Target: '/keep', Source: 'corp_keep' },
+      { Type: 'volume', Target: '/k2', Source: 'corp_keep', VolumeOptions: { NoCopy: true } },
+      { Type: 'volume', Target: '/anon' },
+    ]);
+  });
+});
+
 describe('secret and config modes', () => {
   it('mode: 0440 (a leading zero) is octal, as docker compose reads it; 0o440, "0440" and a plain number as written', () => {
     const p = project(`
