@@ -1,6 +1,9 @@
 /** backend/swarm/volumes.ts: which volumes `down -v` removes on a swarm, and the warnings naming the other nodes that hold one (pure). */
 import { describe, expect, it } from 'vitest';
+import { downStack } from '../../src/backend/swarm/apply.js';
 import { SwarmBackend } from '../../src/backend/swarm/index.js';
+import type { SwarmEngine } from '../../src/backend/swarm/observe.js';
+import { EngineError } from '../../src/errors.js';
 import { planDownVolumes, volumeUses, type StackVolumes } from '../../src/backend/swarm/volumes.js';
 import { formatDiagnostic } from '../../src/model/diagnostic.js';
 import type { Project } from '../../src/model/project.js';
@@ -103,5 +106,34 @@ describe('down -v on a swarm: what is removed', () => {
     expect(b.render(b.planDown(observed))).toBe('remove service shop_db\nremove network shop_default\n');
     const plan = b.planDown(observed, { ...base, onManager: [vol('shop_data')] });
     expect(b.render(plan)).toBe('remove service shop_db\nremove network shop_default\nremove volume shop_data\n');
+  });
+});
+
+describe('down -v on a swarm: a volume still in use by a task container going away', () => {
+  /** An engine whose volume removal is refused as in use `busy` times, then done; records the calls. */
+  function engine(busy: number): { engine: SwarmEngine; calls: string[] } {
+    const calls: string[] = [];
+    const fake = {
+      removeVolume: (name: string) => {
+        calls.push(name);
+        if (calls.length <= busy) return Promise.reject(new EngineError(`remove ${name}: volume is in use - [c0ffee]`, 409));
+        return Promise.resolve();
+      },
+    };
+    return { engine: fake as unknown as SwarmEngine, calls };
+  }
+  const plan = { ops: [{ op: 'volume.remove' as const, name: 'shop_data' }], diagnostics: [] };
+
+  it('is removed once the container is gone (retried while the engine says it is in use)', async () => {
+    const e = engine(2);
+    const done: string[] = [];
+    await downStack(e.engine, plan, { done: (l) => done.push(l), timeoutMs: 10_000 });
+    expect(e.calls).toEqual(['shop_data', 'shop_data', 'shop_data']);
+    expect(done).toEqual(['removed volume shop_data']);
+  });
+
+  it('fails in one line naming the volume once the time is up', async () => {
+    const e = engine(1_000);
+    await expect(downStack(e.engine, plan, { done: () => undefined, timeoutMs: 0 })).rejects.toThrow(/^remove volume shop_data: .*volume is in use/);
   });
 });
