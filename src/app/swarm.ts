@@ -65,11 +65,20 @@ export async function swarmPlan(ctx: AppContext, req: SwarmPlanOptions): Promise
   report(ctx, plan);
 }
 
+export interface SwarmDownRequest {
+  /** -v: the stack's named volumes on the manager too (warnings name the other nodes that hold one). */
+  volumes?: boolean;
+  timeoutMs?: number;
+}
+
 /** Everything of the stack removed, and gone, before it returns. */
-export async function swarmDown(ctx: AppContext, timeoutMs = 120_000): Promise<void> {
+export async function swarmDown(ctx: AppContext, req: SwarmDownRequest = {}): Promise<void> {
   const b = swarmOf(ctx);
+  const timeoutMs = req.timeoutMs ?? 120_000;
   await withProjectLock(ctx, async () => {
-    const plan = b.planDown(await b.observe());
+    const observed = await b.observe();
+    const plan = b.planDown(observed, req.volumes ? await b.observeVolumes(observed) : undefined);
+    report(ctx, plan);
     if (ctx.options.dryRun) {
       ctx.sink.result(b.render(plan));
       return;

@@ -73,8 +73,11 @@ export function swarmPlanCommand(s: Session, services: string[], removeOrphans: 
   return swarmPlan(s, { services, removeOrphans });
 }
 
-export function swarmDownCommand(s: Session): Promise<void> {
-  return swarmDown(s);
+/** down on a swarm: -v removes the stack's volumes on the manager; --rmi and -t do not apply (a usage error, never ignored). */
+export function swarmDownCommand(s: Session, f: { volumes: boolean; rmi?: string; timeout?: string }): Promise<void> {
+  if (f.rmi !== undefined) throw new UsageError('down --rmi does not apply to a swarm stack (orchestrator swarm): each node pulls the images its tasks run; remove them with docker image rm on each node');
+  if (f.timeout !== undefined) throw new UsageError("down -t does not apply to a swarm stack (orchestrator swarm): a task's stop grace period is the service's stop_grace_period");
+  return swarmDown(s, { volumes: f.volumes });
 }
 
 export function swarmScaleCommand(s: Session, counts: Record<string, number>): Promise<void> {

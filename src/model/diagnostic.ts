@@ -117,7 +117,9 @@ export type PlanCode =
   /** swarm: a key of the file a swarm cannot honour; it is left out, and the warning says what to do (warning). */
   | 'PLAN_SWARM_IGNORED'
   /** swarm: a value that cannot become a service spec (a port range, an unknown deploy mode, a missing secret source) (error). */
-  | 'PLAN_SWARM_SPEC';
+  | 'PLAN_SWARM_SPEC'
+  /** swarm, down -v: a volume of the stack is on a node other than the manager, which tsfig cannot remove there (warning). */
+  | 'PLAN_SWARM_VOLUME_ELSEWHERE';
 
 /** Codes of the overlay's allocation (overlay/alloc.ts) and of its per-host state (overlay/desired.ts, plan.ts). */
 export type OverlayCode =

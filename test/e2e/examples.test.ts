@@ -7,18 +7,16 @@
  * base image tsfig.local/examples-base:bookworm once per machine, minutes; then seconds).
  * afterAll removes what the examples made, by project label, and the images they built.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, resolveEndpoint } from '../../src/engine/connect.js';
 import type { Engine } from '../../src/engine/engine.js';
-import { engineFromEnv, eventually, PROJECT_LABEL, requireEngine, uniqueProject } from './support/harness.js';
-import { cleanupStack, containersOf, ok, rigUp, ROOT, spawnTsfig } from './support/stack.js';
+import { BASE_IMAGE, copyExample, images } from './support/examples.js';
+import { engineFromEnv, eventually, PROJECT_LABEL, requireEngine } from './support/harness.js';
+import { cleanupStack, containersOf, ok, rigUp, spawnTsfig } from './support/stack.js';
 
-const BASE_IMAGE = 'tsfig.local/examples-base:bookworm';
 let engine: Engine;
 const made: Array<{ project: string; dir: string; services: string[] }> = [];
 /** Images to remove at the end (by id), e.g. those a rebuild replaced. */
@@ -41,24 +39,11 @@ afterAll(async () => {
   for (const id of extraImages) await engine.removeImage(id, { force: true }).catch(() => undefined);
 }, 300_000);
 
-/** `bash scripts/images.sh [ENGINE...]`: the example base image, built or copied when missing; its progress lines. */
-function images(...engines: string[]): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    execFile('bash', [join(ROOT, 'scripts', 'images.sh'), ...engines], { cwd: ROOT, encoding: 'utf8', timeout: 1_500_000 }, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`bash scripts/images.sh failed: ${err.message}\n${stderr}`));
-      else resolve(stderr);
-    });
-  });
-}
-
 /** A copy of examples/<name> (and of the examples it builds from) in a temp folder, and a unique project name for it. */
 function example(name: string, services: string[], siblings: string[] = []): { project: string; dir: string } {
-  const project = uniqueProject(`ex-${name}`);
-  const root = mkdtempSync(join(tmpdir(), 'tsfig-examples-'));
-  const dir = join(root, name);
-  for (const n of [name, ...siblings]) cpSync(join(ROOT, 'examples', n), join(root, n), { recursive: true });
-  made.push({ project, dir, services });
-  return { project, dir };
+  const copy = copyExample(name, siblings);
+  made.push({ ...copy, services });
+  return copy;
 }
 
 /** A TCP port free on 127.0.0.1 right now. */

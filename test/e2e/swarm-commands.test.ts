@@ -2,30 +2,13 @@
  * events, run and exec on a swarm stack (scripts/swarm.sh: node 1 manager, nodes 2-3 workers).
  * Checks the swarm's and the engines' own state (tasks, containers, files written by exec).
  */
-import { execFile, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerResult, eventually, uniqueProject } from './support/harness.js';
-import { BIN, ROOT, run, spawnTsfig } from './support/stack.js';
+import { BIN, run, spawnTsfig } from './support/stack.js';
+import { dk, MANAGER, swarmRig } from './support/swarm.js';
 import { projectDir } from '../support/project.js';
 import { binaryEnv, watchChild, type Done } from './support/binary.js';
-
-const SOCK = (i: number) => `unix:///run/tsfig-swarm${i}.sock`;
-const MANAGER = SOCK(1);
-
-function swarmRig(action: 'up' | 'down'): Promise<void> {
-  return new Promise((res, rej) =>
-    execFile('bash', [join(ROOT, 'scripts', 'swarm.sh'), action], { timeout: 300_000, encoding: 'utf8' }, (err, _out, stderr) =>
-      err ? rej(new Error(`scripts/swarm.sh ${action} failed: ${stderr.trim().split('\n').slice(-3).join(' ')}`)) : res(),
-    ),
-  );
-}
-
-async function dk(i: number, ...args: string[]): Promise<string> {
-  const r = await dockerResult('-H', SOCK(i), ...args);
-  if (r.exitCode !== 0) throw new Error(`docker -H node${i} ${args.join(' ')}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
 
 interface Task { ID: string; NodeID: string; Slot?: number; Status: { State: string; ContainerStatus?: { ContainerID?: string } } }
 

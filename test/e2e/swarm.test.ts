@@ -4,12 +4,12 @@
  * exec into task containers, `docker stack ps`), not tsfig's wording. dnsrr everywhere: this
  * kernel has no IPVS, so swarm's virtual IPs cannot route.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerResult, eventually, uniqueProject } from './support/harness.js';
-import { ROOT, run, spawnTsfig } from './support/stack.js';
+import { run, spawnTsfig } from './support/stack.js';
+import { dk, execInTask, MANAGER, nodeIds, nodeIndex, SOCK, swarmRig, tasksOf, type Task } from './support/swarm.js';
 import { projectDir } from '../support/project.js';
 import { applySwarmPlan } from '../../src/backend/swarm/apply.js';
 import { desiredStack } from '../../src/backend/swarm/mapping.js';
@@ -18,52 +18,10 @@ import { planUp } from '../../src/backend/swarm/reconcile.js';
 import { loadProject } from '../../src/config/load.js';
 import { connectFromEnv } from '../../src/engine/connect.js';
 
-const SOCK = (i: number) => `unix:///run/tsfig-swarm${i}.sock`;
-const MANAGER = SOCK(1);
-
-function swarmRig(action: 'up' | 'down'): Promise<void> {
-  return new Promise((res, rej) =>
-    execFile('bash', [join(ROOT, 'scripts', 'swarm.sh'), action], { timeout: 300_000, encoding: 'utf8' }, (err, _out, stderr) =>
-      err ? rej(new Error(`scripts/swarm.sh ${action} failed: ${stderr.trim().split('\n').slice(-3).join(' ')}`)) : res(),
-    ),
-  );
-}
-
-/** The docker CLI against node i; its stdout, or an error with its stderr. */
-async function dk(i: number, ...args: string[]): Promise<string> {
-  const r = await dockerResult('-H', SOCK(i), ...args);
-  if (r.exitCode !== 0) throw new Error(`docker -H node${i} ${args.join(' ')}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
-interface Task { ID: string; NodeID: string; Slot?: number; DesiredState: string; Status: { State: string; ContainerStatus?: { ContainerID?: string } } }
-
-async function tasksOf(service: string): Promise<Task[]> {
-  const ids = (await dk(1, 'service', 'ps', '-q', '--filter', 'desired-state=running', service)).trim().split('\n').filter(Boolean);
-  return ids.length ? (JSON.parse(await dk(1, 'inspect', ...ids)) as Task[]) : [];
-}
-
 async function versions(project: string): Promise<Record<string, number>> {
   const ids = (await dk(1, 'service', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${project}`)).trim().split('\n').filter(Boolean);
   const services = JSON.parse(await dk(1, 'service', 'inspect', ...ids)) as Array<{ Spec: { Name: string }; Version: { Index: number } }>;
   return Object.fromEntries(services.map((s) => [s.Spec.Name, s.Version.Index]));
-}
-
-async function nodeIds(role: 'manager' | 'worker'): Promise<string[]> {
-  return (await dk(1, 'node', 'ls', '-q', '--filter', `role=${role}`)).trim().split('\n').filter(Boolean);
-}
-
-/** node index (1-3) of a node ID: the engine whose `info` names it. */
-async function nodeIndex(id: string): Promise<number> {
-  for (const i of [1, 2, 3]) if ((await dockerResult('-H', SOCK(i), 'info', '--format', '{{.Swarm.NodeID}}')).stdout.trim() === id) return i;
-  throw new Error(`no node with ID ${id}`);
-}
-
-/** A command in the running container of one of the service's tasks (on whichever node runs it). */
-async function execInTask(service: string, script: string, pick: (t: Task) => boolean = () => true): Promise<string> {
-  const t = (await tasksOf(service)).find((x) => x.Status.State === 'running' && pick(x));
-  if (!t?.Status.ContainerStatus?.ContainerID) throw new Error(`no running task of ${service}`);
-  return dk(await nodeIndex(t.NodeID), 'exec', t.Status.ContainerStatus.ContainerID, 'sh', '-c', script);
 }
 
 /**

@@ -78,7 +78,7 @@ describe('tsfig config', () => {
 });
 
 describe('examples', () => {
-  const examples = ['examples/fig-flat', 'examples/web-cache-worker', 'examples/extends', 'examples/networks', 'examples/healthcheck', 'examples/build', 'examples/dev-loop', 'examples/fig-counter', 'examples/web-api-db', 'examples/reverse-proxy', 'examples/counter-watch', 'examples/web-api-db-multihost', '.'];
+  const examples = ['examples/fig-flat', 'examples/web-cache-worker', 'examples/extends', 'examples/networks', 'examples/healthcheck', 'examples/build', 'examples/dev-loop', 'examples/fig-counter', 'examples/web-api-db', 'examples/reverse-proxy', 'examples/counter-watch', 'examples/web-api-db-multihost', 'examples/web-api-db-swarm', '.'];
   for (const ex of examples) {
     it(`${ex}: config -q passes and config --format json matches the golden file`, async () => {
       const cwd = join(root, ex);

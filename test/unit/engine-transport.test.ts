@@ -224,7 +224,7 @@ describe('the server name of a request', () => {
 describe('a connection dropped under a call (the fault proxy\'s resets and cut answers, issue 15)', () => {
   it('a read is asked once more: a reset or an answer cut short, then the answer', async () => {
     let n = 0;
-    const { url, seen } = await fakeEngine((req, res) => {
+    const { url, seen } = await fakeEngine((_req, res) => {
       n += 1;
       if (n === 1) return void res.socket?.destroy();
       if (n === 3) {

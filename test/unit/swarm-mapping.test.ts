@@ -1,6 +1,10 @@
 /** backend/swarm/mapping.ts: a project -> the specs a swarm runs it as (pure), as docker stack deploy names and labels them. */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { desiredStack } from '../../src/backend/swarm/mapping.js';
+import { readContents } from '../../src/backend/swarm/observe.js';
 import { normalise, specCauses } from '../../src/backend/swarm/diff.js';
 import type { Project } from '../../src/model/project.js';
 import { load, projectDir } from '../support/project.js';
@@ -145,5 +149,86 @@ describe('swarm spec comparison', () => {
   it('keeps the mode as it is (Global {} and Replicas 0 are not empty)', () => {
     expect(normalise({ Mode: { Global: {} } })).toEqual({ Mode: { Global: {} } });
     expect(specCauses({ Mode: { Replicated: { Replicas: 0 } } }, { Mode: { Global: {} } })).toEqual(['deploy.mode/replicas changed']);
+  });
+});
+
+describe('volumes', () => {
+  it("labels the stack's named volumes with the stack, never an external one (as docker stack deploy): a node that lacks it makes a plain one", () => {
+    const p = project(`
+name: v
+services:
+  a:
+    image: busybox
+    volumes: ["data:/data", "keep:/keep", {type: volume, source: keep, target: /k2, volume: {nocopy: true}}, "/anon"]
+volumes:
+  data: {driver: local, driver_opts: {type: tmpfs, device: tmpfs}}
+  keep: {external: true, name: corp_keep}
+`);
+    const mounts = dig(desiredStack(p, {}).services[0]!.spec, 'TaskTemplate.ContainerSpec').Mounts;
+    expect(mounts).toEqual([
+      { Type: 'volume', Target: '/data', Source: 'v_data', VolumeOptions: { Labels: { 'com.docker.stack.namespace': 'v', 'io.tsfig.project': 'v' }, DriverConfig: { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs' } } } },
+      { Type: 'volume', Target: '/keep', Source: 'corp_keep' },
+      { Type: 'volume', Target: '/k2', Source: 'corp_keep', VolumeOptions: { NoCopy: true } },
+      { Type: 'volume', Target: '/anon' },
+    ]);
+  });
+});
+
+describe('secret and config modes', () => {
+  it('mode: 0440 (a leading zero) is octal, as docker compose reads it; 0o440, "0440" and a plain number as written', () => {
+    const p = project(`
+name: m
+services:
+  a:
+    image: busybox
+    secrets: [{source: s, target: a, mode: 0440}, {source: s, target: b, mode: 0o440}, {source: s, target: c, mode: "0440"}, {source: s, target: d, mode: 288}]
+    configs: [{source: c, target: /x, mode: 0755}]
+secrets: {s: {file: ./s.txt}}
+configs: {c: {file: ./s.txt}}
+`, { 's.txt': 'x' });
+    const d = desiredStack(p, { 'secret:s': Buffer.from('x'), 'config:c': Buffer.from('x') });
+    const cs = dig(d.services[0]!.spec, 'TaskTemplate.ContainerSpec');
+    expect((cs.Secrets as Array<{ File: { Mode: number } }>).map((x) => x.File.Mode.toString(8))).toEqual(['440', '440', '440', '440']);
+    expect((cs.Configs as Array<{ File: { Mode: number } }>).map((x) => x.File.Mode.toString(8))).toEqual(['755']);
+  });
+});
+
+describe('examples/web-api-db-swarm: example 2 as a stack', () => {
+  const dir = fileURLToPath(new URL('../../examples/web-api-db-swarm', import.meta.url));
+  const r = load(dir);
+  const p = r.project!;
+  const d = desiredStack(p, readContents(p, {}));
+  const spec = (key: string) => d.services.find((s) => s.key === key)!.spec;
+  const cs = (key: string) => dig(spec(key), 'TaskTemplate.ContainerSpec');
+
+  it('maps with no warning or error: every service runs the base image, dnsrr, restarted whatever the exit', () => {
+    expect(r.diagnostics).toEqual([]);
+    expect(d.diagnostics).toEqual([]);
+    expect(d.services.map((s) => s.name)).toEqual(['webapidbswarm_api', 'webapidbswarm_cache', 'webapidbswarm_db', 'webapidbswarm_web']);
+    for (const s of d.services) {
+      expect(dig(s.spec, 'TaskTemplate.ContainerSpec').Image, s.key).toBe('tsfig.local/examples-base:bookworm');
+      expect(dig(s.spec, 'EndpointSpec').Mode, s.key).toBe('dnsrr');
+      expect(dig(s.spec, 'TaskTemplate.RestartPolicy').Condition, s.key).toBe('any');
+      expect(dig(s.spec, 'TaskTemplate.ContainerSpec').Healthcheck, s.key).toBeDefined();
+    }
+  });
+
+  it("gives each service what its Dockerfile COPYs as configs (the db's entrypoint executable), with the Dockerfile's entrypoint, command and working dir", () => {
+    const files = (key: string) => ((cs(key).Configs ?? []) as Array<{ File: { Name: string; Mode: number } }>).map((c) => [c.File.Name, c.File.Mode.toString(8)]);
+    expect(files('web')).toEqual([['/etc/nginx/nginx.conf', '444'], ['/srv/www/index.html', '444']]);
+    expect(files('api')).toEqual([['/app/app.py', '444']]);
+    expect(files('db')).toEqual([['/usr/local/bin/db-entrypoint', '755']]);
+    expect([cs('db').Command, cs('db').Args]).toEqual([['db-entrypoint'], ['postgres']]);
+    expect([cs('api').Args, cs('api').Dir, cs('api').Init]).toEqual([['python3', 'app.py'], '/app', true]);
+    expect(cs('web').Args).toEqual(['nginx', '-g', 'daemon off;']);
+    // The files are the example's own (one copy in the repository).
+    const app = d.objects.find((o) => o.key === 'api_app')!;
+    expect(Buffer.from(String(app.spec!.Data), 'base64').toString('utf8')).toBe(readFileSync(join(dir, '../web-api-db/api/app.py'), 'utf8'));
+  });
+
+  it("pins db to the manager, so its named volume stays on one node; the password from .env", () => {
+    expect(dig(spec('db'), 'TaskTemplate.Placement')).toEqual({ Constraints: ['node.role == manager'] });
+    expect(cs('db').Mounts).toEqual([{ Type: 'volume', Target: '/var/lib/postgresql/data', Source: 'webapidbswarm_dbdata', VolumeOptions: { Labels: { 'com.docker.stack.namespace': 'webapidbswarm', 'io.tsfig.project': 'webapidbswarm' } } }]);
+    expect(cs('db').Env).toContain('POSTGRES_PASSWORD=example-only-change-me');
   });
 });

@@ -45,10 +45,10 @@ describe('orchestrator selection', () => {
     expect(engine.stderr).not.toMatch(/does not apply/);
   });
 
-  it('flags of up and logs that mean nothing on a swarm are usage errors naming the flag, before any engine call', async () => {
+  it('flags of up, logs and down that mean nothing on a swarm are usage errors naming the flag, before any engine call', async () => {
     const cwd = projectDir({ 'fig.yml': WITH_X });
     const env = { HOME: '/home/u', DOCKER_HOST: 'unix:///nonexistent.sock' };
-    for (const [args, flag] of [[['up', '--build'], '--build'], [['up', '--no-start'], '--no-start'], [['up', '--abort-on-container-exit'], '--abort-on-container-exit'], [['logs', '--until', '1m'], '--until'], [['logs', '--index', '2'], '--index']] as const) {
+    for (const [args, flag] of [[['up', '--build'], '--build'], [['up', '--no-start'], '--no-start'], [['up', '--abort-on-container-exit'], '--abort-on-container-exit'], [['logs', '--until', '1m'], '--until'], [['logs', '--index', '2'], '--index'], [['down', '--rmi', 'local'], '--rmi'], [['down', '-v', '--rmi', 'all'], '--rmi'], [['down', '-t', '1'], '-t']] as const) {
       const r = await tsfig([...args], { cwd, env });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain(`${flag} does not apply to a swarm stack`);

@@ -25,9 +25,11 @@ const DONE: Record<SwarmOp['op'], string> = {
   'service.remove': 'removed',
   'object.remove': 'removed',
   'network.remove': 'removed',
+  'volume.remove': 'removed',
 };
 
 function what(op: SwarmOp): string {
+  if (op.op === 'volume.remove') return `volume ${op.name}`;
   return op.op.startsWith('network') ? `network ${op.name}` : op.op.startsWith('service') ? `service ${op.name}` : `${(op as { kind: string }).kind} ${op.name}`;
 }
 
@@ -101,6 +103,7 @@ async function run(engine: SwarmEngine, op: SwarmOp, ids: Map<string, string>, s
     case 'service.remove': await gone(() => engine.removeService(op.id, opts)); return;
     case 'object.remove': await gone(() => (op.kind === 'secret' ? engine.removeSecret(op.id, opts) : engine.removeConfig(op.id, opts))); return;
     case 'network.remove': await gone(() => engine.removeStackNetwork(op.id, opts)); return;
+    case 'volume.remove': await gone(() => engine.removeVolume(op.name, opts)); return;
   }
 }
 
@@ -119,7 +122,9 @@ export async function applySwarmPlan(engine: SwarmEngine, plan: SwarmPlan, hooks
 
 /**
  * down: remove the services, wait until their tasks are gone, remove the networks (retried while
- * the swarm still holds them), then secrets and configs; returns when the manager lists none.
+ * the swarm still holds them), then secrets and configs, and with -v the volumes on the manager
+ * (retried while a task container that is going away still holds one); returns when the manager
+ * lists none. Everything is bounded by `timeoutMs`.
  */
 export async function downStack(engine: SwarmEngine, plan: SwarmPlan, hooks: ApplyHooks & { timeoutMs: number }): Promise<void> {
   const signal = hooks.signal;

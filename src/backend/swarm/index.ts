@@ -14,8 +14,9 @@ import { desiredStack } from './mapping.js';
 import { asSwarm, observeStack, readContents, requireManager, type SwarmEngine } from './observe.js';
 import { planDown, planUp, renderSwarmPlan, type SwarmPlanOptions } from './reconcile.js';
 import { listTaskRows, serviceLogLines, type LogLine, type TaskRow } from './status.js';
-import type { DesiredStack, ObservedStack, SwarmPlan } from './types.js';
+import { STACK_LABEL, type DesiredStack, type ObservedStack, type SwarmJson, type SwarmPlan } from './types.js';
 import { waitServices, type WaitReports } from './wait.js';
+import { planDownVolumes, volumeUses, type StackVolumes } from './volumes.js';
 import { stackEventScope, type StackEventScope } from './events.js';
 import { locateTask, type TaskContainer } from './tasks.js';
 import { swarmOneOff, type SwarmOneOff } from './oneoff.js';
@@ -61,8 +62,32 @@ export class SwarmBackend {
     return planUp(this.desired(), observed, opts);
   }
 
-  planDown(observed: ObservedStack): SwarmPlan {
-    return planDown(observed);
+  /** down's plan; with `volumes` (down -v, read by `observeVolumes` before anything is removed) the volumes on the manager last, and the warnings. */
+  planDown(observed: ObservedStack, volumes?: StackVolumes): SwarmPlan {
+    const plan = planDown(observed);
+    if (!volumes) return plan;
+    const v = planDownVolumes(this.ctx.project, volumes);
+    return { ops: [...plan.ops, ...v.ops], diagnostics: [...plan.diagnostics, ...v.diagnostics] };
+  }
+
+  /** For down -v: the stack's volumes on the manager, and which nodes the stack's tasks (history included) mounted named volumes on. */
+  async observeVolumes(observed: ObservedStack): Promise<StackVolumes> {
+    const opts = { signal: this.ctx.signal };
+    const ids = observed.services.map((s) => s.id);
+    const [me, onManager, tasks] = await Promise.all([
+      this.engine.swarmMembership(opts),
+      this.engine.listVolumes({ labels: { [STACK_LABEL]: this.ctx.project.name }, ...opts }),
+      ids.length ? this.engine.listTasks({ service: ids }, opts) : Promise.resolve([] as SwarmJson[]),
+    ]);
+    const used = volumeUses(tasks);
+    const hostnames: Record<string, string> = {};
+    if (used.some((u) => u.nodeId !== me.nodeId)) {
+      for (const n of await this.engine.listNodes(opts)) {
+        const host = (n.raw.Description as SwarmJson | undefined)?.Hostname;
+        if (typeof host === 'string') hostnames[n.id] = host;
+      }
+    }
+    return { managerNodeId: me.nodeId, onManager: onManager.map((v) => ({ name: v.name, labels: v.labels })), used, hostnames };
   }
 
   render(plan: SwarmPlan): string {

@@ -105,7 +105,11 @@ function mounts(project: Project, svc: Service): SwarmJson[] | undefined {
       if (v.source !== undefined) {
         const def = project.volumes[v.source];
         m.Source = def?.name ?? scoped(project.name, v.source);
-        m.VolumeOptions = { Labels: stackLabels(project.name), ...(v.volume?.nocopy === true ? { NoCopy: true } : {}), ...(def?.driver ? { DriverConfig: { Name: def.driver, Options: def.driver_opts ?? {} } } : {}) };
+        // An external volume is used by name and never labelled as the stack's (as docker stack
+        // deploy does): a node that lacks it makes a plain one, which no stack clean-up claims.
+        const external = def?.external === true;
+        const opts: SwarmJson = { ...(external ? {} : { Labels: stackLabels(project.name) }), ...(v.volume?.nocopy === true ? { NoCopy: true } : {}), ...(!external && def?.driver ? { DriverConfig: { Name: def.driver, Options: def.driver_opts ?? {} } } : {}) };
+        if (Object.keys(opts).length) m.VolumeOptions = opts;
       }
     } else if (v.type === 'bind') {
       m.Source = v.source;

@@ -98,6 +98,7 @@ export function describeOp(op: SwarmOp): string {
     case 'service.remove': return `remove service ${op.name}`;
     case 'object.remove': return `remove ${op.kind} ${op.name}${op.unused ? ' (no longer used)' : ''}`;
     case 'network.remove': return `remove network ${op.name}`;
+    case 'volume.remove': return `remove volume ${op.name}`;
   }
 }
 

@@ -91,7 +91,9 @@ export type SwarmOp =
   | { op: 'service.update'; name: string; key: string; id: string; version: number; spec: SwarmJson; causes: string[] }
   | { op: 'service.remove'; name: string; id: string }
   | { op: 'object.remove'; kind: FileObjectKind; name: string; id: string; unused?: boolean }
-  | { op: 'network.remove'; name: string; id: string };
+  | { op: 'network.remove'; name: string; id: string }
+  /** down -v: a named volume on the manager's engine (by name). */
+  | { op: 'volume.remove'; name: string };
 
 /** Steps in order: networks and objects first, then services, then what no longer is used. */
 export interface SwarmPlan {
