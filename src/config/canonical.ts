@@ -235,11 +235,6 @@ export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext):
       case 'log_driver':
       case 'log_opt':
         break; // folded into logging below
-      case 'secrets':
-      case 'configs':
-        if (Array.isArray(value)) for (const item of value) octalMode(item);
-        put(out, key, value);
-        break;
       case 'restart': {
         const r = String(value);
         if (!/^(no|always|unless-stopped|on-failure(:\d+)?)$/.test(r)) {
@@ -273,18 +268,6 @@ export function canonicalizeService(name: string, raw: Tree, ctx: CanonContext):
   }
   put(out, 'name', name);
   return out;
-}
-
-/**
- * A secret's or config's `mode: 0440` (a leading zero) is octal, as docker compose reads it
- * (its YAML reader keeps YAML 1.1's octal); YAML 1.2 alone would make it the decimal 440, a
- * group-writable file. `0o440` and plain numbers are as YAML 1.2 reads them. In place: the
- * source text decides, so a second pass gives the same value.
- */
-function octalMode(item: unknown): void {
-  if (!isTree(item) || typeof item.mode !== 'number') return;
-  const raw = rawText(item, 'mode');
-  if (raw !== undefined && /^0[0-7]+$/.test(raw)) put(item, 'mode', parseInt(raw, 8));
 }
 
 function scalarFor(key: string, value: unknown, ctx: CanonContext, at: Loc | undefined): unknown {
