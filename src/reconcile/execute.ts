@@ -62,6 +62,22 @@ function queueOf(op: Op): 'build' | 'pull' | 'main' {
   return 'main';
 }
 
+/** A connection reset or cut short under a call: the engine may have gone, or only that connection. */
+function droppedConnection(err: unknown): boolean {
+  return err instanceof EngineUnreachableError && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+}
+
+/** Whether the engine answers a ping now (bounded by the transport's own time limit). */
+async function answers(engine: Engine | undefined): Promise<boolean> {
+  if (engine === undefined) return false;
+  try {
+    await engine.ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Operations that can take long and make no change: they do not hold a queue slot. */
 function isWait(op: Op): boolean {
   return op.type === 'container.wait';
@@ -208,10 +224,16 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
             result.aborted = true;
             throw new Skip();
           }
+          const reason = err instanceof EngineUnreachableError ? err.message.replace(/^cannot reach the Docker engine at \S+: /, '') : err instanceof Error ? err.message : String(err);
           if (host !== undefined && isEngineGone(err)) {
-            // The call that found it gone, named: `container p-web-1: create: socket hang up`.
-            const reason = err instanceof EngineUnreachableError ? err.message.replace(/^cannot reach the Docker engine at \S+: /, '') : err instanceof Error ? err.message : String(err);
-            goneStep(host, group, `${group.resource.kind} ${group.resource.name}: ${node.op.type.split('.')[1] ?? node.op.type}: ${reason}`);
+            // A connection dropped under one call, by an engine that still answers, is that
+            // step's failure: the other steps go on (issue 15: one reset ended whole runs).
+            if (!(droppedConnection(err) && (await answers(opts.engines[host])))) {
+              // The call that found it gone, named: `container p-web-1: create: socket hang up`.
+              goneStep(host, group, `${group.resource.kind} ${group.resource.name}: ${node.op.type.split('.')[1] ?? node.op.type}: ${reason}`);
+              throw err;
+            }
+            groupFail(group, `${reason} (the connection dropped; the engine still answers: run the command again)`);
             throw err;
           }
           groupFail(group, err instanceof Error ? err.message : String(err));

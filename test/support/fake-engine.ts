@@ -16,6 +16,7 @@
  *   logs, putArchive, getArchive, statArchive, pushImage, stats) throw 'not supported by the fake'.
  */
 import { EngineError } from '../../src/errors.js';
+import { EngineUnreachableError } from '../../src/engine/errors.js';
 import type { Endpoint } from '../../src/engine/endpoint.js';
 import type {
   Archive,
@@ -306,6 +307,15 @@ export class FakeEngine implements Engine {
   /** Matching calls throw `EngineError(message, statusCode)` (after any delay or gate). */
   fail(match: CallMatcher, statusCode: number, message = `fake failure (${statusCode})`, times?: number): this {
     this.behaviours.push({ match: toPredicate(match), error: () => new EngineError(message, statusCode), ...(times !== undefined ? { times } : {}) });
+    return this;
+  }
+
+  /**
+   * Matching calls fail as a connection dropped under them (`socket hang up`, ECONNRESET), as a
+   * reset or an answer cut short does; the engine itself still answers other calls.
+   */
+  drop(match: CallMatcher, times?: number): this {
+    this.behaviours.push({ match: toPredicate(match), error: () => new EngineUnreachableError(this.endpoint.url, 'socket hang up', 'ECONNRESET'), ...(times !== undefined ? { times } : {}) });
     return this;
   }
 

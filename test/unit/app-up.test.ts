@@ -172,6 +172,35 @@ describe('up after an engine restart (issue 15, item 2), on the fake engine', ()
   });
 });
 
+describe('up: a connection dropped under one call (issue 15)', () => {
+  const three = `services:\n  a:\n    image: busybox\n  b:\n    image: busybox\n  c:\n    image: busybox\n    depends_on: [a]\n`;
+
+  it('by an engine that still answers: that step fails in its line, the others are done, the next up converges', async () => {
+    const fake = new FakeEngine().drop({ method: 'createContainer', target: 'p-a-1' }, 1);
+    const t = testContext(projectOf(three), { fake });
+    await expect(up(t.ctx, { services: [], options: opts })).rejects.toEqual(new ExitCode(1));
+    expect(t.lines.filter((l) => l.includes('went away'))).toEqual([]);
+    const errors = t.events.flatMap((e) => (e.type === 'error' ? [[e.resource.name, e.message]] : []));
+    expect(errors).toContainEqual(['p-a-1', 'socket hang up (the connection dropped; the engine still answers: run the command again)']);
+    // c waited for a: begun (created), not started.
+    expect(errors.filter(([name]) => name !== 'p-a-1')).toEqual([['p-c-1', 'cancelled']]);
+    // b does not depend on a: made and started; c (which does) is not started.
+    expect(fake.container('p-b-1')?.status).toBe('running');
+    expect(fake.callsOf('startContainer').map((c) => fake.container(c.target)?.name)).toEqual(['p-b-1']);
+    const again = testContext(projectOf(three), { fake });
+    await up(again.ctx, { services: [], options: opts });
+    expect(['p-a-1', 'p-b-1', 'p-c-1'].map((n) => fake.container(n)?.status)).toEqual(['running', 'running', 'running']);
+  });
+
+  it('by an engine that no longer answers: said once as gone, as before', async () => {
+    const fake = new FakeEngine().drop({ method: 'createContainer' }).fail({ method: 'ping' }, 500, 'transport is closing: unavailable');
+    const t = testContext(projectOf(three), { fake });
+    await expect(up(t.ctx, { services: [], options: opts })).rejects.toEqual(new ExitCode(1));
+    expect(t.lines.filter((l) => l.includes('went away'))).toHaveLength(1);
+    expect(t.events.filter((e) => e.type === 'error')).toEqual([]);
+  });
+});
+
 describe("up: compose's --always-recreate-deps, --attach-dependencies, --quiet-pull, --quiet-build", () => {
   it('--always-recreate-deps: the dependencies of the named services are recreated though unchanged, the named ones are not', async () => {
     const fake = new FakeEngine();
