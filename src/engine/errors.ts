@@ -171,7 +171,9 @@ export function mapEngineError(err: unknown, endpoint: string, ctx: ErrorContext
   }
   const message = typeof e.message === 'string' ? oneLine(e.message) : oneLine(String(err));
   if (isTransportError(e)) {
-    const reason = tlsMessage(e, message) ?? (e.level === 'client-authentication' ? `ssh: the server refused the key (${message})` : message);
+    // Node says `aborted` when the connection closed in the middle of an answer.
+    const said = message === 'aborted' ? 'the connection closed in the middle of the answer' : message;
+    const reason = tlsMessage(e, message) ?? (e.level === 'client-authentication' ? `ssh: the server refused the key (${message})` : said);
     return new EngineUnreachableError(endpoint, reason, typeof e.code === 'string' ? e.code : undefined);
   }
   return new EngineError(`Docker engine at ${endpoint}: ${message}`);

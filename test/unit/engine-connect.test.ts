@@ -337,6 +337,10 @@ describe('mapEngineError', () => {
     const refused = mapEngineError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2375'), { code: 'ECONNREFUSED' }), 'tcp://127.0.0.1:2375');
     expect((refused as Error).message).toBe('cannot reach the Docker engine at tcp://127.0.0.1:2375: connect ECONNREFUSED 127.0.0.1:2375: is dockerd running and listening there? Check DOCKER_HOST or -H');
     expect((refused as EngineUnreachableError).code).toBe('ECONNREFUSED');
+    // An answer cut short: Node's bare `aborted`, said in words.
+    const cut = mapEngineError(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), url);
+    expect((cut as Error).message).toMatch(/^cannot reach the Docker engine at unix:\/\/\/var\/run\/docker.sock: the connection closed in the middle of the answer/);
+    expect((cut as EngineUnreachableError).code).toBe('ECONNRESET');
   });
 
   it('takes the engine message for 404 and 409, with the status code', () => {
