@@ -275,11 +275,13 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     const counted = new Set(result.engineGone.flatMap((e) => e.steps.map((g) => g.id)));
     result.skipped = result.skipped.filter((g) => !counted.has(g.id));
   }
-  // Steps begun but cut short by a cancel end with a line too, so no display is left hanging.
+  // Steps begun but cut short end with a line too, so no display is left hanging: by a cancel,
+  // or (a container created, its start waiting for a dependency) by a step they wait for failing.
   for (const [id, at] of started) {
     const g = groups.get(id)!;
     if ((remaining.get(id) ?? 0) > 0 && !failedGroups.has(id) && g.visible) {
-      emit({ type: 'error', id, resource: g.resource, message: 'cancelled', at: now(), elapsedMs: now() - at });
+      const message = result.aborted ? 'cancelled' : 'not done: a step it waits for failed';
+      emit({ type: 'error', id, resource: g.resource, message, at: now(), elapsedMs: now() - at });
     }
   }
   return result;

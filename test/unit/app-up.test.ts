@@ -182,8 +182,8 @@ describe('up: a connection dropped under one call (issue 15)', () => {
     expect(t.lines.filter((l) => l.includes('went away'))).toEqual([]);
     const errors = t.events.flatMap((e) => (e.type === 'error' ? [[e.resource.name, e.message]] : []));
     expect(errors).toContainEqual(['p-a-1', 'socket hang up (the connection dropped; the engine still answers: run the command again)']);
-    // c waited for a: begun (created), not started.
-    expect(errors.filter(([name]) => name !== 'p-a-1')).toEqual([['p-c-1', 'cancelled']]);
+    // c waited for a: begun (created), not started, and its row says why.
+    expect(errors.filter(([name]) => name !== 'p-a-1')).toEqual([['p-c-1', 'not done: a step it waits for failed']]);
     // b does not depend on a: made and started; c (which does) is not started.
     expect(fake.container('p-b-1')?.status).toBe('running');
     expect(fake.callsOf('startContainer').map((c) => fake.container(c.target)?.name)).toEqual(['p-b-1']);
