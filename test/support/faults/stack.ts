@@ -137,6 +137,8 @@ export async function violations(engine: Engine, project: string, want: Expect, 
       if (want.volumes?.[s] !== undefined && want.volumes[s] !== data.name) out.push(`${name}: anonymous volume lost (${want.volumes[s]!.slice(0, 12)} -> ${data.name.slice(0, 12)})`);
       // $(...) drops the files' trailing newlines: one value per line.
       const r = await engine.exec(name, { cmd: ['sh', '-c', 'printf "%s\\n%s\\n%s\\n" "$(cat /data/marker 2>/dev/null)" "$(cat /keep/marker 2>/dev/null)" "$GEN"'] });
+      // An exec that fails says why (after an engine restart, two trials once read nothing here).
+      if (r.exitCode !== 0 || r.stdout === '') return void out.push(`${name}: listed running, yet an exec in it failed (exit ${r.exitCode}: ${r.stderr.trim().split('\n')[0] ?? ''})`);
       const [marker, keep, gen] = r.stdout.split('\n');
       if (want.markers?.[s] !== undefined && marker !== want.markers[s]) out.push(`${name}: /data/marker is '${marker}', want '${want.markers[s]}'`);
       if (s === 's1' && want.markers?.keep !== undefined && keep !== want.markers.keep) out.push(`${name}: named volume data lost (/keep/marker '${keep}')`);
