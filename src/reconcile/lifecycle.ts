@@ -326,7 +326,7 @@ function orphanWarning(message: string): Diagnostic {
 }
 
 /** down -v keeps a volume: one the file declares external (at its key), or one it no longer declares. */
-function keptVolume(project: Project, name: string, verdict: 'external' | 'undeclared'): Diagnostic {
+export function keptVolume(project: Project, name: string, verdict: 'external' | 'undeclared'): Diagnostic {
   if (verdict === 'undeclared') return diag('PLAN_VOLUME_UNDECLARED_KEPT', `volume ${name} is no longer in the file; kept`, undefined, undefined, 'warning');
   const key = Object.keys(project.volumes).find((k) => project.volumes[k]!.name === name && project.volumes[k]!.external);
   return diagAt(project, key !== undefined ? ['volumes', key] : undefined, 'PLAN_VOLUME_EXTERNAL_KEPT', `volume ${name} is external; kept`, 'warning');
@@ -337,7 +337,7 @@ function keptVolume(project: Project, name: string, verdict: 'external' | 'undec
  * declares (not external). An engine name declared both ways (two keys naming one volume) is
  * external: keeping data is the safe side.
  */
-function downVolumeVerdicts(project: Project): Map<string, 'remove' | 'external'> {
+export function downVolumeVerdicts(project: Project): Map<string, 'remove' | 'external'> {
   const out = new Map<string, 'remove' | 'external'>();
   for (const v of Object.values(project.volumes)) {
     if (v.external) out.set(v.name, 'external');

@@ -2,11 +2,12 @@
  * `down -v` on a swarm (pure): which of the stack's named volumes go. A swarm makes a named
  * volume on each node where a task mounting it starts; tsfig talks to the manager's engine
  * only, so it removes the volumes the manager holds (labelled with the stack, declared by the
- * file, never external ones, as the engine backend's down -v decides) and names, one line each,
+ * file, never external ones: the engine backend's down -v verdicts, reconcile/lifecycle.ts) and names, one line each,
  * the other nodes where the stack's tasks mounted one, with the command to run there.
  */
 import { diagAt, type Diagnostic } from '../../model/diagnostic.js';
 import type { Project } from '../../model/project.js';
+import { downVolumeVerdicts, keptVolume } from '../../reconcile/lifecycle.js';
 import { STACK_LABEL, type SwarmJson, type SwarmOp } from './types.js';
 
 /** A named volume a task of the stack mounts, and the node the task was given. */
@@ -46,36 +47,27 @@ export function volumeUses(tasks: SwarmJson[]): VolumeUse[] {
   return out;
 }
 
-/** By engine name: `remove` for a volume the file declares (not external), `external` when any key declares that name external. */
-function verdicts(project: Project): Map<string, { verdict: 'remove' | 'external'; key: string }> {
-  const out = new Map<string, { verdict: 'remove' | 'external'; key: string }>();
-  for (const [key, v] of Object.entries(project.volumes)) {
-    if (v.external) out.set(v.name, { verdict: 'external', key });
-    else if (!out.has(v.name)) out.set(v.name, { verdict: 'remove', key });
-  }
-  return out;
-}
-
 /** down -v on a swarm: the `volume.remove` steps (after everything else of the stack) and the warnings. */
 export function planDownVolumes(project: Project, sv: StackVolumes): { ops: SwarmOp[]; diagnostics: Diagnostic[] } {
   const ops: SwarmOp[] = [];
   const diagnostics: Diagnostic[] = [];
-  const byName = verdicts(project);
+  // The same verdicts and warnings as the engine backend's down -v.
+  const verdicts = downVolumeVerdicts(project);
   for (const v of [...sv.onManager].sort((a, b) => a.name.localeCompare(b.name))) {
     if (v.labels[STACK_LABEL] !== project.name) continue;
-    const d = byName.get(v.name);
-    if (d?.verdict === 'remove') ops.push({ op: 'volume.remove', name: v.name });
-    else if (d?.verdict === 'external') diagnostics.push(diagAt(project, ['volumes', d.key], 'PLAN_VOLUME_EXTERNAL_KEPT', `volume ${v.name} is external; kept`, 'warning'));
-    else diagnostics.push(diagAt(project, undefined, 'PLAN_VOLUME_UNDECLARED_KEPT', `volume ${v.name} is no longer in the file; kept`, 'warning'));
+    const verdict = verdicts.get(v.name) ?? 'undeclared';
+    if (verdict === 'remove') ops.push({ op: 'volume.remove', name: v.name });
+    else diagnostics.push(keptVolume(project, v.name, verdict));
   }
-  const elsewhere = sv.used.filter((u) => u.nodeId !== sv.managerNodeId && byName.get(u.volume)?.verdict === 'remove');
+  const keyOf = (name: string) => Object.keys(project.volumes).find((k) => project.volumes[k]!.name === name);
+  const elsewhere = sv.used.filter((u) => u.nodeId !== sv.managerNodeId && verdicts.get(u.volume) === 'remove');
   for (const u of elsewhere.sort((a, b) => a.volume.localeCompare(b.volume) || a.nodeId.localeCompare(b.nodeId))) {
     const host = sv.hostnames[u.nodeId];
     const node = host ? `node ${host} (ID ${u.nodeId})` : `node ${u.nodeId}`;
     diagnostics.push(
       diagAt(
         project,
-        ['volumes', byName.get(u.volume)!.key],
+        ['volumes', keyOf(u.volume)!],
         'PLAN_SWARM_VOLUME_ELSEWHERE',
         `volume ${u.volume} is also on ${node}, where a task of the stack mounted it: tsfig removes volumes on the manager only; run \`docker volume rm ${u.volume}\` against that node's engine`,
         'warning',
