@@ -239,6 +239,11 @@ export function isEngineGone(err: unknown): boolean {
   return ENGINE_SHUTDOWN.test(err.message);
 }
 
+/** A connection reset or cut short under a call: the engine may have gone, or only that connection. */
+export function isDroppedConnection(err: unknown): boolean {
+  return err instanceof EngineUnreachableError && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+}
+
 /**
  * The engine's message when it cannot start a container because its runtime (containerd) still
  * holds a task or container of that ID, left by an engine restarted while the container was

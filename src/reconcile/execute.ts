@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import PQueue from 'p-queue';
 import { packContext } from '../build/context.js';
 import type { BuildOptions, Engine, ProgressMessage, RegistryAuth } from '../engine/engine.js';
-import { EngineUnreachableError, isAbortError, isConflict, isEngineGone, isNotFound } from '../engine/errors.js';
+import { EngineUnreachableError, isAbortError, isConflict, isDroppedConnection, isEngineGone, isNotFound } from '../engine/errors.js';
 import { EngineError } from '../errors.js';
 import { LABEL } from '../model/labels.js';
 import { imageSettings, parallelSetting } from '../settings.js';
@@ -60,11 +60,6 @@ function queueOf(op: Op): 'build' | 'pull' | 'main' {
   if (op.type === 'image.build') return 'build';
   if (op.type === 'image.pull' || op.type === 'image.push') return 'pull';
   return 'main';
-}
-
-/** A connection reset or cut short under a call: the engine may have gone, or only that connection. */
-function droppedConnection(err: unknown): boolean {
-  return err instanceof EngineUnreachableError && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
 }
 
 /** Whether the engine answers a ping now (bounded by the transport's own time limit). */
@@ -228,7 +223,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
           if (host !== undefined && isEngineGone(err)) {
             // A connection dropped under one call, by an engine that still answers, is that
             // step's failure: the other steps go on (issue 15: one reset ended whole runs).
-            if (!(droppedConnection(err) && (await answers(opts.engines[host])))) {
+            if (!(isDroppedConnection(err) && (await answers(opts.engines[host])))) {
               // The call that found it gone, named: `container p-web-1: create: socket hang up`.
               goneStep(host, group, `${group.resource.kind} ${group.resource.name}: ${node.op.type.split('.')[1] ?? node.op.type}: ${reason}`);
               throw err;
