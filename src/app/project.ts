@@ -2,7 +2,8 @@
  * Loading the project: every command's first step. Warnings go to `warn` (one line each, with
  * file:line:col); errors throw one ConfigError holding all of them, relative to `cwd`.
  */
-import { loadProject, type LoadOptions } from '../config/load.js';
+import type { LoadOptions } from '../config/load.js';
+import { loadProjectCached } from '../config/projectcache.js';
 import { ConfigError } from '../errors.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../model/diagnostic.js';
 import { LABEL } from '../model/labels.js';
@@ -20,7 +21,7 @@ function checked(r: { project?: Project; diagnostics: Diagnostic[] }, opts: Load
 }
 
 export function requireProject(opts: LoadOptions, warn: (line: string) => void): Project {
-  return checked(loadProject(opts), opts, warn);
+  return checked(loadProjectCached(opts), opts, warn);
 }
 
 /**
@@ -40,7 +41,7 @@ export function settingsFromEnvFiles(vars: Record<string, string | undefined> | 
 
 /** requireProject, and the settings the project's env files add (see settingsFromEnvFiles). */
 export function requireProjectWithSettings(opts: LoadOptions, warn: (line: string) => void): { project: Project; settings: Record<string, string> } {
-  const r = loadProject(opts);
+  const r = loadProjectCached(opts);
   const project = checked(r, opts, warn);
   return { project, settings: settingsFromEnvFiles(r.vars, opts.env) };
 }
@@ -65,7 +66,7 @@ export async function requireProjectOrName(
   warn: (line: string) => void,
   list: (skeleton: Project) => Promise<LabelledService[]>,
 ): Promise<{ project: Project; settings: Record<string, string> }> {
-  const r = loadProject(opts);
+  const r = loadProjectCached(opts);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   // Only a name given on purpose: one derived from the directory is not the user's choice.
   const name = [opts.projectName, opts.env.TSFIG_PROJECT_NAME, opts.env.COMPOSE_PROJECT_NAME, opts.env.FIG_PROJECT_NAME].find((n) => n !== undefined && n !== '');
@@ -77,7 +78,7 @@ export async function requireProjectOrName(
   if (!noFile || name === undefined) return { project: checked(r, opts, warn), settings: settingsFromEnvFiles(r.vars, opts.env) };
   const fromText = (services: Record<string, { image: string }>, o: LoadOptions): Project => {
     const text = JSON.stringify({ services });
-    return checked(loadProject({ ...o, files: ['-'], projectName: name, stdin: () => text }), opts, warn);
+    return checked(loadProjectCached({ ...o, files: ['-'], projectName: name, stdin: () => text }), opts, warn);
   };
   // The skeleton only connects and looks: the services named on the command line come after.
   const { services: _named, ...unnamed } = opts;

@@ -76,8 +76,9 @@ Environment:
   TSFIG_ORCHESTRATOR          engine or swarm, as --orchestrator (default: x-tsfig.orchestrator in the file, else engine)
   TSFIG_HTTP_TIMEOUT          seconds an engine call may go unanswered (default 60; not streams, waits)
   XDG_RUNTIME_DIR             where the project locks live (tsfig/ in it; else <tmpdir>/tsfig-<uid>)
-  TSFIG_CACHE_DIR             where the compiled-code cache lives (default $XDG_CACHE_HOME/tsfig, else ~/.cache/tsfig)
+  TSFIG_CACHE_DIR             where the compiled-code and project caches live (default $XDG_CACHE_HOME/tsfig, else ~/.cache/tsfig)
   TSFIG_CODE_CACHE            0 or false: no compiled-code cache
+  TSFIG_PROJECT_CACHE         0, false, no or off: no resolved-project cache (a project is reused only while every file, variable and option it was made from is unchanged)
   COMPOSE_PROJECT_NAME, COMPOSE_FILE (COMPOSE_PATH_SEPARATOR), COMPOSE_PROFILES, COMPOSE_ENV_FILES,
   COMPOSE_DISABLE_ENV_FILE, COMPOSE_PROGRESS, COMPOSE_PARALLEL_LIMIT, COMPOSE_REMOVE_ORPHANS,
   COMPOSE_IGNORE_ORPHANS, COMPOSE_STATUS_STDOUT, COMPOSE_HTTP_TIMEOUT, COMPOSE_ANSI (never, always, auto: as --ansi),

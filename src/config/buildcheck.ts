@@ -5,12 +5,11 @@
  * before anything is made. A remote context (git or tarball URL) is the engine's to fetch and
  * is not checked, nor is `dockerfile_inline`.
  */
-import { statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Project } from '../model/project.js';
 import { isRemoteContext } from '../model/service.js';
 import { diag, type Diagnostic } from './diagnostics.js';
-import { checkRegularFile } from './readfile.js';
+import { checkRegularFile, statPath } from './readfile.js';
 import { isTree, keyLoc, valueLoc, type Tree } from './tree.js';
 
 function describe(err: unknown): { missing: boolean; reason: string } {
@@ -33,7 +32,7 @@ export function checkBuildContexts(tree: Tree, project: Project): Diagnostic[] {
     const contextAt = isTree(rawBuild) ? valueLoc(rawBuild, 'context') : isTree(raw) ? valueLoc(raw, 'build') : keyLoc(services, name);
     const context = build.context;
     try {
-      if (!statSync(context).isDirectory()) {
+      if (!statPath(context).isDirectory()) {
         out.push(diag('BUILD_CONTEXT_NOT_DIRECTORY', `build context ${context} of service "${name}" is a file, not a directory`, contextAt, 'build: names the folder that holds the Dockerfile'));
         continue;
       }

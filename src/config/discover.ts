@@ -2,11 +2,10 @@
  * Which files make up the project, where its directory is, what it is called, and which
  * variables feed interpolation.
  */
-import { statSync } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { diag, warning, type Diagnostic } from './diagnostics.js';
 import { envFileToMap, parseEnvFile } from './envfile.js';
-import { checkRegularFile, DIRECTORY, readDiagnostic, readRegularFile } from './readfile.js';
+import { checkRegularFile, DIRECTORY, readDiagnostic, readRegularFile, statPath } from './readfile.js';
 
 /** Searched in this order in the current directory, then in each parent. */
 export const DEFAULT_FILES = [
@@ -112,7 +111,7 @@ function splitList(v: string | undefined): string[] {
  */
 function present(p: string): boolean {
   try {
-    statSync(p);
+    statPath(p);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ELOOP';

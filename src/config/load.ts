@@ -14,7 +14,7 @@ import { discover, type DiscoverOptions } from './discover.js';
 import { envFileToMap, parseEnvFile } from './envfile.js';
 import { finalizeProject } from './finalize.js';
 import { interpolate } from './interpolate.js';
-import { DIRECTORY, readDiagnostic, readRegularFile, readStdin } from './readfile.js';
+import { DIRECTORY, markUnrepeatable, readDiagnostic, readRegularFile, readStdin } from './readfile.js';
 import { mergeFiles, mergeService } from './merge.js';
 import { Substitutions } from './redact.js';
 import { suggest } from './suggest.js';
@@ -87,6 +87,7 @@ class Loader {
     if (this.cache.has(cacheKey)) return this.cache.get(cacheKey) ?? undefined;
     this.cache.set(cacheKey, null);
     const displayName = file === '-' ? '<stdin>' : file;
+    if (file === '-') markUnrepeatable();
     const read = file === '-' ? (this.stdin ? { ok: true as const, text: this.stdin() } : readStdin()) : readRegularFile(file);
     if (!read.ok) {
       this.diagnostics.push(readDiagnostic(read, what, displayName, at));

@@ -29,6 +29,84 @@ export type ReadFailure = Extract<ReadResult, { ok: false }>;
 
 const CHUNK = 64 * 1024;
 
+/**
+ * What the loader read, while a load is recorded (config/projectcache.ts): each file read or
+ * path looked at, in order, with what it found. A read of stdin cannot be read again, so it
+ * marks the load as not repeatable.
+ */
+export interface Recording {
+  inputs: RecordedInput[];
+  repeatable: boolean;
+}
+
+/** One thing the loader looked at: a file it read (its bytes, or why not) or a path it stat'ed. */
+export interface RecordedInput {
+  op: 'read' | 'stat';
+  path: string;
+  /** The bytes read, or a description of the outcome (`failure:missing:...`, `kind:a directory`, `error:ENOENT`). */
+  found: Buffer | string;
+}
+
+let recording: Recording | undefined;
+
+/** Runs `fn` with every file read and stat of the loader recorded. Not reentrant. */
+export function recordInputs<T>(fn: () => T): { value: T; recording: Recording } {
+  const outer = recording;
+  const mine: Recording = { inputs: [], repeatable: true };
+  recording = mine;
+  try {
+    return { value: fn(), recording: mine };
+  } finally {
+    recording = outer;
+  }
+}
+
+/** What the same operation finds now (nothing recorded): to compare with a recording. */
+export function lookAgain(op: RecordedInput['op'], path: string): Buffer | string {
+  const outer = recording;
+  recording = undefined;
+  try {
+    if (op === 'read') return readOutcome(readRegularFile(path));
+    try {
+      return statOutcome(statSync(path));
+    } catch (err) {
+      return errOutcome(err);
+    }
+  } finally {
+    recording = outer;
+  }
+}
+
+/** Marks the load in progress as not repeatable (it read stdin). */
+export function markUnrepeatable(): void {
+  if (recording) recording.repeatable = false;
+}
+
+function readOutcome(r: ReadResult): Buffer | string {
+  if (r.ok) return r.bytes ?? Buffer.from(r.text, 'utf8');
+  return `failure:${r.problem}:${r.reason}`;
+}
+
+function statOutcome(st: Stats): string {
+  return `kind:${kindOf(st) ?? 'a regular file'}`;
+}
+
+function errOutcome(err: unknown): string {
+  return `error:${(err as NodeJS.ErrnoException | undefined)?.code ?? 'unknown'}`;
+}
+
+/** statSync for the loader's path checks (which file is there, a build context): recorded. */
+export function statPath(path: string): Stats {
+  try {
+    const st = statSync(path);
+    recording?.inputs.push({ op: 'stat', path, found: statOutcome(st) });
+    return st;
+  } catch (err) {
+    recording?.inputs.push({ op: 'stat', path, found: errOutcome(err) });
+    throw err;
+  }
+}
+
 /** The size limit of any file the loader reads. */
 export function maxFileBytes(): number {
   return LIMITS.maxBytes;
@@ -93,7 +171,7 @@ export const DIRECTORY = 'a directory';
 /** Whether `path` names a regular file now (stat only, nothing opened): the failure, or undefined. */
 export function checkRegularFile(path: string): ReadFailure | undefined {
   try {
-    const kind = kindOf(statSync(path));
+    const kind = kindOf(statPath(path));
     return kind ? notRegular(kind) : undefined;
   } catch (err) {
     return fromErrno(err);
@@ -102,6 +180,12 @@ export function checkRegularFile(path: string): ReadFailure | undefined {
 
 /** Read a regular file as UTF-8 text, within the size limit. Never throws, never blocks. */
 export function readRegularFile(path: string, max = maxFileBytes()): ReadResult {
+  const r = readRegular(path, max);
+  recording?.inputs.push({ op: 'read', path, found: readOutcome(r) });
+  return r;
+}
+
+function readRegular(path: string, max: number): ReadResult {
   let st: Stats;
   try {
     st = statSync(path);
@@ -143,6 +227,7 @@ export function readStdin(max = maxFileBytes()): ReadResult {
 
 /** Read an open descriptor (a pipe, a terminal, a device) to its end, within the size limit. */
 export function readDescriptor(fd: number, max = maxFileBytes()): ReadResult {
+  markUnrepeatable();
   try {
     const data = readBounded(fd, max);
     if (!data) return tooLarge(undefined, max);

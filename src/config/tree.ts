@@ -88,18 +88,77 @@ export function valueLoc(obj: object, key: string | number): Loc | undefined {
  * key by key through the tree's containers. Nothing is computed until a position is asked for.
  */
 export function treeSources(root: Tree): SourceIndex {
+  return new TreeSourceIndex(root);
+}
+
+/**
+ * A SourceIndex as plain data (for the resolved-project cache, config/projectcache.ts): for each
+ * path into the tree that has a position (its segments as strings, JSON-encoded), the position
+ * `locate` gives for the key and the one it gives for the value.
+ */
+export type FlatSources = Map<string, { key: Loc; value: Loc }>;
+
+class TreeSourceIndex implements SourceIndex {
+  constructor(private readonly root: Tree) {}
+
+  locate(path: SourcePath, which: 'key' | 'value'): Loc | undefined {
+    let obj: unknown = this.root;
+    let found: Loc | undefined;
+    for (let i = 0; i < path.length; i++) {
+      if (typeof obj !== 'object' || obj === null) break;
+      const seg = path[i]!;
+      const e = entry(obj);
+      const k = e?.keys.get(String(seg)) ?? e?.values.get(String(seg));
+      if (!k) break;
+      found = i === path.length - 1 && which === 'value' ? (e!.values.get(String(seg)) ?? k) : k;
+      obj = child(obj, String(seg));
+    }
+    return found;
+  }
+
+  /** Every path `locate` can follow, with its two answers; undefined past `budget` paths. */
+  flatten(budget: number): FlatSources | undefined {
+    const out: FlatSources = new Map();
+    const onPath = new Set<object>();
+    const walk = (obj: object, prefix: string[]): boolean => {
+      const e = entry(obj);
+      if (!e || onPath.has(obj)) return true;
+      onPath.add(obj);
+      for (const seg of new Set([...e.keys.keys(), ...e.values.keys()])) {
+        const path = [...prefix, seg];
+        const k = e.keys.get(seg) ?? e.values.get(seg)!;
+        out.set(JSON.stringify(path), { key: k, value: e.values.get(seg) ?? k });
+        if (out.size > budget) return false;
+        const next = child(obj, seg);
+        if (typeof next === 'object' && next !== null && !walk(next, path)) return false;
+      }
+      onPath.delete(obj);
+      return true;
+    };
+    return walk(this.root, []) ? out : undefined;
+  }
+}
+
+function child(obj: object, seg: string): unknown {
+  return Array.isArray(obj) ? obj[Number(seg)] : Object.prototype.hasOwnProperty.call(obj, seg) ? (obj as Tree)[seg] : undefined;
+}
+
+/** The flat form of an index `treeSources` made (undefined for any other index, or past `budget` paths). */
+export function flattenSources(index: SourceIndex | undefined, budget = 200_000): FlatSources | undefined {
+  return index instanceof TreeSourceIndex ? index.flatten(budget) : undefined;
+}
+
+/** A SourceIndex over a flat form: the same answers as the index it was made from. */
+export function flatSourceIndex(flat: FlatSources): SourceIndex {
   return {
     locate(path: SourcePath, which: 'key' | 'value'): Loc | undefined {
-      let obj: unknown = root;
       let found: Loc | undefined;
+      const prefix: string[] = [];
       for (let i = 0; i < path.length; i++) {
-        if (typeof obj !== 'object' || obj === null) break;
-        const seg = path[i]!;
-        const e = entry(obj);
-        const k = e?.keys.get(String(seg)) ?? e?.values.get(String(seg));
-        if (!k) break;
-        found = i === path.length - 1 && which === 'value' ? (e!.values.get(String(seg)) ?? k) : k;
-        obj = Array.isArray(obj) ? obj[Number(seg)] : Object.prototype.hasOwnProperty.call(obj, seg) ? (obj as Tree)[String(seg)] : undefined;
+        prefix.push(String(path[i]));
+        const e = flat.get(JSON.stringify(prefix));
+        if (!e) break;
+        found = i === path.length - 1 && which === 'value' ? e.value : e.key;
       }
       return found;
     },

@@ -241,6 +241,11 @@ export function attachSources(project: Project, index: SourceIndex): void {
   sources.set(project, index);
 }
 
+/** The positions attached to a project (to keep them with it, as the project cache does). */
+export function attachedSources(project: Project): SourceIndex | undefined {
+  return sources.get(project);
+}
+
 /** Where the key at `path` of the project was written (or the nearest enclosing key that was). */
 export function sourceLoc(project: Project, path: SourcePath): Loc | undefined {
   return sources.get(project)?.locate(path, 'key');

@@ -20,10 +20,10 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], cacheDir: string, extra: Record<string, string> = {}): Promise<Run> {
+function run(args: string[], cacheDir: string, extra: Record<string, string> = {}, cwd = example): Promise<Run> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', TSFIG_CACHE_DIR: cacheDir, ...extra };
   return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { cwd: example, env, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [bin, ...args], { cwd, env, timeout: 60_000 }, (err, stdout, stderr) => {
       done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
@@ -89,11 +89,52 @@ describe('the code cache of the bundle', () => {
 
   it('TSFIG_CODE_CACHE=0 reads and writes none', async () => {
     const dir = join(cacheDir(), 'sub');
-    const off = await run(['config'], dir, { TSFIG_CODE_CACHE: '0' });
+    const off = await run(['config'], dir, { TSFIG_CODE_CACHE: '0', TSFIG_PROJECT_CACHE: '0' });
     expect(off.code).toBe(0);
     expect(existsSync(dir)).toBe(false);
     const on = await run(['config'], dir);
     expect(on).toEqual(off);
     expect(files(dir, 'config')).toHaveLength(1);
+  });
+});
+
+/** The resolved-project cache files in `dir`. */
+const projects = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => /^project-[0-9a-f]+\.bin$/.test(f)) : []);
+
+describe('the resolved-project cache of the bundle (config/projectcache.ts)', () => {
+  it('a second run reads the project it kept (the same output, the file not written again); an edited file and a changed variable are seen', async () => {
+    const dir = cacheDir();
+    const proj = mkdtempSync(join(tmpdir(), 'tsfig-pcache-e2e-'));
+    dirs.push(proj);
+    for (const f of readdirSync(example)) writeFileSync(join(proj, f), readFileSync(join(example, f)));
+    const cold = await run(['config'], dir, {}, proj);
+    expect(cold.code).toBe(0);
+    const [file] = projects(dir);
+    expect(file).toBeDefined();
+    const written = statSync(join(dir, file!));
+    const warm = await run(['config'], dir, {}, proj);
+    expect(warm).toEqual(cold);
+    expect(statSync(join(dir, file!)).ino).toBe(written.ino);
+    // Without any cache: the same bytes.
+    expect(await run(['config'], join(cacheDir(), 'none'), { TSFIG_PROJECT_CACHE: '0', TSFIG_CODE_CACHE: '0' }, proj)).toEqual(cold);
+    // An edited file of extends (common.yml): seen at once.
+    const common = join(proj, 'common.yml');
+    writeFileSync(common, readFileSync(common, 'utf8').replace(/image: [^\n]+/, 'image: edited-image:1'));
+    const edited = await run(['config'], dir, {}, proj);
+    expect(edited.code).toBe(0);
+    expect(edited.stdout).toContain('edited-image:1');
+    expect(edited.stdout).not.toBe(cold.stdout);
+    expect(statSync(join(dir, file!)).ino).not.toBe(written.ino);
+    // A variable the file uses, set in the shell, and another project name.
+    writeFileSync(join(proj, 'fig.yml'), readFileSync(join(proj, 'fig.yml'), 'utf8') + '\n  extra:\n    image: "busybox:${EXTRA_TAG:-1}"\n');
+    expect((await run(['config'], dir, {}, proj)).stdout).toContain('busybox:1');
+    expect((await run(['config'], dir, { EXTRA_TAG: '2' }, proj)).stdout).toContain('busybox:2');
+    expect((await run(['config'], dir, {}, proj)).stdout).toContain('busybox:1');
+  });
+
+  it('TSFIG_PROJECT_CACHE=0 reads and writes none', async () => {
+    const dir = cacheDir();
+    expect((await run(['config'], dir, { TSFIG_PROJECT_CACHE: '0' })).code).toBe(0);
+    expect(projects(dir)).toEqual([]);
   });
 });

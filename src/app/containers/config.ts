@@ -1,6 +1,7 @@
 /** `config`: the project as loaded, in the canonical form, or one of its lists (services, images, hashes, variables, ...). */
 import { stringify } from 'yaml';
-import { loadProject, type LoadOptions } from '../../config/load.js';
+import type { LoadOptions } from '../../config/load.js';
+import { loadProjectCached } from '../../config/projectcache.js';
 import { projectToCanonical, renderTree } from '../../config/output.js';
 import { extractVariables } from '../../config/variables.js';
 import { ConfigError, UsageError } from '../../errors.js';
@@ -52,7 +53,7 @@ export type DigestResolver = (image: string) => Promise<string>;
  */
 export async function projectConfig(load: LoadOptions, req: ConfigRequest, warn: (line: string) => void, resolver?: DigestResolver): Promise<string> {
   const raw = Boolean(req.noInterpolate || req.variables);
-  const r = loadProject({
+  const r = loadProjectCached({
     ...load,
     ...(raw ? { interpolate: false } : {}),
     ...(req.noPathResolution ? { resolvePaths: false } : {}),
