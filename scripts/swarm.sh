@@ -116,6 +116,11 @@ form_swarm() {
     log "swarm init on node 1 ($SUBNET.1)"
     dk 1 swarm init --advertise-addr "$SUBNET.1" --listen-addr "$SUBNET.1:2377" >/dev/null
   fi
+  # A worker that joins before the manager's gossip (networkdb, TCP 7946) listens never learns
+  # the manager's network records (dockerd 20.10: "Failed to join 192.168.78.1: connection
+  # refused", retried in the background without effect): names of tasks on other nodes then
+  # never resolve. So the workers join once it listens.
+  wait_gossip_listening 1
   local token
   token=$(dk 1 swarm join-token -q worker)
   for ((i = 2; i <= NODES; i++)); do
@@ -140,6 +145,67 @@ form_swarm() {
   for id in $(dk 1 node ls --filter role=worker --format '{{.ID}} {{.Status}}' | awk '$2=="Down"{print $1}'); do
     dk 1 node rm --force "$id" >/dev/null 2>&1 || true
   done
+  gossip_complete
+}
+
+# Node i's networkdb listens (TCP 7946 in its namespace).
+wait_gossip_listening() {
+  local t=0
+  until nsenter --net="/var/run/netns/tsfig-sw$1" ss -Hltn 'sport = :7946' 2>/dev/null | grep -q .; do
+    t=$((t + 1))
+    ((t > START_TIMEOUT * 5)) && die "node $1's gossip (TCP 7946) does not listen after ${START_TIMEOUT}s (log: $RUN/n$1/dockerd.log)"
+    sleep 0.2
+  done
+}
+
+# Whether node i's dockerd (its log starts with its start) saw every node join its gossip cluster.
+gossip_knows_all() {
+  local i=$1 j
+  for ((j = 1; j <= NODES; j++)); do
+    grep -q "/$SUBNET.$j, joined gossip cluster" "$RUN/n$i/dockerd.log" 2>/dev/null || return 1
+  done
+}
+
+# Whether node 1 and worker j know each other, and j knows every node.
+gossip_pair() {
+  grep -q "/$SUBNET.$1, joined gossip cluster" "$RUN/n1/dockerd.log" 2>/dev/null && gossip_knows_all "$1"
+}
+
+# Every node's gossip knows every node. A worker whose first join failed retries only a minute
+# later (dockerd 20.10), so a worker still missing after 10 s is restarted once (its networkdb
+# joins again at start); still missing 30 s after that, it is an error naming the node.
+gossip_complete() {
+  local j t
+  for ((j = 2; j <= NODES; j++)); do
+    t=0
+    until gossip_pair "$j"; do
+      t=$((t + 1))
+      if ((t == 50)); then
+        log "node $j and node 1 do not know each other's gossip yet: restarting node $j's dockerd"
+        restart_dockerd "$j"
+      elif ((t > 200)); then
+        die "node $j's gossip (networkdb) has not joined node 1's after 40s (logs: $RUN/n1/dockerd.log, $RUN/n$j/dockerd.log)"
+      fi
+      sleep 0.2
+    done
+  done
+}
+
+restart_dockerd() {
+  local i=$1 pid
+  pid=$(cat "$(pidfile "$i")" 2>/dev/null || true)
+  if [[ -n $pid ]]; then
+    kill "$pid" 2>/dev/null || true
+    local t=0
+    while kill -0 "$pid" 2>/dev/null; do
+      t=$((t + 1))
+      ((t > START_TIMEOUT * 5)) && die "dockerd of node $i (pid $pid) did not stop"
+      sleep 0.2
+    done
+  fi
+  start_dockerd "$i"
+  wait_for "$i"
+  vxlan_udp_accept "$i"
 }
 
 load_image() {
@@ -152,8 +218,13 @@ load_image() {
 cmd_up() {
   underlay
   for ((i = 1; i <= NODES; i++)); do node_netns "$i"; done
-  for ((i = 1; i <= NODES; i++)); do start_dockerd "$i"; done
-  for ((i = 1; i <= NODES; i++)); do wait_for "$i"; done
+  # Node 1 first: workers of a swarm kept from an earlier run rejoin its gossip at their start,
+  # which fails (and is retried only a minute later) while node 1's does not listen yet.
+  start_dockerd 1
+  wait_for 1
+  [[ $(swarm_state 1) == active ]] && wait_gossip_listening 1
+  for ((i = 2; i <= NODES; i++)); do start_dockerd "$i"; done
+  for ((i = 2; i <= NODES; i++)); do wait_for "$i"; done
   for ((i = 1; i <= NODES; i++)); do vxlan_udp_accept "$i"; load_image "$i"; done
   form_swarm
   for ((i = 1; i <= NODES; i++)); do printf 'node%s unix://%s %s.%s\n' "$i" "$(sock "$i")" "$SUBNET" "$i"; done

@@ -46,8 +46,32 @@ async function fetchWebFromClient(client: string, web: string, ms = 60_000): Pro
     const attached = tasks.length ? await dk(1, 'inspect', '--format', '{{json .NetworksAttachments}}', ...tasks.map((t) => t.ID)).catch(() => '') : '';
     const ips = attached.trim().split('\n').map((l) => (l ? (JSON.parse(l) as Array<{ Addresses?: string[] }> | null) : null));
     const where = tasks.map((t, i) => `${t.ID.slice(0, 12)} ${t.Status.State} on ${t.NodeID.slice(0, 12)} at ${(ips[i] ?? []).flatMap((x) => x.Addresses ?? []).join(',')}`);
-    throw new Error(`${(err as Error).message}\n  client resolves: ${lookup.replace(/\s+/g, ' ').trim()}\n  web tasks: ${where.join('; ')}`);
+    throw new Error(`${(err as Error).message}\n  client resolves: ${lookup.replace(/\s+/g, ' ').trim()}\n  web tasks: ${where.join('; ')}\n  ${await gossipView(client)}`);
   }
+}
+
+/**
+ * What each node's network database knows of the stack's overlay (`docker network inspect -v`):
+ * its gossip peers and the service records it holds. A name the client cannot resolve while web
+ * runs is a record that did not reach the client's node; this tells which node missed what.
+ */
+async function gossipView(client: string): Promise<string> {
+  const project = client.replace(/_client$/, '');
+  const out: string[] = [];
+  for (const i of [1, 2, 3]) {
+    const nets = (await dk(i, 'network', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${project}`).catch(() => '')).trim().split('\n').filter(Boolean);
+    for (const id of nets) {
+      const raw = await dk(i, 'network', 'inspect', '-v', id).catch((e: unknown) => String(e));
+      try {
+        const [n] = JSON.parse(raw) as Array<{ Name: string; Peers?: Array<{ IP: string }>; Services?: Record<string, { Tasks?: Array<{ EndpointIP: string }> }> }>;
+        const services = Object.entries(n?.Services ?? {}).map(([k, v]) => `${k || '(none)'}=${(v.Tasks ?? []).map((t) => t.EndpointIP).join(',')}`);
+        out.push(`node${i} ${n?.Name}: peers ${(n?.Peers ?? []).map((p) => p.IP).join(',') || 'none'}; records ${services.join(' ') || 'none'}`);
+      } catch {
+        out.push(`node${i} ${id}: ${raw.trim().slice(0, 200)}`);
+      }
+    }
+  }
+  return out.join('\n  ') || 'no overlay of the stack on any node';
 }
 
 const FILE = `
