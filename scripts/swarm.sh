@@ -47,11 +47,16 @@ ns_exists() { [[ -e /var/run/netns/$1 ]]; }
 dk() { local i=$1; shift; DOCKER_HOST="unix://$(sock "$i")" timeout 30 docker "$@"; }
 answers() { DOCKER_HOST="unix://$(sock "$1")" timeout 10 docker info >/dev/null 2>&1; }
 
-dockerd_alive() {
-  local pid
-  pid=$(cat "$(pidfile "$1")" 2>/dev/null || true)
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null
+# The pid of node i's dockerd when it runs and is the one this script started (its command line
+# names its pidfile: a pid reused by another process is never taken for it).
+owned_pid() {
+  local pf pid
+  pf=$(pidfile "$1")
+  pid=$(cat "$pf" 2>/dev/null || true)
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"$pf"* ]] && printf '%s' "$pid"
 }
+
+dockerd_alive() { [[ -n $(owned_pid "$1") ]]; }
 
 underlay() {
   ns_exists "$UL" || ip netns add "$UL"
@@ -191,18 +196,20 @@ gossip_complete() {
   done
 }
 
+# TERM to the pids, then up to 30 s for each to end, then KILL.
+stop_pids() {
+  local pid
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+
 restart_dockerd() {
   local i=$1 pid
-  pid=$(cat "$(pidfile "$i")" 2>/dev/null || true)
-  if [[ -n $pid ]]; then
-    kill "$pid" 2>/dev/null || true
-    local t=0
-    while kill -0 "$pid" 2>/dev/null; do
-      t=$((t + 1))
-      ((t > START_TIMEOUT * 5)) && die "dockerd of node $i (pid $pid) did not stop"
-      sleep 0.2
-    done
-  fi
+  pid=$(owned_pid "$i" || true)
+  [[ -z $pid ]] || stop_pids "$pid"
   start_dockerd "$i"
   wait_for "$i"
   vxlan_udp_accept "$i"
@@ -231,20 +238,12 @@ cmd_up() {
 }
 
 cmd_down() {
-  local pids=()
-  for pf in "$RUN"/n*/dockerd.pid; do
-    [[ -f $pf ]] || continue
-    local pid
-    pid=$(cat "$pf" 2>/dev/null || true)
-    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"$pf"* ]]; then
-      kill -TERM "$pid" 2>/dev/null || true
-      pids+=("$pid")
-    fi
+  local pids=() pid
+  for ((i = 1; i <= NODES; i++)); do
+    pid=$(owned_pid "$i" || true)
+    [[ -z $pid ]] || pids+=("$pid")
   done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  done
+  ((${#pids[@]} == 0)) || stop_pids "${pids[@]}"
   for ns in $(ip netns list | awk '{print $1}' | grep -E '^tsfig-(sw[0-9]+|swul)$' || true); do
     ip netns del "$ns"
   done

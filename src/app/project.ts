@@ -2,7 +2,7 @@
  * Loading the project: every command's first step. Warnings go to `warn` (one line each, with
  * file:line:col); errors throw one ConfigError holding all of them, relative to `cwd`.
  */
-import type { LoadOptions } from '../config/load.js';
+import { loadProject, type LoadOptions } from '../config/load.js';
 import { loadProjectCached } from '../config/projectcache.js';
 import { ConfigError } from '../errors.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../model/diagnostic.js';
@@ -78,7 +78,7 @@ export async function requireProjectOrName(
   if (!noFile || name === undefined) return { project: checked(r, opts, warn), settings: settingsFromEnvFiles(r.vars, opts.env) };
   const fromText = (services: Record<string, { image: string }>, o: LoadOptions): Project => {
     const text = JSON.stringify({ services });
-    return checked(loadProjectCached({ ...o, files: ['-'], projectName: name, stdin: () => text }), opts, warn);
+    return checked(loadProject({ ...o, files: ['-'], projectName: name, stdin: () => text }), opts, warn);
   };
   // The skeleton only connects and looks: the services named on the command line come after.
   const { services: _named, ...unnamed } = opts;

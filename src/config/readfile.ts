@@ -49,7 +49,7 @@ export interface RecordedInput {
 
 let recording: Recording | undefined;
 
-/** Runs `fn` with every file read and stat of the loader recorded. Not reentrant. */
+/** Runs `fn` with every file read and stat of the loader recorded (a recording inside it is its own). */
 export function recordInputs<T>(fn: () => T): { value: T; recording: Recording } {
   const outer = recording;
   const mine: Recording = { inputs: [], repeatable: true };

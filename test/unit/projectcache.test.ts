@@ -3,12 +3,13 @@
  * makes (values, prototypes, positions, warnings, variables), and it is never stale: any file,
  * path, variable, option or build the load depended on changes, and the next load is fresh.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject, type LoadOptions } from '../../src/config/load.js';
 import { loadCached, projectCacheFromEnv, type ProjectCache } from '../../src/config/projectcache.js';
+import { readDescriptor, recordInputs } from '../../src/config/readfile.js';
 import { flattenSources } from '../../src/config/tree.js';
 import { attachedSources, sourceLoc, sourceValueLoc } from '../../src/model/diagnostic.js';
 import { projectDir } from '../support/project.js';
@@ -262,9 +263,16 @@ describe('the resolved-project cache', () => {
     expect(loadCached(opts(dir, { files: ['-'], stdin: () => 'services: {a: {image: busybox}}' }), cache).outcome).toBe('off');
     expect(loadCached(opts(dir, { interpolate: false }), cache).outcome).toBe('off');
     expect(loadCached(opts(dir, { resolvePaths: false }), cache).outcome).toBe('off');
-    // stdin named by COMPOSE_FILE: the load reads it, so it is not repeatable.
-    const viaEnv = loadCached(opts(dir, { env: { ...baseEnv(), COMPOSE_FILE: '-' }, stdin: undefined }), cache);
-    expect(viaEnv.outcome).not.toBe('hit');
+    // Whatever names stdin (`-f -`, COMPOSE_FILE=-), a load that reads it is not repeatable,
+    // nor is a read of any descriptor (read here from a file, not the test's own stdin).
+    expect(recordInputs(() => loadProject(opts(dir, { files: ['-'], stdin: () => 'services: {a: {image: busybox}}' }))).recording.repeatable).toBe(false);
+    const fd = openSync(join(dir, 'token.txt'), 'r');
+    try {
+      expect(recordInputs(() => readDescriptor(fd)).recording.repeatable).toBe(false);
+    } finally {
+      closeSync(fd);
+    }
+    expect(recordInputs(() => loadProject(opts(dir))).recording.repeatable).toBe(true);
     const bad = projectDir({ 'compose.yaml': 'services:\n  web:\n    image: [1\n' });
     expect(loadCached(opts(bad), cache).result.project).toBeUndefined();
     expect(loadCached(opts(bad), cache).outcome).toBe('miss');
