@@ -13,20 +13,21 @@
 //   TSFIG_CODE_CACHE  0 or false: no code cache (read or written)
 //
 // Any failure to read or write the cache is ignored: tsfig runs as without it.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import module, { createRequire } from 'node:module';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import vm from 'node:vm';
+'use strict';
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const module_ = require('node:module');
+const { homedir } = require('node:os');
+const { dirname, join } = require('node:path');
+const vm = require('node:vm');
 
 /** The cache directory from the environment (empty values count as unset). */
-export function cacheDir(env) {
+function cacheDir(env) {
   if (env.TSFIG_CACHE_DIR) return env.TSFIG_CACHE_DIR;
   if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'tsfig');
   return join(homedir(), '.cache', 'tsfig');
 }
 
-export function codeCacheEnabled(env) {
+function codeCacheEnabled(env) {
   const v = (env.TSFIG_CODE_CACHE ?? '').trim().toLowerCase();
   return !(v === '0' || v === 'false' || v === 'no' || v === 'off');
 }
@@ -35,7 +36,7 @@ export function codeCacheEnabled(env) {
  * The command word of argv (the first argument that is not an option or an option's value),
  * so each command keeps the code it ran. Only names the cache file: a wrong guess costs speed.
  */
-export function cacheKey(argv) {
+function cacheKey(argv) {
   const valued = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '-H', '--host', '-c', '--context', '--progress', '--ansi', '--parallel']);
   const args = argv.slice(2);
   for (let i = 0; i < args.length; i++) {
@@ -51,18 +52,18 @@ export function cacheKey(argv) {
 }
 
 /** Loads the bundle at `file` (absolute path) and returns its exports. */
-export function loadBundle(file, { hash, encoding = 'utf8', argv = process.argv, env = process.env } = {}) {
-  const require = createRequire(file);
-  if (!codeCacheEnabled(env)) return require(file);
+function loadBundle(file, { hash, encoding = 'utf8', argv = process.argv, env = process.env } = {}) {
+  const req = module_.createRequire(file);
+  if (!codeCacheEnabled(env)) return req(file);
   const dir = cacheDir(env);
   // Node >= 22: Node's own compile cache, for this bundle and whatever it requires.
-  if (typeof module.enableCompileCache === 'function') {
+  if (typeof module_.enableCompileCache === 'function') {
     try {
-      module.enableCompileCache(dir);
+      module_.enableCompileCache(dir);
     } catch {
       // no cache: run as without it
     }
-    return require(file);
+    return req(file);
   }
   const cacheFile = join(dir, `code-${hash}-${process.version}-${process.arch}-${cacheKey(argv)}.bin`);
   let cachedData;
@@ -92,6 +93,8 @@ export function loadBundle(file, { hash, encoding = 'utf8', argv = process.argv,
     });
   }
   const mod = { exports: {} };
-  script.runInThisContext()(mod.exports, require, mod, file, dirname(file));
+  script.runInThisContext()(mod.exports, req, mod, file, dirname(file));
   return mod.exports;
 }
+
+module.exports = { cacheDir, codeCacheEnabled, cacheKey, loadBundle };

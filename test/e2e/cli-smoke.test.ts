@@ -2,7 +2,7 @@
  * The built `tsfig` binary, run as a user runs it (node bin/tsfig.js; `npm test` builds first).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +37,39 @@ describe('the tsfig binary', () => {
       expect(r).toEqual({ code: 1, stderr: 'tsfig: not built yet: run `npm ci && npm run build` in this checkout first\n' });
     } finally {
       rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('without the bundle it runs the compiled tree (dist/cli/main.js, an ES module) and exits with its code', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'tsfig-tree-'));
+    try {
+      cpSync(resolve(root, 'bin'), join(copy, 'bin'), { recursive: true });
+      cpSync(resolve(root, 'package.json'), join(copy, 'package.json'));
+      mkdirSync(join(copy, 'dist/cli'), { recursive: true });
+      writeFileSync(join(copy, 'dist/cli/main.js'), 'export async function main(argv) { process.stdout.write(argv.slice(2).join(",")); return 7; }\n');
+      const r = await new Promise<{ code: number; stdout: string }>((done) =>
+        execFile(process.execPath, [join(copy, 'bin/tsfig.js'), 'ps', '-a'], { timeout: 60_000 }, (err, stdout) => done({ code: err ? Number(err.code) : 0, stdout })),
+      );
+      expect(r).toEqual({ code: 7, stdout: 'ps,-a' });
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it("starts without Node's ES module loader (bin/ is CommonJS: about 7 ms of every run)", async () => {
+    expect(JSON.parse(readFileSync(resolve(root, 'bin/package.json'), 'utf8')).type).toBe('commonjs');
+    const dir = mkdtempSync(join(tmpdir(), 'tsfig-loader-'));
+    try {
+      // A preload records which of Node's own modules the run loaded.
+      const preload = join(dir, 'list.cjs');
+      writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(join(dir, 'loaded'))}, process.moduleLoadList.join('\\n')));\n`);
+      const r = await new Promise<number>((done) => execFile(process.execPath, ['-r', preload, bin, '--version'], { timeout: 60_000 }, (err) => done(err ? Number(err.code) : 0)));
+      expect(r).toBe(0);
+      const loaded = readFileSync(join(dir, 'loaded'), 'utf8').split('\n');
+      expect(loaded).toContain('NativeModule vm');
+      expect(loaded.filter((m) => /esm\/(module_job|translators)/.test(m))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
