@@ -638,7 +638,9 @@ function planService(
   const ref = imageRef(project, svc);
   const imageId = hs.images[normalizeRef(ref)] ?? '';
   const hash = serviceConfigHash(svc, imageId);
-  const config = redactedConfig(svc);
+  // The redacted config goes into labels of containers made now: a no-op never needs it.
+  let redacted: string | undefined;
+  const config = (): string => (redacted ??= redactedConfig(svc));
   const scale = scaleOf(svc, opts);
   const res = (name: string): ResourceRef => ({ kind: 'container', name, ...hostRef(observed, host) });
   const mine = hs.containers.filter((c) => c.service === svc.name && !c.oneoff && !evicted.has(c.id));
@@ -711,9 +713,14 @@ function planService(
     // Overlay networks: the container's allocated addresses and hosts entries are part of its config.
     const ov = overlayContainer(overlay, svc, n);
     const hashN = overlayHash(hash, ov);
-    const configN = overlayConfig(config, ov);
-    const labels = containerLabels(project, svc, n, hashN, configN, opts.version);
-    if (ov) labels[OVERLAY_LABEL.endpoints] = ov.label;
+    const configN = (): string => overlayConfig(config(), ov);
+    let made: Record<string, string> | undefined;
+    const labels = (): Record<string, string> => {
+      if (made) return made;
+      made = containerLabels(project, svc, n, hashN, configN(), opts.version);
+      if (ov) made[OVERLAY_LABEL.endpoints] = ov.label;
+      return made;
+    };
     const holder = c ? undefined : hs.foreignContainers?.find((f) => f.name === name);
     if (holder) {
       const whose = holder.project !== undefined ? `a container of project ${holder.project}` : 'a container tsfig did not make';
@@ -723,7 +730,7 @@ function planService(
       continue;
     }
     if (!c) {
-      const spec = makeSpec(plan, project, svc, n, name, ref, labels, {}, hs, ov);
+      const spec = makeSpec(plan, project, svc, n, name, ref, labels(), {}, hs, ov);
       if (!spec) continue;
       const g = b.group(res(name), 'create', 'missing');
       const cr = b.node(g, { type: 'container.create', host, service: svc.name, number: n, name, ...spec }, [...after.resources, ...after.create]);
@@ -744,7 +751,7 @@ function planService(
         : forced.length
           ? forced.join('; ')
           : drift
-            ? recreateCause(c, configN, imageId, ref)
+            ? recreateCause(c, configN(), imageId, ref)
             : c.staleTask !== undefined && c.state !== 'running'
               ? `the engine cannot start it: ${c.staleTask} (a task left by an engine restart)`
               : staleAttachments(project, svc, c, hs);
@@ -756,7 +763,7 @@ function planService(
       }
       const tmp = replacementName(name, c.id);
       // Aliases and the like use the final name; only the create call uses the temporary one.
-      const spec = makeSpec(plan, project, svc, n, name, ref, { ...labels, [LABEL.replace]: c.id }, anon, hs, ov);
+      const spec = makeSpec(plan, project, svc, n, name, ref, { ...labels(), [LABEL.replace]: c.id }, anon, hs, ov);
       if (!spec) continue;
       const g = b.group(res(name), 'recreate', cause);
       const cr = b.node(g, { type: 'container.create', host, service: svc.name, number: n, name: tmp, ...spec }, [...deps, c.renameNode, ...leftovers]);
@@ -772,7 +779,7 @@ function planService(
     }
     if (c.renameNode) outcome.created.push(c.renameNode);
     // Its networks as the file has them (a create cut short before the others were joined, an out-of-band disconnect).
-    const rewired = planNetworkRepair(b, project, svc, c, hs, res(name), () => makeSpec(plan, project, svc, n, name, ref, labels, {}, hs, ov), [...deps, c.renameNode]);
+    const rewired = planNetworkRepair(b, project, svc, c, hs, res(name), () => makeSpec(plan, project, svc, n, name, ref, labels(), {}, hs, ov), [...deps, c.renameNode]);
     if (c.state !== 'running' && !opts.noStart) {
       const g = b.group(res(name), 'start', c.state === 'paused' ? 'paused' : c.state || 'not running');
       const op: Op = c.state === 'paused' ? { type: 'container.unpause', host, name: c.id } : { type: 'container.start', host, name: c.id };
