@@ -232,20 +232,26 @@ function reportN(n: number): void {
   console.log(`(load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
 }
 
-/** The slopes over the Ns done so far. */
+/**
+ * The slopes over the Ns done so far. tsfig and compose are compared over the same Ns (those
+ * where compose finished); tsfig's slope over every N is printed beside it when that differs.
+ */
 function report(): void {
   const ns = [...results.keys()].filter((n) => results.get(n)!.get('tsfig down')?.length);
   if (ns.length < 2) return;
-  console.log(`\n### Slope: ms per added service (least squares of the medians over N = ${ns.join(', ')})\n`);
-  console.log('| command | tsfig wall | compose wall | floor wall | tsfig CPU | compose CPU |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(`\n### Slope: ms per added service (least squares of the medians over N)\n`);
+  console.log('| command | N compared | tsfig wall | compose wall | floor wall | tsfig CPU | compose CPU | tsfig wall / CPU over every N |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const [k, name] of COMMANDS) {
-    const s = (tool: 'tsfig' | 'compose' | 'floor', f: keyof Sample) => {
-      const pts = ns.map((n) => [n, med(n, `${tool} ${k}`, f)] as const).filter((p): p is readonly [number, number] => p[1] !== undefined);
+    const common = ns.filter((n) => med(n, `compose ${k}`, 'wall') !== undefined);
+    const over = common.length >= 2 ? common : ns;
+    const s = (tool: 'tsfig' | 'compose' | 'floor', f: keyof Sample, at = over) => {
+      const pts = at.map((n) => [n, med(n, `${tool} ${k}`, f)] as const).filter((p): p is readonly [number, number] => p[1] !== undefined);
       const v = slope(pts.map((p) => p[0]), pts.map((p) => p[1]));
       return v === undefined ? '-' : v.toFixed(2);
     };
-    console.log(`| ${name} | ${s('tsfig', 'wall')} | ${s('compose', 'wall')} | ${k === 'config' ? '-' : s('floor', 'wall')} | ${s('tsfig', 'cpu')} | ${s('compose', 'cpu')} |`);
+    const every = over.length === ns.length ? 'same' : `${s('tsfig', 'wall', ns)} / ${s('tsfig', 'cpu', ns)}`;
+    console.log(`| ${name} | ${over.join(', ')} | ${s('tsfig', 'wall')} | ${s('compose', 'wall')} | ${k === 'config' ? '-' : s('floor', 'wall')} | ${s('tsfig', 'cpu')} | ${s('compose', 'cpu')} | ${every} |`);
   }
 }
 
