@@ -197,7 +197,7 @@ export async function runDevLoop(o: DevLoopOptions): Promise<void> {
     listed.catch(() => undefined);
     let set: SyncSet;
     try {
-      set = await collectSync(a.sync);
+      set = await collectSync(a.sync, initialSyncExcludes(state.project));
     } catch (err) {
       fail(a.service, `sync failed: ${errText(err)}`);
       return;

@@ -14,6 +14,8 @@ export interface SyncItem {
   hostPath: string;
   /** Absolute path in the container. */
   containerPath: string;
+  /** The rule that matched: a directory is then synced with everything under it that the rule covers. */
+  rule?: CompiledRule;
 }
 
 export interface ServiceActions {
@@ -69,7 +71,7 @@ export function planBatch(changes: Change[], rules: CompiledRule[], projectFiles
       if (action === 'restart' || action === 'sync+restart') a.restart = true;
       if (isSyncAction(action) && m.containerPath !== undefined) {
         a.syncBy.delete(m.containerPath);
-        a.syncBy.set(m.containerPath, { hostPath: c.path, containerPath: m.containerPath });
+        a.syncBy.set(m.containerPath, { hostPath: c.path, containerPath: m.containerPath, rule: m.rule });
       }
       if (action === 'sync+exec' && !a.exec.includes(m.rule)) a.exec.push(m.rule);
     }

@@ -7,7 +7,10 @@
  *   runs as root); directories created on the host are created with their mode; symbolic links
  *   are copied as links, never followed.
  * - What to send is decided when the batch is handled, from the file system as it is then: a
- *   path that no longer exists is deleted in the container, whatever events came before.
+ *   path that no longer exists is deleted in the container, whatever events came before. A
+ *   directory goes with everything under it that its rule covers: the watcher reports a new
+ *   directory's files only once it watches that directory, and files written before then
+ *   (a tight loop writing 1000 files into a new directory) would otherwise never be sent.
  * - The initial sync compares a manifest of the container's copy (names, sizes, modes, mtimes
  *   from the engine's archive of the target) with the host tree, and sends only what differs:
  *   files changed while nobody watched, and everything a fresh container lacks.
@@ -68,12 +71,25 @@ function entryOf(item: SyncItem, st: Stats): Omit<SyncEntry, 'type'> {
   };
 }
 
-/** Read the host side of `items` now: what to upload and what to delete. */
-export async function collectSync(items: SyncItem[]): Promise<SyncSet> {
+/**
+ * Read the host side of `items` now: what to upload and what to delete. A directory item with
+ * its rule brings what is under it (`exclude`: host paths never synced, as for the initial sync).
+ */
+export async function collectSync(items: SyncItem[], exclude: ReadonlySet<string> = new Set()): Promise<SyncSet> {
   const entries: SyncEntry[] = [];
   const deletes: string[] = [];
-  await Promise.all(
-    items.map(async (item) => {
+  const seen = new Set(items.map((i) => i.containerPath));
+  const below: SyncItem[] = [];
+  const add = async (item: SyncItem): Promise<void> => {
+    if (!item.rule) return;
+    for (const f of await walkRule(item.rule, exclude, { from: item.hostPath, dirs: true })) {
+      if (seen.has(f.containerPath)) continue;
+      seen.add(f.containerPath);
+      below.push({ hostPath: f.hostPath, containerPath: f.containerPath });
+    }
+  };
+  const collect = (list: SyncItem[]) =>
+    list.map(async (item) => {
       let st: Stats;
       try {
         st = await lstat(item.hostPath);
@@ -85,6 +101,7 @@ export async function collectSync(items: SyncItem[]): Promise<SyncSet> {
       const base = entryOf(item, st);
       if (st.isDirectory()) {
         entries.push({ ...base, type: 'directory' });
+        await add(item);
       } else if (st.isSymbolicLink()) {
         entries.push({ ...base, type: 'symlink', linkname: await readlink(item.hostPath) });
       } else if (st.isFile()) {
@@ -103,8 +120,9 @@ export async function collectSync(items: SyncItem[]): Promise<SyncSet> {
         }
       }
       // sockets, FIFOs, devices: not synced
-    }),
-  );
+    });
+  await Promise.all(collect(items));
+  await Promise.all(collect(below));
   entries.sort((a, b) => (a.containerPath < b.containerPath ? -1 : a.containerPath > b.containerPath ? 1 : 0));
   return { entries, deletes: topmost(deletes) };
 }
@@ -205,7 +223,7 @@ export async function containerManifest(engine: Engine, id: string, target: stri
 export interface HostFile {
   hostPath: string;
   containerPath: string;
-  type: 'file' | 'symlink';
+  type: 'file' | 'symlink' | 'directory';
   size: number;
   mode: number;
   /** Seconds. */
@@ -224,13 +242,20 @@ export function differs(host: HostFile, c: ManifestEntry | undefined): boolean {
 /**
  * The files and links a sync rule covers on the host (ignored trees skipped), with where they go.
  * `exclude`: host paths never synced by an initial sync (project files, Dockerfiles).
+ * `from`: walk below this directory of the rule's tree only (default the rule's path), not
+ * including it; `dirs`: list the directories below it too (parents before children).
  */
-export async function walkRule(rule: CompiledRule, exclude: ReadonlySet<string>): Promise<HostFile[]> {
+export async function walkRule(rule: CompiledRule, exclude: ReadonlySet<string>, opts: { from?: string; dirs?: boolean } = {}): Promise<HostFile[]> {
   const out: HostFile[] = [];
+  const start = opts.from ?? rule.path;
   const visit = async (path: string, st: Stats): Promise<void> => {
     if (exclude.has(path)) return;
     if (st.isDirectory()) {
       if (path !== rule.path && canPrune(rule, path)) return;
+      if (opts.dirs && path !== start) {
+        const m = matchRule(rule, path);
+        if (m?.containerPath) out.push({ hostPath: path, containerPath: m.containerPath, type: 'directory', size: 0, mode: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000) });
+      }
       let names: string[];
       try {
         names = await readdir(path);
@@ -267,11 +292,12 @@ export async function walkRule(rule: CompiledRule, exclude: ReadonlySet<string>)
   };
   let root: Stats;
   try {
-    root = await lstat(rule.path);
+    root = await lstat(start);
   } catch (err) {
     if (isMissing(err)) return out;
     throw err;
   }
-  await visit(rule.path, root);
+  if (start !== rule.path && !root.isDirectory()) return out;
+  await visit(start, root);
   return out;
 }

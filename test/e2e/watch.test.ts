@@ -4,6 +4,7 @@
  * the loop's wording. Two tests run the built binary (`watch`, `up --watch`) and stop it with
  * SIGINT.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -344,6 +345,26 @@ describe('watch: the binary', () => {
       expect((await engine.inspectContainer(web)).state.running).toBe(true);
     } finally {
       if (child.proc.exitCode === null) child.proc.kill('SIGKILL');
+    }
+  });
+
+  it('1000 files written in a tight loop into a new directory all reach the container (the watcher sees the directory before it watches it)', async () => {
+    const { project, dir } = scenario('cli-storm', `        - path: ./app\n          action: sync\n          target: /srv/app\n`);
+    const child = spawnTsfig(dir, project, ['watch']);
+    let stderr = '';
+    child.proc.stderr?.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    try {
+      await eventually(() => expect(stderr).toMatch(/watching 1 rule/), { timeout: 60_000 });
+      const web = `${project}-web-1`;
+      // Three directories, each made and filled as fast as a process writes (as a `git checkout`
+      // does): the watcher reports each directory, then only the files written after it watches it.
+      const write = `const fs = require('fs'); for (const d of ['s1', 's2', 's3']) { fs.mkdirSync('app/' + d); for (let i = 0; i < 1000; i++) fs.writeFileSync('app/' + d + '/f' + i + '.txt', i + '\\n'); }`;
+      expect(spawnSync(process.execPath, ['-e', write], { cwd: dir }).status).toBe(0);
+      await eventually(async () => expect((await sh(engine, web, 'for d in s1 s2 s3; do ls /srv/app/$d | wc -l; done')).trim().split(/\s+/)).toEqual(['1000', '1000', '1000']), { timeout: 30_000 });
+      expect(await cat(web, '/srv/app/s3/f999.txt')).toBe('999\n');
+    } finally {
+      child.proc.kill('SIGINT');
+      await child.done;
     }
   });
 

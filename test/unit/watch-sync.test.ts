@@ -5,6 +5,7 @@ import { readTar } from '../../src/engine/tar.js';
 import type { Project } from '../../src/model/project.js';
 import { pollInterval } from '../../src/cli/commands/watch.js';
 import { compileRules } from '../../src/watch/rules.js';
+import { planBatch } from '../../src/watch/plan.js';
 import { collectSync, differs, syncArchive, topmost, walkRule, type HostFile } from '../../src/watch/sync.js';
 import { needsLookup, resolveOwner, ROOT } from '../../src/watch/owner.js';
 import { projectDir, tsfig } from '../support/project.js';
@@ -82,6 +83,53 @@ describe('the owner of synced files (the container\'s user, as runc resolves it)
     expect(needsLookup('4242:4343')).toEqual({ passwd: false, group: false });
     expect(needsLookup('4242')).toEqual({ passwd: true, group: false });
     expect(needsLookup('app:staff')).toEqual({ passwd: true, group: true });
+  });
+});
+
+describe('a new directory', () => {
+  it('goes with everything under it that its rule covers, though no event named those files (the watcher was not watching it yet)', async () => {
+    const dir = projectDir({
+      'src/new/a.txt': 'a',
+      'src/new/deep/b.txt': 'bb',
+      'src/new/skip.me': 'x',
+      'src/new/.git/HEAD': 'x',
+      'src/new/node_modules/m/i.js': 'x',
+      'src/new/fig.yml': 'x',
+      'src/other.txt': 'not in the directory',
+    });
+    chmodSync(join(dir, 'src/new/deep'), 0o750);
+    const project = { name: 'p', workingDir: dir, services: { web: { name: 'web' } } } as unknown as Project;
+    const { rules } = compileRules([{ service: 'web', index: 0, path: join(dir, 'src'), action: 'sync', target: '/app', ignore: ['**/*.me'], include: [], initialSync: false }], project, () => undefined);
+    const rule = rules[0]!;
+    const set = await collectSync(
+      [
+        { hostPath: join(dir, 'src/new'), containerPath: '/app/new', rule },
+        // Named both by an event and by the walk: sent once.
+        { hostPath: join(dir, 'src/new/a.txt'), containerPath: '/app/new/a.txt', rule },
+      ],
+      new Set([join(dir, 'src/new/fig.yml')]),
+    );
+    expect(set.entries.map((e) => [e.containerPath, e.type])).toEqual([
+      ['/app/new', 'directory'],
+      ['/app/new/a.txt', 'file'],
+      ['/app/new/deep', 'directory'],
+      ['/app/new/deep/b.txt', 'file'],
+    ]);
+    expect(set.entries.find((e) => e.containerPath === '/app/new/deep')?.mode).toBe(0o750);
+    expect(set.entries.find((e) => e.containerPath === '/app/new/deep/b.txt')?.content?.toString()).toBe('bb');
+    // Without its rule a directory item is the directory alone (as before).
+    const bare = await collectSync([{ hostPath: join(dir, 'src/new'), containerPath: '/app/new' }]);
+    expect(bare.entries.map((e) => e.containerPath)).toEqual(['/app/new']);
+  });
+
+  it('the batch plan hands the rule with each sync item', async () => {
+    const dir = projectDir({ 'src/x/a.txt': 'a' });
+    const project = { name: 'p', workingDir: dir, services: { web: { name: 'web' } } } as unknown as Project;
+    const { rules } = compileRules([{ service: 'web', index: 0, path: join(dir, 'src'), action: 'sync', target: '/app', ignore: [], include: [], initialSync: false }], project, () => undefined);
+    const plan = planBatch([{ path: join(dir, 'src/x'), kind: 'addDir' }], rules, new Set());
+    expect(plan.services[0]?.sync).toEqual([{ hostPath: join(dir, 'src/x'), containerPath: '/app/x', rule: rules[0] }]);
+    const set = await collectSync(plan.services[0]!.sync);
+    expect(set.entries.map((e) => e.containerPath)).toEqual(['/app/x', '/app/x/a.txt']);
   });
 });
 
