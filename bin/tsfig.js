@@ -22,9 +22,17 @@ function run(main) {
 }
 
 if (existsSync(entry)) {
-  const { file, hash, encoding } = JSON.parse(readFileSync(entry, 'utf8'));
-  const { loadBundle } = require('./codecache.js');
-  run(loadBundle(join(root, 'dist/bundle', file), { hash, encoding }).main);
+  let main;
+  try {
+    const { file, hash, encoding } = JSON.parse(readFileSync(entry, 'utf8'));
+    const { loadBundle } = require('./codecache.js');
+    ({ main } = loadBundle(join(root, 'dist/bundle', file), { hash, encoding }));
+  } catch (err) {
+    // A damaged or half-written build: one line saying what to run.
+    process.stderr.write(`tsfig: cannot load the build in dist/bundle (${err && err.message ? err.message.split('\n')[0] : String(err)}): run \`npm run build\` in this checkout\n`);
+    process.exitCode = 1;
+  }
+  if (main) run(main);
 } else if (existsSync(join(root, 'dist/cli/main.js'))) {
   import(pathToFileURL(join(root, 'dist/cli/main.js')).href).then((m) => run(m.main), fail);
 } else {

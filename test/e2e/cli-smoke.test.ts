@@ -56,6 +56,24 @@ describe('the tsfig binary', () => {
     }
   });
 
+  it('a damaged build (the bundle its entry names is missing): one line saying what to run, exit 1', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'tsfig-damaged-'));
+    try {
+      cpSync(resolve(root, 'bin'), join(copy, 'bin'), { recursive: true });
+      cpSync(resolve(root, 'package.json'), join(copy, 'package.json'));
+      mkdirSync(join(copy, 'dist/bundle'), { recursive: true });
+      writeFileSync(join(copy, 'dist/bundle/entry.json'), JSON.stringify({ file: 'tsfig-gone.cjs', hash: 'gone', encoding: 'latin1' }));
+      const r = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+        execFile(process.execPath, [join(copy, 'bin/tsfig.js'), 'ps'], { timeout: 60_000 }, (err, stdout, stderr) => done({ code: err ? Number(err.code) : 0, stdout, stderr })),
+      );
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^tsfig: cannot load the build in dist\/bundle \(ENOENT[^\n]*tsfig-gone\.cjs'\): run `npm run build` in this checkout\n$/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   it("starts without Node's ES module loader (bin/ is CommonJS: about 7 ms of every run)", async () => {
     expect(JSON.parse(readFileSync(resolve(root, 'bin/package.json'), 'utf8')).type).toBe('commonjs');
     const dir = mkdtempSync(join(tmpdir(), 'tsfig-loader-'));
