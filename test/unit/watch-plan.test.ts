@@ -26,10 +26,13 @@ describe('which actions a batch triggers', () => {
     expect(p.services).toHaveLength(1);
     const web = p.services[0]!;
     expect(web).toMatchObject({ service: 'web', rebuild: false, restart: false, exec: [] });
+    // Each item carries the rule that matched (a directory is synced with what is under it).
+    const rule = rules.find((x) => x.service === 'web' && x.path === '/w/web/src');
+    expect(rule).toBeDefined();
     expect(web.sync).toEqual([
-      { hostPath: '/w/web/src/a.js', containerPath: '/app/src/a.js' },
-      { hostPath: '/w/web/src/b/c.js', containerPath: '/app/src/b/c.js' },
-      { hostPath: '/w/web/src/old.js', containerPath: '/app/src/old.js' },
+      { hostPath: '/w/web/src/a.js', containerPath: '/app/src/a.js', rule },
+      { hostPath: '/w/web/src/b/c.js', containerPath: '/app/src/b/c.js', rule },
+      { hostPath: '/w/web/src/old.js', containerPath: '/app/src/old.js', rule },
     ]);
     expect(describeActions(web)).toBe('sync 3 paths');
   });
