@@ -80,7 +80,7 @@ export async function collectSync(items: SyncItem[], exclude: ReadonlySet<string
   const deletes: string[] = [];
   const seen = new Set(items.map((i) => i.containerPath));
   const below: SyncItem[] = [];
-  const add = async (item: SyncItem): Promise<void> => {
+  const walkBelow = async (item: SyncItem): Promise<void> => {
     if (!item.rule) return;
     for (const f of await walkRule(item.rule, exclude, { from: item.hostPath, dirs: true })) {
       if (seen.has(f.containerPath)) continue;
@@ -101,7 +101,7 @@ export async function collectSync(items: SyncItem[], exclude: ReadonlySet<string
       const base = entryOf(item, st);
       if (st.isDirectory()) {
         entries.push({ ...base, type: 'directory' });
-        await add(item);
+        await walkBelow(item);
       } else if (st.isSymbolicLink()) {
         entries.push({ ...base, type: 'symlink', linkname: await readlink(item.hostPath) });
       } else if (st.isFile()) {

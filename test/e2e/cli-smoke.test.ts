@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -26,52 +26,39 @@ describe('the tsfig binary', () => {
     expect(existsSync(resolve(root, 'dist/cli/main.js'))).toBe(true);
   });
 
-  it('a checkout that was never built: one line saying what to run, exit 1, no stack trace', async () => {
-    const copy = mkdtempSync(join(tmpdir(), 'tsfig-unbuilt-'));
+  /** bin/ and package.json copied into a fresh directory with `files` beside them, run with `args`. */
+  async function inCopy(files: Record<string, string>, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const copy = mkdtempSync(join(tmpdir(), 'tsfig-copy-'));
     try {
       cpSync(resolve(root, 'bin'), join(copy, 'bin'), { recursive: true });
       cpSync(resolve(root, 'package.json'), join(copy, 'package.json'));
-      const r = await new Promise<{ code: number; stderr: string }>((done) =>
-        execFile(process.execPath, [join(copy, 'bin/tsfig.js'), '--version'], { timeout: 60_000 }, (err, _out, stderr) => done({ code: err ? Number(err.code) : 0, stderr })),
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(copy, name)), { recursive: true });
+        writeFileSync(join(copy, name), text);
+      }
+      return await new Promise((done) =>
+        execFile(process.execPath, [join(copy, 'bin/tsfig.js'), ...args], { timeout: 60_000 }, (err, stdout, stderr) => done({ code: err ? Number(err.code) : 0, stdout, stderr })),
       );
-      expect(r).toEqual({ code: 1, stderr: 'tsfig: not built yet: run `npm ci && npm run build` in this checkout first\n' });
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
+  }
+
+  it('a checkout that was never built: one line saying what to run, exit 1, no stack trace', async () => {
+    const r = await inCopy({}, ['--version']);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: 'tsfig: not built yet: run `npm ci && npm run build` in this checkout first\n' });
   });
 
   it('without the bundle it runs the compiled tree (dist/cli/main.js, an ES module) and exits with its code', async () => {
-    const copy = mkdtempSync(join(tmpdir(), 'tsfig-tree-'));
-    try {
-      cpSync(resolve(root, 'bin'), join(copy, 'bin'), { recursive: true });
-      cpSync(resolve(root, 'package.json'), join(copy, 'package.json'));
-      mkdirSync(join(copy, 'dist/cli'), { recursive: true });
-      writeFileSync(join(copy, 'dist/cli/main.js'), 'export async function main(argv) { process.stdout.write(argv.slice(2).join(",")); return 7; }\n');
-      const r = await new Promise<{ code: number; stdout: string }>((done) =>
-        execFile(process.execPath, [join(copy, 'bin/tsfig.js'), 'ps', '-a'], { timeout: 60_000 }, (err, stdout) => done({ code: err ? Number(err.code) : 0, stdout })),
-      );
-      expect(r).toEqual({ code: 7, stdout: 'ps,-a' });
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+    const r = await inCopy({ 'dist/cli/main.js': 'export async function main(argv) { process.stdout.write(argv.slice(2).join(",")); return 7; }\n' }, ['ps', '-a']);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 7, stdout: 'ps,-a' });
   });
 
   it('a damaged build (the bundle its entry names is missing): one line saying what to run, exit 1', async () => {
-    const copy = mkdtempSync(join(tmpdir(), 'tsfig-damaged-'));
-    try {
-      cpSync(resolve(root, 'bin'), join(copy, 'bin'), { recursive: true });
-      cpSync(resolve(root, 'package.json'), join(copy, 'package.json'));
-      mkdirSync(join(copy, 'dist/bundle'), { recursive: true });
-      writeFileSync(join(copy, 'dist/bundle/entry.json'), JSON.stringify({ file: 'tsfig-gone.cjs', hash: 'gone', encoding: 'latin1' }));
-      const r = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-        execFile(process.execPath, [join(copy, 'bin/tsfig.js'), 'ps'], { timeout: 60_000 }, (err, stdout, stderr) => done({ code: err ? Number(err.code) : 0, stdout, stderr })),
-      );
-      expect(r.code).toBe(1);
-      expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^tsfig: cannot load the build in dist\/bundle \(ENOENT[^\n]*tsfig-gone\.cjs'\): run `npm run build` in this checkout\n$/);
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+    const r = await inCopy({ 'dist/bundle/entry.json': JSON.stringify({ file: 'tsfig-gone.cjs', hash: 'gone', encoding: 'latin1' }) }, ['ps']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^tsfig: cannot load the build in dist\/bundle \(ENOENT[^\n]*tsfig-gone\.cjs'\): run `npm run build` in this checkout\n$/);
   });
 
   it("starts without Node's ES module loader (bin/ is CommonJS: about 7 ms of every run)", async () => {

@@ -80,6 +80,20 @@ function hosts(): HostEngine[] {
   return [{ name: 'default', endpoint: ep.url, engine: connect(ep) }];
 }
 
+/** The built binary with `args` (`watch`, `up --watch`); resolves once it watches (killed if it does not). */
+async function watchingBinary(dir: string, project: string, args: string[]): Promise<{ child: ReturnType<typeof spawnTsfig>; stderr: () => string }> {
+  const child = spawnTsfig(dir, project, args);
+  let stderr = '';
+  child.proc.stderr?.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  try {
+    await eventually(() => expect(stderr).toMatch(/watching 1 rule/), { timeout: 60_000 });
+  } catch (err) {
+    child.proc.kill('SIGKILL');
+    throw err;
+  }
+  return { child, stderr: () => stderr };
+}
+
 /** Start the loop in-process; resolves once it watches. `lines` collects what it says. */
 async function startLoop(dir: string, project: string, extra: Partial<DevLoopOptions> = {}): Promise<{ lines: string[]; stop: () => Promise<void>; done: Promise<void> }> {
   const lines: string[] = [];
@@ -330,15 +344,12 @@ describe('watch: rebuild, restart, exec, the project file', () => {
 describe('watch: the binary', () => {
   it('tsfig watch brings the stack up, syncs, and stops at Ctrl-C with 130, leaving the stack running', async () => {
     const { project, dir } = scenario('cli', `        - path: ./app\n          action: sync\n          target: /srv/app\n`);
-    const child = spawnTsfig(dir, project, ['watch']);
-    let stderr = '';
-    child.proc.stderr?.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    const { child, stderr } = await watchingBinary(dir, project, ['watch']);
     try {
-      await eventually(() => expect(stderr).toMatch(/watching 1 rule/), { timeout: 60_000 });
       const web = `${project}-web-1`;
       writeFileSync(join(dir, 'app/index.txt'), 'from the binary\n');
       await eventually(async () => expect(await cat(web, '/srv/app/index.txt')).toBe('from the binary\n'), { timeout: 15_000 });
-      await eventually(() => expect(stderr).toMatch(/web {3}\| synced 1 file in \d+ ms/), { timeout: 5_000 });
+      await eventually(() => expect(stderr()).toMatch(/web {3}\| synced 1 file in \d+ ms/), { timeout: 5_000 });
       child.proc.kill('SIGINT');
       const r = await child.done;
       expect(r.code).toBe(130);
@@ -350,11 +361,8 @@ describe('watch: the binary', () => {
 
   it('1000 files written in a tight loop into a new directory all reach the container (the watcher sees the directory before it watches it)', async () => {
     const { project, dir } = scenario('cli-storm', `        - path: ./app\n          action: sync\n          target: /srv/app\n`);
-    const child = spawnTsfig(dir, project, ['watch']);
-    let stderr = '';
-    child.proc.stderr?.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    const { child } = await watchingBinary(dir, project, ['watch']);
     try {
-      await eventually(() => expect(stderr).toMatch(/watching 1 rule/), { timeout: 60_000 });
       const web = `${project}-web-1`;
       // Three directories, each made and filled as fast as a process writes (as a `git checkout`
       // does): the watcher reports each directory, then only the files written after it watches it.
@@ -370,11 +378,8 @@ describe('watch: the binary', () => {
 
   it('up --watch follows logs and files; Ctrl-C stops watching and the stack', async () => {
     const { project, dir } = scenario('upwatch', `        - path: ./app\n          action: sync\n          target: /srv/app\n`);
-    const child = spawnTsfig(dir, project, ['up', '--watch']);
-    let stderr = '';
-    child.proc.stderr?.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    const { child } = await watchingBinary(dir, project, ['up', '--watch']);
     try {
-      await eventually(() => expect(stderr).toMatch(/watching 1 rule/), { timeout: 60_000 });
       const web = `${project}-web-1`;
       writeFileSync(join(dir, 'app/index.txt'), 'up watch\n');
       await eventually(async () => expect(await cat(web, '/srv/app/index.txt')).toBe('up watch\n'), { timeout: 15_000 });

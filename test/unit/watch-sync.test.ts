@@ -86,6 +86,12 @@ describe('the owner of synced files (the container\'s user, as runc resolves it)
   });
 });
 
+/** One sync rule of service web: `dir`/src to /app. */
+function syncRules(dir: string, ignore: string[], initialSync: boolean) {
+  const project = { name: 'p', workingDir: dir, services: { web: { name: 'web' } } } as unknown as Project;
+  return compileRules([{ service: 'web', index: 0, path: join(dir, 'src'), action: 'sync', target: '/app', ignore, include: [], initialSync }], project, () => undefined).rules;
+}
+
 describe('a new directory', () => {
   it('goes with everything under it that its rule covers, though no event named those files (the watcher was not watching it yet)', async () => {
     const dir = projectDir({
@@ -98,8 +104,7 @@ describe('a new directory', () => {
       'src/other.txt': 'not in the directory',
     });
     chmodSync(join(dir, 'src/new/deep'), 0o750);
-    const project = { name: 'p', workingDir: dir, services: { web: { name: 'web' } } } as unknown as Project;
-    const { rules } = compileRules([{ service: 'web', index: 0, path: join(dir, 'src'), action: 'sync', target: '/app', ignore: ['**/*.me'], include: [], initialSync: false }], project, () => undefined);
+    const rules = syncRules(dir, ['**/*.me'], false);
     const rule = rules[0]!;
     const set = await collectSync(
       [
@@ -124,8 +129,7 @@ describe('a new directory', () => {
 
   it('the batch plan hands the rule with each sync item', async () => {
     const dir = projectDir({ 'src/x/a.txt': 'a' });
-    const project = { name: 'p', workingDir: dir, services: { web: { name: 'web' } } } as unknown as Project;
-    const { rules } = compileRules([{ service: 'web', index: 0, path: join(dir, 'src'), action: 'sync', target: '/app', ignore: [], include: [], initialSync: false }], project, () => undefined);
+    const rules = syncRules(dir, [], false);
     const plan = planBatch([{ path: join(dir, 'src/x'), kind: 'addDir' }], rules, new Set());
     expect(plan.services[0]?.sync).toEqual([{ hostPath: join(dir, 'src/x'), containerPath: '/app/x', rule: rules[0] }]);
     const set = await collectSync(plan.services[0]!.sync);
@@ -158,8 +162,7 @@ describe('initial sync', () => {
       'src/skip.me': 'x',
       'src/fig.yml': 'x',
     });
-    const project = { name: 'p', workingDir: dir, services: { web: { name: 'web' } } } as unknown as Project;
-    const { rules } = compileRules([{ service: 'web', index: 0, path: join(dir, 'src'), action: 'sync', target: '/app', ignore: ['dist', '*.me'], include: [], initialSync: true }], project, () => undefined);
+    const rules = syncRules(dir, ['dist', '*.me'], true);
     const files = await walkRule(rules[0]!, new Set([join(dir, 'src/fig.yml')]));
     expect(files.map((f) => f.containerPath)).toEqual(['/app/a.js', '/app/lib/b.js']);
     expect(files[0]).toMatchObject({ type: 'file', size: 1 });
