@@ -44,8 +44,11 @@ export class Substitutions {
   }
 
   redact(d: Diagnostic): Diagnostic {
-    const list = d.loc ? this.byLine.get(`${d.loc.file}\u0000${d.loc.line}`) : undefined;
-    if (!list) return d;
+    // Every value on the lines the diagnostic spans: one about a long-syntax entry points at the
+    // entry and may quote a value on a later line of it.
+    const list: Note[] = [];
+    if (d.loc) for (let line = d.loc.line; line <= (d.loc.endLine ?? d.loc.line); line++) list.push(...(this.byLine.get(`${d.loc.file}\u0000${line}`) ?? []));
+    if (!list.length) return d;
     const clean = (text: string): string => {
       let out = text;
       for (const { written, value, used } of list) {

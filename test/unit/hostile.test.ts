@@ -273,6 +273,12 @@ describe('hostile project files (property-based)', () => {
     expect(r.diagnostics.map((d) => [d.code, d.loc?.line, d.message])).toEqual([['INVALID_PORT', 4, 'container port "${PW}" is not a number']]);
   });
 
+  it('regression (seed -627895892): a long-syntax entry reported at its first line quotes a value of a later line as written', () => {
+    const dir = writeProject({ 'fig.yml': 'services:\n  s0:\n    image: busybox\n    volumes:\n      - type: bind\n        target: ${SECRET}\n' }, 'entry');
+    const r = loadChecked({ cwd: dir, env: ENV, homeDir: '/home/u' }, 'a volume target from .env');
+    expect(r.diagnostics.map((d) => [d.loc?.line, d.loc?.endLine, d.message, d.hint])).toEqual([[5, 6, 'volume target "${SECRET}" is not an absolute path', 'use the absolute path inside the container, e.g. /${SECRET}']]);
+  });
+
   it('generated env files: a malformed line never shows its value', () => {
     const envLine = fc.oneof(
       fc.constantFrom(`A=${CANARY.envFile}`, `A="${CANARY.envFile}`, `A='${CANARY.envFile}`, `${CANARY.envFile}`, `export ${CANARY.envFile}`, `A ${CANARY.envFile}`, `=${CANARY.envFile}`, `A="${CANARY.envFile}\\`, `A=\${${CANARY.envFile}}`, `A=\${B:?${CANARY.envFile}}`, `A-B=${CANARY.envFile}`, `\u0000A=${CANARY.envFile}`),
