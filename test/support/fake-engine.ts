@@ -540,9 +540,15 @@ export class FakeEngine implements Engine {
     for (const w of c.waiters.splice(0)) w({ statusCode: code });
   }
 
+  /** The last event's timeNano: events of one millisecond still differ and keep their order, as dockerd's nanoseconds do. */
+  private lastNano = 0;
+
   private event(c: FakeContainer, action: string, extra: Record<string, string> = {}): void {
     const ms = Date.now();
-    const e: EngineEvent = { type: 'container', action, id: c.id, attributes: { ...c.labels, name: c.name, ...extra }, scope: 'local', time: Math.floor(ms / 1000), timeNano: ms * 1e6 };
+    // A microsecond apart: at these magnitudes a double cannot tell nanoseconds apart.
+    const nano = Math.max(ms * 1e6, this.lastNano + 1000);
+    this.lastNano = nano;
+    const e: EngineEvent = { type: 'container', action, id: c.id, attributes: { ...c.labels, name: c.name, ...extra }, scope: 'local', time: Math.floor(nano / 1e9), timeNano: nano };
     this.eventLog.push(e);
     for (const s of this.subscribers) s(e);
   }
