@@ -8,7 +8,7 @@
  * Three child programs, bundled with esbuild the way scripts/bundle.mjs bundles the CLI
  * (dockerode external, loaded from node_modules as the CLI loads it):
  * - `node`:      an empty program (the floor: Node's own start-up);
- * - `http`:      src/engine/http.ts's client (node:http) over the endpoint;
+ * - `http`:      src/engine/http.ts's client over the endpoint (its plain reads go over rawget.ts);
  * - `dockerode`: dockerode (docker-modem) over the same endpoint.
  * Runs alternate between the three so that drift of a shared machine spreads over all columns.
  * Uses the default endpoint (DOCKER_HOST or /var/run/docker.sock); only reads.

@@ -677,6 +677,12 @@ export interface EngineEndpoint {
 export interface EngineSystem {
   ping(opts?: CallOptions): Promise<void>;
   version(opts?: CallOptions): Promise<EngineVersion>;
+  /**
+   * The API version the engine speaks (as `version().apiVersion`), without a call of its own when
+   * an earlier answer named it (the engine's `Api-Version` header): a no-op `up` asks for nothing
+   * but its lists.
+   */
+  apiVersion(opts?: CallOptions): Promise<string>;
   info(opts?: CallOptions): Promise<EngineInfo>;
   /** Subscribe to engine events; resolves once subscribed. Aborting the signal ends the iteration. */
   events(opts?: EventsOptions): Promise<EventStream>;

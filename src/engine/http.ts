@@ -11,11 +11,14 @@
  * hijacked connections of attach and exec); dockerode is not loaded at all. It is a dev
  * dependency: test/e2e/transport-differential.test.ts checks this client against it on the same
  * engine. ssh2 (ssh.ts, connect.ts) is a dependency of its own.
+ *
+ * Plain reads (GET, no body) over a unix socket or tcp without TLS go over rawget.ts instead, and
+ * node:http / node:https load only when a call needs them: a no-op `up` loads neither (issue 16).
  */
-import { request as httpRequest, type Agent, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Endpoint, TlsMaterial } from './endpoint.js';
+import { plainPath, rawGet, type RawTarget } from './rawget.js';
 
 /** Query values: arrays repeat the key, objects go as JSON (the engine's `filters`), undefined is left out. */
 export type QueryValue = string | number | boolean | undefined | readonly string[] | Record<string, unknown>;
@@ -35,6 +38,8 @@ export interface RequestOpts {
 
 export interface JsonClient {
   get(path: string, query?: Record<string, string>, signal?: AbortSignal): Promise<unknown>;
+  /** The engine's API version as its latest answer's `Api-Version` header gave it; undefined before one. */
+  apiVersion(): string | undefined;
   /** Any method, an optional JSON body; the answer parsed as JSON (or its text), or as bytes with `raw`. */
   send(method: string, path: string, opts?: RequestOpts & { raw?: boolean }): Promise<unknown>;
 }
@@ -138,7 +143,15 @@ export function transport(endpoint: Endpoint, tls?: TlsMaterial, agent?: Agent):
   // it from the Host header with net.isIP, whose IPv6 regular expression costs ~20 ms to compile
   // in every process (issue 16: the largest single cost of `ps` on the profile after start-up).
   if (!secure) base.servername = '';
-  const send = secure ? httpsRequest : httpRequest;
+  const send = (options: RequestOptions): ClientRequest =>
+    secure ? process.getBuiltinModule('node:https').request(options) : process.getBuiltinModule('node:http').request(options);
+  // Plain reads without node:http (rawget.ts): a socket, or tcp without TLS.
+  const rawTarget: RawTarget | undefined =
+    endpoint.protocol === 'unix' && endpoint.socketPath !== undefined
+      ? { socketPath: endpoint.socketPath }
+      : endpoint.protocol === 'tcp' && !secure && endpoint.host !== undefined && endpoint.port !== undefined
+        ? { host: endpoint.host, port: endpoint.port }
+        : undefined;
   // A socket has no host name: any Host will do. Over tcp Node derives the Host header and, with
   // TLS, the name the server certificate is checked against from the address; a Host header of
   // our own would replace that name (and fail every certificate but one for "docker").
@@ -179,21 +192,40 @@ export function transport(endpoint: Endpoint, tls?: TlsMaterial, agent?: Agent):
     return req;
   };
 
+  // The engine names its API version in every answer (`Api-Version`): no call of its own for it.
+  let apiVersion: string | undefined;
+  const seen = (header: string | string[] | undefined): void => {
+    if (typeof header === 'string' && /^[0-9]+\.[0-9]+$/.test(header)) apiVersion = header;
+  };
+
   const stream = (method: string, path: string, opts: RequestOpts = {}): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
       const req = start(method, path, opts);
       req.on('error', reject);
       req.on('response', (res) => {
+        seen(res.headers['api-version']);
         if (ok(res.statusCode)) return resolve(res);
         readAll(res).then((body) => reject(statusError(res.statusCode ?? 0, body)), reject);
       });
     });
 
+  /** A plain read over rawget.ts, when it can take it: the answer's bytes, or undefined. */
+  const readRaw = async (method: string, path: string, opts: RequestOpts): Promise<Buffer | undefined> => {
+    const full = `${path}${encodeQuery(opts.query)}`;
+    if (rawTarget === undefined || method !== 'GET' || opts.body !== undefined || !plainPath(full)) return undefined;
+    const answer = await rawGet(rawTarget, full, { ...rawHost, ...headers, ...opts.headers }, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
+    seen(answer.headers['api-version']);
+    if (!ok(answer.status)) throw statusError(answer.status, answer.body);
+    return answer.body;
+  };
+  // node:http derives Host from the address (host:port, the port left out when it is 80).
+  const rawHost: Record<string, string> =
+    rawTarget !== undefined && 'host' in rawTarget ? { Host: `${rawTarget.host.includes(':') ? `[${rawTarget.host}]` : rawTarget.host}${rawTarget.port === 80 ? '' : `:${rawTarget.port}`}` } : {};
+
   const sendJson = async (method: string, path: string, opts: RequestOpts & { raw?: boolean } = {}): Promise<unknown> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await stream(method, path, opts);
-        const bytes = await readAll(res);
+        const bytes = (await readRaw(method, path, opts)) ?? (await readAll(await stream(method, path, opts)));
         return opts.raw === true ? bytes : parseBody(bytes);
       } catch (err) {
         // A read whose connection dropped (reset, or its answer cut short) is asked once more:
@@ -226,6 +258,7 @@ export function transport(endpoint: Endpoint, tls?: TlsMaterial, agent?: Agent):
     send: sendJson,
     stream,
     upgrade,
+    apiVersion: () => apiVersion,
   };
 }
 

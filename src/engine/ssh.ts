@@ -19,7 +19,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Agent, type ClientRequestArgs } from 'node:http';
+import type { Agent, ClientRequestArgs } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect as netConnect, type Socket } from 'node:net';
 import { homedir } from 'node:os';
@@ -271,123 +271,136 @@ function loadSsh2(): Ssh2 {
   return createRequire(import.meta.url)('ssh2') as Ssh2;
 }
 
-export class SshDialAgent extends Agent {
-  private readonly target: SshTarget;
-  private readonly conns: Conn[] = [];
+let dialAgentClass: (new (target: SshTarget) => Agent) | undefined;
 
-  constructor(target: SshTarget) {
-    super({ keepAlive: false });
-    this.target = target;
-  }
+/**
+ * An http.Agent whose connections are `docker system dial-stdio` channels. The class is made on
+ * first use, so node:http loads only for an ssh endpoint or a call that needs it (issue 16).
+ */
+export function sshDialAgent(target: SshTarget): Agent {
+  dialAgentClass ??= makeDialAgentClass(process.getBuiltinModule('node:http').Agent);
+  return new dialAgentClass(target);
+}
 
-  override createConnection(_options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | undefined {
-    this.channel().then(
-      (stream) => callback?.(null, stream),
-      (err: unknown) => callback?.(err instanceof Error ? err : new Error(String(err)), undefined as unknown as Duplex),
-    );
-    return undefined;
-  }
+function makeDialAgentClass(Base: typeof Agent): new (target: SshTarget) => Agent {
+  return class SshDialAgent extends Base {
+    private readonly target: SshTarget;
+    private readonly conns: Conn[] = [];
 
-  /** Close every ssh connection. */
-  override destroy(): void {
-    for (const c of this.conns.splice(0)) this.close(c);
-    super.destroy();
-  }
-
-  private open(): Conn {
-    const { host, port } = this.target;
-    // Read for each connection: a key added meanwhile counts. Unreadable: fail before connecting.
-    const path = this.target.knownHosts ?? join(homedir(), '.ssh', 'known_hosts');
-    const known = readKnownHosts(path, this.target.knownHostsLabel ?? path);
-    const { Client } = loadSsh2();
-    const client = new Client();
-    const sock = netConnect({ host, port });
-    const conn: Conn = { client, sock, ready: Promise.resolve(), channels: 0, dead: false };
-    conn.ready = new Promise<void>((resolve, reject) => {
-      client.on('ready', resolve);
-      client.on('error', (err) => {
-        conn.dead = true;
-        reject(conn.refused ?? err);
-      });
-      client.on('close', () => {
-        conn.dead = true;
-        const i = this.conns.indexOf(conn);
-        if (i >= 0) this.conns.splice(i, 1);
-        if (conn.idle) clearTimeout(conn.idle);
-        reject(Object.assign(new Error(`ssh connection to ${this.target.host}:${this.target.port} closed`), { code: 'ECONNRESET' }));
-      });
-    });
-    // Nobody waits for a connection that failed while idle.
-    conn.ready.catch(() => undefined);
-    const preferred = preferredHostKeyAlgorithms(known, host, port);
-    client.connect({
-      sock,
-      host,
-      port,
-      username: this.target.username,
-      hostVerifier: (key: Buffer): boolean => {
-        const why = checkHostKey(known, host, port, key);
-        if (why !== undefined) conn.refused = new SshHostKeyError(why);
-        return why === undefined;
-      },
-      // Removed, then put first: the order of the keys matters to ssh2.
-      ...(preferred.length > 0 ? { algorithms: { serverHostKey: { remove: preferred, prepend: preferred } } } : {}),
-      ...(this.target.privateKey !== undefined ? { privateKey: this.target.privateKey } : {}),
-      ...(this.target.agent !== undefined ? { agent: this.target.agent } : {}),
-      readyTimeout: this.target.readyTimeout ?? 20_000,
-    });
-    this.conns.push(conn);
-    return conn;
-  }
-
-  private close(c: Conn): void {
-    c.dead = true;
-    if (c.idle) clearTimeout(c.idle);
-    c.client.end();
-    c.sock.destroy();
-  }
-
-  private async channel(): Promise<Duplex> {
-    const conn = this.conns.find((c) => !c.dead && c.channels < CHANNELS_PER_CONNECTION) ?? this.open();
-    conn.channels++;
-    if (conn.idle) {
-      clearTimeout(conn.idle);
-      delete conn.idle;
+    constructor(target: SshTarget) {
+      super({ keepAlive: false });
+      this.target = target;
     }
-    conn.sock.ref();
-    try {
-      await conn.ready;
-      return await new Promise<Duplex>((resolve, reject) => {
-        conn.client.exec(dialCommand(this.target.remoteSocket), (err, stream) => {
-          if (err) return reject(err);
-          let released = false;
-          const release = () => {
-            if (released) return;
-            released = true;
-            this.release(conn);
-          };
-          stream.once('close', release);
-          // What dial-stdio says when it fails (no docker, no engine) goes nowhere else.
-          stream.stderr.on('data', () => undefined);
-          resolve(stream);
+
+    override createConnection(_options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | undefined {
+      this.channel().then(
+        (stream) => callback?.(null, stream),
+        (err: unknown) => callback?.(err instanceof Error ? err : new Error(String(err)), undefined as unknown as Duplex),
+      );
+      return undefined;
+    }
+
+    /** Close every ssh connection. */
+    override destroy(): void {
+      for (const c of this.conns.splice(0)) this.close(c);
+      super.destroy();
+    }
+
+    private open(): Conn {
+      const { host, port } = this.target;
+      // Read for each connection: a key added meanwhile counts. Unreadable: fail before connecting.
+      const path = this.target.knownHosts ?? join(homedir(), '.ssh', 'known_hosts');
+      const known = readKnownHosts(path, this.target.knownHostsLabel ?? path);
+      const { Client } = loadSsh2();
+      const client = new Client();
+      const sock = netConnect({ host, port });
+      const conn: Conn = { client, sock, ready: Promise.resolve(), channels: 0, dead: false };
+      conn.ready = new Promise<void>((resolve, reject) => {
+        client.on('ready', resolve);
+        client.on('error', (err) => {
+          conn.dead = true;
+          reject(conn.refused ?? err);
+        });
+        client.on('close', () => {
+          conn.dead = true;
+          const i = this.conns.indexOf(conn);
+          if (i >= 0) this.conns.splice(i, 1);
+          if (conn.idle) clearTimeout(conn.idle);
+          reject(Object.assign(new Error(`ssh connection to ${this.target.host}:${this.target.port} closed`), { code: 'ECONNRESET' }));
         });
       });
-    } catch (err) {
-      this.release(conn);
-      throw err;
+      // Nobody waits for a connection that failed while idle.
+      conn.ready.catch(() => undefined);
+      const preferred = preferredHostKeyAlgorithms(known, host, port);
+      client.connect({
+        sock,
+        host,
+        port,
+        username: this.target.username,
+        hostVerifier: (key: Buffer): boolean => {
+          const why = checkHostKey(known, host, port, key);
+          if (why !== undefined) conn.refused = new SshHostKeyError(why);
+          return why === undefined;
+        },
+        // Removed, then put first: the order of the keys matters to ssh2.
+        ...(preferred.length > 0 ? { algorithms: { serverHostKey: { remove: preferred, prepend: preferred } } } : {}),
+        ...(this.target.privateKey !== undefined ? { privateKey: this.target.privateKey } : {}),
+        ...(this.target.agent !== undefined ? { agent: this.target.agent } : {}),
+        readyTimeout: this.target.readyTimeout ?? 20_000,
+      });
+      this.conns.push(conn);
+      return conn;
     }
-  }
 
-  private release(conn: Conn): void {
-    conn.channels--;
-    if (conn.channels > 0 || conn.dead) return;
-    // Idle: it must not keep the process alive; closed after a while.
-    conn.sock.unref();
-    conn.idle = setTimeout(() => {
-      const i = this.conns.indexOf(conn);
-      if (i >= 0) this.conns.splice(i, 1);
-      this.close(conn);
-    }, IDLE_MS);
-    conn.idle.unref();
-  }
+    private close(c: Conn): void {
+      c.dead = true;
+      if (c.idle) clearTimeout(c.idle);
+      c.client.end();
+      c.sock.destroy();
+    }
+
+    private async channel(): Promise<Duplex> {
+      const conn = this.conns.find((c) => !c.dead && c.channels < CHANNELS_PER_CONNECTION) ?? this.open();
+      conn.channels++;
+      if (conn.idle) {
+        clearTimeout(conn.idle);
+        delete conn.idle;
+      }
+      conn.sock.ref();
+      try {
+        await conn.ready;
+        return await new Promise<Duplex>((resolve, reject) => {
+          conn.client.exec(dialCommand(this.target.remoteSocket), (err, stream) => {
+            if (err) return reject(err);
+            let released = false;
+            const release = () => {
+              if (released) return;
+              released = true;
+              this.release(conn);
+            };
+            stream.once('close', release);
+            // What dial-stdio says when it fails (no docker, no engine) goes nowhere else.
+            stream.stderr.on('data', () => undefined);
+            resolve(stream);
+          });
+        });
+      } catch (err) {
+        this.release(conn);
+        throw err;
+      }
+    }
+
+    private release(conn: Conn): void {
+      conn.channels--;
+      if (conn.channels > 0 || conn.dead) return;
+      // Idle: it must not keep the process alive; closed after a while.
+      conn.sock.unref();
+      conn.idle = setTimeout(() => {
+        const i = this.conns.indexOf(conn);
+        if (i >= 0) this.conns.splice(i, 1);
+        this.close(conn);
+      }, IDLE_MS);
+      conn.idle.unref();
+    }
+  };
 }

@@ -84,14 +84,15 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
           throw namingCall(err, call);
         });
       try {
-        const [version, containers, networks, volumes, images] = await Promise.all([
-          opts.forUp ? named('version', h.engine.version(signal)) : Promise.resolve(undefined),
+        const [containers, networks, volumes, images] = await Promise.all([
           named('list containers', h.engine.listContainers({ all: true, labels: label, ...signal })),
           // External networks/volumes are not ours: list without the label filter to see them.
           opts.containersOnly ? Promise.resolve([]) : named('list networks', h.engine.listNetworks(opts.forUp && externalNets.length ? signal : { labels: label, ...signal })),
           opts.containersOnly ? Promise.resolve([]) : named('list volumes', h.engine.listVolumes(opts.forUp && externalVols.length ? signal : { labels: label, ...signal })),
           needsImages ? named('list images', h.engine.listImages(signal)) : Promise.resolve([]),
         ]);
+        // Named by the answers above (their Api-Version header): no call of its own on dockerd.
+        const apiVersion = opts.forUp ? await named('version', h.engine.apiVersion(signal)) : undefined;
         const ours = (labels: Record<string, string>) => labels[LABEL.project] === project.name;
         // A declared volume missing from the project's own: is its name held by one tsfig did not make?
         // (One more list, only when a volume is to be made; a no-op up does not pay for it.)
@@ -116,7 +117,7 @@ export async function observe(project: Project, hosts: HostEngine[], opts: Obser
           externalVolumes: Object.fromEntries(externalVols.map((v) => [v, volumes.some((x) => x.name === v)])),
           ...(foreignVolumes.length ? { foreignVolumes } : {}),
           ...(foreignContainers.length ? { foreignContainers } : {}),
-          ...(version ? { apiVersion: version.apiVersion } : {}),
+          ...(apiVersion !== undefined ? { apiVersion } : {}),
         };
         if (opts.forUp) await named('inspect container', markStaleTasks(h, host.containers, signal));
         const overlayMember = Object.values(project.services).some((s) => hostOf(s) === h.name && Object.keys(s.networks ?? {}).some((k) => isOverlay(project.networks[k])));

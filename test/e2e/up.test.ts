@@ -5,10 +5,12 @@
  * (inspect, list, exec, events), never tsfig's wording.
  */
 import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import { VERSION } from '../../src/cli/version.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { docker, engineFromEnv, PROJECT_LABEL, requireEngine, uniqueProject } from './support/harness.js';
 import {
   cleanupStack,
@@ -96,6 +98,23 @@ describe('up', () => {
     const after = await Promise.all(before.map((c) => engine.inspectContainer(c.id)));
     expect(after.map((c) => [c.id, c.state.startedAt])).toEqual(before.map((c) => [c.id, c.state.startedAt]));
     expect(Object.values(await idsByName(engine, project)).sort()).toEqual(before.map((c) => c.id).sort());
+  });
+
+  it('asks the engine nothing a plan does not need: a no-op reads four lists; the API version comes from their header, not /version', async () => {
+    const { project, dir } = scenario('up-first');
+    const target = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
+    const proxy = await startFaultProxy({ target, listen: join(tmpdir(), `tsfig-up-calls-${process.pid}.sock`), seed: 1, share: 0 });
+    try {
+      const via = { DOCKER_HOST: `unix://${proxy.path}` };
+      await ok(dir, project, ['up', '-d'], via);
+      await expectConverged(engine, project, { web: 1, db: 1, worker: 1 });
+      expect(proxy.calls.filter((c) => c.path === '/version')).toEqual([]);
+      proxy.calls.length = 0;
+      await ok(dir, project, ['up', '-d'], via);
+      expect(proxy.calls.map((c) => `${c.method} ${c.path}`).sort()).toEqual(['GET /containers/json', 'GET /images/json', 'GET /networks', 'GET /volumes']);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a change to one service recreates only it, and its anonymous volume keeps its data; -V gives a new one', async () => {

@@ -611,6 +611,11 @@ export class FakeEngine implements Engine {
     return this.call('ping', '', [], opts, () => undefined);
   }
 
+  /** Through `version` (a recorded call), so a test can slow it or make it fail. */
+  apiVersion(opts?: CallOptions): Promise<string> {
+    return this.version(opts).then((v) => v.apiVersion);
+  }
+
   version(opts?: CallOptions): Promise<EngineVersion> {
     return this.call('version', '', [], opts, () => ({ version: '20.10.0-fake', apiVersion: '1.41', minApiVersion: '1.12', os: 'linux', arch: 'amd64' }));
   }

@@ -129,6 +129,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     }
     const up = httpRequest({ agent, method: req.method, path: url, headers: req.headers }, (ures) => {
       res.writeHead(ures.statusCode ?? 502, ures.headers);
+      // At once, as the engine does: Node would hold the head until the first body bytes, and an
+      // events stream has none until something happens (a subscriber would wait for its answer).
+      res.flushHeaders();
       if (call.fault !== 'truncate') {
         ures.pipe(res);
         return;

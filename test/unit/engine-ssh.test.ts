@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
+import { get, type Agent } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ import {
   parseKnownHosts,
   preferredHostKeyAlgorithms,
   readKnownHosts,
-  SshDialAgent,
+  sshDialAgent,
   SshHostKeyError,
   type SshTarget,
 } from '../../src/engine/ssh.js';
@@ -119,7 +119,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function request(agent: SshDialAgent): Promise<{ status: number; body: string }> {
+function request(agent: Agent): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     get({ agent, host: 'docker', path: '/_ping' }, (res) => {
       let body = '';
@@ -133,7 +133,7 @@ function request(agent: SshDialAgent): Promise<{ status: number; body: string }>
 describe('SshDialAgent', () => {
   it(`runs docker system dial-stdio per request, ${CHANNELS_PER_CONNECTION} channels at most on one ssh connection`, async () => {
     const privateKey = Buffer.from(edKeyPair().private);
-    const agent = new SshDialAgent({ host: '127.0.0.1', port, username: 'tsfig', privateKey, knownHosts: knownHosts(`${name()} ${pub(hostKeys.ed25519)}`) });
+    const agent = sshDialAgent({ host: '127.0.0.1', port, username: 'tsfig', privateKey, knownHosts: knownHosts(`${name()} ${pub(hostKeys.ed25519)}`) });
     try {
       const n = 2 * CHANNELS_PER_CONNECTION + 1;
       const answers = await Promise.all(Array.from({ length: n }, () => request(agent)));
@@ -159,7 +159,7 @@ describe('SshDialAgent', () => {
         tmp.close(() => resolve(p));
       });
     });
-    const agent = new SshDialAgent({
+    const agent = sshDialAgent({
       host: '127.0.0.1',
       port: closed,
       username: 'tsfig',
@@ -180,7 +180,7 @@ describe('SshDialAgent: the host key', () => {
 
   /** One request through an agent that checks against these known_hosts lines (or this file). */
   async function attempt(file: string, extra: Partial<SshTarget> = {}): Promise<{ status: number; body: string }> {
-    const agent = new SshDialAgent({ host: '127.0.0.1', port, username: 'tsfig', privateKey: clientKey, knownHosts: file, ...extra });
+    const agent = sshDialAgent({ host: '127.0.0.1', port, username: 'tsfig', privateKey: clientKey, knownHosts: file, ...extra });
     try {
       return await request(agent);
     } finally {

@@ -208,7 +208,8 @@ describe('the server name of a request', () => {
     const port = Number(new URL(url.replace('tcp:', 'http:')).port);
     const g = spy(globalAgent);
     try {
-      await transport({ protocol: 'tcp', host: '127.0.0.1', port, url } as unknown as Parameters<typeof transport>[0])!.get('/_ping');
+      // A plain read goes without node:http (rawget.ts); a write through it.
+      await transport({ protocol: 'tcp', host: '127.0.0.1', port, url } as unknown as Parameters<typeof transport>[0])!.send('POST', '/containers/x/start');
     } finally {
       g.restore();
     }

@@ -11,7 +11,7 @@ import type { Endpoint, SshAuth, TlsMaterial } from '../endpoint.js';
 import type { CallOptions } from '../engine.js';
 import { type ErrorContext, isAbortError, mapEngineError } from '../errors.js';
 import { splitLines } from '../streams.js';
-import { SshDialAgent } from '../ssh.js';
+import { sshDialAgent } from '../ssh.js';
 
 /** The request options of a call: its AbortSignal, when it has one. */
 export function signalOf(opts: CallOptions | undefined): { signal?: AbortSignal } {
@@ -31,7 +31,7 @@ export class Client {
     // ssh: plain http through an agent whose sockets are `docker system dial-stdio` channels (ssh.ts).
     const agent =
       endpoint.protocol === 'ssh'
-        ? new SshDialAgent({
+        ? sshDialAgent({
             host: endpoint.host ?? '',
             port: endpoint.port ?? 22,
             username: endpoint.username ?? userInfo().username,
@@ -64,6 +64,11 @@ export class Client {
   /** A plain read (list, inspect, version): JSON, with the read timeout (TSFIG_HTTP_TIMEOUT). */
   get(ctx: ErrorContext, path: string, query: Record<string, string> = {}, opts?: CallOptions): Promise<unknown> {
     return this.call(ctx, () => this.t.get(path, query, opts?.signal));
+  }
+
+  /** The engine's API version from the `Api-Version` header of its latest answer; undefined before one. */
+  get apiVersionSeen(): string | undefined {
+    return this.t.apiVersion();
   }
 
   /** How long a call may go unanswered (TSFIG_HTTP_TIMEOUT). */

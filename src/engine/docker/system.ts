@@ -28,6 +28,13 @@ export function dockerSystem(c: Client): EngineSystem {
         ...(optStr(v.KernelVersion) !== undefined ? { kernelVersion: str(v.KernelVersion) } : {}),
       };
     },
+    async apiVersion(opts?: CallOptions): Promise<string> {
+      // Every answer names it: after any call there is nothing to ask. Else a ping (cheap: /version
+      // makes the engine run its runtime and init binaries), and /version when no header came.
+      if (c.apiVersionSeen !== undefined) return c.apiVersionSeen;
+      await c.get({}, '/_ping', {}, opts);
+      return c.apiVersionSeen ?? str(obj(await c.get({}, '/version', {}, opts)).ApiVersion);
+    },
     async info(opts?: CallOptions): Promise<EngineInfo> {
       const raw: unknown = await c.get({}, '/info', {}, opts);
       const i = obj(raw);
