@@ -35,7 +35,7 @@ export interface SwarmUpRequest extends SwarmPlanOptions {
 }
 
 /** The converge of a swarm: plan, apply, and with `wait` until the services are updated and running. */
-export async function swarmConverge(ctx: AppContext, req: SwarmUpRequest, quietNoop = 'the stack is up to date'): Promise<void> {
+export async function swarmConverge(ctx: AppContext, req: SwarmUpRequest, quietNoop?: string): Promise<void> {
   const b = swarmOf(ctx);
   await withProjectLock(ctx, async () => {
     const observed = await b.observe();
@@ -45,7 +45,7 @@ export async function swarmConverge(ctx: AppContext, req: SwarmUpRequest, quietN
       ctx.sink.result(b.render(plan));
       return;
     }
-    if (!plan.ops.length) ctx.sink.line(quietNoop);
+    if (!plan.ops.length) ctx.sink.line(quietNoop ?? b.upToDate(plan));
     await b.apply(plan, (line) => ctx.sink.line(line));
     if (req.wait) {
       const scope = b.desired().services.filter((s) => !req.services?.length || req.services.includes(s.key)).map((s) => s.name);

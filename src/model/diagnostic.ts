@@ -84,6 +84,8 @@ export type PlanCode =
   | 'PLAN_HOST_UNREACHABLE'
   /** Containers of services no longer in the project, left alone without --remove-orphans (warning). */
   | 'PLAN_ORPHANS'
+  /** A swarm stack's network differs from the file; a swarm cannot change it in place (warning). */
+  | 'PLAN_NETWORK_CHANGED'
   /** A network declared `external: true` is not on the host (error). */
   | 'PLAN_EXTERNAL_NETWORK_MISSING'
   /** A volume declared `external: true` is not on the host (error). */

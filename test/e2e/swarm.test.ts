@@ -107,6 +107,10 @@ services:
 secrets:
   token:
     file: ./token.txt
+networks:
+  default:
+    labels:
+      tier: "\${TIER:-a}"
 `;
 
 describe('swarm backend on a three-node swarm', () => {
@@ -163,8 +167,22 @@ describe('swarm backend on a three-node swarm', () => {
     expect(Object.keys(before).sort()).toEqual([client, web]);
     const plan = await run(dir, project, ['plan'], env());
     expect(plan.stdout).toBe('nothing to do: the stack is up to date\n');
+    expect(plan.stderr).not.toContain('differs from the file');
     expect((await run(dir, project, ['up', '-d'], env())).code).toBe(0);
     expect(await versions(project)).toEqual(before);
+  });
+
+  it('a network the file changed is never "up to date": a warning names it, and nothing is changed', async () => {
+    const before = await versions(project);
+    const plan = await run(dir, project, ['plan'], env({ TIER: 'b' }));
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toBe('nothing to do: the services are up to date; a network differs from the file and stays as the swarm made it\n');
+    expect(plan.stderr).toContain(`network ${project}_default differs from the file (labels)`);
+    const up = await run(dir, project, ['up', '-d'], env({ TIER: 'b' }));
+    expect(up.code).toBe(0);
+    expect(up.stderr).toContain('tsfig down, then tsfig up');
+    expect(await versions(project)).toEqual(before);
+    expect((await dk(1, 'network', 'inspect', `${project}_default`, '--format', '{{json .Labels.tier}}')).trim()).toBe('"a"');
   });
 
   it('ps lists the tasks with their node; logs prefix lines with slot and node', async () => {

@@ -49,9 +49,20 @@ function made(d: DesiredStack): ObservedStack {
       for (const x of (dig(spec, 'TaskTemplate.ContainerSpec').Secrets ?? []) as Array<Record<string, unknown>>) x.SecretID = 'sid';
       return { id: `id${i}`, name: s.name, version: 10 + i, spec, raw: {} };
     }),
-    networks: d.networks.map((n, i) => ({ id: `n${i}`, name: n.name })),
+    networks: d.networks.map((n, i) => ({ id: `n${i}`, name: n.name, raw: held(n.body ?? {}) })),
     objects: d.objects.map((o, i) => ({ kind: o.kind, id: `o${i}`, name: o.name })),
     allNetworkNames: d.networks.map((n) => n.name),
+  };
+}
+
+/** A network as the engine lists it once made from `body`: its own option and addresses added. */
+function held(body: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...body,
+    Id: 'n',
+    Scope: 'swarm',
+    Options: { ...((body.Options as Record<string, string> | undefined) ?? {}), 'com.docker.network.driver.overlay.vxlanid_list': '4097' },
+    IPAM: { Driver: 'default', Options: null, Config: body.IPAM ? (body.IPAM as { Config: unknown[] }).Config : [{ Subnet: '10.0.1.0/24', Gateway: '10.0.1.1' }] },
   };
 }
 
@@ -112,6 +123,30 @@ describe('swarm plan', () => {
     expect(plan.ops).toEqual([]);
     expect(plan.diagnostics.map((x) => x.code)).toEqual(['PLAN_ORPHANS']);
     expect(renderSwarmPlan(planUp(d, observed, { removeOrphans: true }))).toBe('remove service app_gone\n');
+  });
+
+  it('a network the file changed: a warning naming what differs, no step (a swarm cannot change a network in place)', () => {
+    const net = (extra: string) =>
+      desiredStack(project(`${FILE}networks:\n  default:\n    driver_opts: {encrypted: ""}\n    ipam: {config: [{subnet: 10.9.0.0/24}]}\n${extra}`), { 'secret:token': Buffer.from('a') });
+    const d = net('    labels: {tier: a}\n');
+    const observed = made(d);
+    // As made (the engine's own option and nothing else added): nothing to say.
+    expect(planUp(d, observed)).toEqual({ ops: [], diagnostics: [] });
+    const warnings = (extra: string) => planUp(net(extra), observed).diagnostics.map((x) => [x.code, x.severity, x.message]);
+    expect(warnings('    labels: {tier: b}\n')).toEqual([
+      ['PLAN_NETWORK_CHANGED', 'warning', 'network app_default differs from the file (labels): a swarm cannot change a network in place, so it stays as it is'],
+    ]);
+    expect(planUp(net('    labels: {tier: b}\n'), observed).ops).toEqual([]);
+    // Never "the stack is up to date" while a network is not as the file says.
+    expect(renderSwarmPlan(planUp(net('    labels: {tier: b}\n'), observed))).toBe('nothing to do: the services are up to date; a network differs from the file and stays as the swarm made it\n');
+    expect(renderSwarmPlan(planUp(d, observed))).toBe('nothing to do: the stack is up to date\n');
+    expect(warnings('    labels: {tier: a}\n    internal: true\n').map((w) => w[2])).toEqual([expect.stringContaining('(internal)')]);
+    expect(warnings('').map((w) => w[2])).toEqual([expect.stringContaining('(labels)')]);
+    // A network docker stack deploy made (only its namespace label) is not a change of the file's.
+    const stackMade = { ...observed, networks: observed.networks.map((n) => ({ ...n, raw: { ...n.raw, Labels: { 'com.docker.stack.namespace': 'app', tier: 'a' } } })) };
+    expect(planUp(d, stackMade).diagnostics).toEqual([]);
+    const other = desiredStack(project(`${FILE}networks:\n  default:\n    driver_opts: {encrypted: "no"}\n    ipam: {config: [{subnet: 10.8.0.0/24}]}\n    labels: {tier: a}\n`), { 'secret:token': Buffer.from('a') });
+    expect(planUp(other, observed).diagnostics.map((x) => x.message)).toEqual([expect.stringContaining('(driver_opts, ipam)')]);
   });
 
   it('an unknown service named is a plan error', () => {

@@ -102,7 +102,7 @@ describe('down -v on a swarm: what is removed', () => {
 
   it("down's plan without -v has no volume step; with -v the volumes come last and are printed as steps", () => {
     const b = new SwarmBackend({ project: project(), hosts: [], env: {}, signal: new AbortController().signal });
-    const observed = { services: [{ id: 's1', name: 'shop_db', version: 1, spec: {}, raw: {} }], networks: [{ id: 'n1', name: 'shop_default' }], objects: [], allNetworkNames: ['shop_default'] };
+    const observed = { services: [{ id: 's1', name: 'shop_db', version: 1, spec: {}, raw: {} }], networks: [{ id: 'n1', name: 'shop_default', raw: {} }], objects: [], allNetworkNames: ['shop_default'] };
     expect(b.render(b.planDown(observed))).toBe('remove service shop_db\nremove network shop_default\n');
     const plan = b.planDown(observed, { ...base, onManager: [vol('shop_data')] });
     expect(b.render(plan)).toBe('remove service shop_db\nremove network shop_default\nremove volume shop_data\n');

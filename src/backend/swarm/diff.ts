@@ -5,7 +5,7 @@
  * secret and config IDs: their names carry the content hash) left out. Then the differing
  * fields are named in the file's terms (`environment.REV changed`).
  */
-import type { SwarmJson } from './types.js';
+import { STACK_LABEL, SWARM_LABEL, type SwarmJson } from './types.js';
 
 /** Values the engine fills in when they are not given. */
 const DEFAULTS: Record<string, unknown> = {
@@ -133,5 +133,40 @@ export function specCauses(desired: SwarmJson, stored: SwarmJson): string[] {
     const key = FILE_KEYS[path] ?? path;
     causes.push(y === undefined ? `${key} added` : x === undefined ? `${key} removed` : `${key} changed`);
   }
+  return causes;
+}
+
+/** A record of strings as the engine gives it (null for none). */
+function stringRecord(v: unknown): Record<string, string> {
+  return v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)])) : {};
+}
+
+/** The address ranges of an IPAM config, in one comparable form. */
+function ipamRanges(v: unknown): string {
+  const config = (v as { Config?: unknown } | null | undefined)?.Config;
+  const list = Array.isArray(config) ? (config as Array<Record<string, unknown>>) : [];
+  return list.map((c) => [c.Subnet, c.Gateway, c.IPRange].map((x) => (x === undefined || x === null ? '' : String(x))).join('|')).sort().join(',');
+}
+
+/**
+ * What of a stack network the swarm holds differs from the one the file asks for, in the file's
+ * words; none: the same. A swarm cannot change a network in place (docker stack deploy leaves it
+ * as it is, silently). Compared: the driver, `internal`, the file's labels (the engine adds none), the
+ * driver options the file gives (the engine adds its own, such as the overlay's VXLAN ID), and
+ * the address ranges when the file gives any (else the engine chose them).
+ */
+export function networkDrift(desired: SwarmJson, held: SwarmJson): string[] {
+  const causes: string[] = [];
+  if (String(held.Driver ?? '') !== String(desired.Driver ?? '')) causes.push('driver');
+  if ((held.Internal === true) !== (desired.Internal === true)) causes.push('internal');
+  // The file's labels; the stack's own (a network docker stack deploy made lacks tsfig's) are not the user's.
+  const own = new Set([STACK_LABEL, SWARM_LABEL.project, SWARM_LABEL.network]);
+  const users = (v: unknown) => Object.fromEntries(Object.entries(stringRecord(v)).filter(([k]) => !own.has(k)));
+  const want = users(desired.Labels);
+  const have = users(held.Labels);
+  if (Object.keys(want).length !== Object.keys(have).length || Object.entries(want).some(([k, v]) => have[k] !== v)) causes.push('labels');
+  const options = stringRecord(held.Options);
+  if (Object.entries(stringRecord(desired.Options)).some(([k, v]) => options[k] !== v)) causes.push('driver_opts');
+  if (desired.IPAM !== undefined && ipamRanges(desired.IPAM) !== ipamRanges(held.IPAM)) causes.push('ipam');
   return causes;
 }

@@ -12,7 +12,7 @@ import { connectHosts, type ConnectFlags } from '../engine/connect.js';
 import { applySwarmPlan, downStack, type ApplyHooks } from './apply.js';
 import { desiredStack } from './mapping.js';
 import { asSwarm, observeStack, readContents, requireManager, type SwarmEngine } from './observe.js';
-import { planDown, planUp, renderSwarmPlan, type SwarmPlanOptions } from './reconcile.js';
+import { planDown, planUp, renderSwarmPlan, upToDate, type SwarmPlanOptions } from './reconcile.js';
 import { listTaskRows, serviceLogLines, type LogLine, type TaskRow } from './status.js';
 import { STACK_LABEL, type DesiredStack, type ObservedStack, type SwarmJson, type SwarmPlan } from './types.js';
 import { waitServices, type WaitReports } from './wait.js';
@@ -88,6 +88,11 @@ export class SwarmBackend {
       }
     }
     return { managerNodeId: me.nodeId, onManager: onManager.map((v) => ({ name: v.name, labels: v.labels })), used, hostnames };
+  }
+
+  /** What a plan without steps says of the stack (upToDate in reconcile.ts). */
+  upToDate(plan: SwarmPlan): string {
+    return upToDate(plan);
   }
 
   render(plan: SwarmPlan): string {

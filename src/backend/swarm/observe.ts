@@ -44,7 +44,7 @@ export async function observeStack(engine: SwarmEngine, project: string, signal?
       if (nets) for (const n of nets) n.Target = netName.get(String(n.Target)) ?? n.Target;
       return { id: s.id, name: String(spec.Name ?? ''), version: s.version, spec, raw: s.raw };
     }),
-    networks: stackNets.map((n) => ({ id: String(n.Id ?? ''), name: String(n.Name ?? '') })),
+    networks: stackNets.map((n) => ({ id: String(n.Id ?? ''), name: String(n.Name ?? ''), raw: n })),
     objects: [
       ...secrets.map((o) => ({ kind: 'secret' as const, id: o.id, name: String(o.spec.Name ?? '') })),
       ...configs.map((o) => ({ kind: 'config' as const, id: o.id, name: String(o.spec.Name ?? '') })),

@@ -4,7 +4,7 @@
  * `up` is an empty plan (zero mutating calls).
  */
 import { diag, warning, type Diagnostic } from '../../model/diagnostic.js';
-import { specCauses } from './diff.js';
+import { networkDrift, specCauses } from './diff.js';
 import type { DesiredStack, ObservedStack, SwarmOp, SwarmPlan } from './types.js';
 
 export interface SwarmPlanOptions {
@@ -28,13 +28,25 @@ export function planUp(desired: DesiredStack, observed: ObservedStack, opts: Swa
   const services = desired.services.filter((s) => !only || only.has(s.key));
 
   // Networks and objects the services use.
-  const netNames = new Set(observed.networks.map((n) => n.name));
+  const held = new Map(observed.networks.map((n) => [n.name, n]));
   const usedNets = new Set(services.flatMap((s) => ((s.spec.TaskTemplate as { Networks?: Array<{ Target: string }> }).Networks ?? []).map((n) => n.Target)));
   for (const n of desired.networks) {
     if (!usedNets.has(n.name)) continue;
     if (n.external) {
       if (!observed.allNetworkNames.includes(n.name)) diagnostics.push(diag('PLAN_EXTERNAL_NETWORK_MISSING', `network ${n.name} is declared external but is not on the swarm`, undefined, `create it: docker network create -d overlay --attachable ${n.name}`));
-    } else if (!netNames.has(n.name) && n.body) ops.push({ op: 'network.create', name: n.name, body: n.body });
+    } else if (n.body) {
+      const have = held.get(n.name);
+      if (!have) ops.push({ op: 'network.create', name: n.name, body: n.body });
+      else {
+        // Never a silent "up to date": the swarm keeps the network as it was made.
+        const drift = networkDrift(n.body, have.raw);
+        if (drift.length) {
+          diagnostics.push(
+            warning('PLAN_NETWORK_CHANGED', `network ${n.name} differs from the file (${drift.join(', ')}): a swarm cannot change a network in place, so it stays as it is`, undefined, 'to make it anew: tsfig down, then tsfig up (named volumes are kept)'),
+          );
+        }
+      }
+    }
   }
   const objNames = new Set(observed.objects.map((o) => `${o.kind}:${o.name}`));
   for (const o of desired.objects) {
@@ -102,7 +114,17 @@ export function describeOp(op: SwarmOp): string {
   }
 }
 
+/**
+ * What a plan without steps says: the stack is up to date, unless a network differs from the
+ * file (a warning says how): then only the services are, never the whole stack.
+ */
+export function upToDate(plan: SwarmPlan): string {
+  const changed = plan.diagnostics.filter((d) => d.code === 'PLAN_NETWORK_CHANGED').length;
+  if (changed === 0) return 'the stack is up to date';
+  return `the services are up to date; ${changed === 1 ? 'a network differs from the file and stays as the swarm made it' : `${changed} networks differ from the file and stay as the swarm made them`}`;
+}
+
 export function renderSwarmPlan(plan: SwarmPlan): string {
-  if (!plan.ops.length) return 'nothing to do: the stack is up to date\n';
+  if (!plan.ops.length) return `nothing to do: ${upToDate(plan)}\n`;
   return plan.ops.map((o) => `${describeOp(o)}\n`).join('');
 }

@@ -73,6 +73,8 @@ export interface ObservedObject {
 export interface ObservedNetwork {
   id: string;
   name: string;
+  /** The network as the engine lists it (Driver, Options, Labels, IPAM, ...). */
+  raw: SwarmJson;
 }
 
 /** What the swarm holds of the stack (by label). */
