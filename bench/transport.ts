@@ -5,10 +5,12 @@
  *
  *   node --import tsx bench/transport.ts      (BENCH_RUNS repetitions, default 20)
  *
- * Three child programs, bundled with esbuild the way scripts/bundle.mjs bundles the CLI
+ * Child programs, bundled with esbuild the way scripts/bundle.mjs bundles the CLI
  * (dockerode external, loaded from node_modules as the CLI loads it):
  * - `node`:      an empty program (the floor: Node's own start-up);
  * - `http`:      src/engine/http.ts's client over the endpoint (its plain reads go over rawget.ts);
+ * - `node-http`: node:http's own `get`, as http.ts made plain reads before rawget.ts;
+ * - `http-4`, `node-http-4`: the four reads of a no-op `up` in parallel, through each;
  * - `dockerode`: dockerode (docker-modem) over the same endpoint.
  * Runs alternate between the three so that drift of a shared machine spreads over all columns.
  * Uses the default endpoint (DOCKER_HOST or /var/run/docker.sock); only reads.
@@ -32,6 +34,44 @@ import { resolveEndpoint } from ${JSON.stringify(join(root, 'src/engine/connect.
 const ep = resolveEndpoint({ env: process.env });
 const list = await jsonClient(ep).get('/containers/json', { all: '1' });
 if (!Array.isArray(list)) throw new Error('no list');
+`,
+  // node:http itself, as http.ts made plain reads before rawget.ts (issue 16).
+  'node-http': `
+import { get } from 'node:http';
+import { resolveEndpoint } from ${JSON.stringify(join(root, 'src/engine/connect.ts'))};
+const ep = resolveEndpoint({ env: process.env });
+const list = await new Promise((resolve, reject) => {
+  get({ ...(ep.socketPath ? { socketPath: ep.socketPath } : { host: ep.host, port: ep.port }), path: '/containers/json?all=1', headers: { Host: 'docker' } }, (res) => {
+    const parts = [];
+    res.on('data', (d) => parts.push(d));
+    res.on('end', () => resolve(JSON.parse(Buffer.concat(parts).toString('utf8'))));
+    res.on('error', reject);
+  }).on('error', reject);
+});
+if (!Array.isArray(list)) throw new Error('no list');
+`,
+  // The four reads of a no-op \`up\`, in parallel: tsfig's client, then node:http.
+  'http-4': `
+import { jsonClient } from ${JSON.stringify(join(root, 'src/engine/http.ts'))};
+import { resolveEndpoint } from ${JSON.stringify(join(root, 'src/engine/connect.ts'))};
+const c = jsonClient(resolveEndpoint({ env: process.env }));
+const lists = await Promise.all(['/containers/json', '/networks', '/volumes', '/images/json'].map((p) => c.get(p)));
+if (!lists.every((l) => l !== null && typeof l === 'object')) throw new Error('no list');
+`,
+  'node-http-4': `
+import { get } from 'node:http';
+import { resolveEndpoint } from ${JSON.stringify(join(root, 'src/engine/connect.ts'))};
+const ep = resolveEndpoint({ env: process.env });
+const read = (path) => new Promise((resolve, reject) => {
+  get({ ...(ep.socketPath ? { socketPath: ep.socketPath } : { host: ep.host, port: ep.port }), path, headers: { Host: 'docker' } }, (res) => {
+    const parts = [];
+    res.on('data', (d) => parts.push(d));
+    res.on('end', () => resolve(JSON.parse(Buffer.concat(parts).toString('utf8'))));
+    res.on('error', reject);
+  }).on('error', reject);
+});
+const lists = await Promise.all(['/containers/json', '/networks', '/volumes', '/images/json'].map(read));
+if (!lists.every((l) => l !== null && typeof l === 'object')) throw new Error('no list');
 `,
   dockerode: `
 import { createRequire } from 'node:module';
@@ -75,11 +115,11 @@ try {
   }
   const floor = stats(times.node!).mean;
   console.log(`time to first answer from a fresh node process (${runs} runs each, ms)`);
-  console.log('path        mean  median     min      sd  over node');
+  console.log('path           mean  median     min      sd  over node');
   for (const [name, xs] of Object.entries(times)) {
     const s = stats(xs);
     const f = (n: number) => n.toFixed(1).padStart(7);
-    console.log(`${name.padEnd(9)} ${f(s.mean)} ${f(s.median)} ${f(s.min)} ${f(s.sd)}  ${name === 'node' ? '      -' : f(s.mean - floor)}`);
+    console.log(`${name.padEnd(12)} ${f(s.mean)} ${f(s.median)} ${f(s.min)} ${f(s.sd)}  ${name === 'node' ? '      -' : f(s.mean - floor)}`);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
