@@ -141,6 +141,9 @@ describe('swarm plan', () => {
     expect(renderSwarmPlan(planUp(net('    labels: {tier: b}\n'), observed))).toBe('nothing to do: the services are up to date; a network differs from the file and stays as the swarm made it\n');
     expect(renderSwarmPlan(planUp(d, observed))).toBe('nothing to do: the stack is up to date\n');
     expect(warnings('    labels: {tier: a}\n    internal: true\n').map((w) => w[2])).toEqual([expect.stringContaining('(internal)')]);
+    // At the network's key in the file (after FILE's lines: \`networks:\` then \`  default:\`).
+    const at = planUp(net('    labels: {tier: b}\n'), observed).diagnostics[0]!.loc;
+    expect(at && { line: at.line, col: at.col }).toEqual({ line: FILE.split('\n').length + 1, col: 3 });
     expect(warnings('').map((w) => w[2])).toEqual([expect.stringContaining('(labels)')]);
     // A network docker stack deploy made (only its namespace label) is not a change of the file's.
     const stackMade = { ...observed, networks: observed.networks.map((n) => ({ ...n, raw: { ...n.raw, Labels: { 'com.docker.stack.namespace': 'app', tier: 'a' } } })) };

@@ -7,7 +7,7 @@
  * keys a swarm cannot honour are warnings that name the key and what to do.
  */
 import { createHash } from 'node:crypto';
-import { diagAt, type Diagnostic } from '../../model/diagnostic.js';
+import { diagAt, sourceLoc, type Diagnostic } from '../../model/diagnostic.js';
 import type { FileObjectConfig, Project, Service, ServiceFileRef } from '../../model/project.js';
 import { ImageRef } from '../../model/imageref.js';
 import { deployParts } from './deploy.js';
@@ -66,7 +66,8 @@ function networks(project: Project, used: Set<string>): DesiredNetwork[] {
     if (def.driver_opts) body.Options = def.driver_opts;
     if (def.internal === true) body.Internal = true;
     if (def.ipam?.config?.length) body.IPAM = { Driver: def.ipam.driver ?? 'default', Config: def.ipam.config.map((c) => ({ ...(c.subnet ? { Subnet: c.subnet } : {}), ...(c.gateway ? { Gateway: c.gateway } : {}), ...(c.ip_range ? { IPRange: c.ip_range } : {}) })) };
-    out.push({ key, name, external: false, body });
+    const loc = sourceLoc(project, ['networks', key]);
+    out.push({ key, name, external: false, body, ...(loc ? { loc } : {}) });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -42,7 +42,7 @@ export function planUp(desired: DesiredStack, observed: ObservedStack, opts: Swa
         const drift = networkDrift(n.body, have.raw);
         if (drift.length) {
           diagnostics.push(
-            warning('PLAN_NETWORK_CHANGED', `network ${n.name} differs from the file (${drift.join(', ')}): a swarm cannot change a network in place, so it stays as it is`, undefined, 'to make it anew: tsfig down, then tsfig up (named volumes are kept)'),
+            warning('PLAN_NETWORK_CHANGED', `network ${n.name} differs from the file (${drift.join(', ')}): a swarm cannot change a network in place, so it stays as it is`, n.loc, 'to make it anew: tsfig down, then tsfig up (named volumes are kept)'),
           );
         }
       }

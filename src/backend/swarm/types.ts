@@ -1,5 +1,5 @@
 /** The swarm backend's values: what a project asks of a swarm, what the swarm holds, and a plan between them. */
-import type { Diagnostic } from '../../model/diagnostic.js';
+import type { Diagnostic, Loc } from '../../model/diagnostic.js';
 import type { SwarmJson } from '../../engine/docker/swarm.js';
 
 export type { SwarmJson };
@@ -36,6 +36,8 @@ export interface DesiredNetwork {
   name: string;
   external: boolean;
   body?: SwarmJson;
+  /** Where the file declares it (none for an implicit `default`). */
+  loc?: Loc;
 }
 
 export interface DesiredService {
