@@ -209,6 +209,10 @@ export function transport(endpoint: Endpoint, tls?: TlsMaterial, agent?: Agent):
       });
     });
 
+  // node:http derives Host from the address (host:port, the port left out when it is 80).
+  const rawHost: Record<string, string> =
+    rawTarget !== undefined && 'host' in rawTarget ? { Host: `${rawTarget.host.includes(':') ? `[${rawTarget.host}]` : rawTarget.host}${rawTarget.port === 80 ? '' : `:${rawTarget.port}`}` } : {};
+
   /** A plain read over rawget.ts, when it can take it: the answer's bytes, or undefined. */
   const readRaw = async (method: string, path: string, opts: RequestOpts): Promise<Buffer | undefined> => {
     const full = `${path}${encodeQuery(opts.query)}`;
@@ -218,9 +222,6 @@ export function transport(endpoint: Endpoint, tls?: TlsMaterial, agent?: Agent):
     if (!ok(answer.status)) throw statusError(answer.status, answer.body);
     return answer.body;
   };
-  // node:http derives Host from the address (host:port, the port left out when it is 80).
-  const rawHost: Record<string, string> =
-    rawTarget !== undefined && 'host' in rawTarget ? { Host: `${rawTarget.host.includes(':') ? `[${rawTarget.host}]` : rawTarget.host}${rawTarget.port === 80 ? '' : `:${rawTarget.port}`}` } : {};
 
   const sendJson = async (method: string, path: string, opts: RequestOpts & { raw?: boolean } = {}): Promise<unknown> => {
     for (let attempt = 1; ; attempt++) {

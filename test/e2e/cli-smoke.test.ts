@@ -61,18 +61,36 @@ describe('the tsfig binary', () => {
     expect(r.stderr).toMatch(/^tsfig: cannot load the build in dist\/bundle \(ENOENT[^\n]*tsfig-gone\.cjs'\): run `npm run build` in this checkout\n$/);
   });
 
-  it("starts without Node's ES module loader (bin/ is CommonJS: about 7 ms of every run)", async () => {
-    expect(JSON.parse(readFileSync(resolve(root, 'bin/package.json'), 'utf8')).type).toBe('commonjs');
+  /** The run's exit code and which of Node's own modules it loaded (a preload records them), in `cwd`. */
+  async function modulesLoaded(args: string[], cwd = root): Promise<{ code: number; loaded: string[] }> {
     const dir = mkdtempSync(join(tmpdir(), 'tsfig-loader-'));
     try {
-      // A preload records which of Node's own modules the run loaded.
       const preload = join(dir, 'list.cjs');
       writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(join(dir, 'loaded'))}, process.moduleLoadList.join('\\n')));\n`);
-      const r = await new Promise<number>((done) => execFile(process.execPath, ['-r', preload, bin, '--version'], { timeout: 60_000 }, (err) => done(err ? Number(err.code) : 0)));
-      expect(r).toBe(0);
-      const loaded = readFileSync(join(dir, 'loaded'), 'utf8').split('\n');
-      expect(loaded).toContain('NativeModule vm');
-      expect(loaded.filter((m) => /esm\/(module_job|translators)/.test(m))).toEqual([]);
+      const code = await new Promise<number>((done) => execFile(process.execPath, ['-r', preload, bin, ...args], { cwd, timeout: 60_000 }, (err) => done(err ? Number(err.code) : 0)));
+      return { code, loaded: readFileSync(join(dir, 'loaded'), 'utf8').split('\n') };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("starts without Node's ES module loader (bin/ is CommonJS: about 7 ms of every run)", async () => {
+    expect(JSON.parse(readFileSync(resolve(root, 'bin/package.json'), 'utf8')).type).toBe('commonjs');
+    const { code, loaded } = await modulesLoaded(['--version']);
+    expect(code).toBe(0);
+    expect(loaded).toContain('NativeModule vm');
+    expect(loaded.filter((m) => /esm\/(module_job|translators)/.test(m))).toEqual([]);
+  });
+
+  it('reads the engine without loading node:http or node:https (plain reads go over rawget.ts: ~12 ms of a no-op)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsfig-reads-'));
+    try {
+      writeFileSync(join(dir, 'fig.yml'), 'services:\n  web:\n    image: busybox\n');
+      const { code, loaded } = await modulesLoaded(['-p', 'tsfig-smoke-reads', 'ps'], dir);
+      expect(code).toBe(0);
+      // It did talk to the engine, over a socket.
+      expect(loaded).toContain('NativeModule net');
+      expect(loaded.filter((m) => /^NativeModule (https?|_http_client)$/.test(m))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
