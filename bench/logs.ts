@@ -1,7 +1,7 @@
 /**
  * Log throughput of `tsfig logs -f`, side by side with `docker logs -f` (one container) and
- * `docker-compose logs -f` (when installed), on the same engine; then a minute of live
- * following with tsfig's memory (RSS) sampled every second.
+ * `logs -f` of docker-compose 1.29 and docker compose v2 (bench/compose.ts), on the same
+ * engine; then a minute of live following with tsfig's memory (RSS) sampled every second.
  *
  *   node --import tsx bench/logs.ts
  *
@@ -28,6 +28,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connect, resolveEndpoint } from '../src/engine/connect.js';
 import { LogDecoder } from '../src/logs/decode.js';
+import { composeTools, describeTools, type ComposeTool } from './compose.js';
 import { removeByLabel } from './raw.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -38,11 +39,12 @@ const RUNS = Math.max(1, Number(process.env.BENCH_LOG_RUNS ?? 3) || 3);
 const SECONDS = Math.max(5, Number(process.env.BENCH_LOG_SECONDS ?? 60) || 60);
 const LINE = 'bench log line 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
-const P = { tsfig: 'bench-logs-tsfig', compose: 'bench-logs-compose', live: 'bench-logs-live' } as const;
+const P = { tsfig: 'bench-logs-tsfig', compose: 'bench-logs-compose', compose2: 'bench-logs-compose2', live: 'bench-logs-live' } as const;
 const OWNED: Array<[label: string, project: string]> = [
   ['io.tsfig.project', P.tsfig],
   ['io.tsfig.project', P.live],
   ['com.docker.compose.project', P.compose],
+  ['com.docker.compose.project', P.compose2],
 ];
 
 const engine = connect(resolveEndpoint({ env: process.env }));
@@ -50,10 +52,6 @@ const children = new Set<ChildProcess>();
 const tmp = mkdtempSync(join(tmpdir(), 'tsfig-bench-logs-'));
 
 // ------------------------------------------------------------------ helpers
-
-function has(cmd: string, args: string[]): boolean {
-  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
-}
 
 /** Run a command to completion; a non-zero exit throws with its output. */
 function exec(cmd: string, args: string[], cwd: string): Promise<void> {
@@ -182,25 +180,26 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 // ------------------------------------------------------------------ the runs
 
-async function throughput(compose: boolean): Promise<void> {
+async function throughput(tools: ComposeTool[]): Promise<void> {
   const script = `yes "${LINE}" | head -n ${LINES}; trap "exit 0" TERM; while :; do sleep 1 & wait $!; done`;
   const text = projectFile(script, { 'max-size': '200m' });
   const tsfigDir = folder('throughput-tsfig', 'fig.yml', text);
   await exec(process.execPath, [bin, '-p', P.tsfig, '--progress', 'quiet', 'up', '-d'], tsfigDir);
   const ids = await waitWritten('io.tsfig.project', P.tsfig, LINES);
-  let composeDir: string | undefined;
-  if (compose) {
-    composeDir = folder('throughput-compose', 'docker-compose.yml', text);
-    await exec('docker-compose', ['-p', P.compose, 'up', '-d'], composeDir);
-    await waitWritten('com.docker.compose.project', P.compose, LINES);
+  const composeDirs = new Map<ComposeTool, string>();
+  for (const t of tools) {
+    const dir = folder(`throughput-${t.key}`, 'docker-compose.yml', text);
+    await exec(t.bin, ['-p', P[t.key], 'up', '-d'], dir);
+    await waitWritten('com.docker.compose.project', P[t.key], LINES);
+    composeDirs.set(t, dir);
   }
   const total = LINES * SERVICES;
-  const times: Record<string, number[]> = { tsfig: [], docker: [], compose: [] };
+  const times: Record<string, number[]> = { tsfig: [], docker: [], compose: [], compose2: [] };
   for (let r = 0; r < RUNS; r++) {
     // Each repetition runs every tool in turn, so drift of the machine spreads over all.
     times.tsfig!.push(await timeFollow(process.execPath, [bin, '-p', P.tsfig, 'logs', '-f', '--no-color'], tsfigDir, total));
     times.docker!.push(await timeFollow('docker', ['logs', '-f', ids[0]!], tmp, LINES));
-    if (composeDir) times.compose!.push(await timeFollow('docker-compose', ['-p', P.compose, 'logs', '-f', '--no-color'], composeDir, total));
+    for (const [t, dir] of composeDirs) times[t.key]!.push(await timeFollow(t.bin, ['-p', P[t.key], 'logs', '-f', '--no-color'], dir, total));
   }
   const row = (name: string, lines: number, ms: number[]) => {
     const m = median(ms);
@@ -210,8 +209,7 @@ async function throughput(compose: boolean): Promise<void> {
   console.log(`${'tool'.padEnd(44)} ${'lines'.padStart(10)} ${'time'.padStart(12)} ${'rate'.padStart(20)}`);
   row(`tsfig logs -f (${SERVICES} containers)`, total, times.tsfig!);
   row('docker logs -f (1 container)', LINES, times.docker!);
-  if (composeDir) row(`docker-compose logs -f (${SERVICES} containers)`, total, times.compose!);
-  else console.log('docker-compose logs -f                        (not installed)');
+  for (const t of tools) row(`${t.title} logs -f (${SERVICES} containers)`, total, times[t.key]!);
   await cleanup();
 }
 
@@ -254,11 +252,12 @@ async function main(): Promise<void> {
     if (b.status !== 0) throw new Error('npm run build failed');
   }
   await engine.ping();
-  const compose = has('docker-compose', ['version']);
+  const tools = composeTools();
   const v = await engine.version();
   console.log(`tsfig logs bench: engine ${v.version} (API ${v.apiVersion}), ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}, node ${process.version}`);
   await cleanup();
-  await throughput(compose);
+  console.log(describeTools(tools));
+  await throughput(tools);
   await live();
 }
 

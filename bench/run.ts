@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: tsfig, docker-compose 1.29 and the raw engine floor side by side, in one run,
- * on the same engine and the same generated project of N busybox services.
+ * `npm run bench`: tsfig, docker-compose 1.29, docker compose v2 and the raw engine floor side
+ * by side, in one run, on the same engine and the same generated project of N busybox services
+ * (the compose releases: bench/compose.ts; BENCH_COMPOSE_V2=0 leaves v2 out).
  *
  *   BENCH_N     comma-separated service counts (default 10,50)
  *   BENCH_RUNS  repetitions per measurement (default 5; start-up runs at least 10)
@@ -20,6 +21,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connect, resolveEndpoint } from '../src/engine/connect.js';
+import { composeTools, describeTools, type ComposeTool } from './compose.js';
 import { RAW_LABEL, STALE_ENDPOINT, rawCycle, removeByLabel } from './raw.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -31,10 +33,12 @@ const CMD = ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; don
 const FLOOR_LIMIT = Number(process.env.TSFIG_PARALLEL_LIMIT) || 8;
 const CHAIN = process.env.BENCH_CHAIN === '1';
 
-const P = { tsfig: 'bench-tsfig', compose: 'bench-compose', raw: 'bench-raw' } as const;
+const P = { tsfig: 'bench-tsfig', compose: 'bench-compose', compose2: 'bench-compose2', raw: 'bench-raw' } as const;
+const COMPOSE_LABEL = 'com.docker.compose.project';
 const OWNED: Array<[label: string, project: string]> = [
   ['io.tsfig.project', P.tsfig],
-  ['com.docker.compose.project', P.compose],
+  [COMPOSE_LABEL, P.compose],
+  [COMPOSE_LABEL, P.compose2],
   [RAW_LABEL, P.raw],
 ];
 
@@ -94,23 +98,6 @@ function projectFile(n: number): { file: string; services: string[] } {
   return { file, services };
 }
 
-/** docker-compose 1.29's version, installing Debian's package when missing; undefined if unavailable. */
-function composeVersion(): string | undefined {
-  const probe = () => spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' });
-  let v = probe();
-  if (v.status !== 0 && process.getuid?.() === 0 && spawnSync('apt-get', ['--version']).status === 0) {
-    console.log('installing docker-compose (apt-get) ...');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const install = () => spawnSync('apt-get', ['install', '-y', '-q', 'docker-compose'], { env, stdio: 'ignore' }).status === 0;
-    if (!install()) {
-      spawnSync('apt-get', ['update', '-q'], { env, stdio: 'ignore' });
-      install();
-    }
-    v = probe();
-  }
-  return v.status === 0 ? v.stdout.trim() : undefined;
-}
-
 type Samples = Map<string, number[]>;
 const add = (s: Samples, key: string, ms: number) => s.set(key, [...(s.get(key) ?? []), ms]);
 
@@ -142,13 +129,12 @@ function ratio(label: string, a: number[] | undefined, b: number[] | undefined, 
 
 // ------------------------------------------------------------------ the measurements
 
-async function benchN(n: number, compose: boolean): Promise<void> {
+async function benchN(n: number, tools: ComposeTool[]): Promise<void> {
   const { file, services } = projectFile(n);
   const s: Samples = new Map();
   const tsfig = (...args: string[]) => timed(process.execPath, [bin, '-p', P.tsfig, '-f', file, ...args]);
   // An explicit DOCKER_HOST also overrides any docker context compose might pick up.
   const composeEnv = { ...process.env, DOCKER_HOST: engine.endpoint.url, COMPOSE_PROJECT_NAME: undefined };
-  const dc = (...args: string[]) => timed('docker-compose', ['-p', P.compose, '-f', file, ...args], composeEnv);
   await cleanup();
 
   for (let i = 0; i < runs; i++) {
@@ -160,13 +146,14 @@ async function benchN(n: number, compose: boolean): Promise<void> {
     add(s, 'tsfig down', await tsfig('down'));
     await expectCount('tsfig down', 'io.tsfig.project', P.tsfig, 0);
 
-    if (compose) {
-      add(s, 'compose up', await dc('up', '-d'));
-      await expectCount('compose up', 'com.docker.compose.project', P.compose, n);
-      add(s, 'compose noop', await dc('up', '-d'));
-      add(s, 'compose ps', await dc('ps'));
-      add(s, 'compose down', await dc('down'));
-      await expectCount('compose down', 'com.docker.compose.project', P.compose, 0);
+    for (const tool of tools) {
+      const dc = (...args: string[]) => timed(tool.bin, ['-p', P[tool.key], '-f', file, ...args], composeEnv);
+      add(s, `${tool.key} up`, await dc('up', '-d'));
+      await expectCount(`${tool.title} up`, COMPOSE_LABEL, P[tool.key], n);
+      add(s, `${tool.key} noop`, await dc('up', '-d'));
+      add(s, `${tool.key} ps`, await dc('ps'));
+      add(s, `${tool.key} down`, await dc('down'));
+      await expectCount(`${tool.title} down`, COMPOSE_LABEL, P[tool.key], 0);
     }
 
     for (const [key, limit] of [['raw', Infinity], ['raw8', FLOOR_LIMIT]] as const) {
@@ -179,29 +166,30 @@ async function benchN(n: number, compose: boolean): Promise<void> {
 
   if (process.stdout.isTTY) process.stdout.write(' '.repeat(24) + '\r');
   console.log(`\nN = ${n} services${CHAIN ? ' in a depends_on chain' : ''}, ${runs} runs, median / p95 in ms`);
+  const cs = (phase: string) => tools.map((t) => fmt(s.get(`${t.key} ${phase}`)));
   table(
-    ['phase', 'tsfig', 'compose 1.29', 'raw (all in flight)', `raw (${FLOOR_LIMIT} in flight)`],
+    ['phase', 'tsfig', ...tools.map((t) => t.title), 'raw (all in flight)', `raw (${FLOOR_LIMIT} in flight)`],
     [
-      ['up -d (from nothing)', fmt(s.get('tsfig up')), fmt(s.get('compose up')), fmt(s.get('raw up')), fmt(s.get('raw8 up'))],
-      ['up -d (no-op)', fmt(s.get('tsfig noop')), fmt(s.get('compose noop')), '-', '-'],
-      ['ps / one list call', fmt(s.get('tsfig ps')), fmt(s.get('compose ps')), fmt(s.get('raw list')), fmt(s.get('raw8 list'))],
-      ['down', fmt(s.get('tsfig down')), fmt(s.get('compose down')), fmt(s.get('raw down')), fmt(s.get('raw8 down'))],
+      ['up -d (from nothing)', fmt(s.get('tsfig up')), ...cs('up'), fmt(s.get('raw up')), fmt(s.get('raw8 up'))],
+      ['up -d (no-op)', fmt(s.get('tsfig noop')), ...cs('noop'), '-', '-'],
+      ['ps / one list call', fmt(s.get('tsfig ps')), ...cs('ps'), fmt(s.get('raw list')), fmt(s.get('raw8 list'))],
+      ['down', fmt(s.get('tsfig down')), ...cs('down'), fmt(s.get('raw down')), fmt(s.get('raw8 down'))],
     ],
   );
   const floorKey = (med(s.get('raw up')) ?? Infinity) <= (med(s.get('raw8 up')) ?? Infinity) ? 'raw' : 'raw8';
   const floorName = floorKey === 'raw' ? 'all in flight' : `${FLOOR_LIMIT} in flight`;
   console.log('ratios (medians)');
-  ratio('tsfig no-op up / compose no-op up', s.get('tsfig noop'), s.get('compose noop'), 0.25);
+  for (const t of tools) ratio(`tsfig no-op up / ${t.title} no-op up`, s.get('tsfig noop'), s.get(`${t.key} noop`), t.key === 'compose' ? 0.25 : undefined);
   ratio(`tsfig up / raw floor up (best: ${floorName})`, s.get('tsfig up'), s.get(`${floorKey} up`), 1.3);
   ratio(`tsfig up / raw floor up (${FLOOR_LIMIT} in flight, as tsfig)`, s.get('tsfig up'), s.get('raw8 up'));
-  ratio('tsfig up / compose up', s.get('tsfig up'), s.get('compose up'), CHAIN ? 0.9 : undefined);
+  for (const t of tools) ratio(`tsfig up / ${t.title} up`, s.get('tsfig up'), s.get(`${t.key} up`), CHAIN && t.key === 'compose' ? 0.9 : undefined);
   ratio('tsfig no-op up / raw list call', s.get('tsfig noop'), s.get('raw list'));
-  ratio('tsfig ps / compose ps', s.get('tsfig ps'), s.get('compose ps'));
-  ratio('tsfig down / compose down', s.get('tsfig down'), s.get('compose down'));
+  for (const t of tools) ratio(`tsfig ps / ${t.title} ps`, s.get('tsfig ps'), s.get(`${t.key} ps`));
+  for (const t of tools) ratio(`tsfig down / ${t.title} down`, s.get('tsfig down'), s.get(`${t.key} down`));
   ratio('tsfig down / raw floor down', s.get('tsfig down'), s.get('raw down'));
 }
 
-async function benchStartup(compose: boolean): Promise<void> {
+async function benchStartup(tools: ComposeTool[]): Promise<void> {
   const { file } = projectFile(3);
   const n = Math.max(10, runs);
   const s: Samples = new Map();
@@ -209,7 +197,7 @@ async function benchStartup(compose: boolean): Promise<void> {
     add(s, 'node', await timed(process.execPath, ['-e', '0']));
     add(s, 'version', await timed(process.execPath, [bin, '--version']));
     add(s, 'config', await timed(process.execPath, [bin, '-f', file, 'config', '-q']));
-    if (compose) add(s, 'compose', await timed('docker-compose', ['version', '--short']));
+    for (const t of tools) add(s, t.key, await timed(t.bin, ['version', '--short']));
   }
   console.log(`\nstart-up, ${n} runs, median / p95 in ms`);
   table(
@@ -218,7 +206,7 @@ async function benchStartup(compose: boolean): Promise<void> {
       ['node -e 0', fmt(s.get('node'))],
       ['tsfig --version', fmt(s.get('version'))],
       ['tsfig config -q (3 services)', fmt(s.get('config'))],
-      ['docker-compose version --short', fmt(s.get('compose'))],
+      ...tools.map((t) => [`${t.title}: version --short`, fmt(s.get(t.key))]),
     ],
   );
   console.log('ratios (medians)');
@@ -231,15 +219,15 @@ async function main(): Promise<void> {
     const b = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
     if (b.status !== 0) throw new Error('npm run build failed');
   }
-  const compose = composeVersion();
+  const tools = composeTools();
   const [version, info] = await Promise.all([engine.version(), engine.info()]);
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), engine sees ${info.cpus} CPUs, node ${process.version}`);
   console.log(`engine: ${engine.endpoint.url}, Docker ${version.version} (API ${version.apiVersion}), ${info.storageDriver}, ${info.operatingSystem}`);
-  console.log(`docker-compose: ${compose ?? 'not installed and could not be installed: its column is skipped'}`);
+  console.log(describeTools(tools));
   console.log(`tsfig parallel limit: ${process.env.TSFIG_PARALLEL_LIMIT ?? 'default (8)'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
-  await benchStartup(compose !== undefined);
-  for (const n of Ns) await benchN(n, compose !== undefined);
+  await benchStartup(tools);
+  for (const n of Ns) await benchN(n, tools);
   console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine skews wall clocks)`);
 }
 

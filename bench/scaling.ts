@@ -1,7 +1,7 @@
 /**
  * `npm run bench:scaling`: how cost grows with the stack. For each N of BENCH_N, one project of
- * N independent busybox services; tsfig, docker-compose 1.29 and the raw engine floor side by
- * side, alternating, on the same engine. Prints Markdown tables (for bench/RESULTS.md): per N
+ * N independent busybox services; tsfig, docker-compose 1.29, docker compose v2 (bench/compose.ts)
+ * and the raw engine floor side by side, alternating, on the same engine. Prints Markdown tables (for bench/RESULTS.md): per N
  * the median wall time, the median CPU time (user + system of the process) and tsfig's peak
  * RSS of each command, and per command the slope (ms per added service, least squares over
  * the Ns) of each tool.
@@ -10,7 +10,8 @@
  *   BENCH_CYCLES     up/down cycles per N when N < 100 (default 3); BENCH_CYCLES_BIG when
  *                    N >= 100 (default 1): compose's up of 300 services takes minutes
  *   BENCH_REPEAT     config, no-op up and ps repetitions inside each cycle (default 5)
- *   BENCH_COMPOSE_TIMEOUT_S  how long docker-compose's `up -d` may take (default 600): its
+ *   BENCH_COMPOSE_V2 docker compose v2's binary, or 0 to leave it out (default: scripts/compose-v2.sh)
+ *   BENCH_COMPOSE_TIMEOUT_S  how long a compose's `up -d` may take (default 600): docker-compose's
  *                    1.29 release can stall on hundreds of independent services (its threads
  *                    all wait, no engine call for minutes); it is then stopped, reported as
  *                    not finished with the containers it made, and its other rows of that N skipped
@@ -28,6 +29,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connect, resolveEndpoint } from '../src/engine/connect.js';
+import { composeTools, describeTools, type ComposeKey, type ComposeTool } from './compose.js';
 import { RAW_LABEL, rawCycle, removeByLabel, STALE_ENDPOINT } from './raw.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -39,10 +41,13 @@ const repeat = int(process.env.BENCH_REPEAT, 5);
 // Exits at once on TERM; one sleep an hour, so 600 idle containers do not load the machine
 // (a sleep a second each made hundreds of processes a second at N = 300).
 const CMD = ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 3600 & wait $!; done'];
-const P = { tsfig: 'bench-scale-tsfig', compose: 'bench-scale-compose', raw: 'bench-scale-raw' } as const;
+const P = { tsfig: 'bench-scale-tsfig', compose: 'bench-scale-compose', compose2: 'bench-scale-compose2', raw: 'bench-scale-raw' } as const;
+type Tool = 'tsfig' | ComposeKey;
+const LABEL = { tsfig: 'io.tsfig.project', compose: 'com.docker.compose.project', compose2: 'com.docker.compose.project' } as const;
 const OWNED: Array<[string, string]> = [
-  ['io.tsfig.project', P.tsfig],
-  ['com.docker.compose.project', P.compose],
+  [LABEL.tsfig, P.tsfig],
+  [LABEL.compose, P.compose],
+  [LABEL.compose2, P.compose2],
   [RAW_LABEL, P.raw],
 ];
 const engine = connect(resolveEndpoint({ env: process.env }));
@@ -119,10 +124,12 @@ async function cleanup(): Promise<void> {
   for (const [label, project] of OWNED) await removeByLabel(engine, label, project, (m) => warnings.add(m));
 }
 
-type Key = `${'tsfig' | 'compose' | 'floor'} ${'config' | 'up' | 'noop' | 'ps' | 'down'}`;
+type Key = `${Tool | 'floor'} ${'config' | 'up' | 'noop' | 'ps' | 'down'}`;
 const results = new Map<number, Map<Key, Sample[]>>();
-/** N -> the containers docker-compose's `up -d` had made when it was stopped at its deadline. */
-const stalled = new Map<number, number>();
+/** `<compose> <N>` -> the containers that compose's `up -d` had made when it was stopped at its deadline. */
+const stalled = new Map<string, number>();
+/** The compose releases measured (bench/compose.ts). */
+let tools: ComposeTool[] = [];
 const add = (n: number, key: Key, s: Sample) => {
   const m = results.get(n) ?? new Map<Key, Sample[]>();
   results.set(n, m);
@@ -138,54 +145,54 @@ const med = (n: number, key: Key, f: keyof Sample) => {
   return xs?.length ? median(xs.map((x) => x[f])) : undefined;
 };
 
-async function benchN(n: number, compose: boolean): Promise<void> {
+async function benchN(n: number): Promise<void> {
   const file = projectFile(n);
-  const tsfig = (...a: string[]) => measure(process.execPath, [bin, '-p', P.tsfig, '-f', file, ...a]);
   const composeEnv = { ...process.env, DOCKER_HOST: engine.endpoint.url, COMPOSE_PROJECT_NAME: undefined };
-  const dc = (...a: string[]) => measure('docker-compose', ['-p', P.compose, '-f', file, ...a], composeEnv, a[0] === 'up' ? composeTimeoutMs : undefined);
+  const runners: Record<Tool, (...a: string[]) => Promise<Sample>> = {
+    tsfig: (...a) => measure(process.execPath, [bin, '-p', P.tsfig, '-f', file, ...a]),
+    compose: (...a) => measure(tools.find((t) => t.key === 'compose')!.bin, ['-p', P.compose, '-f', file, ...a], composeEnv, a[0] === 'up' ? composeTimeoutMs : undefined),
+    compose2: (...a) => measure(tools.find((t) => t.key === 'compose2')!.bin, ['-p', P.compose2, '-f', file, ...a], composeEnv, a[0] === 'up' ? composeTimeoutMs : undefined),
+  };
+  const composes = tools.map((t) => t.key);
   await cleanup();
   // Warm the code cache of each command (not counted).
-  for (const a of [['config', '-q'], ['ps'], ['down', '-v']]) await tsfig(...a);
+  for (const a of [['config', '-q'], ['ps'], ['down', '-v']]) await runners.tsfig(...a);
   for (let c = 0; c < cycles(n); c++) {
     console.error(`N=${n} cycle ${c + 1}/${cycles(n)} (load ${loadavg()[0]!.toFixed(1)})`);
     for (let r = 0; r < repeat; r++) {
       add(n, 'floor config', await measure(process.execPath, ['-e', '0']));
-      add(n, 'tsfig config', await tsfig('config', '-q'));
-      if (compose) add(n, 'compose config', await dc('config', '-q'));
+      for (const tool of ['tsfig', ...composes] as const) add(n, `${tool} config`, await runners[tool]('config', '-q'));
     }
-    let order: Array<'tsfig' | 'compose'> = compose && !stalled.has(n) ? (c % 2 ? ['compose', 'tsfig'] : ['tsfig', 'compose']) : ['tsfig'];
+    // Each cycle starts with another tool, so none always runs on the engine the previous one left busy.
+    const all: Tool[] = ['tsfig', ...composes.filter((k) => !stalled.has(`${k} ${n}`))];
+    const order = all.map((_, i) => all[(i + c) % all.length]!);
     for (const tool of order) {
-      const run = tool === 'tsfig' ? tsfig : dc;
-      const label = tool === 'tsfig' ? 'io.tsfig.project' : 'com.docker.compose.project';
       try {
-        add(n, `${tool} up`, await run('up', '-d'));
+        add(n, `${tool} up`, await runners[tool]('up', '-d'));
       } catch (err) {
-        if (!(err instanceof TimedOut) || tool !== 'compose') throw err;
-        stalled.set(n, await count(label, P.compose));
-        console.error(`N=${n}: ${err.message}, with ${stalled.get(n)} of ${n} containers made: compose's other rows of this N are skipped`);
-        await removeByLabel(engine, label, P.compose, (m) => warnings.add(m));
+        if (!(err instanceof TimedOut) || tool === 'tsfig') throw err;
+        stalled.set(`${tool} ${n}`, await count(LABEL[tool], P[tool]));
+        console.error(`N=${n}: ${err.message}, with ${stalled.get(`${tool} ${n}`)} of ${n} containers made: ${tool}'s other rows of this N are skipped`);
+        await removeByLabel(engine, LABEL[tool], P[tool], (m) => warnings.add(m));
         continue;
       }
-      await expectCount(`${tool} up`, label, P[tool], n);
+      await expectCount(`${tool} up`, LABEL[tool], P[tool], n);
     }
-    if (stalled.has(n)) order = ['tsfig'];
+    const live = order.filter((t) => !stalled.has(`${t} ${n}`));
     for (let r = 0; r < repeat; r++) {
-      for (const tool of order) {
-        const run = tool === 'tsfig' ? tsfig : dc;
-        add(n, `${tool} noop`, await run('up', '-d'));
-        add(n, `${tool} ps`, await run('ps'));
+      for (const tool of live) {
+        add(n, `${tool} noop`, await runners[tool]('up', '-d'));
+        add(n, `${tool} ps`, await runners[tool]('ps'));
       }
       const t0 = performance.now();
-      await engine.listContainers({ all: true, labels: { 'io.tsfig.project': P.tsfig } });
+      await engine.listContainers({ all: true, labels: { [LABEL.tsfig]: P.tsfig } });
       const list = performance.now() - t0;
       add(n, 'floor noop', { wall: list, cpu: 0, rssMB: 0 });
       add(n, 'floor ps', { wall: list, cpu: 0, rssMB: 0 });
     }
-    for (const tool of order) {
-      const run = tool === 'tsfig' ? tsfig : dc;
-      const label = tool === 'tsfig' ? 'io.tsfig.project' : 'com.docker.compose.project';
-      add(n, `${tool} down`, await run('down', '-v'));
-      await expectCount(`${tool} down`, label, P[tool], 0);
+    for (const tool of live) {
+      add(n, `${tool} down`, await runners[tool]('down', '-v'));
+      await expectCount(`${tool} down`, LABEL[tool], P[tool], 0);
     }
     const services = Array.from({ length: n }, (_, i) => `s${i + 1}`);
     const raw = await rawCycle(engine, P.raw, services, CMD, 8, (m) => warnings.add(m));
@@ -216,42 +223,57 @@ const COMMANDS = [
 function reportN(n: number): void {
   const runs = results.get(n)!.get('tsfig up')?.length ?? 0;
   console.log(`\n### N = ${n} (${runs} up/down cycle${runs === 1 ? '' : 's'}; config, no-op up and ps ${runs * repeat} times)\n`);
-    console.log('| command | tsfig wall | compose wall | floor | tsfig / compose | tsfig CPU | compose CPU | tsfig peak RSS MB |');
-    console.log('|---|---|---|---|---|---|---|---|');
-    for (const [k, name, floor] of COMMANDS) {
-      const t = med(n, `tsfig ${k}`, 'wall');
-      const c = med(n, `compose ${k}`, 'wall');
-      const fl = med(n, `floor ${k}`, 'wall');
-      const stuck = stalled.get(n);
-      const cText = c === undefined && stuck !== undefined && k !== 'config' ? (k === 'up' ? `did not finish in ${composeTimeoutMs / 1000} s (${stuck} of ${n} made)` : 'skipped') : f0(c);
-      const ratio = t !== undefined && c !== undefined ? (t / c).toFixed(2) : '-';
-      const rss = results.get(n)!.get(`tsfig ${k}`);
-      const flCpu = k === 'config' ? `, CPU ${f0(med(n, 'floor config', 'cpu'))}` : '';
-      console.log(`| ${name} | ${f0(t)} | ${cText} | ${f0(fl)} (${floor}${flCpu}) | ${ratio} | ${f0(med(n, `tsfig ${k}`, 'cpu'))} | ${f0(med(n, `compose ${k}`, 'cpu'))} | ${rss ? Math.max(...rss.map((x) => x.rssMB)).toFixed(0) : '-'} |`);
+  const cols = (f: (t: ComposeTool) => string) => tools.map(f).join(' | ');
+  const sep = (k: number) => '|---'.repeat(k) + '|';
+  console.log(`| command | tsfig wall | ${cols((t) => `${t.title} wall`)} | floor | ${cols((t) => `tsfig / ${t.title}`)} | tsfig CPU | ${cols((t) => `${t.title} CPU`)} | tsfig peak RSS MB |`);
+  console.log(sep(5 + 3 * tools.length));
+  for (const [k, name, floor] of COMMANDS) {
+    const t = med(n, `tsfig ${k}`, 'wall');
+    const fl = med(n, `floor ${k}`, 'wall');
+    const wall = (tool: ComposeTool) => {
+      const c = med(n, `${tool.key} ${k}`, 'wall');
+      const stuck = stalled.get(`${tool.key} ${n}`);
+      return c === undefined && stuck !== undefined && k !== 'config' ? (k === 'up' ? `did not finish in ${composeTimeoutMs / 1000} s (${stuck} of ${n} made)` : 'skipped') : f0(c);
+    };
+    const ratio = (tool: ComposeTool) => {
+      const c = med(n, `${tool.key} ${k}`, 'wall');
+      return t !== undefined && c !== undefined ? (t / c).toFixed(2) : '-';
+    };
+    const rss = results.get(n)!.get(`tsfig ${k}`);
+    const flCpu = k === 'config' ? `, CPU ${f0(med(n, 'floor config', 'cpu'))}` : '';
+    console.log(
+      `| ${name} | ${f0(t)} | ${cols(wall)} | ${f0(fl)} (${floor}${flCpu}) | ${cols(ratio)} | ${f0(med(n, `tsfig ${k}`, 'cpu'))} | ${cols((tool) => f0(med(n, `${tool.key} ${k}`, 'cpu')))} | ${rss ? Math.max(...rss.map((x) => x.rssMB)).toFixed(0) : '-'} |`,
+    );
   }
   console.log(`(load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
 }
 
 /**
- * The slopes over the Ns done so far. tsfig and compose are compared over the same Ns (those
- * where compose finished); tsfig's slope over every N is printed beside it when that differs.
+ * The slopes over the Ns done so far: tsfig over every N, then beside each compose release
+ * over the Ns where that release finished (both over the same Ns).
  */
 function report(): void {
   const ns = [...results.keys()].filter((n) => results.get(n)!.get('tsfig down')?.length);
   if (ns.length < 2) return;
   console.log(`\n### Slope: ms per added service (least squares of the medians over N)\n`);
-  console.log('| command | N compared | tsfig wall | compose wall | floor wall | tsfig CPU | compose CPU | tsfig wall / CPU over every N |');
+  console.log('| command | against | N compared | tsfig wall | compose wall | floor wall | tsfig CPU | compose CPU |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const [k, name] of COMMANDS) {
-    const common = ns.filter((n) => med(n, `compose ${k}`, 'wall') !== undefined);
-    const over = common.length >= 2 ? common : ns;
-    const s = (tool: 'tsfig' | 'compose' | 'floor', f: keyof Sample, at = over) => {
+    const s = (tool: Tool | 'floor', f: keyof Sample, at: number[]) => {
       const pts = at.map((n) => [n, med(n, `${tool} ${k}`, f)] as const).filter((p): p is readonly [number, number] => p[1] !== undefined);
       const v = slope(pts.map((p) => p[0]), pts.map((p) => p[1]));
       return v === undefined ? '-' : v.toFixed(2);
     };
-    const every = over.length === ns.length ? 'same' : `${s('tsfig', 'wall', ns)} / ${s('tsfig', 'cpu', ns)}`;
-    console.log(`| ${name} | ${over.join(', ')} | ${s('tsfig', 'wall')} | ${s('compose', 'wall')} | ${k === 'config' ? '-' : s('floor', 'wall')} | ${s('tsfig', 'cpu')} | ${s('compose', 'cpu')} | ${every} |`);
+    const floor = (at: number[]) => (k === 'config' ? '-' : s('floor', 'wall', at));
+    console.log(`| ${name} | (tsfig alone) | ${ns.join(', ')} | ${s('tsfig', 'wall', ns)} | - | ${floor(ns)} | ${s('tsfig', 'cpu', ns)} | - |`);
+    for (const tool of tools) {
+      const common = ns.filter((n) => med(n, `${tool.key} ${k}`, 'wall') !== undefined);
+      if (common.length < 2) {
+        console.log(`| ${name} | ${tool.title} | ${common.join(', ') || '-'} | - | - | - | - | - |`);
+        continue;
+      }
+      console.log(`| ${name} | ${tool.title} | ${common.join(', ')} | ${s('tsfig', 'wall', common)} | ${s(tool.key, 'wall', common)} | ${floor(common)} | ${s('tsfig', 'cpu', common)} | ${s(tool.key, 'cpu', common)} |`);
+    }
   }
 }
 
@@ -260,13 +282,12 @@ async function main(): Promise<void> {
     const b = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
     if (b.status !== 0) throw new Error('npm run build failed');
   }
-  const compose = spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' });
-  const hasCompose = compose.status === 0;
+  tools = composeTools();
   const version = await engine.version();
-  console.log(`date ${new Date().toISOString()}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, Docker ${version.version}, docker-compose ${hasCompose ? compose.stdout.trim() : 'absent (column skipped)'}`);
+  console.log(`date ${new Date().toISOString()}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, Docker ${version.version}; ${describeTools(tools)}`);
   console.log(`load average at the start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   for (const n of Ns) {
-    await benchN(n, hasCompose);
+    await benchN(n);
     reportN(n);
   }
   report();
