@@ -9,6 +9,7 @@ import { formatDiagnostic, hasErrors, type Diagnostic } from '../model/diagnosti
 import { LABEL } from '../model/labels.js';
 import type { Project } from '../model/project.js';
 import type { HostEngine } from '../backend/index.js';
+import { byText } from '../model/dict.js';
 
 export type { LoadOptions };
 
@@ -84,7 +85,7 @@ export async function requireProjectOrName(
   const { services: _named, ...unnamed } = opts;
   const found = await list(fromText({}, unnamed));
   const services: Record<string, { image: string }> = {};
-  for (const s of [...found].sort((a, b) => a.service.localeCompare(b.service))) services[s.service] ??= { image: s.image };
+  for (const s of [...found].sort((a, b) => byText(a.service, b.service))) services[s.service] ??= { image: s.image };
   return { project: fromText(services, opts), settings: {} };
 }
 

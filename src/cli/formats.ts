@@ -99,6 +99,10 @@ export function ellipsis(s: string, width: number): string {
 }
 
 /** Go's `time.Time.String()` of a Unix time in the local zone: `2024-05-02 08:21:53 +0000 UTC`. */
+let zoneFormat: Intl.DateTimeFormat | undefined;
+/** One formatter for the process: ICU makes the first in ~15 ms, each further one in ~0.1 ms. */
+const zoneNames = (): Intl.DateTimeFormat => (zoneFormat ??= new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }));
+
 export function goTimeString(unixSeconds: number): string {
   const d = new Date(unixSeconds * 1000);
   const p = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
@@ -106,7 +110,7 @@ export function goTimeString(unixSeconds: number): string {
   const sign = off < 0 ? '-' : '+';
   const oh = Math.floor(Math.abs(off) / 60);
   const om = Math.abs(off) % 60;
-  let zone = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((x) => x.type === 'timeZoneName')?.value ?? '';
+  let zone = zoneNames().formatToParts(d).find((x) => x.type === 'timeZoneName')?.value ?? '';
   // Go prints the zone's abbreviation, or the offset (`+04`, `+0530`) for a zone without one.
   if (!/^[A-Z]{2,5}$/.test(zone)) zone = `${sign}${p(oh)}${om ? p(om) : ''}`;
   if (off === 0 && (zone === 'GMT' || zone === '+00')) zone = 'UTC';
@@ -187,7 +191,10 @@ export function psRecord(r: PsRow, opts: PsRecordOptions): TemplateObject {
   const record: Record<string, TemplateValue> = {
     Command: JSON.stringify(opts.trunc ? ellipsis(command, 20) : command),
     Created: r.created,
-    CreatedAt: goTimeString(r.created),
+    // Made when read (a template or JSON naming it): the default table never does.
+    get CreatedAt() {
+      return goTimeString(r.created);
+    },
     ExitCode: exitCodeOf(r.state, r.status),
     Health: healthOf(r.status),
     Host: r.host,

@@ -22,6 +22,7 @@ import { LogDecoder, type LogLine } from './decode.js';
 import { LogFormatter } from './format.js';
 import { engineTime, nowNs } from './time.js';
 import { watchProject, type Watch, type WatchEngine, type WatchEvent, type WatchedContainer, type WatchHost } from './watch.js';
+import { byText } from '../model/dict.js';
 
 /** What following logs needs of an engine. */
 export type LogsEngine = WatchEngine & Pick<EngineContainers, 'inspectContainer'> & Pick<EngineMonitor, 'logs'>;
@@ -201,7 +202,7 @@ export class LogFollower {
     const first = initial
       .filter((c) => this.selected(c))
       .filter((c) => !(isReplacementName(c.name) && c.state !== 'running'))
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => byText(a.name, b.name));
     for (const c of first) this.formatter.register(c);
     for (const c of first) {
       const engine = hosts.get(c.host);

@@ -13,3 +13,12 @@ export function dict<T = unknown>(entries?: Iterable<readonly [string, T]>): Rec
 export function hasKey(obj: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(obj, key);
 }
+
+/**
+ * Orders names as Go's `sort.Strings` does (by code unit, so `B` before `a` and `-` before
+ * `_`), the order compose and the docker CLI print. Also cheap: `localeCompare` builds ICU's
+ * collator on first use, ~8 ms of a command's start.
+ */
+export function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

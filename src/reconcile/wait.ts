@@ -5,6 +5,7 @@
  */
 import { TsfigError } from '../errors.js';
 import type { ObservedContainer, ObservedState } from './state.js';
+import { byText } from '../model/dict.js';
 
 /** States in which a container has yet to stop (the engine's `not-running` wait blocks). */
 const ALIVE = new Set(['running', 'paused', 'restarting', 'removing']);
@@ -40,7 +41,7 @@ export function waitTargets(observed: ObservedState, services: string[]): WaitTa
   const rank = (t: WaitTarget) => [t.stopped ? 0 : 1, order.get(t.container.service) ?? 0, t.container.number] as const;
   return targets.sort((a, b) => {
     const [x, y] = [rank(a), rank(b)];
-    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || a.container.name.localeCompare(b.container.name);
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || byText(a.container.name, b.container.name);
   });
 }
 

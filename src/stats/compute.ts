@@ -6,6 +6,7 @@
  */
 import type { ContainerStats, StatsCpu } from '../engine/engine.js';
 import { formatTable } from '../ui/table.js';
+import { byText } from '../model/dict.js';
 
 /** What one sample says, in numbers (bytes, percent). */
 export interface StatsEntry {
@@ -263,7 +264,7 @@ export function shortId(id: string, noTrunc: boolean): string {
 
 /** Name order, then host (the same name may run on two hosts). */
 export function sortRows<T extends { name: string; host: string }>(rows: T[]): T[] {
-  return [...rows].sort((a, b) => a.name.localeCompare(b.name) || a.host.localeCompare(b.host));
+  return [...rows].sort((a, b) => byText(a.name, b.name) || byText(a.host, b.host));
 }
 
 export interface TableOptions {

@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { goBoolFlags } from '../../src/cli/flags.js';
 import { psRows, type PsRow } from '../../src/app/containers/ps.js';
 import type { ObservedContainer } from '../../src/app/containers/context.js';
@@ -38,6 +38,14 @@ function ctr(name: string, fields: Partial<ObservedContainer> = {}): ObservedCon
     ...fields,
   };
 }
+
+describe('ps order as compose (Go sorts names by bytes)', () => {
+  it('capitals before small letters, - before _, digits as text; not the locale order', () => {
+    const names = ['demo-web_1', 'demo-web-1', 'demo-db-2', 'demo-Web-1', 'demo-db-10'];
+    const rows = psRows(names.map((n) => ctr(n)), { all: true, project: 'demo' });
+    expect(rows.map((r) => r.name)).toEqual(['demo-Web-1', 'demo-db-10', 'demo-db-2', 'demo-web-1', 'demo-web_1']);
+  });
+});
 
 describe('ps filters as compose', () => {
   const all = [
@@ -147,6 +155,26 @@ describe('the ps record (compose ContainerContext)', () => {
     const j = readFormat('{{json .Publishers}}', 'ps');
     if (j.kind !== 'template') throw new Error('not a template');
     expect(renderTemplate(j.format, recs, PS_SCHEMA)).toBe('[{"URL":"0.0.0.0","TargetPort":80,"PublishedPort":8080,"Protocol":"tcp"},{"URL":"","TargetPort":443,"PublishedPort":0,"Protocol":"tcp"}]\n');
+  });
+
+  it('CreatedAt: in JSON and templates as Go writes the time, in its place among the keys; the table never makes it (ICU takes ~15 ms for the first zone name)', () => {
+    const spy = vi.spyOn(Intl, 'DateTimeFormat');
+    try {
+      psTableCells([row, row], { trunc: true, nowMs: now, multiHost: false });
+      expect(spy).not.toHaveBeenCalled();
+      const keys = Object.keys(JSON.parse(psJsonLines([row], { trunc: true, nowMs: now })) as object);
+      expect(keys.slice(keys.indexOf('Created'), keys.indexOf('Created') + 3)).toEqual(['Created', 'CreatedAt', 'ExitCode']);
+      const f = readFormat('{{.CreatedAt}}', 'ps');
+      if (f.kind !== 'template') throw new Error('not a template');
+      const out = renderTemplate(f.format, [psRecord(row, { trunc: true, nowMs: now }), psRecord(row, { trunc: true, nowMs: now })], PS_SCHEMA).split('\n');
+      // 1_700_000_000 is 2023-11-14 22:13:20 UTC: the seconds hold in every zone.
+      expect(out[0]).toMatch(/^2023-11-1[45] \d\d:\d\d:20 [+-]\d{4} \S+$/);
+      expect(out[1]).toBe(out[0]);
+      // One formatter for the process, however many rows.
+      expect(spy.mock.calls.length).toBeLessThanOrEqual(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('the default table: compose columns, HOST first with several hosts', () => {

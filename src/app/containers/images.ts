@@ -3,6 +3,7 @@ import type { ImageSummary } from '../../engine/engine.js';
 import { ImageRef, withDefaultTag } from '../../model/imageref.js';
 import type { ContainersContext } from './context.js';
 import { observeContainers, type Listing } from './list.js';
+import { byText } from '../../model/dict.js';
 
 /** `busybox:latest` -> repository and tag, as `docker images` shows them (a digest has no tag). */
 export function splitReference(ref: string): { repository: string; tag: string } {
@@ -42,6 +43,6 @@ export async function listImages(ctx: ContainersContext, services: string[]): Pr
       for (const c of containers) rows.push(imageRow(c, images));
     }),
   );
-  rows.sort((a, b) => a.container.localeCompare(b.container));
+  rows.sort((a, b) => byText(a.container, b.container));
   return { rows, multiHost: o.multiHost, problems: o.problems };
 }

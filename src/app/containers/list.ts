@@ -1,5 +1,6 @@
 /** What the read-only commands share: the project's containers as observed, and the hosts that did not answer. */
 import type { ContainersContext, ObservedContainer, ObservedState } from './context.js';
+import { byText } from '../../model/dict.js';
 
 /** Rows for a command to render, whether a HOST column is needed, and one line per host that did not answer. */
 export interface Listing<R> {
@@ -25,4 +26,4 @@ export async function observeContainers(ctx: ContainersContext, services: string
   return { observed, containers, multiHost: Object.keys(observed.hosts).length > 1, problems: ctx.backend.unreachable(observed) };
 }
 
-export const byName = (a: { name: string }, b: { name: string }): number => a.name.localeCompare(b.name);
+export const byName = (a: { name: string }, b: { name: string }): number => byText(a.name, b.name);

@@ -1,6 +1,7 @@
 /** `ls`: the tsfig projects on an engine, with their status; needs no project file. */
 import { UsageError } from '../../errors.js';
 import { LABEL } from '../../model/labels.js';
+import { byText } from '../../model/dict.js';
 
 export interface ProjectRow {
   Name: string;
@@ -43,7 +44,7 @@ export async function listProjects(req: ListProjectsRequest): Promise<ProjectRow
   return [...projects.entries()]
     .filter(([, p]) => req.all || p.states.has('running'))
     .filter(([name]) => req.names.length === 0 || req.names.some((n) => name.includes(n)))
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byText(a, b))
     .map(([name, p]) => ({
       Name: name,
       Status: [...p.states.entries()].sort().map(([st, n]) => `${st}(${n})`).join(', '),

@@ -13,6 +13,7 @@ import { ImageRef } from '../../model/imageref.js';
 import { deployParts } from './deploy.js';
 import { ignoredKeys } from './ignored.js';
 import { STACK_IMAGE_LABEL, STACK_LABEL, SWARM_LABEL, type DesiredFileObject, type DesiredNetwork, type DesiredService, type DesiredStack, type FileObjectKind, type SwarmJson } from './types.js';
+import { byText } from '../../model/dict.js';
 
 /** The bytes of each secret and config that is not external, keyed `secret:<key>` / `config:<key>` (read by contents.ts). */
 export type ObjectContents = Record<string, Buffer | undefined>;
@@ -69,7 +70,7 @@ function networks(project: Project, used: Set<string>): DesiredNetwork[] {
     const loc = sourceLoc(project, ['networks', key]);
     out.push({ key, name, external: false, body, ...(loc ? { loc } : {}) });
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  return out.sort((a, b) => byText(a.name, b.name));
 }
 
 function serviceNetworks(svc: Service): string[] {
@@ -228,7 +229,7 @@ export function desiredStack(project: Project, contents: ObjectContents): Desire
   const objects = [...fileObjects(project, 'secret', contents, diagnostics), ...fileObjects(project, 'config', contents, diagnostics)];
   const services: DesiredService[] = [];
   const used = new Set<string>();
-  for (const svc of Object.values(project.services).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const svc of Object.values(project.services).sort((a, b) => byText(a.name, b.name))) {
     diagnostics.push(...ignoredKeys(project, svc));
     if (!svc.image) diagnostics.push(diagAt(project, ['services', svc.name], 'PLAN_SWARM_SPEC', `service ${svc.name} has no image: a swarm runs images from a registry; build and push it, then set image:`));
     for (const n of serviceNetworks(svc)) used.add(n);

@@ -2,6 +2,7 @@
 import { demuxLines } from '../../engine/streams.js';
 import type { SwarmEngine } from './observe.js';
 import type { ObservedService, SwarmJson } from './types.js';
+import { byText } from '../../model/dict.js';
 
 export interface TaskRow {
   name: string;
@@ -62,7 +63,7 @@ export async function listTaskRows(engine: SwarmEngine, services: ObservedServic
       ports,
     });
   }
-  return rows.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }) || a.desired.localeCompare(b.desired));
+  return rows.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }) || byText(a.desired, b.desired));
 }
 
 export interface LogLine {

@@ -2,6 +2,7 @@
 import { EXIT, TsfigError } from '../../errors.js';
 import type { SwarmEngine } from './observe.js';
 import type { ObservedService, SwarmJson } from './types.js';
+import { byText } from '../../model/dict.js';
 
 export interface TaskContainer {
   /** `<stack>_<service>.<slot>`. */
@@ -21,7 +22,7 @@ function slotOf(t: SwarmJson): number {
 export function pickTask(service: string, tasks: SwarmJson[], index: number): TaskContainer | undefined {
   const running = tasks
     .filter((t) => t.DesiredState === 'running' && (t.Status as SwarmJson | undefined)?.State === 'running')
-    .sort((a, b) => slotOf(a) - slotOf(b) || String(a.NodeID ?? '').localeCompare(String(b.NodeID ?? '')));
+    .sort((a, b) => slotOf(a) - slotOf(b) || byText(String(a.NodeID ?? ''), String(b.NodeID ?? '')));
   const t = running.find((x) => slotOf(x) === index) ?? (running.every((x) => slotOf(x) === 0) ? running[index - 1] : undefined);
   if (!t) return undefined;
   const cs = ((t.Status as SwarmJson | undefined)?.ContainerStatus ?? {}) as SwarmJson;

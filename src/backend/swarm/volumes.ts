@@ -9,6 +9,7 @@ import { diagAt, type Diagnostic } from '../../model/diagnostic.js';
 import type { Project } from '../../model/project.js';
 import { downVolumeVerdicts, keptVolume } from '../../reconcile/lifecycle.js';
 import { STACK_LABEL, type SwarmJson, type SwarmOp } from './types.js';
+import { byText } from '../../model/dict.js';
 
 /** A named volume a task of the stack mounts, and the node the task was given. */
 export interface VolumeUse {
@@ -53,7 +54,7 @@ export function planDownVolumes(project: Project, sv: StackVolumes): { ops: Swar
   const diagnostics: Diagnostic[] = [];
   // The same verdicts and warnings as the engine backend's down -v.
   const verdicts = downVolumeVerdicts(project);
-  for (const v of [...sv.onManager].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const v of [...sv.onManager].sort((a, b) => byText(a.name, b.name))) {
     if (v.labels[STACK_LABEL] !== project.name) continue;
     const verdict = verdicts.get(v.name) ?? 'undeclared';
     if (verdict === 'remove') ops.push({ op: 'volume.remove', name: v.name });
@@ -61,7 +62,7 @@ export function planDownVolumes(project: Project, sv: StackVolumes): { ops: Swar
   }
   const keyOf = (name: string) => Object.keys(project.volumes).find((k) => project.volumes[k]!.name === name);
   const elsewhere = sv.used.filter((u) => u.nodeId !== sv.managerNodeId && verdicts.get(u.volume) === 'remove');
-  for (const u of elsewhere.sort((a, b) => a.volume.localeCompare(b.volume) || a.nodeId.localeCompare(b.nodeId))) {
+  for (const u of elsewhere.sort((a, b) => byText(a.volume, b.volume) || byText(a.nodeId, b.nodeId))) {
     const host = sv.hostnames[u.nodeId];
     const node = host ? `node ${host} (ID ${u.nodeId})` : `node ${u.nodeId}`;
     diagnostics.push(

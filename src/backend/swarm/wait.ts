@@ -9,6 +9,7 @@ import { pause } from './apply.js';
 import { normalise } from './diff.js';
 import type { SwarmEngine } from './observe.js';
 import type { SwarmJson } from './types.js';
+import { byText } from '../../model/dict.js';
 
 export interface ServiceProgress {
   name: string;
@@ -35,7 +36,7 @@ function lastTaskError(tasks: SwarmJson[]): string | undefined {
   const failed = tasks
     .map((t) => t.Status as SwarmJson | undefined)
     .filter((s): s is SwarmJson => Boolean(s?.Err) || ['failed', 'rejected'].includes(String(s?.State)))
-    .sort((a, b) => String(b.Timestamp).localeCompare(String(a.Timestamp)));
+    .sort((a, b) => byText(String(b.Timestamp), String(a.Timestamp)));
   const s = failed[0];
   return s ? String(s.Err || s.Message || s.State) : undefined;
 }
