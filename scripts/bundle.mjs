@@ -24,7 +24,7 @@ const precompiledValidator = {
   setup(b) {
     b.onResolve({ filter: /^ajv$/ }, (args) => ({ path: args.path, external: true }));
     b.onLoad({ filter: /[\\/]src[\\/]config[\\/]precompiled\.ts$/ }, () => ({
-      contents: `import validate from ${JSON.stringify(resolve(root, 'dist/config/schema-validator.cjs'))}; export const PRECOMPILED_VALIDATOR = validate;`,
+      contents: `export const precompiledValidator = () => require(${JSON.stringify(resolve(root, 'dist/config/schema-validator.cjs'))});`,
       loader: 'js',
       resolveDir: root,
     }));

@@ -6,18 +6,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { diag, type Diagnostic, type Loc } from './diagnostics.js';
-import { PRECOMPILED_VALIDATOR } from './precompiled.js';
+import { precompiledValidator } from './precompiled.js';
 import { keyLoc, selfLoc, valueLoc } from './tree.js';
 import { suggest } from './suggest.js';
 
 export const SCHEMA_URL = new URL('../../schema/fig.schema.json', import.meta.url);
 
-let compiled: ValidateFunction | undefined = PRECOMPILED_VALIDATOR;
+let compiled: ValidateFunction | undefined;
 
 /** Built by scripts/compile-schema.mjs next to this module in dist/ (not in src/). */
 const PRECOMPILED = new URL('./schema-validator.cjs', import.meta.url);
 
 function validator(): ValidateFunction {
+  compiled ??= precompiledValidator();
   if (!compiled && existsSync(PRECOMPILED)) {
     compiled = createRequire(import.meta.url)(PRECOMPILED.pathname) as ValidateFunction;
   }
