@@ -173,7 +173,7 @@ export function failureOutputProblems(stderr: string): string[] {
     /^(Container|Network|Volume|Image) \S+\s+Error: /.test(l) || /^error: /.test(l) || /(?:cannot reach the |^)Docker engine at \S+/.test(l) || /^(version|(list|inspect) [a-z ]+): /.test(l);
   if (!lines.some(named)) out.push(`no line names what failed (last: ${lastLine(stderr)})`);
   const errorLines = lines.filter((l) => /^error: /.test(l));
-  if (errorLines.length > 1) out.push(`${errorLines.length} error: lines`);
+  if (errorLines.length > 1) out.push(`${errorLines.length} error: lines: ${errorLines.map((l) => l.slice(0, 200)).join(' | ')}`);
   return out;
 }
 
