@@ -35,8 +35,8 @@ read -r file sum < <(xz -dc "$tmp/Packages.xz" | awk '
   /^Package: / { p = ($2 == "docker-compose") }
   p && /^Filename: / { f = $2 }
   p && /^SHA256: / { s = $2 }
-  /^$/ && p && f != "" { print f, s; exit }
-  END { if (p && f != "") print f, s }') || true
+  /^$/ && p && f != "" { print f, s; done = 1; exit }
+  END { if (!done && p && f != "") print f, s }') || true
 [[ -n ${file:-} && -n ${sum:-} ]] || die "no docker-compose in $SUITE's index"
 curl -fsS --max-time 300 -o "$tmp/pkg.deb" "$MIRROR/$file" || die "cannot fetch $MIRROR/$file"
 printf '%s  %s\n' "$sum" "$tmp/pkg.deb" | sha256sum -c --quiet - >/dev/null 2>&1 || die "$file: SHA-256 differs from $SUITE's index"

@@ -8,8 +8,8 @@ import { ConfigError } from '../errors.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../model/diagnostic.js';
 import { LABEL } from '../model/labels.js';
 import type { Project } from '../model/project.js';
-import type { HostEngine } from '../backend/index.js';
 import { byText } from '../model/dict.js';
+import type { HostEngine } from '../backend/index.js';
 
 export type { LoadOptions };
 

@@ -6,6 +6,7 @@
  * (plain lines, the mount path). Pure: a Project in, text out.
  */
 import type { Project, Service } from '../model/project.js';
+import { byText } from '../model/dict.js';
 
 interface Node {
   id: string;
@@ -44,7 +45,7 @@ export function drawing(project: Project): Drawing {
   const usedNets = new Set<string>();
   const usedVols = new Set<string>();
   for (const s of services) {
-    for (const [dep, d] of Object.entries(s.depends_on).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [dep, d] of Object.entries(s.depends_on).sort(([a], [b]) => byText(a, b))) {
       if (!project.services[dep]) continue;
       edges.push({ from: sid(s.name), to: sid(dep), kind: 'depends_on', ...(d.condition !== 'service_started' ? { label: d.condition.replace(/^service_/, '') } : {}) });
     }

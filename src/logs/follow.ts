@@ -17,12 +17,12 @@
 import type { EngineContainers, EngineMonitor, LogsOptions } from '../engine/engine.js';
 import { isNotFound, isPermanentFailure } from '../engine/errors.js';
 import { isReplacementName } from '../model/naming.js';
+import { byText } from '../model/dict.js';
 import { LogCursor } from './cursor.js';
 import { LogDecoder, type LogLine } from './decode.js';
 import { LogFormatter } from './format.js';
 import { engineTime, nowNs } from './time.js';
 import { watchProject, type Watch, type WatchEngine, type WatchEvent, type WatchedContainer, type WatchHost } from './watch.js';
-import { byText } from '../model/dict.js';
 
 /** What following logs needs of an engine. */
 export type LogsEngine = WatchEngine & Pick<EngineContainers, 'inspectContainer'> & Pick<EngineMonitor, 'logs'>;

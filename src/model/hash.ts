@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Service } from './project.js';
-import { dict } from './dict.js';
+import { byText, dict } from './dict.js';
 
 /** Bumped only when the hash input changes shape; tool upgrades must not mass-recreate. */
 export const HASH_VERSION = 1;
@@ -15,7 +15,7 @@ export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    .sort(([a], [b]) => byText(a, b));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }
 

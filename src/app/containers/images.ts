@@ -1,9 +1,9 @@
 /** `images`: one row per container of the project, the image it runs. */
 import type { ImageSummary } from '../../engine/engine.js';
 import { ImageRef, withDefaultTag } from '../../model/imageref.js';
+import { byText } from '../../model/dict.js';
 import type { ContainersContext } from './context.js';
 import { observeContainers, type Listing } from './list.js';
-import { byText } from '../../model/dict.js';
 
 /** `busybox:latest` -> repository and tag, as `docker images` shows them (a digest has no tag). */
 export function splitReference(ref: string): { repository: string; tag: string } {

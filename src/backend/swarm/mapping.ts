@@ -10,10 +10,10 @@ import { createHash } from 'node:crypto';
 import { diagAt, sourceLoc, type Diagnostic } from '../../model/diagnostic.js';
 import type { FileObjectConfig, Project, Service, ServiceFileRef } from '../../model/project.js';
 import { ImageRef } from '../../model/imageref.js';
+import { byText } from '../../model/dict.js';
 import { deployParts } from './deploy.js';
 import { ignoredKeys } from './ignored.js';
 import { STACK_IMAGE_LABEL, STACK_LABEL, SWARM_LABEL, type DesiredFileObject, type DesiredNetwork, type DesiredService, type DesiredStack, type FileObjectKind, type SwarmJson } from './types.js';
-import { byText } from '../../model/dict.js';
 
 /** The bytes of each secret and config that is not external, keyed `secret:<key>` / `config:<key>` (read by contents.ts). */
 export type ObjectContents = Record<string, Buffer | undefined>;

@@ -7,9 +7,9 @@
  */
 import { diagAt, type Diagnostic } from '../../model/diagnostic.js';
 import type { Project } from '../../model/project.js';
+import { byText } from '../../model/dict.js';
 import { downVolumeVerdicts, keptVolume } from '../../reconcile/lifecycle.js';
 import { STACK_LABEL, type SwarmJson, type SwarmOp } from './types.js';
-import { byText } from '../../model/dict.js';
 
 /** A named volume a task of the stack mounts, and the node the task was given. */
 export interface VolumeUse {
